@@ -114,7 +114,7 @@ public final class RootfsCache {
    * @throws InvalidInputException when empty or null
    */
   public static Digest chainId(List<Digest> diffIds) {
-    if (diffIds == null || diffIds.isEmpty() || diffIds.contains(null)) {
+    if (diffIds == null || diffIds.isEmpty() || diffIds.stream().anyMatch(java.util.Objects::isNull)) {
       throw new InvalidInputException("diffIds", String.valueOf(diffIds), "need at least one, no nulls");
     }
     Digest chain = diffIds.get(0);
@@ -134,7 +134,7 @@ public final class RootfsCache {
    *     {@link RootfsUnpacker#unpack}; nothing is added to the cache then
    */
   public CachedRootfs get(List<LayerSource> layers) {
-    if (layers == null || layers.isEmpty() || layers.contains(null)) {
+    if (layers == null || layers.isEmpty() || layers.stream().anyMatch(java.util.Objects::isNull)) {
       throw new InvalidInputException("layers", String.valueOf(layers), "need at least one, no nulls");
     }
     Digest chain = chainId(layers.stream().map(LayerSource::diffId).toList());

@@ -80,7 +80,7 @@ public final class RootfsUnpacker {
    * @throws UnpackException on any other I/O failure; in every failure case the target is absent
    */
   public UnpackResult unpack(List<LayerSource> layers, Path target) {
-    if (layers == null || layers.contains(null)) {
+    if (layers == null || layers.stream().anyMatch(java.util.Objects::isNull)) {
       throw new InvalidInputException("layers", String.valueOf(layers), "must be a list without nulls");
     }
     if (target == null) {

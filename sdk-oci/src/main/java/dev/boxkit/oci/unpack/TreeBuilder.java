@@ -155,10 +155,30 @@ final class TreeBuilder {
     }
   }
 
+  /** Entry kinds, decided by type flag first: a symlink named {@code "x/"} is still a symlink. */
+  private enum Kind { SYMLINK, HARDLINK, DEVICE, DIR, FILE, OTHER }
+
+  private static Kind kind(TarArchiveEntry e) {
+    if (e.isSymbolicLink()) {
+      return Kind.SYMLINK;
+    }
+    if (e.isLink()) {
+      return Kind.HARDLINK;
+    }
+    if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+      return Kind.DEVICE;
+    }
+    if (e.isDirectory()) {
+      return Kind.DIR;
+    }
+    return e.isFile() ? Kind.FILE : Kind.OTHER; // sparse entries are expanded by the reader
+  }
+
   private void applyChecked(TarArchiveEntry e, InputStream content) throws IOException {
+    Kind kind = kind(e);
     List<String> comps = EntryNames.components(e.getName());
     if (comps.isEmpty()) {
-      if (!e.isDirectory()) {
+      if (kind != Kind.DIR) {
         // umoci CVE-2021-29136: a symlink for "/." made later writes land on the host.
         throw Refused.unsafe("a non-directory entry would replace the root directory");
       }
@@ -174,41 +194,46 @@ final class TreeBuilder {
     }
     String rel = EntryNames.child(tree.resolveDir(parentComps, true, written::add), base);
     Path p = tree.path(rel);
-    if (e.isDirectory()) {
-      BasicFileAttributes a = RootfsTree.lstat(p);
-      if (a == null || !a.isDirectory()) {
+    switch (kind) {
+      case DIR -> {
+        BasicFileAttributes a = RootfsTree.lstat(p);
+        if (a == null || !a.isDirectory()) {
+          remove(rel);
+          Files.createDirectory(p);
+        }
+        setOwner(rel, p, e);
+        pendingDirs.put(rel, new DirMeta(e.getMode() & 07777, e.getLastModifiedTime()));
+      }
+      case SYMLINK -> {
+        String target = e.getLinkName();
+        if (target.isEmpty()) {
+          throw Refused.invalid("symlink with an empty target");
+        }
+        Path targetPath = Path.of(target);
         remove(rel);
-        Files.createDirectory(p);
+        Files.createSymbolicLink(p, targetPath);
+        setOwner(rel, p, e);
+        setMtime(p, e);
       }
-      setOwner(rel, p, e);
-      pendingDirs.put(rel, new DirMeta(e.getMode() & 07777, e.getLastModifiedTime()));
-    } else if (e.isSymbolicLink()) {
-      String target = e.getLinkName();
-      if (target.isEmpty()) {
-        throw Refused.invalid("symlink with an empty target");
+      case HARDLINK -> hardlink(rel, p, e);
+      case DEVICE -> {
+        special(rel, p, e);
+        return;
       }
-      Path targetPath = Path.of(target);
-      remove(rel);
-      Files.createSymbolicLink(p, targetPath);
-      setOwner(rel, p, e);
-      setMtime(p, e);
-    } else if (e.isLink()) {
-      hardlink(rel, p, e);
-    } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-      special(rel, p, e);
-      return;
-    } else if (e.isFile()) {
-      remove(rel);
-      try (OutputStream os = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE, NOFOLLOW)) {
-        fileBytes += content.transferTo(os);
+      case FILE -> {
+        remove(rel);
+        try (OutputStream os = Files.newOutputStream(p, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE, NOFOLLOW)) {
+          fileBytes += content.transferTo(os);
+        }
+        setOwner(rel, p, e);
+        setMode(p, e.getMode());
+        setMtime(p, e);
       }
-      setOwner(rel, p, e);
-      setMode(p, e.getMode());
-      setMtime(p, e);
-    } else {
-      skip(e, "unsupported tar entry type (sparse, volume label, ...)");
-      return;
+      default -> {
+        skip(e, "unsupported tar entry type (e.g. a volume label)");
+        return;
+      }
     }
     written.add(rel);
   }
