@@ -1,0 +1,697 @@
+package dev.boxkit.oci.layer;
+
+import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.OciException;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds one reproducible OCI layer: a tar changeset (image-spec {@code layer.md}), gzip-compressed
+ * by default, with its digest and diffID computed in the same single streaming pass.
+ *
+ * <pre>{@code
+ * LayerBlob blob = LayerBuilder.create()
+ *     .addTree(Path.of("build/app"), "/app")
+ *     .addFile("/etc/app.conf", "x=1\n".getBytes(UTF_8))
+ *     .addSymlink("/usr/local/bin/app", "/app/bin/app")
+ *     .addWhiteout("/etc/old.conf")
+ *     .exclude("**}{@code /*.log")
+ *     .build(Path.of("out/layer.tar.gz"));
+ * }</pre>
+ *
+ * <p><b>Reproducible by default.</b> Entries are written sorted by path (segment by segment), each
+ * directory before its contents, with missing parent directories synthesised (mode 0755, owner
+ * 0:0); every mtime not set per entry is the {@linkplain #sourceDateEpoch(Instant) source date
+ * epoch} ({@code SOURCE_DATE_EPOCH}, else 1970-01-01); owners are 0:0 without names unless set;
+ * host modes are normalised to 0755 (dirs, and files with any execute bit) or 0644; the gzip header
+ * is fixed. So equal inputs give equal digests, whatever the order they were added in and the host
+ * files' timestamps and owners.
+ *
+ * <p><b>Paths.</b> Every image path is absolute and parsed by {@link ImagePath#parse(String)}.
+ * A path may appear once per layer (image-spec forbids duplicates): adding it again throws
+ * {@link InvalidInputException} naming it — except identical directories, which collapse into one,
+ * and {@link #replace(LayerEntry)}, which overrides any entry at its path. Names starting with
+ * {@code .wh.} are reserved for whiteouts ({@link #addWhiteout}, {@link #addOpaqueWhiteout}).
+ *
+ * <p><b>Host trees</b> ({@link #addTree}) are scanned when the layer is built, without following
+ * symlinks: a symlink stays a symlink with its target verbatim, even one pointing outside the tree.
+ * Files sharing an inode become one file plus tar hardlinks to it (the first path in sort order).
+ * Sockets, FIFOs and devices are rejected. {@link #exclude(String...)} filters them by image path.
+ *
+ * <p>A builder is not thread-safe; {@code build} may be called more than once and reads every
+ * source afresh each time. Errors: {@link InvalidInputException} for bad arguments and conflicting
+ * entries, {@link LayerSourceException} for sources that cannot be read (checked before any output
+ * file is created where possible; a failure while writing deletes the partial output),
+ * {@link OciException} when the output cannot be written.
+ */
+public final class LayerBuilder {
+  /** Prefix of a whiteout file's name (image-spec {@code layer.md}, "Whiteouts"). */
+  public static final String WHITEOUT_PREFIX = ".wh.";
+  /** Name of the opaque-directory whiteout marker. */
+  public static final String OPAQUE_WHITEOUT = ".wh..wh..opq";
+  /** gzip level used unless told otherwise: zlib's own default balance of speed and size. */
+  public static final int DEFAULT_COMPRESSION_LEVEL = 6;
+  /** Environment variable holding the default mtime, in seconds since 1970 (reproducible-builds.org). */
+  public static final String SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH";
+
+  private static final Logger LOG = LoggerFactory.getLogger(LayerBuilder.class);
+  private static final int IO_BUFFER_BYTES = 64 * 1024;
+
+  private record Explicit(LayerEntry entry, boolean replacing) {}
+
+  private record Tree(Path hostDir, ImagePath at) {}
+
+  private final Map<String, String> environment;
+  private final TreeMap<ImagePath, Explicit> explicit = new TreeMap<>();
+  private final List<Tree> trees = new ArrayList<>();
+  private final List<ExcludeGlob> excludes = new ArrayList<>();
+  private boolean preserveOwnership;
+  private boolean preservePermissions;
+  private Instant sourceDateEpoch;
+  private Compression compression = Compression.GZIP;
+  private int compressionLevel = DEFAULT_COMPRESSION_LEVEL;
+  private LayerProgressListener progressListener;
+
+  LayerBuilder(Map<String, String> environment) {
+    this.environment = Map.copyOf(environment);
+  }
+
+  /** @return an empty builder: gzip level 6, mtimes from {@code SOURCE_DATE_EPOCH} or 1970 */
+  public static LayerBuilder create() {
+    return new LayerBuilder(System.getenv());
+  }
+
+  // ---------------------------------------------------------------------------------- sources
+
+  /**
+   * Adds the contents of a host directory under {@code imagePath}; the directory itself becomes
+   * {@code imagePath} (unless that is {@code /}). Scanned when the layer is built; see the class
+   * comment for symlinks, hardlinks, modes and owners.
+   *
+   * @param hostDir an existing directory; a symlink to one is followed (only at this top level)
+   * @param imagePath where its contents go, e.g. {@code "/app"} or {@code "/"}
+   * @throws LayerSourceException naming {@code hostDir} when it is not a directory
+   * @throws InvalidInputException when {@code imagePath} is invalid
+   */
+  public LayerBuilder addTree(Path hostDir, String imagePath) {
+    Objects.requireNonNull(hostDir, "hostDir");
+    ImagePath at = ImagePath.parse(imagePath);
+    if (!Files.isDirectory(hostDir)) {
+      throw new LayerSourceException(hostDir.toString(),
+          Files.exists(hostDir) ? "is not a directory" : "does not exist", null);
+    }
+    trees.add(new Tree(hostDir, at));
+    return this;
+  }
+
+  /**
+   * Adds a host file's content (following a symlink given here) with mode 0755 when the host
+   * file has any execute bit, else 0644; owner 0:0.
+   *
+   * @see #addFile(Path, String, EntryAttributes)
+   */
+  public LayerBuilder addFile(Path hostFile, String imagePath) {
+    return addFile(hostFile, imagePath, EntryAttributes.DEFAULTS);
+  }
+
+  /**
+   * Adds a host file's content; its size is taken now and must not change before the build.
+   * {@link #preserveOwnership} and {@link #preservePermissions} apply to trees only: here the
+   * attributes say everything.
+   *
+   * @param hostFile an existing regular file (a symlink to one is followed)
+   * @param imagePath where it goes
+   * @param attributes owner, mtime, and mode; a null mode means 0755 when the host file has any
+   *     execute bit, else 0644
+   * @throws LayerSourceException naming {@code hostFile} when it is missing or not a regular file
+   * @throws InvalidInputException when the path is invalid or already in the layer
+   */
+  public LayerBuilder addFile(Path hostFile, String imagePath, EntryAttributes attributes) {
+    Objects.requireNonNull(hostFile, "hostFile");
+    ImagePath p = ImagePath.parse(imagePath);
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(hostFile, BasicFileAttributes.class);
+    } catch (NoSuchFileException e) {
+      throw new LayerSourceException(hostFile.toString(), "does not exist", e);
+    } catch (IOException e) {
+      throw new LayerSourceException(hostFile.toString(), "cannot be read: " + e, e);
+    }
+    if (!attrs.isRegularFile()) {
+      throw new LayerSourceException(hostFile.toString(), "is not a regular file", null);
+    }
+    EntryAttributes a = requireAttributes(attributes, p);
+    if (a.mode() == null) {
+      a = a.withMode(Files.isExecutable(hostFile) ? FileMode.EXECUTABLE : FileMode.FILE);
+    }
+    return add(new LayerEntry.RegularFile(p, attrs.size(), () -> Files.newInputStream(hostFile),
+        hostFile.toString(), a));
+  }
+
+  /** Adds a file holding {@code content} (copied now), mode 0644, owner 0:0. */
+  public LayerBuilder addFile(String imagePath, byte[] content) {
+    return addFile(imagePath, content, EntryAttributes.DEFAULTS);
+  }
+
+  /**
+   * Adds a file holding {@code content} (copied now).
+   *
+   * @throws InvalidInputException when the path is invalid or already in the layer
+   */
+  public LayerBuilder addFile(String imagePath, byte[] content, EntryAttributes attributes) {
+    ImagePath p = ImagePath.parse(imagePath);
+    return add(LayerEntry.RegularFile.ofBytes(p, content, requireAttributes(attributes, p)));
+  }
+
+  /** Adds a streamed file, mode 0644, owner 0:0. */
+  public LayerBuilder addFile(String imagePath, long sizeBytes, IOSupplier<InputStream> content) {
+    return addFile(imagePath, sizeBytes, content, EntryAttributes.DEFAULTS);
+  }
+
+  /**
+   * Adds a file whose content is streamed from {@code content} at build time, so files of any
+   * size (also above 8 GiB) never sit in memory.
+   *
+   * @param sizeBytes the exact number of bytes the stream yields; a mismatch fails the build with
+   *     {@link LayerSourceException}
+   * @param content opened once per build, closed by the builder
+   * @throws InvalidInputException when the path is invalid or already in the layer, or the size is
+   *     negative
+   */
+  public LayerBuilder addFile(String imagePath, long sizeBytes, IOSupplier<InputStream> content,
+      EntryAttributes attributes) {
+    ImagePath p = ImagePath.parse(imagePath);
+    return add(new LayerEntry.RegularFile(p, sizeBytes, content, "stream for " + p,
+        requireAttributes(attributes, p)));
+  }
+
+  /** Adds an empty directory, mode 0755, owner 0:0. */
+  public LayerBuilder addDirectory(String imagePath) {
+    return addDirectory(imagePath, EntryAttributes.DEFAULTS);
+  }
+
+  /** Adds a directory with the given attributes (a null mode means 0755). */
+  public LayerBuilder addDirectory(String imagePath, EntryAttributes attributes) {
+    ImagePath p = ImagePath.parse(imagePath);
+    return add(new LayerEntry.Directory(p, requireAttributes(attributes, p)));
+  }
+
+  /** Adds a symlink, owner 0:0. */
+  public LayerBuilder addSymlink(String imagePath, String target) {
+    return addSymlink(imagePath, target, EntryAttributes.DEFAULTS);
+  }
+
+  /**
+   * Adds a symlink whose target is stored verbatim (absolute or relative, never resolved).
+   *
+   * @throws InvalidInputException when the target is empty or contains NUL
+   */
+  public LayerBuilder addSymlink(String imagePath, String target, EntryAttributes attributes) {
+    ImagePath p = ImagePath.parse(imagePath);
+    return add(new LayerEntry.Symlink(p, target, requireAttributes(attributes, p)));
+  }
+
+  /**
+   * Adds a hardlink at {@code imagePath} to {@code targetImagePath}: a regular file in this layer
+   * (written before the link) or in a lower one.
+   *
+   * @throws InvalidInputException when a path is invalid, or at build time when the target is in
+   *     this layer but is not a regular file
+   */
+  public LayerBuilder addHardlink(String imagePath, String targetImagePath) {
+    ImagePath p = ImagePath.parse(imagePath);
+    return add(new LayerEntry.Hardlink(p, ImagePath.parse(targetImagePath), EntryAttributes.DEFAULTS));
+  }
+
+  /**
+   * Hides {@code imagePath} of the lower layers: adds the empty file {@code DIR/.wh.NAME}
+   * (image-spec {@code layer.md}, "Whiteouts"). A path may not be both whited out and present in
+   * the same layer.
+   *
+   * @param imagePath e.g. {@code "/a/b"}, which adds {@code /a/.wh.b}
+   * @throws InvalidInputException when the path is the root or itself a whiteout name
+   */
+  public LayerBuilder addWhiteout(String imagePath) {
+    ImagePath p = ImagePath.parse(imagePath);
+    if (p.isRoot() || p.fileName().startsWith(WHITEOUT_PREFIX)) {
+      throw new InvalidInputException("whiteout path", imagePath,
+          "must name a file or directory below / whose name does not start with " + WHITEOUT_PREFIX);
+    }
+    return put(whiteoutFile(p.parent().resolve(WHITEOUT_PREFIX + p.fileName())), false);
+  }
+
+  /**
+   * Hides every lower-layer entry below directory {@code imagePath} while keeping the directory:
+   * adds {@code DIR/.wh..wh..opq}. Entries this layer adds below it stay visible.
+   *
+   * @param imagePath the directory, e.g. {@code "/a"}; the root is allowed
+   */
+  public LayerBuilder addOpaqueWhiteout(String imagePath) {
+    ImagePath p = ImagePath.parse(imagePath);
+    if (p.fileName().startsWith(WHITEOUT_PREFIX)) {
+      throw new InvalidInputException("whiteout path", imagePath, "is itself a whiteout name");
+    }
+    return put(whiteoutFile(p.resolve(OPAQUE_WHITEOUT)), false);
+  }
+
+  /**
+   * Adds a ready-made entry.
+   *
+   * @throws InvalidInputException when its path is already in the layer (identical directories
+   *     excepted) or its name starts with {@code .wh.}
+   */
+  public LayerBuilder add(LayerEntry entry) {
+    return put(checkName(entry), false);
+  }
+
+  /**
+   * Adds {@code entry}, overriding whatever else is at its path: an entry added before or after
+   * it, or one found in a host tree.
+   *
+   * @throws InvalidInputException when its name starts with {@code .wh.}
+   */
+  public LayerBuilder replace(LayerEntry entry) {
+    return put(checkName(entry), true);
+  }
+
+  // ---------------------------------------------------------------------------------- options
+
+  /**
+   * Leaves out entries of host trees whose image path matches any of {@code globs}, and the
+   * subtrees of matching directories. Matched against the image path relative to the root
+   * (e.g. {@code app/logs/x.log}); {@code *}, {@code ?} and {@code [..]} stay within a segment,
+   * {@code **} spans segments; a glob without {@code /} matches a name at any depth, one with
+   * {@code /} is anchored at the root: {@code "*.log"}, {@code "**}{@code /*.log"},
+   * {@code "app/cache"}. Entries added one by one are never excluded.
+   *
+   * @throws InvalidInputException naming a blank or malformed glob
+   */
+  public LayerBuilder exclude(String... globs) {
+    for (String g : Objects.requireNonNull(globs, "globs")) {
+      excludes.add(ExcludeGlob.parse(g));
+    }
+    return this;
+  }
+
+  /**
+   * Keeps the host's numeric uid/gid for entries from host trees. Default false: 0:0, so the
+   * layer does not depend on who built it. Owner names are never taken from the host.
+   */
+  public LayerBuilder preserveOwnership(boolean preserve) {
+    this.preserveOwnership = preserve;
+    return this;
+  }
+
+  /**
+   * Keeps host trees' permission bits exactly (including set-uid, set-gid, sticky). Default false:
+   * 0755 for directories and for files with any execute bit, 0644 for other files, so the layer
+   * does not depend on the builder's umask.
+   */
+  public LayerBuilder preservePermissions(boolean preserve) {
+    this.preservePermissions = preserve;
+    return this;
+  }
+
+  /**
+   * Sets the mtime of every entry that has none of its own. Default: the {@code SOURCE_DATE_EPOCH}
+   * environment variable (seconds since 1970) when set, else 1970-01-01T00:00:00Z.
+   *
+   * @param epoch at or after 1970; sub-second parts are dropped; null restores the default
+   */
+  public LayerBuilder sourceDateEpoch(Instant epoch) {
+    this.sourceDateEpoch = epoch == null ? null : EntryAttributes.DEFAULTS.withMtime(epoch).mtime();
+    return this;
+  }
+
+  /** Sets the compression; default {@link Compression#GZIP}. */
+  public LayerBuilder compression(Compression compression) {
+    if (compression == null) {
+      throw new InvalidInputException("compression", null, "must not be null");
+    }
+    this.compression = compression;
+    return this;
+  }
+
+  /**
+   * Sets the compression level: 0 (stored) to 9 (smallest, slowest); default 6. Ignored for
+   * {@link Compression#NONE}. A different level gives a different digest (same diffID).
+   *
+   * @throws InvalidInputException when outside 0..9
+   */
+  public LayerBuilder compressionLevel(int level) {
+    if (level < 0 || level > 9) {
+      throw new InvalidInputException("compression level", Integer.toString(level), "must be 0 to 9");
+    }
+    this.compressionLevel = level;
+    return this;
+  }
+
+  /** Sets a listener told after each entry; null for none (the default). */
+  public LayerBuilder progressListener(LayerProgressListener listener) {
+    this.progressListener = listener;
+    return this;
+  }
+
+  // ---------------------------------------------------------------------------------- output
+
+  /**
+   * Writes the layer to {@code outputFile}: into a temporary file in the same directory, renamed
+   * atomically over {@code outputFile} when complete. On failure the temporary file is deleted and
+   * an existing {@code outputFile} is left untouched. Missing parent directories are created.
+   *
+   * @return the file's digest, diffID, sizes and media type
+   * @throws InvalidInputException for conflicting entries
+   * @throws LayerSourceException when a source cannot be read
+   * @throws OciException when the output cannot be written
+   */
+  public LayerBlob build(Path outputFile) {
+    Objects.requireNonNull(outputFile, "outputFile");
+    Path target = outputFile.toAbsolutePath();
+    List<LayerEntry> plan = entries();
+    Path tmp = createTemp(target.getParent());
+    try {
+      LayerDigests d = writeFile(tmp, plan);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return LayerBlob.of(d, target);
+    } catch (IOException e) {
+      throw new OciException("writing layer " + target + ": " + e, e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  /**
+   * Writes the layer into {@code directory} under its digest's hex (e.g. {@code 3b4f...e1}),
+   * atomically like {@link #build(Path)}; when that file already exists it is kept as it is
+   * (same digest, same content).
+   *
+   * @return the blob and where it is
+   * @throws InvalidInputException for conflicting entries
+   * @throws LayerSourceException when a source cannot be read
+   * @throws OciException when the output cannot be written
+   */
+  public LayerBlob buildInto(Path directory) {
+    Objects.requireNonNull(directory, "directory");
+    Path dir = directory.toAbsolutePath();
+    List<LayerEntry> plan = entries();
+    Path tmp = createTemp(dir);
+    try {
+      LayerDigests d = writeFile(tmp, plan);
+      Path target = dir.resolve(d.digest().hex());
+      if (!Files.exists(target)) {
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+      return LayerBlob.of(d, target);
+    } catch (IOException e) {
+      throw new OciException("writing layer into " + dir + ": " + e, e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  /**
+   * Writes the layer blob to {@code out}, which is flushed but not closed. On failure {@code out}
+   * has received part of a blob.
+   *
+   * @return the digest, diffID, sizes and media type of what was written
+   * @throws InvalidInputException for conflicting entries
+   * @throws LayerSourceException when a source cannot be read
+   * @throws OciException when {@code out} fails
+   */
+  public LayerDigests writeTo(OutputStream out) {
+    Objects.requireNonNull(out, "out");
+    List<LayerEntry> plan = entries();
+    try {
+      return write(out, plan);
+    } catch (IOException e) {
+      throw new OciException("writing layer to a stream: " + e, e);
+    }
+  }
+
+  /**
+   * Resolves the layer's contents without writing anything: scans host trees, applies exclusions
+   * and replacements, turns shared inodes into hardlinks, synthesises parent directories, checks
+   * for conflicts, and sorts.
+   *
+   * @return the entries in the order they will be written, with attributes not yet defaulted
+   * @throws InvalidInputException for duplicate or conflicting entries
+   * @throws LayerSourceException when a host tree cannot be read
+   */
+  public List<LayerEntry> entries() {
+    TreeMap<ImagePath, LayerEntry> all = new TreeMap<>();
+    Map<ImagePath, String> origin = new HashMap<>();
+    explicit.forEach((p, e) -> {
+      all.put(p, e.entry());
+      origin.put(p, describe(e.entry()));
+    });
+    Map<Object, List<ImagePath>> inodes = new LinkedHashMap<>();
+    HostTreeScanner.Options options = new HostTreeScanner.Options(List.copyOf(excludes),
+        preserveOwnership, preservePermissions);
+    for (Tree tree : trees) {
+      for (HostTreeScanner.Scanned s : HostTreeScanner.scan(tree.hostDir(), tree.at(), options)) {
+        ImagePath p = s.entry().path();
+        Explicit ex = explicit.get(p);
+        if (ex != null && ex.replacing()) {
+          continue;
+        }
+        LayerEntry existing = all.get(p);
+        if (existing != null) {
+          if (sameDirectory(existing, s.entry())) {
+            continue;
+          }
+          throw duplicate(p, origin.get(p), describe(s.entry()));
+        }
+        all.put(p, s.entry());
+        origin.put(p, describe(s.entry()));
+        if (s.inode() != null) {
+          inodes.computeIfAbsent(s.inode(), k -> new ArrayList<>()).add(p);
+        }
+      }
+    }
+    for (List<ImagePath> group : inodes.values()) {
+      group.sort(null);
+      for (ImagePath link : group.subList(1, group.size())) {
+        all.put(link, new LayerEntry.Hardlink(link, group.get(0), all.get(link).attributes()));
+      }
+    }
+    checkWhiteouts(all);
+    synthesiseParents(all);
+    checkHardlinkTargets(all);
+    return writeOrder(all);
+  }
+
+  // ---------------------------------------------------------------------------------- internals
+
+  private LayerBuilder put(LayerEntry entry, boolean replacing) {
+    ImagePath p = entry.path();
+    Explicit existing = explicit.get(p);
+    if (existing != null && !replacing && !existing.replacing()
+        && !sameDirectory(existing.entry(), entry)) {
+      throw duplicate(p, describe(existing.entry()), describe(entry));
+    }
+    if (existing != null && existing.replacing() && !replacing) {
+      return this; // an earlier replace() wins over a later plain add
+    }
+    explicit.put(p, new Explicit(entry, replacing));
+    return this;
+  }
+
+  private static LayerEntry checkName(LayerEntry entry) {
+    if (entry == null) {
+      throw new InvalidInputException("layer entry", null, "must not be null");
+    }
+    if (entry.path().fileName().startsWith(WHITEOUT_PREFIX)) {
+      throw new InvalidInputException("image path", entry.path().value(),
+          "names starting with " + WHITEOUT_PREFIX + " are whiteouts; use addWhiteout or addOpaqueWhiteout");
+    }
+    return entry;
+  }
+
+  private static EntryAttributes requireAttributes(EntryAttributes a, ImagePath p) {
+    if (a == null) {
+      throw new InvalidInputException("attributes of " + p, null, "must not be null");
+    }
+    return a;
+  }
+
+  private static LayerEntry whiteoutFile(ImagePath p) {
+    return LayerEntry.RegularFile.ofBytes(p, new byte[0], EntryAttributes.DEFAULTS);
+  }
+
+  private static boolean sameDirectory(LayerEntry a, LayerEntry b) {
+    return a instanceof LayerEntry.Directory && b instanceof LayerEntry.Directory
+        && a.attributes().equals(b.attributes());
+  }
+
+  private static InvalidInputException duplicate(ImagePath p, String first, String second) {
+    return new InvalidInputException("image path", p.value(), "added twice to the layer (" + first
+        + ", then " + second + "); image-spec layer.md forbids duplicate entries; use replace() to override");
+  }
+
+  private static String describe(LayerEntry e) {
+    if (e instanceof LayerEntry.RegularFile f) {
+      return "file from " + f.source();
+    }
+    if (e instanceof LayerEntry.Symlink s) {
+      return "symlink to " + s.target();
+    }
+    if (e instanceof LayerEntry.Hardlink h) {
+      return "hardlink to " + h.target();
+    }
+    return "directory";
+  }
+
+  private static void checkWhiteouts(Map<ImagePath, LayerEntry> all) {
+    for (ImagePath p : all.keySet()) {
+      String name = p.fileName();
+      if (name.startsWith(WHITEOUT_PREFIX) && !name.equals(OPAQUE_WHITEOUT)) {
+        ImagePath hidden = p.parent().resolve(name.substring(WHITEOUT_PREFIX.length()));
+        if (all.containsKey(hidden)) {
+          throw new InvalidInputException("image path", hidden.value(),
+              "is both whited out and added in the same layer; a whiteout only hides lower layers"
+              + " (image-spec layer.md)");
+        }
+      }
+    }
+  }
+
+  private static void synthesiseParents(TreeMap<ImagePath, LayerEntry> all) {
+    for (ImagePath p : new ArrayList<>(all.keySet())) {
+      for (ImagePath parent : p.ancestors()) {
+        LayerEntry e = all.get(parent);
+        if (e == null) {
+          all.put(parent, new LayerEntry.Directory(parent, EntryAttributes.DEFAULTS));
+        } else if (!(e instanceof LayerEntry.Directory)) {
+          throw new InvalidInputException("image path", p.value(),
+              "its parent " + parent + " is a " + describe(e) + ", not a directory");
+        }
+      }
+    }
+  }
+
+  private static void checkHardlinkTargets(Map<ImagePath, LayerEntry> all) {
+    for (LayerEntry e : all.values()) {
+      if (e instanceof LayerEntry.Hardlink h) {
+        LayerEntry t = all.get(h.target());
+        if (t != null && !(t instanceof LayerEntry.RegularFile)) {
+          throw new InvalidInputException("hardlink target", h.target().value(),
+              "of " + h.path() + " is a " + describe(t) + " in this layer; hardlinks need a regular file");
+        }
+      }
+    }
+  }
+
+  /** Sorted order, except that a hardlink to a later file of this layer follows that file. */
+  private static List<LayerEntry> writeOrder(TreeMap<ImagePath, LayerEntry> all) {
+    List<LayerEntry> out = new ArrayList<>(all.size());
+    Map<ImagePath, List<LayerEntry>> waiting = new HashMap<>();
+    for (LayerEntry e : all.values()) {
+      if (e instanceof LayerEntry.Hardlink h && all.containsKey(h.target())
+          && h.target().compareTo(h.path()) > 0) {
+        waiting.computeIfAbsent(h.target(), k -> new ArrayList<>()).add(e);
+        continue;
+      }
+      out.add(e);
+      List<LayerEntry> links = waiting.remove(e.path());
+      if (links != null) {
+        out.addAll(links);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private Instant defaultMtime() {
+    if (sourceDateEpoch != null) {
+      return sourceDateEpoch;
+    }
+    return SourceDateEpoch.parse(environment.get(SOURCE_DATE_EPOCH)).orElse(Instant.EPOCH);
+  }
+
+  private static Path createTemp(Path dir) {
+    try {
+      Files.createDirectories(dir);
+      return Files.createTempFile(dir, ".layer-", ".tmp");
+    } catch (IOException e) {
+      throw new OciException("creating a temporary file in " + dir + ": " + e, e);
+    }
+  }
+
+  private LayerDigests writeFile(Path tmp, List<LayerEntry> plan) throws IOException {
+    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), IO_BUFFER_BYTES)) {
+      return write(os, plan);
+    }
+  }
+
+  private LayerDigests write(OutputStream sink, List<LayerEntry> plan) throws IOException {
+    Instant mtime = defaultMtime();
+    DigestingOutputStream compressed = new DigestingOutputStream(new FilterOutputStream(sink) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        out.flush(); // the caller owns the sink
+      }
+    });
+    boolean plain = compression == Compression.NONE;
+    DigestingOutputStream uncompressed =
+        plain ? compressed : new DigestingOutputStream(compression.wrap(compressed, compressionLevel));
+    long written = 0;
+    try (TarEmitter tar = new TarEmitter(uncompressed)) {
+      for (LayerEntry e : plan) {
+        tar.write(e, modeOf(e), e.attributes().mtime() != null ? e.attributes().mtime() : mtime);
+        written++;
+        if (progressListener != null) {
+          progressListener.onProgress(written, plan.size(), tar.bytesWritten());
+        }
+      }
+      tar.finish();
+    }
+    Digest diffId = uncompressed.digest();
+    Digest digest = plain ? diffId : compressed.digest();
+    LOG.debug("wrote layer {} (diffID {}): {} entries, {} bytes, {} uncompressed", digest, diffId,
+        plan.size(), compressed.count(), uncompressed.count());
+    return new LayerDigests(digest, diffId, compressed.count(), uncompressed.count(),
+        compression.mediaType());
+  }
+
+  private static FileMode modeOf(LayerEntry e) {
+    if (e instanceof LayerEntry.Symlink) {
+      return FileMode.SYMLINK;
+    }
+    FileMode m = e.attributes().mode();
+    if (m != null) {
+      return m;
+    }
+    return e instanceof LayerEntry.Directory ? FileMode.DIRECTORY : FileMode.FILE;
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.warn("could not delete temporary file {}: {}", p, e.toString());
+    }
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Reproducible OCI layer building and reading: tar changesets with whiteouts, gzip-compressed or
+ * not, with their digest and diffID, as defined by image-spec
+ * <a href="https://github.com/opencontainers/image-spec/blob/v1.1.0/layer.md">layer.md</a>.
+ *
+ * <p>Entry point: {@link dev.boxkit.oci.layer.LayerBuilder}. Arguments and results are non-null
+ * unless documented otherwise; every exception thrown is an unchecked
+ * {@link dev.boxkit.oci.OciException}.
+ */
+package dev.boxkit.oci.layer;
