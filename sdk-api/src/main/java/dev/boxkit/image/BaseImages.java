@@ -1,0 +1,37 @@
+package dev.boxkit.image;
+
+import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.ImageConfig;
+import dev.boxkit.oci.ImageIndex;
+import dev.boxkit.oci.ImageManifest;
+import dev.boxkit.oci.MediaType;
+import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.layout.OciLayout;
+import java.util.List;
+
+/** Loads base images from OCI layouts, picking a platform's manifest from an index. */
+final class BaseImages {
+  private BaseImages() {}
+
+  static Image load(OciLayoutSource source, Platform platform) {
+    OciLayout layout = OciLayout.open(source.dir());
+    Descriptor d = layout.resolve(source.tag());
+    if (MediaType.isIndex(d.mediaType())) {
+      ImageIndex index = layout.readIndex(d);
+      Platform wanted = platform != null ? platform : Platform.host();
+      d = index.manifestFor(wanted).orElseThrow(() -> new OciException(
+          source + " is an index with no manifest for platform " + wanted));
+      if (MediaType.isIndex(d.mediaType())) {
+        throw new OciException(source + ": nested index for " + wanted + " is not supported");
+      }
+    }
+    ImageManifest manifest = layout.readManifest(d);
+    ImageConfig config = layout.readConfig(manifest.config());
+    if (platform != null && !config.platform().matches(platform)) {
+      throw new OciException(source + " is for platform " + config.platform()
+          + ", not the requested " + platform);
+    }
+    return new Image(d, manifest, config, List.of(layout));
+  }
+}

@@ -1,0 +1,142 @@
+package dev.boxkit.image;
+
+import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.ImageConfig;
+import dev.boxkit.oci.ImageManifest;
+import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.layout.BlobNotFoundException;
+import dev.boxkit.oci.layout.OciLayout;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A built or loaded OCI image: its manifest, its configuration, and access to its blobs. Immutable.
+ * Made by {@link #builder()}; written with {@link #writeTo(ImageTarget)}; usable as the base of
+ * another build.
+ *
+ * <p>Terms (image-spec {@code manifest.md}, {@code config.md}): the image's {@link #digest()} is
+ * the digest of its manifest; a layer's descriptor digest is that of its compressed blob, its
+ * diffID (in {@link ImageConfig#diffIds()}) that of the uncompressed tar.
+ */
+public final class Image implements ImageSource {
+  private final Descriptor descriptor;
+  private final ImageManifest manifest;
+  private final ImageConfig config;
+  private final List<OciLayout> blobStores;
+
+  Image(Descriptor descriptor, ImageManifest manifest, ImageConfig config, List<OciLayout> blobStores) {
+    this.descriptor = descriptor;
+    this.manifest = manifest;
+    this.config = config;
+    this.blobStores = List.copyOf(blobStores);
+  }
+
+  /** @return a new builder, starting from {@link #scratch()} */
+  public static ImageBuilder builder() {
+    return new ImageBuilder();
+  }
+
+  /** @return the empty base image: no layers */
+  public static ImageSource scratch() {
+    return ImageSource.Scratch.INSTANCE;
+  }
+
+  /**
+   * Reads an image from an OCI layout (choosing {@code platform} when the tag names an index).
+   *
+   * @param source the layout and tag
+   * @param platform the platform wanted from an index; null to accept a single manifest of any
+   *     platform, or the host platform from an index
+   * @throws dev.boxkit.oci.layout.TagNotFoundException when the tag does not exist
+   * @throws OciException when the layout is malformed or has no manifest for the platform
+   */
+  public static Image load(OciLayoutSource source, Platform platform) {
+    return BaseImages.load(source, platform);
+  }
+
+  /** @return the manifest's digest, which identifies the image */
+  public Digest digest() {
+    return descriptor.digest();
+  }
+
+  /** @return the descriptor of the manifest (media type, digest, size in bytes) */
+  public Descriptor descriptor() {
+    return descriptor;
+  }
+
+  /** @return the image manifest */
+  public ImageManifest manifest() {
+    return manifest;
+  }
+
+  /** @return the image configuration */
+  public ImageConfig config() {
+    return config;
+  }
+
+  /** @return the platform the configuration declares */
+  public Platform platform() {
+    return config.platform();
+  }
+
+  /** @return the layer descriptors, base layer first */
+  public List<Descriptor> layers() {
+    return manifest.layers();
+  }
+
+  /**
+   * Opens a blob of this image (a layer, the config or the manifest), verifying its digest and
+   * size while it is read.
+   *
+   * @param blob one of this image's descriptors
+   * @return a stream the caller closes; throws {@link dev.boxkit.oci.DigestMismatchException}
+   *     at end of stream if the content does not match
+   * @throws BlobNotFoundException when no store holds the blob
+   */
+  public InputStream openBlob(Descriptor blob) {
+    Objects.requireNonNull(blob, "blob");
+    return store(blob.digest()).openBlob(blob);
+  }
+
+  /**
+   * Writes the image to {@code target}: blobs first, then the manifest, then the tags, so a
+   * reader never sees a tag pointing at missing content.
+   *
+   * @return the manifest descriptor as written
+   * @throws OciException when writing fails; the target is left as it was, plus possibly some
+   *     complete, unreferenced blobs
+   */
+  public Descriptor writeTo(ImageTarget target) {
+    return writeTo(target, BuildListener.NONE);
+  }
+
+  /**
+   * As {@link #writeTo(ImageTarget)}, reporting each blob to {@code listener}.
+   */
+  public Descriptor writeTo(ImageTarget target, BuildListener listener) {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(listener, "listener");
+    return ImageWriter.write(this, target, listener);
+  }
+
+  OciLayout store(Digest digest) {
+    for (OciLayout s : blobStores) {
+      if (s.hasBlob(digest)) {
+        return s;
+      }
+    }
+    throw new BlobNotFoundException(digest, blobStores.get(0).blobPath(digest));
+  }
+
+  List<OciLayout> blobStores() {
+    return blobStores;
+  }
+
+  @Override
+  public String toString() {
+    return "Image[" + digest() + ", " + platform() + ", " + layers().size() + " layers]";
+  }
+}

@@ -1,0 +1,48 @@
+package dev.boxkit.image;
+
+import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.layout.OciLayout;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Writes an {@link Image} to each kind of {@link ImageTarget}. */
+final class ImageWriter {
+  private ImageWriter() {}
+
+  static Descriptor write(Image image, ImageTarget target, BuildListener listener) {
+    if (target instanceof OciLayoutTarget t) {
+      return toLayout(image, t, listener);
+    }
+    if (target instanceof DockerArchiveTarget t) {
+      return DockerArchiveWriter.write(image, t, listener);
+    }
+    throw new OciException("unsupported target " + target);
+  }
+
+  private static Descriptor toLayout(Image image, OciLayoutTarget target, BuildListener listener) {
+    OciLayout out = OciLayout.create(target.dir());
+    List<Descriptor> blobs = new ArrayList<>(image.layers());
+    blobs.add(image.manifest().config());
+    blobs.add(image.descriptor());
+    for (Descriptor blob : blobs) {
+      if (out.hasBlob(blob.digest())) {
+        listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), true));
+        continue;
+      }
+      try (InputStream in = image.openBlob(blob)) {
+        out.writeBlob(in, blob);
+      } catch (IOException e) {
+        throw new UncheckedIOException("copying blob " + blob.digest(), e);
+      }
+      listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), false));
+    }
+    for (String tag : target.tags()) {
+      out.tag(tag, image.descriptor());
+    }
+    return image.descriptor();
+  }
+}

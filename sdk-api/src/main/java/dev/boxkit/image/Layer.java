@@ -1,0 +1,101 @@
+package dev.boxkit.image;
+
+import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.elf.ExecutableClosure;
+import dev.boxkit.oci.layer.LayerBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * What one image layer holds, as a recipe: the layer's tar is built (reproducibly, see
+ * {@link LayerBuilder}) when the image is built, not when the {@code Layer} is made. A layer is
+ * an immutable value and may be used in several images.
+ *
+ * @param description what the layer holds, recorded as the history entry's {@code created_by}
+ * @param recipe fills a fresh {@link LayerBuilder}; it must only add entries (the image builder
+ *     owns timestamps and compression) and must give the same entries every time it is run
+ */
+public record Layer(String description, Consumer<LayerBuilder> recipe) {
+
+  /** @throws InvalidInputException naming {@code description} or {@code recipe} when null */
+  public Layer {
+    if (description == null || description.isBlank()) {
+      throw new InvalidInputException("description", description, "must not be blank");
+    }
+    if (recipe == null) {
+      throw new InvalidInputException("recipe", null, "must not be null");
+    }
+  }
+
+  /**
+   * A layer holding the host directory tree {@code dir} at {@code imagePath}: files, directories,
+   * symlinks (kept as links, never followed) and hardlinks; permission bits kept, ownership 0:0.
+   *
+   * @param dir a host directory; read when the image is built
+   * @param imagePath an absolute path inside the image, e.g. {@code "/app"}
+   * @throws InvalidInputException naming {@code imagePath} when it is not absolute or climbs
+   *     with {@code ..}
+   */
+  public static Layer fromDirectory(Path dir, String imagePath) {
+    Objects.requireNonNull(dir, "dir");
+    checkImagePath(imagePath);
+    return new Layer("COPY " + dir + " " + imagePath, b -> b.addTree(dir, imagePath));
+  }
+
+  /**
+   * A layer holding one host file at {@code imagePath}, permission bits kept.
+   *
+   * @throws InvalidInputException naming {@code imagePath} when it is not a valid absolute path
+   */
+  public static Layer fromFile(Path file, String imagePath) {
+    Objects.requireNonNull(file, "file");
+    checkImagePath(imagePath);
+    return new Layer("COPY " + file + " " + imagePath, b -> b.addFile(file, imagePath));
+  }
+
+  /**
+   * A layer holding host programs with everything they need to run — their ELF interpreter,
+   * shared libraries and the symlinks leading to them — at the same paths as on the host, the
+   * way Nix closures make minimal images with no base image. See {@link ExecutableClosure}.
+   *
+   * @param programs absolute host paths, e.g. {@code Path.of("/bin/sh")}
+   * @throws InvalidInputException (field {@code executable}) for a relative or missing path
+   * @throws ExecutableClosure.MissingLibraryException when a needed library cannot be found
+   */
+  public static Layer fromExecutables(Path... programs) {
+    List<Path> list = Arrays.asList(programs.clone());
+    ExecutableClosure closure = ExecutableClosure.of(list);
+    List<String> names = new ArrayList<>();
+    for (Path p : list) {
+      names.add(p.toString());
+    }
+    return new Layer("CLOSURE " + String.join(" ", names), b -> closure.entries().forEach((path, entry) -> {
+      if (entry instanceof ExecutableClosure.HostFile f) {
+        b.addFile(f.source(), path);
+      } else if (entry instanceof ExecutableClosure.Symlink s) {
+        b.addSymlink(path, s.target());
+      }
+    }));
+  }
+
+  /**
+   * A layer built by {@code recipe}, e.g.
+   * {@code Layer.of("config", b -> b.addFile("/etc/app.conf", bytes).addSymlink("/app", "/opt/app"))}.
+   */
+  public static Layer of(String description, Consumer<LayerBuilder> recipe) {
+    return new Layer(description, recipe);
+  }
+
+  private static void checkImagePath(String imagePath) {
+    dev.boxkit.oci.layer.ImagePath.parse(imagePath);
+  }
+
+  @Override
+  public String toString() {
+    return description;
+  }
+}

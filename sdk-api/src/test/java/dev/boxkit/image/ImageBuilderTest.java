@@ -1,0 +1,240 @@
+package dev.boxkit.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.ImageConfig;
+import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.MediaType;
+import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.layout.TagNotFoundException;
+import dev.boxkit.testing.ExternalTools;
+import dev.boxkit.testing.OciSchemas;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ImageBuilderTest {
+  @TempDir Path tmp;
+
+  private Path appDir() throws IOException {
+    Path app = tmp.resolve("src/app");
+    if (Files.exists(app)) {
+      return app;
+    }
+    Files.createDirectories(app);
+    Files.writeString(app.resolve("run.sh"), "#!/bin/sh\necho hello from the image\n");
+    Files.setPosixFilePermissions(app.resolve("run.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.createDirectories(app.resolve("conf"));
+    Files.writeString(app.resolve("conf/app.properties"), "mode=prod\n");
+    Files.createSymbolicLink(app.resolve("current"), Path.of("conf"));
+    return app;
+  }
+
+  private ImageBuilder sample(Path cache) throws IOException {
+    return Image.builder()
+        .from(Image.scratch())
+        .platform(Platform.LINUX_AMD64)
+        .cacheDir(cache)
+        .layer(Layer.fromDirectory(appDir(), "/app"))
+        .entrypoint("/app/run.sh")
+        .cmd("--verbose")
+        .env("MODE", "prod")
+        .user("1000:1000")
+        .workingDir("/data")
+        .exposedPort(8080)
+        .label("org.opencontainers.image.title", "sample");
+  }
+
+  @Test
+  void buildsAnImageWhoseConfigSaysWhatWasAsked() throws IOException {
+    Image image = sample(tmp.resolve("cache")).build();
+    ImageConfig c = image.config();
+    assertEquals(List.of("/app/run.sh"), c.config().entrypoint());
+    assertEquals(List.of("--verbose"), c.config().cmd());
+    assertEquals("prod", c.config().envValue("MODE"));
+    assertEquals("1000:1000", c.config().user());
+    assertEquals("/data", c.config().workingDir());
+    assertTrue(c.config().exposedPorts().contains("8080/tcp"));
+    assertEquals(Instant.EPOCH, c.created(), "reproducible created by default");
+    assertEquals(1, image.layers().size());
+    assertEquals(1, c.diffIds().size());
+    assertEquals(1, c.history().size());
+    assertEquals(Platform.LINUX_AMD64, image.platform());
+  }
+
+  @Test
+  void sameInputsGiveTheSameDigestsInAnyStore() throws IOException {
+    Image a = sample(tmp.resolve("cacheA")).build();
+    Image b = sample(tmp.resolve("cacheB")).build();
+    assertEquals(a.digest(), b.digest());
+    assertEquals(a.manifest(), b.manifest());
+    Image c = sample(tmp.resolve("cacheA")).env("MODE", "dev").build();
+    assertNotEquals(a.digest(), c.digest());
+    assertEquals(a.layers(), c.layers(), "a config change reuses the same layer blob");
+  }
+
+  @Test
+  void writtenLayoutValidatesAgainstTheSchemasAndVerifies() throws IOException {
+    Image image = sample(tmp.resolve("cache")).build();
+    Path out = tmp.resolve("layout");
+    Descriptor d = image.writeTo(OciLayoutTarget.of(out, "sample:1", "latest"));
+    assertEquals(image.descriptor(), d);
+    OciLayout layout = OciLayout.open(out);
+    layout.verify();
+    assertEquals(d.digest(), layout.resolve("sample:1").digest());
+    OciSchemas schemas = OciSchemas.load();
+    schemas.assertValid(OciSchemas.Kind.INDEX, out.resolve("index.json"));
+    schemas.assertValid(OciSchemas.Kind.MANIFEST, layout.readBlob(d));
+    schemas.assertValid(OciSchemas.Kind.CONFIG, layout.readBlob(image.manifest().config()));
+  }
+
+  @Test
+  void skopeoAndUmociReadTheOutput() throws Exception {
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    Path umoci = ExternalTools.require("umoci", "umoci");
+    Image image = sample(tmp.resolve("cache")).build();
+    Path out = tmp.resolve("layout");
+    image.writeTo(OciLayoutTarget.of(out, "sample"));
+    String inspect = run(skopeo.toString(), "inspect", "oci:" + out + ":sample");
+    assertTrue(inspect.contains(image.layers().get(0).digest().toString()), inspect);
+    Path archive = tmp.resolve("sample.tar");
+    image.writeTo(DockerArchiveTarget.of(archive, "sample:1"));
+    String inspectArchive = run(skopeo.toString(), "inspect", "docker-archive:" + archive);
+    assertTrue(inspectArchive.contains("\"Architecture\": \"amd64\""), inspectArchive);
+
+    Path bundle = tmp.resolve("bundle");
+    run(umoci.toString(), "unpack", "--rootless", "--image", out + ":sample", bundle.toString());
+    Path rootfs = bundle.resolve("rootfs");
+    assertEquals("#!/bin/sh\necho hello from the image\n", Files.readString(rootfs.resolve("app/run.sh")));
+    assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(rootfs.resolve("app/run.sh"))));
+    assertEquals(Path.of("conf"), Files.readSymbolicLink(rootfs.resolve("app/current")));
+    assertEquals("mode=prod\n", Files.readString(rootfs.resolve("app/conf/app.properties")));
+  }
+
+  @Test
+  void aBaseFromALayoutKeepsItsLayersAndConfig() throws IOException {
+    Image base = sample(tmp.resolve("cache")).build();
+    Path baseLayout = tmp.resolve("base");
+    base.writeTo(OciLayoutTarget.of(baseLayout, "base:1"));
+
+    Image child = Image.builder()
+        .from(OciLayoutSource.of(baseLayout, "base:1"))
+        .cacheDir(tmp.resolve("cache2"))
+        .layer(Layer.of("extra file", b -> b.addFile("/etc/extra", "x".getBytes(StandardCharsets.UTF_8))))
+        .env("EXTRA", "1")
+        .build();
+    assertEquals(2, child.layers().size());
+    assertEquals(base.layers().get(0), child.layers().get(0));
+    assertEquals("prod", child.config().config().envValue("MODE"));
+    assertEquals("1", child.config().config().envValue("EXTRA"));
+    assertEquals(List.of("/app/run.sh"), child.config().config().entrypoint());
+    assertEquals(2, child.config().history().size());
+    assertEquals(Platform.LINUX_AMD64, child.platform());
+
+    Path out = tmp.resolve("child");
+    child.writeTo(OciLayoutTarget.of(out, "child"));
+    OciLayout.open(out).verify(); // base layer blob copied from the base layout
+  }
+
+  @Test
+  void entrypointClearsAnInheritedCmd() throws IOException {
+    Image base = sample(tmp.resolve("cache")).build();
+    Image child = Image.builder().from(base).cacheDir(tmp.resolve("cache")).entrypoint("/bin/other").build();
+    assertNull(child.config().config().cmd());
+  }
+
+  @Test
+  void badInputIsATypedExceptionNamingTheField() {
+    assertEquals("user", assertThrows(InvalidInputException.class, () -> Image.builder().user("a b")).field());
+    assertEquals("exposedPort", assertThrows(InvalidInputException.class, () -> Image.builder().exposedPort(70000)).field());
+    assertEquals("workingDir", assertThrows(InvalidInputException.class, () -> Image.builder().workingDir("rel")).field());
+    assertEquals("env name", assertThrows(InvalidInputException.class, () -> Image.builder().env("A=B", "x")).field());
+    assertThrows(InvalidInputException.class, () -> Layer.fromDirectory(tmp, "/app/../../etc"));
+    assertThrows(InvalidInputException.class, () -> DockerArchiveTarget.of(tmp.resolve("x.tar"), "UPPER/case"));
+    assertThrows(InvalidInputException.class, () -> Image.builder().from(null));
+  }
+
+  @Test
+  void aMissingBaseTagNamesTheTag() throws IOException {
+    Image base = sample(tmp.resolve("cache")).build();
+    base.writeTo(OciLayoutTarget.of(tmp.resolve("base"), "base:1"));
+    TagNotFoundException e = assertThrows(TagNotFoundException.class, () -> Image.builder()
+        .from(OciLayoutSource.of(tmp.resolve("base"), "nope")).cacheDir(tmp.resolve("cache")).build());
+    assertEquals("nope", e.tag());
+  }
+
+  @Test
+  void aMissingSourceFileFailsAndLeavesNoPartialBlobOrTag() throws IOException {
+    Path cache = tmp.resolve("cache");
+    Path out = tmp.resolve("layout");
+    Image ok = sample(cache).build();
+    ok.writeTo(OciLayoutTarget.of(out, "keep"));
+    List<Path> before = listing(cache);
+    ImageBuilder broken = Image.builder().cacheDir(cache)
+        .layer(Layer.fromFile(tmp.resolve("does-not-exist"), "/x"));
+    RuntimeException e = assertThrows(RuntimeException.class, broken::build);
+    assertTrue(e.getMessage().contains("does-not-exist"), e.getMessage());
+    assertEquals(before, listing(cache), "no partial blob in the store");
+    assertEquals(List.of("keep"), OciLayout.open(out).tags());
+  }
+
+  @Test
+  void executableClosureImageRunsInBubblewrap() throws Exception {
+    Path bwrap = ExternalTools.require("bwrap", "bubblewrap");
+    Path umoci = ExternalTools.require("umoci", "umoci");
+    Image image = Image.builder().cacheDir(tmp.resolve("cache"))
+        .layer(Layer.fromExecutables(Path.of("/bin/sh"), Path.of("/bin/ls")))
+        .entrypoint("/bin/sh", "-c")
+        .build();
+    Path out = tmp.resolve("layout");
+    image.writeTo(OciLayoutTarget.of(out, "tools"));
+    Path bundle = tmp.resolve("bundle");
+    run(umoci.toString(), "unpack", "--rootless", "--image", out + ":tools", bundle.toString());
+    String listed = run(bwrap.toString(), "--unshare-all", "--die-with-parent", "--bind",
+        bundle.resolve("rootfs").toString(), "/", "/bin/sh", "-c", "ls /bin/ls && echo ok");
+    assertTrue(listed.contains("ok"), listed);
+    assertFalse(Files.exists(bundle.resolve("rootfs/usr/bin/python3")), "nothing beyond the closure");
+  }
+
+  @Test
+  void createdCanBeChosen() throws IOException {
+    Instant t = Instant.parse("2024-05-01T12:00:00Z");
+    Image image = sample(tmp.resolve("cache")).created(t).build();
+    assertEquals(t, image.config().created());
+    assertEquals(t, image.config().history().get(0).created());
+    assertEquals(MediaType.OCI_MANIFEST, image.descriptor().mediaType());
+  }
+
+  private static List<Path> listing(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      List<Path> all = new ArrayList<>(s.filter(p -> !p.getFileName().toString().endsWith(".lock")).toList());
+      all.sort(null);
+      return all;
+    }
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out: " + String.join(" ", cmd));
+    String text = new String(out, StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), String.join(" ", cmd) + "\n" + text);
+    return text;
+  }
+}
