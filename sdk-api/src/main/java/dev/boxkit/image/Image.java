@@ -8,7 +8,12 @@ import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.BlobNotFoundException;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.unpack.CachedRootfs;
+import dev.boxkit.oci.unpack.Compression;
+import dev.boxkit.oci.unpack.LayerSource;
+import dev.boxkit.oci.unpack.RootfsCache;
 import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -120,6 +125,35 @@ public final class Image implements ImageSource {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(listener, "listener");
     return ImageWriter.write(this, target, listener);
+  }
+
+  /**
+   * Unpacks the image's layers into {@code cache} (once per layer chain; later calls, from any
+   * thread or JVM, reuse the tree) and returns the read-only root filesystem tree. Each layer's
+   * digest and diffID are verified while unpacking.
+   *
+   * @param cache where unpacked trees are kept, e.g. {@code RootfsCache.open(RootfsCache.defaultRoot())}
+   * @return the cached tree and whether this call unpacked it
+   * @throws dev.boxkit.oci.unpack.UnsafeLayerEntryException when a layer would write outside the tree
+   * @throws dev.boxkit.oci.DigestMismatchException when a layer does not match its digest or diffID
+   * @throws dev.boxkit.oci.unpack.UnsupportedLayerCompressionException for zstd layers
+   */
+  public CachedRootfs rootfs(RootfsCache cache) {
+    Objects.requireNonNull(cache, "cache");
+    List<Digest> diffIds = config.diffIds();
+    if (diffIds.size() != layers().size()) {
+      throw new OciException("image " + digest() + " has " + layers().size()
+          + " layers but its config lists " + diffIds.size() + " diff_ids");
+    }
+    List<LayerSource> sources = new ArrayList<>();
+    for (int i = 0; i < diffIds.size(); i++) {
+      Descriptor l = layers().get(i);
+      String mt = l.mediaType();
+      Compression c = mt.endsWith("zstd") ? Compression.ZSTD
+          : mt.endsWith("gzip") ? Compression.GZIP : Compression.NONE;
+      sources.add(new LayerSource(store(l.digest()).blobPath(l.digest()), l.digest(), diffIds.get(i), c));
+    }
+    return cache.get(sources);
   }
 
   OciLayout store(Digest digest) {

@@ -14,6 +14,8 @@ import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.oci.layout.TagNotFoundException;
+import dev.boxkit.oci.unpack.CachedRootfs;
+import dev.boxkit.oci.unpack.RootfsCache;
 import dev.boxkit.testing.ExternalTools;
 import dev.boxkit.testing.OciSchemas;
 import java.io.IOException;
@@ -210,6 +212,19 @@ class ImageBuilderTest {
         bundle.resolve("rootfs").toString(), "/", "/bin/sh", "-c", "ls /bin/ls && echo ok");
     assertTrue(listed.contains("ok"), listed);
     assertFalse(Files.exists(bundle.resolve("rootfs/usr/bin/python3")), "nothing beyond the closure");
+  }
+
+  @Test
+  void rootfsIsUnpackedOnceAndHoldsTheLayers() throws IOException {
+    Image image = sample(tmp.resolve("cache")).build();
+    RootfsCache cache = RootfsCache.open(tmp.resolve("rootfs-cache"));
+    CachedRootfs first = image.rootfs(cache);
+    assertTrue(first.unpacked());
+    assertEquals("mode=prod\n", Files.readString(first.rootfs().resolve("app/conf/app.properties")));
+    assertEquals(Path.of("conf"), Files.readSymbolicLink(first.rootfs().resolve("app/current")));
+    CachedRootfs second = image.rootfs(cache);
+    assertFalse(second.unpacked(), "a second sandbox from the same image does no unpacking");
+    assertEquals(first.rootfs(), second.rootfs());
   }
 
   @Test
