@@ -47,7 +47,8 @@ public final class Cgroups {
   /**
    * Looks at {@code /proc/self/mountinfo} and {@code /proc/self/cgroup}; probes a candidate parent
    * by creating and removing a child cgroup, and may enable memory/pids/cpu in a v2 parent's
-   * {@code cgroup.subtree_control}. Logs at DEBUG why a version was rejected.
+   * {@code cgroup.subtree_control}. Logs at DEBUG why a version was rejected. Does I/O each
+   * time: call once and keep the controller.
    *
    * @return a controller, or empty when this process cannot create limited cgroups
    */

@@ -156,7 +156,9 @@ class CgroupRealTest {
   @Test
   void limitsAreWrittenToTheKernelFiles() throws Exception {
     CgroupLimits limits = CgroupLimits.builder().memoryBytes(64 * MIB).pidsMax(7).cpu(50_000, 0).build();
-    boolean cpu = controller.version() == CgroupVersion.V2 || controller.parents().size() == 3;
+    boolean cpu = controller.version() == CgroupVersion.V2
+        ? CgroupFiles.words(controller.parents().get(0).resolve("cgroup.subtree_control")).contains("cpu")
+        : controller.parents().size() == 3;
     if (!cpu) {
       limits = CgroupLimits.builder().memoryBytes(64 * MIB).pidsMax(7).build();
     }
