@@ -20,9 +20,14 @@ import java.util.Set;
  */
 public enum SeccompArch {
   /** x86_64 (amd64), {@code AUDIT_ARCH_X86_64 = EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE}. */
-  X86_64(0xC000003E, 0),
+  X86_64(0xC000003E, 0), // AUDIT_ARCH_X86_64
   /** aarch64 (arm64), {@code AUDIT_ARCH_AARCH64 = EM_AARCH64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE}. */
-  AARCH64(0xC00000B7, 1);
+  AARCH64(0xC00000B7, 1); // AUDIT_ARCH_AARCH64
+
+  /** {@code AUDIT_ARCH_X86_64} from {@code include/uapi/linux/audit.h}. */
+  public static final int AUDIT_ARCH_X86_64 = 0xC000003E;
+  /** {@code AUDIT_ARCH_AARCH64} from {@code include/uapi/linux/audit.h}. */
+  public static final int AUDIT_ARCH_AARCH64 = 0xC00000B7;
 
   /**
    * On x86_64, system calls with this bit set in {@code nr} use the x32 ABI, which shares

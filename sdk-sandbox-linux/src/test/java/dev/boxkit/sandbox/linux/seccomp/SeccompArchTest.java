@@ -37,6 +37,8 @@ class SeccompArchTest {
     // EM_X86_64 = 62, EM_AARCH64 = 183, | __AUDIT_ARCH_64BIT (0x80000000) | __AUDIT_ARCH_LE (0x40000000)
     assertEquals(62 | 0x80000000 | 0x40000000, SeccompArch.X86_64.auditArch());
     assertEquals(183 | 0x80000000 | 0x40000000, SeccompArch.AARCH64.auditArch());
+    assertEquals(SeccompArch.AUDIT_ARCH_X86_64, SeccompArch.X86_64.auditArch());
+    assertEquals(SeccompArch.AUDIT_ARCH_AARCH64, SeccompArch.AARCH64.auditArch());
   }
 
   private void check(SeccompArch arch, String prelude) throws Exception {
