@@ -1,0 +1,2 @@
+/** The {@code boxkit} command line: a thin front on the public API. */
+package dev.boxkit.cli;
