@@ -25,6 +25,15 @@ final class ImageWriter {
 
   private static Descriptor toLayout(Image image, OciLayoutTarget target, BuildListener listener) {
     OciLayout out = OciLayout.create(target.dir());
+    copyBlobs(image, out, listener);
+    for (String tag : target.tags()) {
+      out.tag(tag, image.descriptor());
+    }
+    return image.descriptor();
+  }
+
+  /** Copies layers, config and manifest (in that order) into {@code out}, skipping those it has. */
+  static void copyBlobs(Image image, OciLayout out, BuildListener listener) {
     List<Descriptor> blobs = new ArrayList<>(image.layers());
     blobs.add(image.manifest().config());
     blobs.add(image.descriptor());
@@ -40,9 +49,5 @@ final class ImageWriter {
       }
       listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), false));
     }
-    for (String tag : target.tags()) {
-      out.tag(tag, image.descriptor());
-    }
-    return image.descriptor();
   }
 }

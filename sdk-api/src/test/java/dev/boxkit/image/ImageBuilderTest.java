@@ -228,6 +228,24 @@ class ImageBuilderTest {
   }
 
   @Test
+  void multiPlatformIndexSelectsEachPlatform() throws Exception {
+    Image amd = sample(tmp.resolve("cache")).build();
+    Image arm = sample(tmp.resolve("cache")).platform(Platform.parse("linux/arm64/v8")).build();
+    MultiPlatformImage both = MultiPlatformImage.of(List.of(amd, arm));
+    Path out = tmp.resolve("multi");
+    both.writeTo(OciLayoutTarget.of(out, "multi"));
+    OciLayout layout = OciLayout.open(out);
+    layout.verify();
+    OciSchemas.load().assertValid(OciSchemas.Kind.INDEX, layout.readBlob(both.descriptor()));
+    assertEquals(arm.digest(), Image.load(OciLayoutSource.of(out, "multi"), Platform.parse("linux/arm64/v8")).digest());
+    assertEquals(amd.digest(), Image.load(OciLayoutSource.of(out, "multi"), Platform.LINUX_AMD64).digest());
+    assertThrows(InvalidInputException.class, () -> MultiPlatformImage.of(List.of(amd, amd)));
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    String raw = run(skopeo.toString(), "inspect", "--raw", "oci:" + out + ":multi");
+    assertTrue(raw.contains("\"arm64\""), raw);
+  }
+
+  @Test
   void createdCanBeChosen() throws IOException {
     Instant t = Instant.parse("2024-05-01T12:00:00Z");
     Image image = sample(tmp.resolve("cache")).created(t).build();
