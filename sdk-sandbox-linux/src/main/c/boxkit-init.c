@@ -56,7 +56,7 @@ enum op_code {
   OP_NOT_DUMPABLE, OP_ROOT, OP_BIND, OP_TMPFS, OP_PROC, OP_DEVPTS, OP_MKDIR, OP_SYMLINK,
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
-  OP_EXEC, OP_COUNT
+  OP_EXEC, OP_OPEN_SOURCE, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -64,6 +64,7 @@ static const char *const op_names[OP_COUNT] = {
   "not-dumpable", "root", "mount-bind", "mount-tmpfs", "mount-proc", "mount-devpts", "mkdir",
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
+  "open-source",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -90,8 +91,11 @@ static const char *const op_names[OP_COUNT] = {
 #define BK_CLOSE_RANGE_CLOEXEC (1u << 2)
 struct bk_mount_attr { uint64_t attr_set, attr_clr, propagation, userns_fd; };
 
-/* The state die_errno() needs; everything else is passed explicitly. */
-static struct { int op_index; int op_code; } current = { -1, 0 };
+/*
+ * The state die_errno() and fd_path() need; everything else is passed explicitly. proc is where
+ * the host's /proc is: "/proc", then "/old/proc" once the scratch tmpfs became the root.
+ */
+static struct { int op_index; int op_code; const char *proc; } current = { -1, 0, "/proc" };
 
 struct cursor { const unsigned char *p, *end; };
 
@@ -172,7 +176,7 @@ static const char *get_str(struct cursor *c) {
 }
 
 static const char *fd_path(char buf[32], int fd) {
-  snprintf(buf, 32, "/proc/self/fd/%d", fd);
+  snprintf(buf, 32, "%s/self/fd/%d", current.proc, fd);
   return buf;
 }
 
@@ -241,15 +245,25 @@ static void mount_fs(int root_fd, const char *dst, const char *type, unsigned lo
   close(fd);
 }
 
-static void op_bind(int root_fd, struct cursor *c) {
+#define MAX_SOURCES 1024
+
+/* Host paths opened before anything is mounted over them (OP_OPEN_SOURCE), by index. */
+struct sources { int fd[MAX_SOURCES]; uint32_t count; };
+
+static int source_fd(const struct sources *srcs, uint32_t index, const char *src) {
+  if (index >= srcs->count) die_errno(EINVAL, src, "no source #%u for %s", index, src);
+  return srcs->fd[index];
+}
+
+static void op_bind(int root_fd, const struct sources *srcs, struct cursor *c) {
   const char *src = get_str(c), *dst = get_str(c);
-  uint32_t flags = get_u32(c);
+  uint32_t flags = get_u32(c), index = get_u32(c);
   char sp[32], dp[32];
   if ((flags & BIND_IF_EXISTS) && faccessat(root_fd, src + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0
       && errno == ENOENT)
     return;
   int sfd = (flags & BIND_SRC_IN_ROOT) ? open_beneath(root_fd, src, MUST_EXIST)
-                                       : open(src, O_PATH | O_CLOEXEC);
+                                       : dup(source_fd(srcs, index, src));
   struct stat st;
   if (sfd < 0 || fstat(sfd, &st) < 0) die_errno(errno, src, "bind source %s", src);
   int dfd = open_beneath(root_fd, dst, S_ISDIR(st.st_mode) ? CREATE_DIR : CREATE_FILE);
@@ -267,20 +281,30 @@ static void op_bind(int root_fd, struct cursor *c) {
   }
 }
 
-static int op_root(struct cursor *c) {
+/*
+ * Makes a scratch tmpfs the root, with the host's root below it at /old, then binds the rootfs
+ * source at /root. Pivoting first (as bubblewrap does) means the scratch tmpfs hides nothing:
+ * a source under the scratch directory still shows the host's files.
+ */
+static int op_root(const struct sources *srcs, struct cursor *c) {
   const char *base = get_str(c), *src = get_str(c);
-  uint32_t flags = get_u32(c);
-  char newroot[4096];
+  uint32_t flags = get_u32(c), index = get_u32(c);
+  char path[4096], sp[32];
   /* Nothing done below may propagate back to the host's mount namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_errno(errno, "/", "make / private");
   if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") < 0)
     die_errno(errno, base, "mount tmpfs on %s", base);
-  snprintf(newroot, sizeof newroot, "%s/root", base);
-  if (mkdir(newroot, 0755) < 0) die_errno(errno, newroot, "mkdir %s", newroot);
-  if (mount(src, newroot, NULL, MS_BIND | MS_REC, NULL) < 0)
+  snprintf(path, sizeof path, "%s/root", base);
+  if (mkdir(path, 0755) < 0) die_errno(errno, path, "mkdir %s", path);
+  snprintf(path, sizeof path, "%s/old", base);
+  if (mkdir(path, 0755) < 0) die_errno(errno, path, "mkdir %s", path);
+  if (syscall(SYS_pivot_root, base, path) < 0) die_errno(errno, base, "pivot_root to %s", base);
+  if (chdir("/") < 0) die_errno(errno, "/", "chdir /");
+  current.proc = "/old/proc";
+  if (mount(fd_path(sp, source_fd(srcs, index, src)), "/root", NULL, MS_BIND | MS_REC, NULL) < 0)
     die_errno(errno, src, "mount %s -> / (bind)", src);
-  int fd = open(newroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) die_errno(errno, newroot, "open %s", newroot);
+  int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) die_errno(errno, "/", "open new root");
   if (flags & BIND_RO)
     set_mount_attr(fd, "/", BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV);
   return fd;
@@ -313,6 +337,8 @@ static void op_loopback_up(void) {
 
 static void op_pivot_root(int root_fd) {
   /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves no way back. */
+  if (umount2("/old", MNT_DETACH) < 0) die_errno(errno, "/", "detach the host root");
+  current.proc = "/proc";
   if (fchdir(root_fd) < 0) die_errno(errno, "/", "chdir to new root");
   if (syscall(SYS_pivot_root, ".", ".") < 0) die_errno(errno, "/", "pivot_root");
   if (umount2(".", MNT_DETACH) < 0) die_errno(errno, "/", "detach old root");
@@ -414,7 +440,7 @@ static void init_loop(pid_t payload) {
   }
 }
 
-struct run_state { int root_fd, watch_fd, sync_fd; pid_t child; int is_child; };
+struct run_state { int root_fd, watch_fd, sync_fd; pid_t child; int is_child; struct sources srcs; };
 
 static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cursor *c) {
   char path[64];
@@ -469,11 +495,19 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_errno(errno, NULL, "PR_SET_DUMPABLE");
     break;
+  case OP_OPEN_SOURCE: {
+    const char *src = get_str(c);
+    if (s->srcs.count >= MAX_SOURCES) die_errno(E2BIG, src, "too many sources");
+    int fd = open(src, O_PATH | O_CLOEXEC);
+    if (fd < 0) die_errno(errno, src, "bind source %s", src);
+    s->srcs.fd[s->srcs.count++] = fd;
+    break;
+  }
   case OP_ROOT:
-    s->root_fd = op_root(c);
+    s->root_fd = op_root(&s->srcs, c);
     break;
   case OP_BIND:
-    op_bind(s->root_fd, c);
+    op_bind(s->root_fd, &s->srcs, c);
     break;
   case OP_TMPFS: {
     const char *dst = get_str(c);
@@ -516,6 +550,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     op_pivot_root(s->root_fd);
     close(s->root_fd);
     s->root_fd = -1;
+    while (s->srcs.count > 0) close(s->srcs.fd[--s->srcs.count]);
     break;
   case OP_FORK_INIT: {
     pid_t pid = fork();
@@ -616,7 +651,7 @@ int main(void) {
   if (syscall(SYS_close_range, STATUS_FD + 1, ~0u, 0) < 0) die_errno(errno, NULL, "close_range");
   unsigned char *plan = read_plan(&len);
   struct cursor all = { plan, plan + len };
-  struct run_state s = { -1, -1, -1, 0, 0 };
+  struct run_state s = { .root_fd = -1, .watch_fd = -1, .sync_fd = -1 };
   for (current.op_index = 0; all.p < all.end; current.op_index++) {
     uint32_t head = get_u32(&all), size = get_u32(&all);
     if ((uint64_t)(all.end - all.p) < size) die_errno(EINVAL, NULL, "op truncated");

@@ -32,7 +32,8 @@ enum Op {
   CAPS_CLEAR(25, "caps-clear"),
   NO_NEW_PRIVS(26, "no-new-privs"),
   SECCOMP(27, "seccomp"),
-  EXEC(28, "exec");
+  EXEC(28, "exec"),
+  OPEN_SOURCE(29, "open-source");
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;

@@ -59,9 +59,14 @@ final class PlanCompiler {
       plan.add(Op.GID_MAP, "write gid_map", new Plan.Fields().str(spec.gid() + " " + hostGid + " 1\n"));
     }
     plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
-    addRoot(plan, spec.root());
+    // Host sources are opened before the scratch tmpfs or any mount could hide them.
+    List<String> sources = hostSources(spec);
+    for (String src : sources) {
+      plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
+    }
+    addRoot(plan, spec.root(), sources);
     for (Mount m : spec.mounts()) {
-      addMount(plan, m);
+      addMount(plan, m, sources);
     }
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));
     if (spec.network() == NetworkMode.NONE) {
@@ -93,23 +98,43 @@ final class PlanCompiler {
     return plan;
   }
 
-  private static void addRoot(Plan plan, Rootfs root) {
-    if (root instanceof Rootfs.HostReadOnly) {
-      plan.add(Op.ROOT, "mount / -> / (bind, ro)",
-          new Plan.Fields().str(SCRATCH).str("/").u32(Op.BIND_RO));
-    } else if (root instanceof Rootfs.Directory d) {
-      plan.add(Op.ROOT, "mount " + d.path() + " -> / (bind, " + (d.writable() ? "rw" : "ro") + ")",
-          new Plan.Fields().str(SCRATCH).str(d.path().toString()).u32(d.writable() ? 0 : Op.BIND_RO));
-    } else {
-      throw new IllegalStateException("unknown rootfs " + root);
+  /** Every host path the plan binds, in first-use order; a path's index is its source number. */
+  static List<String> hostSources(SandboxSpec spec) {
+    java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+    out.add(rootSource(spec.root()));
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Bind b) {
+        out.add(b.source().toString());
+      } else if (m instanceof Mount.DevMinimal) {
+        DEVICES.forEach(d -> out.add("/dev/" + d));
+      }
     }
+    return List.copyOf(out);
   }
 
-  private static void addMount(Plan plan, Mount mount) {
+  private static String rootSource(Rootfs root) {
+    if (root instanceof Rootfs.HostReadOnly) {
+      return "/";
+    } else if (root instanceof Rootfs.Directory d) {
+      return d.path().toString();
+    }
+    throw new IllegalStateException("unknown rootfs " + root);
+  }
+
+  private static void addRoot(Plan plan, Rootfs root, List<String> sources) {
+    String src = rootSource(root);
+    boolean writable = root instanceof Rootfs.Directory d && d.writable();
+    plan.add(Op.ROOT, "mount " + src + " -> / (bind, " + (writable ? "rw" : "ro") + ")",
+        new Plan.Fields().str(SCRATCH).str(src).u32(writable ? 0 : Op.BIND_RO).u32(sources.indexOf(src)));
+  }
+
+  private static void addMount(Plan plan, Mount mount, List<String> sources) {
     if (mount instanceof Mount.Bind b) {
-      plan.add(Op.BIND, "mount " + b.source() + " -> " + b.destination() + " (bind, "
-          + (b.writable() ? "rw" : "ro") + ")", new Plan.Fields().str(b.source().toString())
-          .str(b.destination()).u32(b.writable() ? Op.BIND_NOSUID_NODEV : Op.BIND_RO));
+      String src = b.source().toString();
+      plan.add(Op.BIND, "mount " + src + " -> " + b.destination() + " (bind, "
+          + (b.writable() ? "rw" : "ro") + ")", new Plan.Fields().str(src)
+          .str(b.destination()).u32(b.writable() ? Op.BIND_NOSUID_NODEV : Op.BIND_RO)
+          .u32(sources.indexOf(src)));
     } else if (mount instanceof Mount.Tmpfs t) {
       plan.add(Op.TMPFS, "mount tmpfs on " + t.destination(),
           new Plan.Fields().str(t.destination()).u64(t.sizeBytes()).u32(01777));
@@ -120,20 +145,21 @@ final class PlanCompiler {
       for (String sub : List.of("sys", "sysrq-trigger")) {
         String path = dst + "/" + sub;
         plan.add(Op.BIND, "mount " + path + " -> " + path + " (bind, ro)", new Plan.Fields()
-            .str(path).str(path).u32(Op.BIND_RO | Op.BIND_SRC_IN_ROOT | Op.BIND_IF_EXISTS));
+            .str(path).str(path).u32(Op.BIND_RO | Op.BIND_SRC_IN_ROOT | Op.BIND_IF_EXISTS).u32(0));
       }
     } else if (mount instanceof Mount.DevMinimal d) {
-      addDev(plan, d.destination());
+      addDev(plan, d.destination(), sources);
     } else {
       throw new IllegalStateException("unknown mount " + mount);
     }
   }
 
-  private static void addDev(Plan plan, String dev) {
+  private static void addDev(Plan plan, String dev, List<String> sources) {
     plan.add(Op.TMPFS, "mount tmpfs on " + dev, new Plan.Fields().str(dev).u64(1 << 20).u32(0755));
     for (String node : DEVICES) {
       plan.add(Op.BIND, "mount /dev/" + node + " -> " + dev + "/" + node + " (bind)",
-          new Plan.Fields().str("/dev/" + node).str(dev + "/" + node).u32(0));
+          new Plan.Fields().str("/dev/" + node).str(dev + "/" + node).u32(0)
+              .u32(sources.indexOf("/dev/" + node)));
     }
     plan.add(Op.MKDIR, "mkdir " + dev + "/pts", new Plan.Fields().str(dev + "/pts"));
     plan.add(Op.DEVPTS, "mount devpts on " + dev + "/pts", new Plan.Fields().str(dev + "/pts"));

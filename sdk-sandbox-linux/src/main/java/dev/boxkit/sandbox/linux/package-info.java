@@ -37,9 +37,11 @@
  * </pre>
  * Codes (see {@link dev.boxkit.sandbox.linux.Op}): WATCH_PARENT; CLONE(u64 flags);
  * UID_MAP/GID_MAP(str) and SETGROUPS_DENY, run by the monitor when flag PARENT (0x1) is set,
- * else by the child on itself; SYNC; NOT_DUMPABLE; ROOT(str scratch dir, str source, u32 flags);
+ * else by the child on itself; SYNC; NOT_DUMPABLE; OPEN_SOURCE(str host path), opening the
+ * host sources as O_PATH fds numbered in order, before anything is mounted over them;
+ * ROOT(str scratch dir, str source, u32 flags, u32 source number);
  * BIND(str source, str destination, u32 flags RO=1, NOSUID_NODEV=2, SRC_IN_ROOT=4,
- * IF_EXISTS=8 (only with SRC_IN_ROOT));
+ * IF_EXISTS=8 (only with SRC_IN_ROOT), u32 source number (ignored with SRC_IN_ROOT));
  * TMPFS(str dst, u64 size, u32 mode); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
  * str path); REMOUNT_RO(str); HOSTNAME(str); LOOPBACK_UP; PIVOT_ROOT; FORK_INIT; SETSID;
  * RLIMIT(u32 resource, u64 soft, u64 hard); CHDIR(str); CAPS_BOUNDING; SETIDS(u32 uid, u32 gid,
