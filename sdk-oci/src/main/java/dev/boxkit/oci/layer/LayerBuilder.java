@@ -493,8 +493,8 @@ public final class LayerBuilder {
         all.put(link, new LayerEntry.Hardlink(link, group.get(0), all.get(link).attributes()));
       }
     }
-    checkWhiteouts(all);
     synthesiseParents(all);
+    checkWhiteouts(all);
     checkHardlinkTargets(all);
     return writeOrder(all);
   }
@@ -658,7 +658,9 @@ public final class LayerBuilder {
     DigestingOutputStream uncompressed =
         plain ? compressed : new DigestingOutputStream(compression.wrap(compressed, compressionLevel));
     long written = 0;
-    try (TarEmitter tar = new TarEmitter(uncompressed)) {
+    // Commons Compress writes 512-byte records; batch them so the digest and deflater see large
+    // writes. The chunking is fixed (whole buffers), so the output does not depend on source reads.
+    try (TarEmitter tar = new TarEmitter(new BufferedOutputStream(uncompressed, IO_BUFFER_BYTES))) {
       for (LayerEntry e : plan) {
         tar.write(e, modeOf(e), e.attributes().mtime() != null ? e.attributes().mtime() : mtime);
         written++;

@@ -60,17 +60,18 @@ public final class LayerReader {
     TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, "UTF-8");
     byte[] buf = new byte[64 * 1024];
     for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
+      TarEntryInfo.Type type = typeOf(e);
       Digest content = null;
-      if (e.isFile() && !e.isLink()) {
+      if (type == TarEntryInfo.Type.FILE) {
         MessageDigest md = Digest.newMessageDigest(Digest.SHA256);
         for (int n; (n = tar.read(buf)) != -1; ) {
           md.update(buf, 0, n);
         }
         content = Digest.fromHash(Digest.SHA256, md.digest());
       }
-      entries.add(new TarEntryInfo(e.getName(), typeOf(e), e.getMode() & 07777, e.getLongUserId(),
+      entries.add(new TarEntryInfo(e.getName(), type, e.getMode() & 07777, e.getLongUserId(),
           e.getLongGroupId(), e.getUserName(), e.getGroupName(), e.getLastModifiedTime().toInstant(),
-          e.isFile() && !e.isLink() ? e.getSize() : 0, e.getLinkName(), content));
+          type == TarEntryInfo.Type.FILE ? e.getSize() : 0, e.getLinkName(), content));
     }
     // Past the end-of-archive records: drain, or the digests would miss the tail.
     while (tarStream.read(buf) != -1) {

@@ -76,8 +76,9 @@ public final class OciLayout {
   public static final long MAX_JSON_BYTES = 16L << 20;
 
   // image-spec annotations.md, org.opencontainers.image.ref.name.
+  private static final String REF_COMPONENT = "[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*";
   private static final Pattern REF_NAME =
-      Pattern.compile("[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*");
+      Pattern.compile(REF_COMPONENT + "(?:/" + REF_COMPONENT + ")*");
 
   // POSIX record locks belong to the process and one close() drops them all, so threads must
   // take turns in-JVM before touching the lock file: this map is process-wide on purpose.
@@ -402,7 +403,8 @@ public final class OciLayout {
   public void tag(String tag, Descriptor manifestOrIndex) {
     if (tag == null || !REF_NAME.matcher(tag).matches()) {
       throw new InvalidInputException("tag", tag,
-          "must be a reference name: alphanumerics separated by '-', '.', '_', ':', '@', '+', '--' or '/'");
+          "must be a reference name: alphanumerics separated by '-', '.', '_', ':', '@', '+', "
+              + "'--' or '/'");
     }
     requireKind(manifestOrIndex, MediaType.isManifest(manifestOrIndex.mediaType())
         || MediaType.isIndex(manifestOrIndex.mediaType()), "a manifest or index");

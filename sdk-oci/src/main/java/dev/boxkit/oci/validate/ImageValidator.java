@@ -29,7 +29,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * with the content's own {@code mediaType}; a config has as many {@code diff_ids} as the
  * manifest has layers, and as many non-empty history entries when it has history; each layer is
  * a readable tar without duplicate paths whose uncompressed digest is its diff_id (zstd layers:
- * digest and size only); an index entry's platform matches the config's.
+ * digest and size only); an image has at least one layer; an index entry's platform matches the
+ * config's.
  *
  * <p>Meant for the tests of every source and sink; all methods are static and thread-safe.
  */
@@ -115,6 +116,10 @@ public final class ImageValidator {
       return;
     }
     ImageConfig config = layout.readConfig(m.config());
+    if (m.layers().isEmpty()) {
+      problems.add(where + ": has no layers (image-spec: layers SHOULD have at least one entry;"
+          + " the schema requires one)");
+    }
     if (m.layers().size() != config.diffIds().size()) {
       problems.add(where + ": " + m.layers().size() + " layers but config " + m.config().digest()
           + " has " + config.diffIds().size() + " diff_ids");

@@ -86,6 +86,8 @@ class LayerBuilderTest {
     assertEquals(TarEntryInfo.Type.SYMLINK, alias.type());
     assertEquals("../../etc/app/conf", alias.linkName());
     assertEquals(0777, alias.mode());
+    assertNull(alias.contentDigest());
+    assertEquals(0, alias.sizeBytes());
 
     TarEntryInfo wh = e.get("etc/.wh.old");
     assertEquals(TarEntryInfo.Type.FILE, wh.type());
@@ -191,6 +193,10 @@ class LayerBuilderTest {
     // A whiteout and the path it hides in one layer.
     InvalidInputException e = assertThrows(InvalidInputException.class,
         () -> builder().addWhiteout("/a/b").addFile("/a/b", new byte[0]).entries());
+    assertEquals("/a/b", e.value());
+    // ... also when the hidden path only appears as a parent of another entry.
+    e = assertThrows(InvalidInputException.class,
+        () -> builder().addWhiteout("/a/b").addFile("/a/b/c", new byte[0]).entries());
     assertEquals("/a/b", e.value());
     // A file under a symlink.
     e = assertThrows(InvalidInputException.class,

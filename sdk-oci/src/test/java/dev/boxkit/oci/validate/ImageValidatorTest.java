@@ -68,6 +68,13 @@ class ImageValidatorTest {
   }
 
   @Test
+  void findsAnImageWithoutLayers() {
+    OciLayout layout = layout();
+    image(layout, ImageConfig.of(Platform.LINUX_AMD64), List.of());
+    assertTrue(single(layout).get(0).contains("has no layers"));
+  }
+
+  @Test
   void findsAWrongDiffId() {
     OciLayout layout = layout();
     TestImages.Layer a = TestImages.layer(Map.of("a", "a"));

@@ -1,0 +1,286 @@
+package dev.boxkit.sandbox;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a sandbox is given; nothing else of the host is visible to it. Build one with
+ * {@link #builder()}; every field is checked when set and again here.
+ *
+ * @param root the root filesystem; default {@link Rootfs#hostReadOnly()}
+ * @param argv the program and its arguments, not empty; a program name without {@code /} is
+ *     looked up on the sandbox's {@code PATH} (or {@code /bin:/usr/bin} when none is given)
+ * @param env the program's whole environment; default empty (nothing is inherited)
+ * @param workingDir absolute path inside the sandbox; default {@code /}
+ * @param uid user id inside the sandbox, 0..4294967294; default 0
+ * @param gid group id inside the sandbox; default 0
+ * @param hostname host name inside the sandbox (its own UTS namespace); default {@code sandbox}
+ * @param mounts mounts applied in order after the root; default {@link Mount#proc()} then
+ *     {@link Mount#devMinimal()}
+ * @param network default {@link NetworkMode#NONE}
+ * @param limits default {@link ResourceLimits#NONE}
+ * @param stdin default {@link Stdio#discard()}
+ * @param stdout default {@link Stdio#pipe()}
+ * @param stderr default {@link Stdio#pipe()}
+ * @param captureLimitBytes most bytes of stdout and of stderr kept by {@link Sandbox#run}, the
+ *     rest is read and dropped; default 16 MiB
+ * @param dieWithParent whether the sandbox is killed when the JVM dies; default true
+ */
+public record SandboxSpec(
+    Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
+    String hostname, List<Mount> mounts, NetworkMode network, ResourceLimits limits, Stdio stdin,
+    Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent) {
+
+  /** Default for {@link #captureLimitBytes()}: 16 MiB. */
+  public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
+
+  private static final long MAX_ID = 0xFFFF_FFFEL;
+
+  /** @throws InvalidSandboxSpecException naming the first bad field */
+  public SandboxSpec {
+    SandboxPaths.nonNull("root", root);
+    argv = List.copyOf(SandboxPaths.nonNull("argv", argv));
+    if (argv.isEmpty()) {
+      throw new InvalidSandboxSpecException("argv", "must name a program");
+    }
+    for (int i = 0; i < argv.size(); i++) {
+      if (argv.get(i).indexOf('\0') >= 0) {
+        throw new InvalidSandboxSpecException("argv[" + i + "]", "contains NUL");
+      }
+    }
+    if (argv.get(0).isEmpty()) {
+      throw new InvalidSandboxSpecException("argv[0]", "is empty");
+    }
+    env = copyEnv(SandboxPaths.nonNull("env", env));
+    SandboxPaths.inside("workingDir", workingDir);
+    checkId("uid", uid);
+    checkId("gid", gid);
+    checkHostname(SandboxPaths.nonNull("hostname", hostname));
+    mounts = List.copyOf(SandboxPaths.nonNull("mounts", mounts));
+    SandboxPaths.nonNull("network", network);
+    SandboxPaths.nonNull("limits", limits);
+    SandboxPaths.nonNull("stdin", stdin);
+    SandboxPaths.nonNull("stdout", stdout);
+    SandboxPaths.nonNull("stderr", stderr);
+    if (captureLimitBytes < 0 || captureLimitBytes > Integer.MAX_VALUE - 8) {
+      throw new InvalidSandboxSpecException("captureLimitBytes", captureLimitBytes + " is outside [0, 2^31-9]");
+    }
+  }
+
+  private static Map<String, String> copyEnv(Map<String, String> env) {
+    Map<String, String> copy = new LinkedHashMap<>();
+    env.forEach((k, v) -> {
+      if (k == null || k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
+        throw new InvalidSandboxSpecException("env", "bad variable name \"" + k + "\"");
+      }
+      if (v == null || v.indexOf('\0') >= 0) {
+        throw new InvalidSandboxSpecException("env[" + k + "]", "null or contains NUL");
+      }
+      copy.put(k, v);
+    });
+    return java.util.Collections.unmodifiableMap(copy);
+  }
+
+  private static void checkId(String field, long id) {
+    if (id < 0 || id > MAX_ID) {
+      throw new InvalidSandboxSpecException(field, id + " is outside [0, 4294967294]");
+    }
+  }
+
+  private static void checkHostname(String hostname) {
+    if (hostname.isEmpty() || hostname.length() > 64 || !hostname.matches("[A-Za-z0-9][A-Za-z0-9.-]*")) {
+      throw new InvalidSandboxSpecException("hostname",
+          "\"" + hostname + "\" is not 1-64 letters, digits, '.' or '-'");
+    }
+  }
+
+  /** @return a builder with the defaults listed on this record */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** @return a builder holding this spec's values */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.root = root;
+    b.argv = argv;
+    b.env = new LinkedHashMap<>(env);
+    b.workingDir = workingDir;
+    b.uid = uid;
+    b.gid = gid;
+    b.hostname = hostname;
+    b.mounts = new ArrayList<>(mounts);
+    b.network = network;
+    b.limits = limits;
+    b.stdin = stdin;
+    b.stdout = stdout;
+    b.stderr = stderr;
+    b.captureLimitBytes = captureLimitBytes;
+    b.dieWithParent = dieWithParent;
+    return b;
+  }
+
+  /**
+   * Builds a {@link SandboxSpec}. Setters reject bad values at once with {@link
+   * InvalidSandboxSpecException}; {@link #run()} and {@link #start()} are shortcuts for {@link
+   * Sandbox#run}/{@link Sandbox#start} of {@link #build()}.
+   */
+  public static final class Builder {
+    private Rootfs root = Rootfs.hostReadOnly();
+    private List<String> argv = List.of();
+    private Map<String, String> env = new LinkedHashMap<>();
+    private String workingDir = "/";
+    private long uid;
+    private long gid;
+    private String hostname = "sandbox";
+    private List<Mount> mounts = new ArrayList<>(List.of(Mount.proc(), Mount.devMinimal()));
+    private NetworkMode network = NetworkMode.NONE;
+    private ResourceLimits limits = ResourceLimits.NONE;
+    private Stdio stdin = Stdio.discard();
+    private Stdio stdout = Stdio.pipe();
+    private Stdio stderr = Stdio.pipe();
+    private long captureLimitBytes = DEFAULT_CAPTURE_LIMIT_BYTES;
+    private boolean dieWithParent = true;
+
+    private Builder() {}
+
+    /** @param root the root filesystem */
+    public Builder root(Rootfs root) {
+      this.root = SandboxPaths.nonNull("root", root);
+      return this;
+    }
+
+    /** @param argv the program and its arguments */
+    public Builder command(String... argv) {
+      return argv(List.of(SandboxPaths.nonNull("argv", argv)));
+    }
+
+    /** @param argv the program and its arguments */
+    public Builder argv(List<String> argv) {
+      this.argv = List.copyOf(SandboxPaths.nonNull("argv", argv));
+      return this;
+    }
+
+    /**
+     * @param name variable name (no {@code =})
+     * @param value its value
+     */
+    public Builder env(String name, String value) {
+      copyEnv(Map.of(SandboxPaths.nonNull("env", name), SandboxPaths.nonNull("env[" + name + "]", value)));
+      env.put(name, value);
+      return this;
+    }
+
+    /** @param env the whole environment, replacing what was set */
+    public Builder env(Map<String, String> env) {
+      this.env = new LinkedHashMap<>(copyEnv(SandboxPaths.nonNull("env", env)));
+      return this;
+    }
+
+    /** @param dir absolute path inside the sandbox */
+    public Builder workingDir(String dir) {
+      this.workingDir = SandboxPaths.inside("workingDir", dir);
+      return this;
+    }
+
+    /**
+     * @param uid user id inside the sandbox
+     * @param gid group id inside the sandbox
+     */
+    public Builder user(long uid, long gid) {
+      checkId("uid", uid);
+      checkId("gid", gid);
+      this.uid = uid;
+      this.gid = gid;
+      return this;
+    }
+
+    /** @param hostname 1-64 letters, digits, dots or dashes */
+    public Builder hostname(String hostname) {
+      checkHostname(SandboxPaths.nonNull("hostname", hostname));
+      this.hostname = hostname;
+      return this;
+    }
+
+    /** @param mount appended to the mounts */
+    public Builder mount(Mount mount) {
+      mounts.add(SandboxPaths.nonNull("mounts", mount));
+      return this;
+    }
+
+    /** @param mounts replaces every mount, including the default proc and dev */
+    public Builder mounts(List<Mount> mounts) {
+      this.mounts = new ArrayList<>(List.copyOf(SandboxPaths.nonNull("mounts", mounts)));
+      return this;
+    }
+
+    /** @param network the network mode */
+    public Builder network(NetworkMode network) {
+      this.network = SandboxPaths.nonNull("network", network);
+      return this;
+    }
+
+    /** @param limits resource limits */
+    public Builder limits(ResourceLimits limits) {
+      this.limits = SandboxPaths.nonNull("limits", limits);
+      return this;
+    }
+
+    /** @param stdin where stdin comes from */
+    public Builder stdin(Stdio stdin) {
+      this.stdin = SandboxPaths.nonNull("stdin", stdin);
+      return this;
+    }
+
+    /** @param stdout where stdout goes */
+    public Builder stdout(Stdio stdout) {
+      this.stdout = SandboxPaths.nonNull("stdout", stdout);
+      return this;
+    }
+
+    /** @param stderr where stderr goes */
+    public Builder stderr(Stdio stderr) {
+      this.stderr = SandboxPaths.nonNull("stderr", stderr);
+      return this;
+    }
+
+    /** @param bytes most bytes of each output stream {@link Sandbox#run} keeps */
+    public Builder captureLimitBytes(long bytes) {
+      this.captureLimitBytes = bytes;
+      return this;
+    }
+
+    /** @param die whether the sandbox dies with the JVM */
+    public Builder dieWithParent(boolean die) {
+      this.dieWithParent = die;
+      return this;
+    }
+
+    /**
+     * @return the spec
+     * @throws InvalidSandboxSpecException when the argv is missing or a value is bad
+     */
+    public SandboxSpec build() {
+      return new SandboxSpec(root, argv, env, workingDir, uid, gid, hostname, mounts, network,
+          limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent);
+    }
+
+    /** @return {@code Sandbox.run(build())} */
+    public ExecResult run() {
+      return Sandbox.run(build());
+    }
+
+    /** @return {@code Sandbox.start(build())} */
+    public SandboxProcess start() {
+      return Sandbox.start(build());
+    }
+
+    @Override
+    public String toString() {
+      return "SandboxSpec.Builder[" + Objects.toString(argv) + "]";
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.boxkit.sandbox.linux;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.ptr.IntByReference;
+
+/** The few libc calls the orchestrator needs (64-bit Linux: ssize_t and size_t are Java longs). */
+interface LibC extends Library {
+  LibC INSTANCE = Native.load("c", LibC.class);
+
+  int O_RDONLY = 0;
+  int O_WRONLY = 1;
+  int O_RDWR = 2;
+  int O_CREAT = 0100;
+  int O_TRUNC = 01000;
+  int O_CLOEXEC = 02000000;
+  int F_DUPFD_CLOEXEC = 1030;
+  int F_ADD_SEALS = 1033;
+  int F_SEAL_SEAL = 1;
+  int F_SEAL_SHRINK = 2;
+  int F_SEAL_GROW = 4;
+  int F_SEAL_WRITE = 8;
+  int MFD_CLOEXEC = 1;
+  int MFD_ALLOW_SEALING = 2;
+  int WNOHANG = 1;
+  short POLLIN = 1;
+  int SIGKILL = 9;
+  int EINTR = 4;
+  int EAGAIN = 11;
+
+  int pipe2(int[] fds, int flags);
+
+  int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, String[] argv,
+      String[] envp);
+
+  int posix_spawn_file_actions_init(Pointer fileActions);
+
+  int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+  int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+  int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int flags, int mode);
+
+  int waitpid(int pid, IntByReference status, int options);
+
+  int kill(int pid, int signal);
+
+  long read(int fd, Pointer buf, long count);
+
+  long write(int fd, Pointer buf, long count);
+
+  int close(int fd);
+
+  int poll(Pointer fds, long nfds, int timeoutMillis);
+
+  int memfd_create(String name, int flags);
+
+  int fcntl(int fd, int cmd, int arg);
+
+  int geteuid();
+
+  int getegid();
+
+  String strerror(int errno);
+}

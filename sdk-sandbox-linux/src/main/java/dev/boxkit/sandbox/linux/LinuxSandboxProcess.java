@@ -1,0 +1,337 @@
+package dev.boxkit.sandbox.linux;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.ptr.IntByReference;
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.SandboxException;
+import dev.boxkit.sandbox.SandboxProcess;
+import dev.boxkit.sandbox.SandboxSetupException;
+import dev.boxkit.sandbox.SandboxSpec;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sandbox seen from the JVM: the helper's pid, the plan pipe (held open as the lifeline the
+ * monitor watches), the status pipe and the stdio pipes. {@link #supervise} drives it to its end
+ * with one poll loop (status, and captured stdout/stderr for {@code run}), enforcing the
+ * wall-clock timeout, then reaps the helper. The helper is only signalled while not yet reaped, so
+ * a recycled pid is never hit.
+ */
+final class LinuxSandboxProcess implements SandboxProcess {
+  private static final Logger LOG = LoggerFactory.getLogger(LinuxSandboxProcess.class);
+
+  private final SandboxSpec spec;
+  private final Plan plan;
+  private final Spawner.Spawned spawned;
+  private final SandboxResources resources;
+  private final long startNanos;
+  private final Object lock = new Object();
+  private boolean reaped;
+  private final CompletableFuture<ExecResult> exit = new CompletableFuture<>();
+
+  private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
+      SandboxResources resources, long startNanos) {
+    this.spec = spec;
+    this.plan = plan;
+    this.spawned = spawned;
+    this.resources = resources;
+    this.startNanos = startNanos;
+  }
+
+  /** Spawns the helper, lets {@code resources} adopt it, then sends the plan. */
+  static LinuxSandboxProcess launch(HelperBinary helper, SandboxSpec spec, Plan plan,
+      SandboxResources resources) {
+    long start = System.nanoTime();
+    Spawner.Spawned s = Spawner.spawn(helper, spec);
+    LinuxSandboxProcess p = new LinuxSandboxProcess(spec, plan, s, resources, start);
+    try {
+      resources.adopt(s.pid());
+    } catch (RuntimeException e) {
+      p.kill();
+      p.supervise(null, null);
+      throw e;
+    }
+    try {
+      // With dieWithParent the write end stays open: its closing, JVM death included, is what
+      // the monitor watches for.
+      s.planWrite().outputStream().write(plan.bytes());
+    } catch (IOException e) {
+      LOG.debug("sandbox helper {} stopped reading its plan: {}", s.pid(), e.toString());
+    } finally {
+      if (!spec.dieWithParent()) {
+        s.planWrite().close();
+      }
+    }
+    return p;
+  }
+
+  /** Starts the background waiter used by {@link dev.boxkit.sandbox.Sandbox#start}. */
+  LinuxSandboxProcess startWaiter() {
+    Thread t = new Thread(() -> {
+      try {
+        exit.complete(supervise(null, null));
+      } catch (Throwable e) {
+        exit.completeExceptionally(e);
+      }
+    }, "boxkit-sandbox-" + spawned.pid());
+    t.setDaemon(true);
+    t.start();
+    return this;
+  }
+
+  /** Caps what is kept of one output stream; the rest is read and dropped. */
+  static final class Capture {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private final long limit;
+
+    Capture(long limit) {
+      this.limit = limit;
+    }
+
+    void add(Memory buf, int n) {
+      int keep = (int) Math.min(n, limit - bytes.size());
+      if (keep > 0) {
+        bytes.write(buf.getByteArray(0, keep), 0, keep);
+      }
+    }
+
+    byte[] bytes() {
+      return bytes.toByteArray();
+    }
+  }
+
+  /**
+   * Runs the poll loop until the status pipe (and the captured pipes) reach end of file, reaps
+   * the helper and turns what it reported into a result.
+   *
+   * @throws SandboxSetupException when the helper reported a failed step
+   */
+  ExecResult supervise(Capture out, Capture err) {
+    Duration timeout = spec.limits().timeout();
+    long deadline = timeout.isZero() ? Long.MAX_VALUE : startNanos + timeout.toNanos();
+    Capture status = new Capture(1 << 20);
+    Fd[] fds = {spawned.status(), out != null ? spawned.stdout() : null, err != null ? spawned.stderr() : null};
+    Capture[] sinks = {status, out, err};
+    boolean[] open = {true, fds[1] != null, fds[2] != null};
+    Memory pollfds = new Memory(8L * fds.length);
+    Memory buf = new Memory(65536);
+    int[] slot = new int[fds.length];
+    boolean timedOut = false;
+    while (open[0] || open[1] || open[2]) {
+      int n = 0;
+      for (int i = 0; i < fds.length; i++) {
+        if (open[i]) {
+          pollfds.setInt(8L * n, fds[i].get());
+          pollfds.setShort(8L * n + 4, LibC.POLLIN);
+          pollfds.setShort(8L * n + 6, (short) 0);
+          slot[n++] = i;
+        }
+      }
+      int waitMs = -1;
+      if (!timedOut && deadline != Long.MAX_VALUE) {
+        waitMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000));
+      }
+      int r = LibC.INSTANCE.poll(pollfds, n, waitMs);
+      if (r < 0) {
+        int errno = Native.getLastError();
+        if (errno == LibC.EINTR) {
+          continue;
+        }
+        kill();
+        throw new SandboxException("poll on sandbox pipes: " + Errno.name(errno));
+      }
+      if (r == 0) {
+        timedOut = true;
+        LOG.debug("sandbox {} exceeded its timeout {}; killing it", spawned.pid(), timeout);
+        kill();
+        continue;
+      }
+      for (int k = 0; k < n; k++) {
+        if (pollfds.getShort(8L * k + 6) == 0) {
+          continue;
+        }
+        int i = slot[k];
+        long got = fds[i].read(buf, buf.size());
+        if (got > 0) {
+          sinks[i].add(buf, (int) got);
+        } else if (got == 0 || got != -LibC.EAGAIN) {
+          open[i] = false;
+        }
+      }
+    }
+    int wstatus = reap();
+    spawned.planWrite().close();
+    spawned.status().close();
+    if (out != null) {
+      spawned.stdout().close();
+    }
+    if (err != null) {
+      spawned.stderr().close();
+    }
+    Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+    SandboxResources.Usage usage = resources.finish();
+    return result(StatusRecord.parse(status.bytes()), wstatus, wall, usage, timedOut, out, err);
+  }
+
+  private ExecResult result(List<StatusRecord> records, int wstatus, Duration wall,
+      SandboxResources.Usage usage, boolean timedOut, Capture out, Capture err) {
+    byte[] o = out != null ? out.bytes() : new byte[0];
+    byte[] e = err != null ? err.bytes() : new byte[0];
+    OptionalLong peak = usage.peakMemoryBytes();
+    for (StatusRecord rec : records) {
+      if (rec instanceof StatusRecord.Failure f && !timedOut) {
+        throw new SandboxSetupException(f.step(), f.path().isEmpty() ? null : f.path(), f.errno(),
+            Errno.name(f.errno()), plan.describe(f.opIndex()) + " (" + f.message() + ")");
+      }
+    }
+    for (StatusRecord rec : records) {
+      if (rec instanceof StatusRecord.Exit x) {
+        return new ExecResult(x.code(), x.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(x.signal()),
+            o, e, wall, peak, usage.oomKilled(), timedOut);
+      }
+    }
+    int termSig = wstatus & 0x7f;
+    if (termSig != 0) {
+      // The sandbox was killed as a whole (timeout, kill(), OOM of the monitor's cgroup).
+      return new ExecResult(128 + termSig, OptionalInt.of(termSig), o, e, wall, peak, usage.oomKilled(), timedOut);
+    }
+    if (usage.oomKilled() || timedOut) {
+      return new ExecResult(128 + LibC.SIGKILL, OptionalInt.of(LibC.SIGKILL), o, e, wall, peak, usage.oomKilled(), timedOut);
+    }
+    throw new SandboxException("sandbox helper " + spawned.pid() + " exited with status "
+        + ((wstatus >> 8) & 0xff) + " without reporting how the program ended");
+  }
+
+  private int reap() {
+    IntByReference st = new IntByReference();
+    synchronized (lock) {
+      while (LibC.INSTANCE.waitpid(spawned.pid(), st, 0) < 0) {
+        int errno = Native.getLastError();
+        if (errno != LibC.EINTR) {
+          reaped = true;
+          throw new SandboxException("waitpid of sandbox helper " + spawned.pid() + ": " + Errno.name(errno));
+        }
+      }
+      reaped = true;
+    }
+    return st.getValue();
+  }
+
+  @Override
+  public long pid() {
+    return spawned.pid();
+  }
+
+  @Override
+  public OutputStream stdin() {
+    return pipe(spawned.stdin(), "stdin").outputStream();
+  }
+
+  void closeStdin() {
+    spawned.stdin().close();
+  }
+
+  @Override
+  public InputStream stdout() {
+    return pipe(spawned.stdout(), "stdout").inputStream();
+  }
+
+  @Override
+  public InputStream stderr() {
+    return pipe(spawned.stderr(), "stderr").inputStream();
+  }
+
+  private static Fd pipe(Fd fd, String name) {
+    if (fd == null) {
+      throw new IllegalStateException(name + " is not Stdio.pipe()");
+    }
+    return fd;
+  }
+
+  @Override
+  public ExecResult waitFor() {
+    try {
+      return exit.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted while waiting for sandbox " + spawned.pid(), e);
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  @Override
+  public Optional<ExecResult> waitFor(Duration timeout) {
+    try {
+      return Optional.of(exit.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+    } catch (TimeoutException e) {
+      return Optional.empty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted while waiting for sandbox " + spawned.pid(), e);
+    } catch (ExecutionException e) {
+      throw unwrap(e);
+    }
+  }
+
+  private static RuntimeException unwrap(ExecutionException e) {
+    return e.getCause() instanceof RuntimeException r ? r : new SandboxException("sandbox failed", e.getCause());
+  }
+
+  @Override
+  public CompletableFuture<ExecResult> onExit() {
+    return exit.copy();
+  }
+
+  @Override
+  public void signal(int signal) {
+    if (signal <= 0 || signal >= 65) {
+      throw new IllegalArgumentException("signal " + signal + " is outside 1..64");
+    }
+    synchronized (lock) {
+      if (!reaped) {
+        LibC.INSTANCE.kill(spawned.pid(), signal);
+      }
+    }
+  }
+
+  @Override
+  public void kill() {
+    synchronized (lock) {
+      if (!reaped) {
+        // The monitor's death takes init (PDEATHSIG) and with it the whole pid namespace.
+        LibC.INSTANCE.kill(spawned.pid(), LibC.SIGKILL);
+      }
+    }
+    resources.killAll();
+  }
+
+  @Override
+  public void close() {
+    kill();
+    try {
+      exit.join();
+    } catch (RuntimeException e) {
+      LOG.debug("sandbox {} ended with {}", spawned.pid(), e.toString());
+    }
+    for (Fd fd : new Fd[] {spawned.stdin(), spawned.stdout(), spawned.stderr()}) {
+      if (fd != null) {
+        fd.close();
+      }
+    }
+  }
+}

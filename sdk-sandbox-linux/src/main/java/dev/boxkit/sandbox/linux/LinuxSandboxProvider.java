@@ -1,0 +1,114 @@
+package dev.boxkit.sandbox.linux;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.SandboxProcess;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.SandboxUnavailableException;
+import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.sandbox.spi.SandboxProvider;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Linux namespaces backend: user, mount, pid, ipc, uts, cgroup and (for {@code NONE}) network
+ * namespaces set up by the bundled native helper. Registered for {@link java.util.ServiceLoader}.
+ */
+public final class LinuxSandboxProvider implements SandboxProvider {
+  private final Object lock = new Object();
+  private HelperBinary helper;
+
+  /** Creates the provider; the helper is loaded on first use. */
+  public LinuxSandboxProvider() {}
+
+  @Override
+  public String name() {
+    return "linux-namespaces";
+  }
+
+  @Override
+  public Optional<String> unavailableReason() {
+    if (HelperBinary.platform().isEmpty()) {
+      return Optional.of("needs Linux on x86_64 or aarch64, this is " + System.getProperty("os.name")
+          + "/" + System.getProperty("os.arch"));
+    }
+    if (!HelperBinary.bundled()) {
+      return Optional.of("this build of sdk-sandbox-linux carries no native helper for "
+          + HelperBinary.platform().get() + ": it was built without a C toolchain; install gcc and"
+          + " libc6-dev (apt-get install gcc libc6-dev) and rebuild");
+    }
+    return userNamespaceProblem(LibC.INSTANCE.geteuid() == 0);
+  }
+
+  /** Reads the sysctls that disable user namespaces and says how to enable them. */
+  static Optional<String> userNamespaceProblem(boolean root) {
+    if (sysctl("user/max_user_namespaces").equals(Optional.of("0"))) {
+      return Optional.of("user namespaces are disabled (user.max_user_namespaces=0); enable them"
+          + " with: sysctl -w user.max_user_namespaces=15000");
+    }
+    if (!root && sysctl("kernel/unprivileged_userns_clone").equals(Optional.of("0"))) {
+      return Optional.of("unprivileged user namespaces are disabled"
+          + " (kernel.unprivileged_userns_clone=0); enable them with:"
+          + " sysctl -w kernel.unprivileged_userns_clone=1");
+    }
+    if (!root && sysctl("kernel/apparmor_restrict_unprivileged_userns").equals(Optional.of("1"))) {
+      return Optional.of("AppArmor restricts unprivileged user namespaces"
+          + " (kernel.apparmor_restrict_unprivileged_userns=1); allow them with:"
+          + " sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile"
+          + " granting 'userns,' to the java binary");
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<String> sysctl(String name) {
+    try {
+      return Optional.of(Files.readString(Path.of("/proc/sys", name)).trim());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public ExecResult run(SandboxSpec spec) {
+    LinuxSandboxProcess p = launch(spec);
+    if (spec.stdin() instanceof Stdio.Pipe) {
+      p.closeStdin(); // run() has nothing to send: the program reads end of file
+    }
+    return p.supervise(capture(spec, spec.stdout()), capture(spec, spec.stderr()));
+  }
+
+  private static LinuxSandboxProcess.Capture capture(SandboxSpec spec, Stdio stdio) {
+    return stdio instanceof Stdio.Pipe ? new LinuxSandboxProcess.Capture(spec.captureLimitBytes()) : null;
+  }
+
+  @Override
+  public SandboxProcess start(SandboxSpec spec) {
+    return launch(spec).startWaiter();
+  }
+
+  private LinuxSandboxProcess launch(SandboxSpec spec) {
+    Optional<String> why = unavailableReason();
+    if (why.isPresent()) {
+      throw new SandboxUnavailableException(name() + ": " + why.get());
+    }
+    if (spec.limits().needsCgroup()) {
+      throw new InvalidSandboxSpecException("limits",
+          "memory, pids and cpu limits need cgroup support, which this build does not have yet");
+    }
+    LibC c = LibC.INSTANCE;
+    Plan plan = PlanCompiler.compile(spec, Integer.toUnsignedLong(c.geteuid()),
+        Integer.toUnsignedLong(c.getegid()), Optional.empty());
+    return LinuxSandboxProcess.launch(helper(), spec, plan, SandboxResources.NONE);
+  }
+
+  private HelperBinary helper() {
+    synchronized (lock) {
+      if (helper == null) {
+        helper = HelperBinary.load();
+      }
+      return helper;
+    }
+  }
+}

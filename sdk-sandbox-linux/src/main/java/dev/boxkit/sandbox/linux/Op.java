@@ -1,0 +1,58 @@
+package dev.boxkit.sandbox.linux;
+
+/**
+ * The plan's operations. Codes and step names must match {@code enum op_code} and {@code
+ * op_names} in {@code src/main/c/boxkit-init.c}.
+ */
+enum Op {
+  WATCH_PARENT(1, "watch-parent"),
+  CLONE(2, "clone"),
+  UID_MAP(3, "uid-map"),
+  GID_MAP(4, "gid-map"),
+  SETGROUPS_DENY(5, "setgroups-deny"),
+  SYNC(6, "sync"),
+  NOT_DUMPABLE(7, "not-dumpable"),
+  ROOT(8, "root"),
+  BIND(9, "mount-bind"),
+  TMPFS(10, "mount-tmpfs"),
+  PROC(11, "mount-proc"),
+  DEVPTS(12, "mount-devpts"),
+  MKDIR(13, "mkdir"),
+  SYMLINK(14, "symlink"),
+  REMOUNT_RO(15, "remount-ro"),
+  HOSTNAME(16, "hostname"),
+  LOOPBACK_UP(17, "loopback-up"),
+  PIVOT_ROOT(18, "pivot-root"),
+  FORK_INIT(19, "fork-init"),
+  SETSID(20, "setsid"),
+  RLIMIT(21, "rlimit"),
+  CHDIR(22, "chdir"),
+  CAPS_BOUNDING(23, "caps-bounding"),
+  SETIDS(24, "setids"),
+  CAPS_CLEAR(25, "caps-clear"),
+  NO_NEW_PRIVS(26, "no-new-privs"),
+  SECCOMP(27, "seccomp"),
+  EXEC(28, "exec"),
+  OPEN_SOURCE(29, "open-source");
+
+  /** Op flag: run by the monitor on the child (in the parent user namespace). */
+  static final int PARENT = 0x1;
+  /** BIND flag: remount read-only, nosuid, nodev. */
+  static final int BIND_RO = 0x1;
+  /** BIND flag: remount nosuid, nodev. */
+  static final int BIND_NOSUID_NODEV = 0x2;
+  /** BIND flag: the source is a path inside the new root. */
+  static final int BIND_SRC_IN_ROOT = 0x4;
+  /** BIND flag: a missing source (inside the new root) skips the op. */
+  static final int BIND_IF_EXISTS = 0x8;
+  /** SETIDS flag: clear supplementary groups. */
+  static final int SETIDS_CLEAR_GROUPS = 0x1;
+
+  final int code;
+  final String step;
+
+  Op(int code, String step) {
+    this.code = code;
+    this.step = step;
+  }
+}

@@ -1,0 +1,121 @@
+package dev.boxkit.sandbox.linux;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.ptr.IntByReference;
+import dev.boxkit.sandbox.SandboxSetupException;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts the helper with {@code posix_spawn} and explicit file actions: fd 3 is the read end of
+ * the plan pipe, fd 4 the write end of the status pipe, 0-2 the program's stdio. Every fd the JVM
+ * creates here is close-on-exec, so no other child inherits them.
+ */
+final class Spawner {
+  private Spawner() {}
+
+  static final int PLAN_FD = 3;
+  static final int STATUS_FD = 4;
+  /** Child-side fds are moved at or above this so a dup2 onto 0..4 never clobbers another. */
+  private static final int FIRST_FREE = 5;
+
+  /** The helper's pid and the JVM's ends of its pipes (null where a stream is not a pipe). */
+  record Spawned(int pid, Fd planWrite, Fd status, Fd stdin, Fd stdout, Fd stderr) {}
+
+  static Spawned spawn(HelperBinary helper, SandboxSpec spec) {
+    LibC c = LibC.INSTANCE;
+    List<Integer> childEnds = new ArrayList<>();
+    List<Fd> ours = new ArrayList<>();
+    Memory actions = new Memory(512);
+    boolean actionsReady = false;
+    try {
+      int[] plan = pipe();
+      int[] status = pipe();
+      childEnds.add(plan[0]);
+      childEnds.add(status[1]);
+      Fd planWrite = track(ours, plan[1]);
+      Fd statusRead = track(ours, status[0]);
+      check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+      actionsReady = true;
+      check(c.posix_spawn_file_actions_adddup2(actions, plan[0], PLAN_FD), "dup2 plan fd");
+      check(c.posix_spawn_file_actions_adddup2(actions, status[1], STATUS_FD), "dup2 status fd");
+      Fd in = stdio(actions, spec.stdin(), 0, childEnds, ours);
+      Fd out = stdio(actions, spec.stdout(), 1, childEnds, ours);
+      Fd err = stdio(actions, spec.stderr(), 2, childEnds, ours);
+      IntByReference pid = new IntByReference();
+      String path = helper.execPath();
+      int rc = c.posix_spawn(pid, path, actions, null, new String[] {"boxkit-init"}, new String[0]);
+      if (rc != 0) {
+        throw new SandboxSetupException("spawn", path, rc, Errno.name(rc),
+            "posix_spawn of the sandbox helper (stdio: " + spec.stdin() + ", " + spec.stdout()
+            + ", " + spec.stderr() + ")");
+      }
+      ours.clear();
+      return new Spawned(pid.getValue(), planWrite, statusRead, in, out, err);
+    } finally {
+      if (actionsReady) {
+        c.posix_spawn_file_actions_destroy(actions);
+      }
+      childEnds.forEach(c::close);
+      ours.forEach(Fd::close);
+    }
+  }
+
+  private static Fd stdio(Memory actions, Stdio stdio, int target, List<Integer> childEnds, List<Fd> ours) {
+    LibC c = LibC.INSTANCE;
+    String name = new String[] {"stdin", "stdout", "stderr"}[target];
+    int writeFlags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC;
+    if (stdio instanceof Stdio.Pipe) {
+      int[] p = pipe();
+      int childEnd = target == 0 ? p[0] : p[1];
+      childEnds.add(childEnd);
+      check(c.posix_spawn_file_actions_adddup2(actions, childEnd, target), "dup2 " + name);
+      return track(ours, target == 0 ? p[1] : p[0]);
+    }
+    if (stdio instanceof Stdio.File f) {
+      check(c.posix_spawn_file_actions_addopen(actions, target, f.path().toString(),
+          target == 0 ? LibC.O_RDONLY : writeFlags, 0644), "open " + name);
+    } else if (stdio instanceof Stdio.Discard) {
+      check(c.posix_spawn_file_actions_addopen(actions, target, "/dev/null",
+          target == 0 ? LibC.O_RDONLY : LibC.O_WRONLY, 0), "open " + name);
+    }
+    return null;
+  }
+
+  private static Fd track(List<Fd> ours, int fd) {
+    Fd f = new Fd(fd);
+    ours.add(f);
+    return f;
+  }
+
+  private static int[] pipe() {
+    LibC c = LibC.INSTANCE;
+    int[] fds = new int[2];
+    if (c.pipe2(fds, LibC.O_CLOEXEC) < 0) {
+      int errno = Native.getLastError();
+      throw new SandboxSetupException("spawn", null, errno, Errno.name(errno), "pipe2");
+    }
+    for (int i = 0; i < 2; i++) {
+      if (fds[i] < FIRST_FREE) {
+        int moved = c.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, FIRST_FREE);
+        int errno = Native.getLastError();
+        c.close(fds[i]);
+        if (moved < 0) {
+          c.close(fds[1 - i]);
+          throw new SandboxSetupException("spawn", null, errno, Errno.name(errno), "F_DUPFD_CLOEXEC");
+        }
+        fds[i] = moved;
+      }
+    }
+    return fds;
+  }
+
+  private static void check(int rc, String what) {
+    if (rc != 0) {
+      throw new SandboxSetupException("spawn", null, rc, Errno.name(rc), what);
+    }
+  }
+}

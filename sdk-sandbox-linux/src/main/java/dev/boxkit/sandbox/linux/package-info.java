@@ -1,0 +1,64 @@
+/**
+ * Linux backend of the sandbox API: Java validates a spec and compiles it into a plan; a small
+ * static native helper ({@code src/main/c/boxkit-init.c}) executes it. See
+ * <a href="https://man7.org/linux/man-pages/man7/namespaces.7.html">namespaces(7)</a> and
+ * <a href="https://man7.org/linux/man-pages/man7/user_namespaces.7.html">user_namespaces(7)</a>.
+ *
+ * <h2>Spawning (decided once)</h2>
+ * The JVM starts the helper with {@code posix_spawn} called through JNA, with explicit file
+ * actions: fd 3 = read end of the plan pipe, fd 4 = write end of the status pipe, fds 0-2 = the
+ * program's stdio (a pipe, a file opened by the file action, {@code /dev/null}, or the JVM's own
+ * fd left in place). ProcessBuilder was rejected because it cannot pass fds other than 0-2. The
+ * helper runs from a sealed memfd ({@code /proc/self/fd/N}) holding bytes whose SHA-256 was checked
+ * against the value recorded by the build (CVE-2019-5736). The JVM reaps the helper itself with
+ * {@code waitpid}, only after the status pipe reached end of file, and signals it only before.
+ *
+ * <h2>Processes</h2>
+ * <ul>
+ *   <li><b>monitor</b> (the spawned helper, host namespaces): reads the plan, clones init with the
+ *       new namespaces, writes the id maps when root (full ranges need the parent namespace),
+ *       then forwards signals to init and SIGKILLs it when the plan pipe's write end closes —
+ *       that is how JVM death is detected. {@code PR_SET_PDEATHSIG} would fire when the spawning
+ *       JVM <em>thread</em> exits, so it is only used below the single-threaded monitor.
+ *   <li><b>init</b> (PID 1 of the new pid namespace): mounts, pivots, forks the program, reaps
+ *       every zombie, forwards SIGTERM/SIGINT/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2/SIGWINCH/SIGCONT/SIGALRM
+ *       to it and reports its end. When the program ends, init exits and the kernel kills every
+ *       process left in the namespace.
+ *   <li><b>program</b>: setsid, rlimits, chdir, capability bounding set and ambient set dropped,
+ *       uid/gid set, all capabilities cleared, {@code PR_SET_NO_NEW_PRIVS}, seccomp last, exec.
+ *       Every fd but 0-2 is close-on-exec ({@code close_range}).
+ * </ul>
+ *
+ * <h2>Plan format (fd 3, little-endian)</h2>
+ * <pre>
+ * header: u32 magic 0x31505842 ("BXP1"), u32 length of the ops that follow
+ * op:     u32 (flags &lt;&lt; 16 | code), u32 payload length, payload
+ * fields: u32, u64, str = u32 length (with NUL) + bytes + NUL, blob = u32 length + bytes
+ * </pre>
+ * Codes (see {@link dev.boxkit.sandbox.linux.Op}): WATCH_PARENT; CLONE(u64 flags);
+ * UID_MAP/GID_MAP(str) and SETGROUPS_DENY, run by the monitor when flag PARENT (0x1) is set,
+ * else by the child on itself; SYNC; NOT_DUMPABLE; OPEN_SOURCE(str host path), opening the
+ * host sources as O_PATH fds numbered in order, before anything is mounted over them;
+ * ROOT(str scratch dir, str source, u32 flags, u32 source number);
+ * BIND(str source, str destination, u32 flags RO=1, NOSUID_NODEV=2, SRC_IN_ROOT=4,
+ * IF_EXISTS=8 (only with SRC_IN_ROOT), u32 source number (ignored with SRC_IN_ROOT));
+ * TMPFS(str dst, u64 size, u32 mode); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
+ * str path); REMOUNT_RO(str); HOSTNAME(str); LOOPBACK_UP; PIVOT_ROOT; FORK_INIT; SETSID;
+ * RLIMIT(u32 resource, u64 soft, u64 hard); CHDIR(str); CAPS_BOUNDING; SETIDS(u32 uid, u32 gid,
+ * u32 flags CLEAR_GROUPS=1); CAPS_CLEAR; NO_NEW_PRIVS; SECCOMP(blob of struct sock_filter);
+ * EXEC(u32 argc, str..., u32 envc, str "K=V"...). Before CLONE the monitor runs every op; after
+ * it, the monitor runs only PARENT ops and SYNC (where it enters its loop), the child all others.
+ * Destinations are resolved beneath the new root one component at a time with {@code O_NOFOLLOW}
+ * (a symlink anywhere fails the step), missing components are created, and the mount is made on
+ * {@code /proc/self/fd/N} of the opened fd. Read-only is applied with
+ * {@code mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY|NOSUID|NODEV)} (Linux 5.12+).
+ *
+ * <h2>Status records (fd 4, little-endian)</h2>
+ * <pre>
+ * u32 length of the rest, u32 type, then
+ *   type 1 (failure): u32 op index, u32 errno, str step, str path, str message (str = u32 len + bytes)
+ *   type 2 (exit):    u32 exit code (128 + signal when killed), u32 signal (0 when it exited)
+ * </pre>
+ * A failed exec is a failure record for step {@code exec}, distinct from a program exiting 127.
+ */
+package dev.boxkit.sandbox.linux;
