@@ -1,0 +1,130 @@
+package dev.boxkit.cli;
+
+import dev.boxkit.image.BoxKitDirs;
+import dev.boxkit.image.BuildEvent;
+import dev.boxkit.image.Image;
+import dev.boxkit.image.ImageBuilder;
+import dev.boxkit.image.Layer;
+import dev.boxkit.image.OciLayoutSource;
+import dev.boxkit.oci.Platform;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code boxkit build}: an image from a base, host files and configuration, written to an OCI
+ * layout or a docker archive. Prints the manifest digest on stdout and nothing else there.
+ */
+@Command(name = "build", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Build an image and print its manifest digest.")
+final class BuildCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @ParentCommand BoxkitCommand parent;
+
+  @Option(names = "--from", paramLabel = "SOURCE", defaultValue = "scratch",
+      description = "Base image: scratch (default), oci:DIR:TAG or docker-archive:FILE.")
+  SourceRef from;
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
+      description = "Image platform, e.g. linux/amd64; default: the base's, or the host's.")
+  String platform;
+
+  @Option(names = "--layer", paramLabel = "HOSTPATH:IMAGEPATH",
+      description = "Add a host file or directory at an absolute image path (one layer each).")
+  List<LayerArg> layers = new ArrayList<>();
+
+  @Option(names = "--executables", paramLabel = "PATH", split = ",",
+      description = "Add host programs with their ELF interpreter and libraries (one layer).")
+  List<Path> executables = new ArrayList<>();
+
+  @Option(names = "--entrypoint", paramLabel = "ARG",
+      description = "Entrypoint argument; repeat for each (clears the base's Cmd unless --cmd is given).")
+  List<String> entrypoint;
+
+  @Option(names = "--cmd", paramLabel = "ARG", description = "Cmd argument; repeat for each.")
+  List<String> cmd;
+
+  @Option(names = "--env", paramLabel = "K=V", description = "Set an environment variable.")
+  List<KeyValue> env = new ArrayList<>();
+
+  @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory (absolute).")
+  String workdir;
+
+  @Option(names = "--user", paramLabel = "USER[:GROUP]", description = "User: name or uid, optional group.")
+  String user;
+
+  @Option(names = "--label", paramLabel = "K=V", description = "Add a label.")
+  List<KeyValue> labels = new ArrayList<>();
+
+  @Option(names = "--expose", paramLabel = "PORT/PROTO", description = "Expose a port, e.g. 8080/tcp.")
+  List<String> expose = new ArrayList<>();
+
+  @Option(names = "--output", paramLabel = "TARGET", required = true,
+      description = "oci:DIR:TAG or docker-archive:FILE[:NAME:TAG].")
+  TargetRef output;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR",
+      description = "Blob store for built layers; default $BOXKIT_CACHE_DIR/store or ~/.cache/boxkit/store.")
+  Path cacheDir;
+
+  @Option(names = {"-q", "--quiet"}, description = "Print no progress on stderr.")
+  boolean quiet;
+
+  @Override
+  public Integer call() {
+    ImageBuilder b = Image.builder()
+        .cacheDir(cacheDir != null ? cacheDir : BoxKitDirs.cacheRoot().resolve("store"));
+    if (!quiet) {
+      b.listener(this::progress);
+    }
+    if (from instanceof SourceRef.OciLayout o) {
+      b.from(OciLayoutSource.of(o.dir(), o.tag()));
+    } else if (from instanceof SourceRef.DockerArchive d) {
+      throw new UnsupportedSourceException(d + ": docker-archive base images are not supported yet;"
+          + " convert with: skopeo copy docker-archive:" + d.file() + " oci:DIR:TAG");
+    }
+    if (platform != null) {
+      b.platform(Platform.parse(platform));
+    }
+    for (LayerArg l : layers) {
+      b.layer(l.toLayer());
+    }
+    if (!executables.isEmpty()) {
+      b.layer(Layer.fromExecutables(executables.stream().map(p -> p.toAbsolutePath().normalize())
+          .toArray(Path[]::new)));
+    }
+    if (entrypoint != null) {
+      b.entrypoint(entrypoint.toArray(String[]::new));
+    }
+    if (cmd != null) {
+      b.cmd(cmd.toArray(String[]::new));
+    }
+    env.forEach(kv -> b.env(kv.key(), kv.value()));
+    if (workdir != null) {
+      b.workingDir(workdir);
+    }
+    if (user != null) {
+      b.user(user);
+    }
+    labels.forEach(kv -> b.label(kv.key(), kv.value()));
+    expose.forEach(b::exposedPort);
+    Image image = b.build();
+    image.writeTo(output.toTarget());
+    spec.commandLine().getOut().println(image.digest());
+    spec.commandLine().getOut().flush();
+    return ExitCodes.OK;
+  }
+
+  private void progress(BuildEvent e) {
+    if (e instanceof BuildEvent.LayerDone d) {
+      spec.commandLine().getErr().println("layer " + d.index() + ": " + d.digest() + " (" + d.sizeBytes() + " bytes)");
+    }
+  }
+}

@@ -1,0 +1,214 @@
+package dev.boxkit.cli;
+
+import dev.boxkit.image.BoxKitDirs;
+import dev.boxkit.image.Image;
+import dev.boxkit.image.OciLayoutSource;
+import dev.boxkit.oci.ContainerConfig;
+import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.unpack.CachedRootfs;
+import dev.boxkit.oci.unpack.RootfsCache;
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.NetworkMode;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code boxkit run}: a program in a sandbox whose root is an image, a directory or the host's
+ * {@code /} (read-only in every case). Stdio passes through; the exit status is the program's.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run a program in a sandbox; exit with its status (128+N when signal N killed it).")
+final class RunCommand implements Callable<Integer> {
+  /** PATH when neither the image nor --env sets one, as Docker does. */
+  static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  /** Size of the tmpfs an image gets at /tmp unless --tmpfs /tmp says otherwise. */
+  static final long TMP_SIZE_BYTES = 64L << 20;
+
+  @Spec CommandSpec spec;
+
+  /** Exactly one root. */
+  static final class RootChoice {
+    @Option(names = "--image", paramLabel = "oci:DIR:TAG",
+        description = "Root from an image: unpacked once into the cache, read-only, /tmp a tmpfs;"
+            + " its Entrypoint, Cmd, Env, WorkingDir and User apply.")
+    SourceRef image;
+
+    @Option(names = "--rootfs", paramLabel = "DIR", description = "Root from a host directory, read-only.")
+    Path rootfs;
+
+    @Option(names = "--host-root", description = "Root is the host's /, read-only (the default).")
+    boolean hostRoot;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  RootChoice root = new RootChoice();
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an image index.")
+  String platform;
+
+  @Option(names = "--bind", paramLabel = "SRC:DST[:ro|rw]", description = "Bind a host path; read-only unless :rw.")
+  List<BindArg> binds = new ArrayList<>();
+
+  @Option(names = "--tmpfs", paramLabel = "DST", description = "Mount an empty tmpfs (64 MiB) at DST.")
+  List<String> tmpfs = new ArrayList<>();
+
+  @Option(names = "--network", paramLabel = "none|host", defaultValue = "none",
+      description = "none (default: only lo) or host.")
+  NetworkMode network;
+
+  @Option(names = "--memory", paramLabel = "SIZE", description = "Memory limit, e.g. 256m (needs a usable cgroup).")
+  ByteSize memory;
+
+  @Option(names = "--pids", paramLabel = "N", description = "Most processes at once (needs a usable cgroup).")
+  Long pids;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", description = "Kill the sandbox after this long, e.g. 10s.")
+  DurationArg timeout;
+
+  @Option(names = "--env", paramLabel = "K=V", description = "Set an environment variable (over the image's).")
+  List<KeyValue> env = new ArrayList<>();
+
+  @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory (over the image's).")
+  String workdir;
+
+  @Option(names = "--user", paramLabel = "USER[:GROUP]",
+      description = "User (over the image's); names are looked up in the root's /etc/passwd and /etc/group.")
+  UserArg user;
+
+  @Option(names = "--cache-dir", paramLabel = "DIR",
+      description = "Where unpacked images are kept; default $BOXKIT_CACHE_DIR/rootfs or ~/.cache/boxkit/rootfs.")
+  Path cacheDir;
+
+  @Parameters(paramLabel = "CMD", description = "The program and its arguments (after --); replaces the image's Cmd.")
+  List<String> command = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    SandboxSpec.Builder b = Sandbox.builder()
+        .stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit())
+        .network(network);
+    List<Mount> mounts = new ArrayList<>();
+    Map<String, String> environment = new LinkedHashMap<>();
+    List<String> argv = new ArrayList<>(command);
+    String dir = "/";
+    UserArg who = null;
+    Path tree;
+    if (root.image != null) {
+      Image image = loadImage(root.image);
+      tree = image.rootfs(RootfsCache.open(cacheRoot())).rootfs();
+      ContainerConfig c = image.config().config();
+      argv = imageArgv(c, command);
+      for (String e : c.env()) {
+        int eq = e.indexOf('=');
+        environment.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+      }
+      dir = c.workingDir() != null ? c.workingDir() : dir;
+      who = c.user() != null && !c.user().isEmpty() ? UserArg.parse(c.user()) : null;
+      if (!tmpfs.contains("/tmp")) {
+        mounts.add(Mount.tmpfs("/tmp", TMP_SIZE_BYTES));
+      }
+    } else if (root.rootfs != null) {
+      tree = root.rootfs.toAbsolutePath().normalize();
+    } else {
+      tree = Path.of("/");
+    }
+    env.forEach(kv -> environment.put(kv.key(), kv.value()));
+    environment.putIfAbsent("PATH", DEFAULT_PATH);
+    if (workdir != null) {
+      dir = workdir;
+    }
+    if (user != null) {
+      who = user;
+    }
+    if (argv.isEmpty()) {
+      throw new InvalidInputException("command", null,
+          "nothing to run: give a command after --" + (root.image != null ? " (the image has no Entrypoint or Cmd)" : ""));
+    }
+    tmpfs.forEach(t -> mounts.add(Mount.tmpfs(t, TMP_SIZE_BYTES)));
+    binds.forEach(bind -> mounts.add(bind.toMount()));
+    if (who != null) {
+      UserResolver.Ids ids = new UserResolver(tree).resolve(who);
+      b.user(ids.uid(), ids.gid());
+    }
+    b.argv(argv).env(environment).workingDir(dir).limits(limits());
+
+    try (MountPoints points = root.hostRoot || (root.image == null && root.rootfs == null)
+        ? MountPoints.none(Rootfs.hostReadOnly())
+        : MountPoints.forTree(tree, mounts)) {
+      List<Mount> all = new ArrayList<>(points.treeMounts());
+      all.add(Mount.proc());
+      all.add(Mount.devMinimal());
+      all.addAll(mounts);
+      ExecResult r = Sandbox.run(b.root(points.root()).mounts(all).build());
+      if (r.timedOut()) {
+        err.println("boxkit: timed out after " + timeout.duration().toString().substring(2).toLowerCase());
+      }
+      if (r.oomKilled()) {
+        err.println("boxkit: killed for using more than its memory limit of " + memory.bytes() + " bytes");
+      }
+      err.flush();
+      return r.exitCode();
+    }
+  }
+
+  /** Entrypoint followed by Cmd, or by {@code command} when given (as {@code docker run}). */
+  static List<String> imageArgv(ContainerConfig c, List<String> command) {
+    List<String> argv = new ArrayList<>();
+    if (c.entrypoint() != null) {
+      argv.addAll(c.entrypoint());
+    }
+    if (!command.isEmpty()) {
+      argv.addAll(command);
+    } else if (c.cmd() != null) {
+      argv.addAll(c.cmd());
+    }
+    return argv;
+  }
+
+  private Image loadImage(SourceRef ref) {
+    if (ref instanceof SourceRef.OciLayout o) {
+      return Image.load(OciLayoutSource.of(o.dir(), o.tag()), platform == null ? null : Platform.parse(platform));
+    }
+    if (ref instanceof SourceRef.Scratch) {
+      throw new InvalidInputException("image", "scratch", "an image with no layers has nothing to run");
+    }
+    throw new UnsupportedSourceException(ref + ": only oci:DIR:TAG images can be run yet");
+  }
+
+  private ResourceLimits limits() {
+    ResourceLimits.Builder l = ResourceLimits.builder();
+    if (memory != null) {
+      l.memoryBytes(memory.bytes());
+    }
+    if (pids != null) {
+      l.pidsMax(pids);
+    }
+    if (timeout != null) {
+      l.timeout(timeout.duration());
+    }
+    return l.build();
+  }
+
+  private Path cacheRoot() {
+    return cacheDir != null ? cacheDir.toAbsolutePath().normalize() : BoxKitDirs.cacheRoot().resolve("rootfs");
+  }
+}
