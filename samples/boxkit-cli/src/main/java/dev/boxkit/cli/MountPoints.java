@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -71,6 +72,8 @@ final class MountPoints implements AutoCloseable {
   private static MountPoints skeleton(Path tree, Set<String> needed) throws IOException {
     Path dir = Files.createTempDirectory("boxkit-root-");
     try {
+      // Created 0700; as the sandbox's / it must be searchable by any user the program runs as.
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
       List<Mount> binds = new ArrayList<>();
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(tree)) {
         for (Path entry : entries) {

@@ -1,0 +1,155 @@
+package dev.boxkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.testing.ExternalTools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BuildCommandTest {
+  @TempDir Path tmp;
+
+  private Path appDir() throws IOException {
+    Path app = tmp.resolve("src/app");
+    if (!Files.exists(app)) {
+      Files.createDirectories(app.resolve("conf"));
+      Files.writeString(app.resolve("run.sh"), "#!/bin/sh\necho hello\n");
+      Files.setPosixFilePermissions(app.resolve("run.sh"), PosixFilePermissions.fromString("rwxr-xr-x"));
+      Files.writeString(app.resolve("conf/app.properties"), "mode=prod\n");
+    }
+    return app;
+  }
+
+  private Cli.Result build(String... args) {
+    List<String> all = new ArrayList<>(List.of("build", "--cache-dir", tmp.resolve("cache").toString()));
+    all.addAll(List.of(args));
+    return Cli.run(all.toArray(String[]::new));
+  }
+
+  private static Digest digestOf(Cli.Result r) {
+    assertEquals(0, r.exitCode(), r.toString());
+    String[] lines = r.out().split("\n");
+    assertEquals(1, lines.length, "stdout holds the digest only: " + r);
+    return Digest.parse(lines[0]);
+  }
+
+  @Test
+  void buildsFromADirectoryAndSkopeoSeesTheDigestAndConfig() throws Exception {
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    Path out = tmp.resolve("out");
+    Digest digest = digestOf(build("--layer", appDir() + ":/app", "--entrypoint", "/app/run.sh",
+        "--cmd", "--verbose", "--env", "MODE=prod", "--label", "org.opencontainers.image.title=demo",
+        "--expose", "8080/tcp", "--workdir", "/app", "--user", "1000:1000",
+        "--output", "oci:" + out + ":demo:1"));
+
+    String inspect = Cli.exec(List.of(skopeo.toString(), "inspect", "oci:" + out + ":demo:1")).out();
+    assertTrue(inspect.contains("\"Digest\": \"" + digest + "\""), inspect);
+    String config = Cli.exec(List.of(skopeo.toString(), "inspect", "--config", "oci:" + out + ":demo:1")).out();
+    for (String expected : new String[] {"\"MODE=prod\"", "\"/app/run.sh\"", "\"--verbose\"",
+        "\"8080/tcp\"", "\"WorkingDir\": \"/app\"", "\"User\": \"1000:1000\"", "\"demo\""}) {
+      assertTrue(config.contains(expected), expected + " in " + config);
+    }
+    OciLayout.open(out).verify();
+  }
+
+  @Test
+  void sameInputsGiveTheSameDigest() throws IOException {
+    String layer = appDir() + ":/app";
+    Digest a = digestOf(build("--layer", layer, "--cmd", "/app/run.sh", "--output", "oci:" + tmp.resolve("a") + ":x"));
+    Digest b = digestOf(Cli.run("build", "--cache-dir", tmp.resolve("other-cache").toString(), "--layer", layer,
+        "--cmd", "/app/run.sh", "--output", "oci:" + tmp.resolve("b") + ":x"));
+    assertEquals(a, b);
+    Digest c = digestOf(build("--layer", layer, "--cmd", "/app/run.sh", "--env", "X=1",
+        "--output", "oci:" + tmp.resolve("c") + ":x"));
+    assertNotEquals(a, c);
+  }
+
+  @Test
+  void writesADockerArchiveThatSkopeoReads() throws Exception {
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    Path archive = tmp.resolve("app.tar");
+    digestOf(build("--layer", appDir() + ":/app", "--platform", "linux/arm64",
+        "--output", "docker-archive:" + archive + ":app:1"));
+    Cli.Result inspect = Cli.exec(List.of(skopeo.toString(), "inspect", "docker-archive:" + archive));
+    assertEquals(0, inspect.exitCode(), inspect.toString());
+    assertTrue(inspect.out().contains("\"Architecture\": \"arm64\""), inspect.out());
+    String manifest = Cli.exec(List.of("tar", "-xOf", archive.toString(), "manifest.json")).out();
+    assertTrue(manifest.contains("\"RepoTags\":[\"app:1\"]"), manifest);
+  }
+
+  @Test
+  void buildsOnABaseFromALayout() throws IOException {
+    Path layout = tmp.resolve("layout");
+    Digest base = digestOf(build("--layer", appDir() + ":/app", "--env", "MODE=prod", "--entrypoint", "/app/run.sh",
+        "--output", "oci:" + layout + ":base"));
+    Path extra = Files.writeString(tmp.resolve("extra.txt"), "extra\n");
+    Digest child = digestOf(build("--from", "oci:" + layout + ":base", "--layer", extra + ":/etc/extra.txt",
+        "--env", "EXTRA=1", "--output", "oci:" + layout + ":child"));
+    assertNotEquals(base, child);
+
+    Cli.Result inspect = Cli.run("inspect", "oci:" + layout + ":child");
+    assertEquals(0, inspect.exitCode(), inspect.toString());
+    String json = inspect.out();
+    assertTrue(json.startsWith("{\"digest\":\"" + child + "\""), json);
+    assertTrue(json.contains("MODE=prod") && json.contains("EXTRA=1") && json.contains("/app/run.sh"), json);
+    assertEquals(2, json.split("application/vnd.oci.image.layer.v1.tar", -1).length - 1, "two layers: " + json);
+    assertEquals(base, OciLayout.open(layout).resolve("base").digest(), "the base tag is kept");
+  }
+
+  @Test
+  void badLayerFlagsAreUsageErrorsNamingTheFlag() throws IOException {
+    Path out = tmp.resolve("out");
+    String[][] cases = {
+        {appDir().toString(), "HOSTPATH:IMAGEPATH"},
+        {appDir() + ":app", "image path"},
+        {tmp.resolve("missing") + ":/app", "does not exist"},
+    };
+    for (String[] c : cases) {
+      Cli.Result r = build("--layer", c[0], "--output", "oci:" + out + ":x");
+      assertEquals(2, r.exitCode(), r.toString());
+      assertTrue(r.err().contains("--layer") && r.err().contains(c[1]), r.toString());
+      assertEquals("", r.out());
+    }
+    assertFalse(Files.exists(out), "nothing written");
+  }
+
+  @Test
+  void otherBadInput() throws IOException {
+    Cli.Result noOutput = build("--layer", appDir() + ":/app");
+    assertEquals(2, noOutput.exitCode(), noOutput.toString());
+    assertTrue(noOutput.err().contains("--output"), noOutput.toString());
+
+    Cli.Result badOutput = build("--output", "oci:" + tmp.resolve("o"));
+    assertEquals(2, badOutput.exitCode(), badOutput.toString());
+    assertTrue(badOutput.err().contains("--output") && badOutput.err().contains("oci:DIR:TAG"), badOutput.toString());
+
+    Cli.Result registry = build("--output", "docker://localhost:5000/app:1");
+    assertEquals(2, registry.exitCode(), registry.toString());
+    assertTrue(registry.err().contains("not supported yet"), registry.toString());
+
+    Cli.Result archiveBase = build("--from", "docker-archive:" + tmp.resolve("base.tar"),
+        "--output", "oci:" + tmp.resolve("o") + ":x");
+    assertEquals(125, archiveBase.exitCode(), archiveBase.toString());
+    assertTrue(archiveBase.err().contains("not supported yet"), archiveBase.toString());
+
+    Cli.Result missingBase = build("--from", "oci:" + tmp.resolve("nope") + ":x", "--output", "oci:" + tmp.resolve("o") + ":x");
+    assertEquals(125, missingBase.exitCode(), missingBase.toString());
+    assertTrue(missingBase.err().startsWith("boxkit: "), missingBase.toString());
+
+    Cli.Result badPort = build("--expose", "70000/tcp", "--output", "oci:" + tmp.resolve("o") + ":x");
+    assertEquals(125, badPort.exitCode(), badPort.toString());
+    assertTrue(badPort.err().contains("exposedPort"), badPort.toString());
+    assertFalse(Files.exists(tmp.resolve("o")), "nothing written");
+  }
+}

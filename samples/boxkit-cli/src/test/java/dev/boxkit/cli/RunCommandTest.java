@@ -1,0 +1,164 @@
+package dev.boxkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+  @TempDir Path tmp;
+
+  @BeforeEach
+  void sandbox() {
+    Cli.requireSandbox();
+  }
+
+  private Cli.Result run(String... args) {
+    List<String> all = new ArrayList<>(List.of("run", "--cache-dir", tmp.resolve("rootfs").toString()));
+    all.addAll(Arrays.asList(args));
+    return Cli.run(all.toArray(String[]::new));
+  }
+
+  private Cli.Result runInChild(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("run", "--cache-dir", tmp.resolve("rootfs").toString()));
+    all.addAll(Arrays.asList(args));
+    return Cli.runInChildJvm(all.toArray(String[]::new));
+  }
+
+  /** An image of /bin/sh and its libraries only: no /proc, /dev or /tmp of its own. */
+  private String shImage(String... extraBuildArgs) {
+    Path layout = tmp.resolve("images");
+    List<String> args = new ArrayList<>(List.of("build", "--cache-dir", tmp.resolve("store").toString(), "-q",
+        "--executables", "/bin/sh", "--entrypoint", "/bin/sh"));
+    args.addAll(Arrays.asList(extraBuildArgs));
+    String ref = "oci:" + layout + ":sh" + Math.abs(Arrays.hashCode(extraBuildArgs));
+    args.addAll(List.of("--output", ref));
+    Cli.Result r = Cli.run(args.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.toString());
+    return ref;
+  }
+
+  @Test
+  void exitStatusIsTheProgramsOwn() {
+    assertEquals(7, run("--host-root", "--", "/bin/sh", "-c", "exit 7").exitCode());
+    assertEquals(0, run("--", "/bin/sh", "-c", "exit 0").exitCode(), "--host-root is the default");
+  }
+
+  @Test
+  void aSignalGives128PlusItsNumber() {
+    assertEquals(143, run("--", "/bin/sh", "-c", "kill -TERM $$").exitCode());
+    assertEquals(137, run("--", "/bin/sh", "-c", "kill -KILL $$").exitCode());
+  }
+
+  @Test
+  void anImageBuiltFromExecutablesRunsWithItsConfig() throws Exception {
+    String image = shImage("--cmd", "-c", "--cmd", "exit 3");
+    assertEquals(3, run("--image", image).exitCode(), "Entrypoint + Cmd");
+    Cli.Result hi = runInChild("--image", image, "--", "-c", "echo hi");
+    assertEquals(0, hi.exitCode(), hi.toString());
+    assertEquals("hi\n", hi.out(), "arguments after -- replace Cmd");
+    Cli.Result unpackedOnce = runInChild("--image", image, "--", "-c", "echo again");
+    assertEquals("again\n", unpackedOnce.out(), unpackedOnce.toString());
+  }
+
+  @Test
+  void imageEnvWorkdirAndUserApplyAndFlagsOverrideThem() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    Files.writeString(etc.resolve("passwd"), "root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n");
+    Files.writeString(etc.resolve("group"), "root:x:0:\napp:x:1001:\n");
+    Path work = Files.createDirectories(tmp.resolve("work"));
+    String image = shImage("--layer", etc + ":/etc", "--layer", work + ":/work", "--env", "GREETING=hello",
+        "--workdir", "/work", "--user", "app");
+    String script = "echo $GREETING; echo $PWD; while read k v rest; do [ \"$k\" = Uid: ] && echo uid $v;"
+        + " [ \"$k\" = Gid: ] && echo gid $v; done < /proc/self/status; echo $PATH";
+    Cli.Result r = runInChild("--image", image, "--", "-c", script);
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("hello\n/work\nuid 1000\ngid 1001\n" + RunCommand.DEFAULT_PATH + "\n", r.out());
+
+    Cli.Result o = runInChild("--image", image, "--env", "GREETING=bye", "--workdir", "/", "--user", "0:0",
+        "--", "-c", script);
+    assertEquals("bye\n/\nuid 0\ngid 0\n" + RunCommand.DEFAULT_PATH + "\n", o.out(), o.toString());
+
+    Cli.Result unknown = run("--image", image, "--user", "nobody", "--", "-c", "true");
+    assertEquals(125, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains("\"nobody\""), unknown.toString());
+  }
+
+  @Test
+  void networkNoneHasOnlyLoopback() throws Exception {
+    Cli.Result none = runInChild("--network", "none", "--", "/bin/cat", "/proc/net/dev");
+    assertEquals(0, none.exitCode(), none.toString());
+    List<String> ifaces = interfaces(none.out());
+    assertEquals(List.of("lo"), ifaces, none.out());
+
+    List<String> host = interfaces(Files.readString(Path.of("/proc/net/dev")));
+    Cli.Result shared = runInChild("--network", "host", "--", "/bin/cat", "/proc/net/dev");
+    assertEquals(host, interfaces(shared.out()), shared.toString());
+  }
+
+  private static List<String> interfaces(String procNetDev) {
+    List<String> names = new ArrayList<>();
+    for (String line : procNetDev.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        names.add(line.substring(0, colon).trim());
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Test
+  void bindsAreReadOnlyUnlessRw() throws IOException {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Cli.Result ro = run("--bind", data + ":/mnt", "--", "/bin/sh", "-c", "echo x > /mnt/f");
+    assertNotEquals(0, ro.exitCode());
+    assertFalse(Files.exists(data.resolve("f")));
+    Cli.Result rw = run("--bind", data + ":/mnt:rw", "--", "/bin/sh", "-c", "echo x > /mnt/f");
+    assertEquals(0, rw.exitCode(), rw.toString());
+    assertEquals("x\n", Files.readString(data.resolve("f")));
+  }
+
+  @Test
+  void theRootIsReadOnlyAndTmpfsIsWritable() {
+    assertNotEquals(0, run("--", "/bin/sh", "-c", "echo x > /etc/boxkit-test").exitCode());
+    assertFalse(Files.exists(Path.of("/etc/boxkit-test")));
+    assertEquals(0, run("--tmpfs", "/mnt", "--", "/bin/sh", "-c", "echo x > /mnt/f").exitCode());
+  }
+
+  @Test
+  void failuresBeforeTheProgramRunsAre125Or127() {
+    Cli.Result notFound = run("--", "/no/such/program");
+    assertEquals(127, notFound.exitCode(), notFound.toString());
+    assertTrue(notFound.err().contains("/no/such/program"), notFound.toString());
+
+    Cli.Result noImage = run("--image", "oci:" + tmp.resolve("none") + ":x", "--", "true");
+    assertEquals(125, noImage.exitCode(), noImage.toString());
+    assertTrue(noImage.err().startsWith("boxkit: "), noImage.toString());
+
+    Cli.Result nothing = run("--host-root");
+    assertEquals(125, nothing.exitCode(), nothing.toString());
+    assertTrue(nothing.err().contains("nothing to run"), nothing.toString());
+
+    Cli.Result two = run("--host-root", "--rootfs", tmp.toString(), "--", "true");
+    assertEquals(2, two.exitCode(), two.toString());
+    assertTrue(two.err().contains("mutually exclusive"), two.toString());
+  }
+
+  @Test
+  void aTimeoutKillsTheSandbox() {
+    Cli.Result r = run("--timeout", "500ms", "--", "/bin/sleep", "30");
+    assertEquals(137, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("timed out"), r.toString());
+  }
+}
