@@ -14,10 +14,12 @@ import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +43,9 @@ final class RunCommand implements Callable<Integer> {
   static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   /** Size of the tmpfs an image gets at /tmp unless --tmpfs /tmp says otherwise. */
   static final long TMP_SIZE_BYTES = 64L << 20;
+  /** How long a program asked to stop (SIGTERM) may take before it is killed: 10 s, as docker stop. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  private static final int SIGTERM = 15;
 
   @Spec CommandSpec spec;
 
@@ -158,7 +163,7 @@ final class RunCommand implements Callable<Integer> {
       all.add(Mount.proc());
       all.add(Mount.devMinimal());
       all.addAll(mounts);
-      ExecResult r = Sandbox.run(b.root(points.root()).mounts(all).build());
+      ExecResult r = runForwardingTermination(b.root(points.root()).mounts(all).build());
       if (r.timedOut()) {
         err.println("boxkit: timed out after " + timeout.duration().toString().substring(2).toLowerCase());
       }
@@ -167,6 +172,33 @@ final class RunCommand implements Callable<Integer> {
       }
       err.flush();
       return r.exitCode();
+    }
+  }
+
+  /**
+   * Runs {@code spec}; if this JVM is asked to stop (SIGTERM, SIGINT, SIGHUP) meanwhile, the
+   * program gets SIGTERM and {@link #STOP_GRACE} to end before the sandbox is killed, as
+   * {@code docker stop} does. Without this the sandbox would only be SIGKILLed when the JVM died.
+   */
+  private static ExecResult runForwardingTermination(SandboxSpec spec) {
+    SandboxProcess p = Sandbox.start(spec);
+    Thread hook = new Thread(() -> {
+      p.signal(SIGTERM);
+      if (p.waitFor(STOP_GRACE).isEmpty()) {
+        p.kill();
+      }
+      p.close();
+    }, "boxkit-stop-sandbox");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return p.waitFor();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running or has run; it closes the sandbox.
+      }
+      p.close();
     }
   }
 

@@ -106,6 +106,14 @@ class RunCommandTest {
     assertEquals(host, interfaces(shared.out()), shared.toString());
   }
 
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
   private static List<String> interfaces(String procNetDev) {
     List<String> names = new ArrayList<>();
     for (String line : procNetDev.split("\n")) {
@@ -153,6 +161,30 @@ class RunCommandTest {
     Cli.Result two = run("--host-root", "--rootfs", tmp.toString(), "--", "true");
     assertEquals(2, two.exitCode(), two.toString());
     assertTrue(two.err().contains("mutually exclusive"), two.toString());
+  }
+
+  @Test
+  void stoppingBoxkitGivesTheProgramSigterm() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("logs"));
+    Path log = Files.createFile(dir.resolve("log"));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
+        "--bind", dir + ":/mnt:rw", "--", "/bin/sh", "-c",
+        "trap 'echo got TERM > /mnt/log; exit 3' TERM; echo ready > /mnt/log; while :; do sleep 0.1; done"));
+    Process boxkit = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("out").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (!Files.readString(log).startsWith("ready") && boxkit.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals("ready\n", Files.readString(log), () -> "boxkit said: " + read(tmp.resolve("out")));
+      boxkit.destroy(); // SIGTERM to the JVM
+      assertTrue(boxkit.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals("got TERM\n", Files.readString(log), "the program's TERM trap ran");
+    } finally {
+      boxkit.destroyForcibly();
+    }
   }
 
   @Test
