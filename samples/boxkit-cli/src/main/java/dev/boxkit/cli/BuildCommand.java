@@ -5,7 +5,6 @@ import dev.boxkit.image.BuildEvent;
 import dev.boxkit.image.Image;
 import dev.boxkit.image.ImageBuilder;
 import dev.boxkit.image.Layer;
-import dev.boxkit.image.OciLayoutSource;
 import dev.boxkit.oci.Platform;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,12 +83,6 @@ final class BuildCommand implements Callable<Integer> {
     if (!quiet) {
       b.listener(this::progress);
     }
-    if (from instanceof SourceRef.OciLayout o) {
-      b.from(OciLayoutSource.of(o.dir(), o.tag()));
-    } else if (from instanceof SourceRef.DockerArchive d) {
-      throw new UnsupportedSourceException(d + ": docker-archive base images are not supported yet;"
-          + " convert with: skopeo copy docker-archive:" + d.file() + " oci:DIR:TAG");
-    }
     if (platform != null) {
       b.platform(Platform.parse(platform));
     }
@@ -115,8 +108,12 @@ final class BuildCommand implements Callable<Integer> {
     }
     labels.forEach(kv -> b.label(kv.key(), kv.value()));
     expose.forEach(b::exposedPort);
-    Image image = b.build();
-    image.writeTo(output.toTarget());
+    Image image;
+    // An imported docker archive must outlive writeTo: the base's blobs are copied from it.
+    try (OpenedSource base = OpenedSource.open(from)) {
+      image = b.from(base.source()).build();
+      image.writeTo(output.toTarget());
+    }
     spec.commandLine().getOut().println(image.digest());
     spec.commandLine().getOut().flush();
     return ExitCodes.OK;

@@ -1,7 +1,6 @@
 package dev.boxkit.cli;
 
 import dev.boxkit.image.Image;
-import dev.boxkit.image.OciLayoutSource;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.json.OciJson;
 import java.nio.charset.StandardCharsets;
@@ -24,15 +23,15 @@ final class InspectCommand implements Callable<Integer> {
   @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an image index.")
   String platform;
 
-  @Parameters(paramLabel = "oci:DIR:TAG", description = "The image.")
+  @Parameters(paramLabel = "IMAGE", description = "The image: oci:DIR:TAG or docker-archive:FILE.")
   SourceRef image;
 
   @Override
   public Integer call() {
-    if (!(image instanceof SourceRef.OciLayout o)) {
-      throw new UnsupportedSourceException(image + ": only oci:DIR:TAG images can be inspected yet");
+    Image img;
+    try (OpenedSource source = OpenedSource.open(image)) {
+      img = source.load(platform == null ? null : Platform.parse(platform));
     }
-    Image img = Image.load(OciLayoutSource.of(o.dir(), o.tag()), platform == null ? null : Platform.parse(platform));
     String json = "{\"digest\":\"" + img.digest() + "\",\"manifest\":"
         + new String(OciJson.write(img.manifest()), StandardCharsets.UTF_8) + ",\"config\":"
         + new String(OciJson.write(img.config()), StandardCharsets.UTF_8) + "}";

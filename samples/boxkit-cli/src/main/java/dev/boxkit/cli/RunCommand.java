@@ -2,7 +2,6 @@ package dev.boxkit.cli;
 
 import dev.boxkit.image.BoxKitDirs;
 import dev.boxkit.image.Image;
-import dev.boxkit.image.OciLayoutSource;
 import dev.boxkit.oci.ContainerConfig;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.Platform;
@@ -51,8 +50,8 @@ final class RunCommand implements Callable<Integer> {
 
   /** Exactly one root. */
   static final class RootChoice {
-    @Option(names = "--image", paramLabel = "oci:DIR:TAG",
-        description = "Root from an image: unpacked once into the cache, read-only, /tmp a tmpfs;"
+    @Option(names = "--image", paramLabel = "IMAGE",
+        description = "Root from an image, oci:DIR:TAG or docker-archive:FILE: unpacked once into the cache, read-only, /tmp a tmpfs;"
             + " its Entrypoint, Cmd, Env, WorkingDir and User apply.")
     SourceRef image;
 
@@ -118,8 +117,11 @@ final class RunCommand implements Callable<Integer> {
     UserArg who = null;
     Path tree;
     if (root.image != null) {
-      Image image = loadImage(root.image);
-      tree = image.rootfs(RootfsCache.open(cacheRoot())).rootfs();
+      Image image;
+      try (OpenedSource source = OpenedSource.open(root.image)) {
+        image = source.load(platform == null ? null : Platform.parse(platform));
+        tree = image.rootfs(RootfsCache.open(cacheRoot())).rootfs();
+      }
       ContainerConfig c = image.config().config();
       argv = imageArgv(c, command);
       for (String e : c.env()) {
@@ -214,16 +216,6 @@ final class RunCommand implements Callable<Integer> {
       argv.addAll(c.cmd());
     }
     return argv;
-  }
-
-  private Image loadImage(SourceRef ref) {
-    if (ref instanceof SourceRef.OciLayout o) {
-      return Image.load(OciLayoutSource.of(o.dir(), o.tag()), platform == null ? null : Platform.parse(platform));
-    }
-    if (ref instanceof SourceRef.Scratch) {
-      throw new InvalidInputException("image", "scratch", "an image with no layers has nothing to run");
-    }
-    throw new UnsupportedSourceException(ref + ": only oci:DIR:TAG images can be run yet");
   }
 
   private ResourceLimits limits() {

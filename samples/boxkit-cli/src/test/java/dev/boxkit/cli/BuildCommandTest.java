@@ -89,6 +89,33 @@ class BuildCommandTest {
   }
 
   @Test
+  void buildsOnADockerArchiveWrittenByBoxkitOrBySkopeo() throws Exception {
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    Path ours = tmp.resolve("ours.tar");
+    digestOf(build("--layer", appDir() + ":/app", "--env", "MODE=prod", "--output", "docker-archive:" + ours + ":base:1"));
+    Path layout = tmp.resolve("layout");
+    digestOf(build("--layer", appDir() + ":/app", "--env", "MODE=prod", "--output", "oci:" + layout + ":base"));
+    Path theirs = tmp.resolve("theirs.tar");
+    Cli.Result copy = Cli.exec(List.of(skopeo.toString(), "copy", "oci:" + layout + ":base",
+        "docker-archive:" + theirs + ":base:1"));
+    assertEquals(0, copy.exitCode(), copy.toString());
+
+    Path extra = Files.writeString(tmp.resolve("extra.txt"), "extra\n");
+    for (Path archive : List.of(ours, theirs)) {
+      Path out = tmp.resolve("child-" + archive.getFileName());
+      digestOf(build("--from", "docker-archive:" + archive, "--layer", extra + ":/etc/extra.txt",
+          "--output", "oci:" + out + ":child"));
+      OciLayout.open(out).verify();
+      Cli.Result inspect = Cli.run("inspect", "oci:" + out + ":child");
+      assertTrue(inspect.out().contains("MODE=prod"), inspect.toString());
+      assertEquals(2, inspect.out().split("application/vnd.oci.image.layer.v1.tar", -1).length - 1, inspect.out());
+      Cli.Result direct = Cli.run("inspect", "docker-archive:" + archive);
+      assertEquals(0, direct.exitCode(), direct.toString());
+      assertTrue(direct.out().contains("MODE=prod"), direct.toString());
+    }
+  }
+
+  @Test
   void buildsOnABaseFromALayout() throws IOException {
     Path layout = tmp.resolve("layout");
     Digest base = digestOf(build("--layer", appDir() + ":/app", "--env", "MODE=prod", "--entrypoint", "/app/run.sh",
@@ -138,10 +165,11 @@ class BuildCommandTest {
     assertEquals(2, registry.exitCode(), registry.toString());
     assertTrue(registry.err().contains("not supported yet"), registry.toString());
 
-    Cli.Result archiveBase = build("--from", "docker-archive:" + tmp.resolve("base.tar"),
+    Path notAnArchive = Files.writeString(tmp.resolve("base.tar"), "not a tar");
+    Cli.Result archiveBase = build("--from", "docker-archive:" + notAnArchive,
         "--output", "oci:" + tmp.resolve("o") + ":x");
     assertEquals(125, archiveBase.exitCode(), archiveBase.toString());
-    assertTrue(archiveBase.err().contains("not supported yet"), archiveBase.toString());
+    assertTrue(archiveBase.err().contains(notAnArchive.toString()), archiveBase.toString());
 
     Cli.Result missingBase = build("--from", "oci:" + tmp.resolve("nope") + ":x", "--output", "oci:" + tmp.resolve("o") + ":x");
     assertEquals(125, missingBase.exitCode(), missingBase.toString());

@@ -72,6 +72,16 @@ class RunCommandTest {
   }
 
   @Test
+  void aDockerArchiveRunsToo() throws Exception {
+    Path archive = tmp.resolve("sh.tar");
+    Cli.Result build = Cli.run("build", "--cache-dir", tmp.resolve("store").toString(), "-q",
+        "--executables", "/bin/sh", "--entrypoint", "/bin/sh", "--output", "docker-archive:" + archive + ":sh:1");
+    assertEquals(0, build.exitCode(), build.toString());
+    Cli.Result r = runInChild("--image", "docker-archive:" + archive, "--", "-c", "echo from archive");
+    assertEquals("from archive\n", r.out(), r.toString());
+  }
+
+  @Test
   void imageEnvWorkdirAndUserApplyAndFlagsOverrideThem() throws Exception {
     Path etc = Files.createDirectories(tmp.resolve("etc"));
     Files.writeString(etc.resolve("passwd"), "root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n");
