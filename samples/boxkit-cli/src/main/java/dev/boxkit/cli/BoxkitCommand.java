@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "boxkit", mixinStandardHelpOptions = true, version = "boxkit 0.1.0",
     description = "Build OCI images and run programs in sandboxes, with no daemon.",
-    subcommands = {BuildCommand.class, RunCommand.class, InspectCommand.class},
+    subcommands = {BuildCommand.class, RunCommand.class, InspectCommand.class, UnpackCommand.class, CopyCommand.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         " 0:Success (for run: the program's status; 128+N when signal N killed it).",

@@ -51,6 +51,17 @@ final class OpenedSource implements AutoCloseable {
     throw new InvalidInputException("image", "scratch", "the empty image has no manifest or files");
   }
 
+  /**
+   * @return the OCI layout holding the image's blobs (for {@code unpack}, which needs blob files)
+   * @throws InvalidInputException for {@code scratch}
+   */
+  java.nio.file.Path layoutDir() {
+    if (source instanceof OciLayoutSource o) {
+      return o.dir();
+    }
+    throw new InvalidInputException("image", "scratch", "the empty image has no manifest or files");
+  }
+
   @Override
   public void close() {
     if (imported != null) {

@@ -17,7 +17,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class BuildCommandTest {
+/** build, inspect, unpack and copy: the commands that make and move images. */
+class ImageCommandsTest {
   @TempDir Path tmp;
 
   private Path appDir() throws IOException {
@@ -113,6 +114,45 @@ class BuildCommandTest {
       assertEquals(0, direct.exitCode(), direct.toString());
       assertTrue(direct.out().contains("MODE=prod"), direct.toString());
     }
+  }
+
+  @Test
+  void unpackWritesTheTreeIntoANewDirectoryOnly() throws IOException {
+    Path layout = tmp.resolve("layout");
+    digestOf(build("--layer", appDir() + ":/app", "--output", "oci:" + layout + ":app"));
+    Path tree = tmp.resolve("tree");
+    Cli.Result r = Cli.run("unpack", "oci:" + layout + ":app", tree.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("#!/bin/sh\necho hello\n", Files.readString(tree.resolve("app/run.sh")));
+    assertTrue(Files.isExecutable(tree.resolve("app/run.sh")));
+    assertEquals("mode=prod\n", Files.readString(tree.resolve("app/conf/app.properties")));
+
+    Cli.Result again = Cli.run("unpack", "oci:" + layout + ":app", tree.toString());
+    assertEquals(125, again.exitCode(), again.toString());
+    assertTrue(again.err().contains("already exists"), again.toString());
+  }
+
+  @Test
+  void copyMovesAnImageBetweenLayoutsAndArchives() throws Exception {
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    Path layout = tmp.resolve("layout");
+    Digest built = digestOf(build("--layer", appDir() + ":/app", "--output", "oci:" + layout + ":app"));
+
+    Cli.Result toLayout = Cli.run("copy", "oci:" + layout + ":app", "oci:" + tmp.resolve("copy") + ":app:2");
+    assertEquals(built, digestOf(toLayout), "blobs copied as stored");
+    assertEquals(built, OciLayout.open(tmp.resolve("copy")).resolve("app:2").digest());
+
+    Path archive = tmp.resolve("app.tar");
+    digestOf(Cli.run("copy", "oci:" + layout + ":app", "docker-archive:" + archive + ":app:1"));
+    Cli.Result inspect = Cli.exec(List.of(skopeo.toString(), "inspect", "docker-archive:" + archive));
+    assertEquals(0, inspect.exitCode(), inspect.toString());
+
+    Digest back = digestOf(Cli.run("copy", "docker-archive:" + archive, "oci:" + tmp.resolve("back") + ":app"));
+    assertEquals(built, back, "the same layers and config give the same OCI manifest");
+
+    Cli.Result registry = Cli.run("copy", "oci:" + layout + ":app", "docker://localhost:5000/app:1");
+    assertEquals(2, registry.exitCode(), registry.toString());
+    assertTrue(registry.err().contains("not supported yet"), registry.toString());
   }
 
   @Test
