@@ -655,8 +655,8 @@ public final class LayerBuilder {
       }
     });
     boolean plain = compression == Compression.NONE;
-    DigestingOutputStream uncompressed =
-        plain ? compressed : new DigestingOutputStream(compression.wrap(compressed, compressionLevel));
+    DigestingOutputStream uncompressed = plain ? compressed : new DigestingOutputStream(
+        new PipelinedOutputStream(compression.wrap(compressed, compressionLevel), "boxkit-layer-compress"));
     long written = 0;
     // Commons Compress writes 512-byte records; batch them so the digest and deflater see large
     // writes. The chunking is fixed (whole buffers), so the output does not depend on source reads.

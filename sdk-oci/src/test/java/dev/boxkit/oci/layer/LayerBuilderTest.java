@@ -354,6 +354,31 @@ class LayerBuilderTest {
     assertEquals(Instant.EPOCH, pax.getLastModifiedTime().toInstant());
   }
 
+  @Test
+  void failingOutputSurfacesFromTheCompressionThread() {
+    byte[] noise = new byte[4 * 1024 * 1024];
+    new java.util.Random(1).nextBytes(noise);
+    java.io.OutputStream failing = new java.io.OutputStream() {
+      private long seen;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        seen += len;
+        if (seen > 1024 * 1024) {
+          throw new IOException("disk full");
+        }
+      }
+    };
+    OciException e = assertThrows(OciException.class,
+        () -> builder().addFile("/noise", noise).addFile("/z", noise).writeTo(failing));
+    assertTrue(e.getMessage().contains("disk full"), e.getMessage());
+  }
+
   private static LayerListing read(LayerBuilder b) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     b.writeTo(out);
