@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
  * Hands fixed-size chunks to one worker thread that writes them to {@code downstream}, so that
  * compressing a layer (worker) overlaps with reading files, building tar and hashing it (caller),
  * as {@code tar | gzip} overlaps in two processes. At most {@value #QUEUED_CHUNKS} chunks of
- * {@value #CHUNK_BYTES} bytes wait, so memory stays bounded. Chunk boundaries depend only on the
+ * {@value #CHUNK_BYTES} bytes wait, and written chunks are reused, so memory stays small and flat. Chunk boundaries depend only on the
  * byte count, never on timing, so the compressed output is the same as without the thread.
  * Closing waits for the worker, closes {@code downstream} and rethrows the worker's failure.
  */
@@ -22,6 +22,8 @@ final class PipelinedOutputStream extends OutputStream {
   private static final byte[] END = new byte[0];
 
   private final BlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(QUEUED_CHUNKS);
+  /** Chunks the worker has written, for reuse: the pipeline allocates nothing per chunk. */
+  private final BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(QUEUED_CHUNKS + 2);
   private final Thread worker;
   private volatile Throwable failure;
   private byte[] chunk = new byte[CHUNK_BYTES];
@@ -38,6 +40,9 @@ final class PipelinedOutputStream extends OutputStream {
     try (downstream) {
       for (byte[] b; (b = queue.take()) != END; ) {
         downstream.write(b);
+        if (b.length == CHUNK_BYTES) {
+          free.offer(b);
+        }
       }
     } catch (Throwable t) {
       failure = t;
@@ -63,7 +68,8 @@ final class PipelinedOutputStream extends OutputStream {
       len -= n;
       if (filled == CHUNK_BYTES) {
         hand(chunk);
-        chunk = new byte[CHUNK_BYTES];
+        byte[] reused = free.poll();
+        chunk = reused != null ? reused : new byte[CHUNK_BYTES];
         filled = 0;
       }
     }
