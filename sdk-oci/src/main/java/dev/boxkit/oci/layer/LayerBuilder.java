@@ -301,7 +301,8 @@ public final class LayerBuilder {
    * (e.g. {@code app/logs/x.log}); {@code *}, {@code ?} and {@code [..]} stay within a segment,
    * {@code **} spans segments; a glob without {@code /} matches a name at any depth, one with
    * {@code /} is anchored at the root: {@code "*.log"}, {@code "**}{@code /*.log"},
-   * {@code "app/cache"}. Entries added one by one are never excluded.
+   * {@code "app/cache"}; a trailing {@code /} is ignored. Entries added one by one are never
+   * excluded, and a tree's own top directory is always kept.
    *
    * @throws InvalidInputException naming a blank or malformed glob
    */
