@@ -229,6 +229,9 @@ class LayerBuilderTest {
     assertEquals(src.toString(), e.source());
     assertTrue(e.getMessage().contains(src.toString()), e.getMessage());
     assertEquals("previous", Files.readString(existing), "the existing output is untouched");
+    assertTrue(Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().equals("boxkit-layer-compress") && t.isAlive()),
+        "the compression thread ends with the failed build");
     try (Stream<Path> s = Files.list(out)) {
       assertEquals(List.of(existing), s.toList(), "no temporary file is left");
     }
