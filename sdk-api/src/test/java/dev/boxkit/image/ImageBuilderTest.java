@@ -246,6 +246,26 @@ class ImageBuilderTest {
   }
 
   @Test
+  void anUnchangedHostLayerIsNotRebuiltAndAChangedOneIs() throws IOException {
+    Path cache = tmp.resolve("cache");
+    List<BuildEvent> events = new ArrayList<>();
+    Image first = sample(cache).listener(events::add).build();
+    assertTrue(events.contains(new BuildEvent.LayerDone(0, first.layers().get(0).digest(),
+        first.config().diffIds().get(0), first.layers().get(0).size(), false)), events.toString());
+    events.clear();
+    Image second = sample(cache).listener(events::add).build();
+    assertEquals(first.digest(), second.digest());
+    assertTrue(events.stream().anyMatch(e -> e instanceof BuildEvent.LayerDone d && d.cached()), events.toString());
+    assertTrue(events.stream().noneMatch(e -> e instanceof BuildEvent.LayerProgress), "nothing re-tarred");
+
+    Files.writeString(appDir().resolve("conf/app.properties"), "mode=dev, longer\n");
+    events.clear();
+    Image third = sample(cache).listener(events::add).build();
+    assertNotEquals(first.layers().get(0).digest(), third.layers().get(0).digest());
+    assertTrue(events.stream().anyMatch(e -> e instanceof BuildEvent.LayerDone d && !d.cached()), events.toString());
+  }
+
+  @Test
   void createdCanBeChosen() throws IOException {
     Instant t = Instant.parse("2024-05-01T12:00:00Z");
     Image image = sample(tmp.resolve("cache")).created(t).build();
