@@ -1,5 +1,7 @@
 package dev.boxkit.oci;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -48,6 +50,7 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
    * @return the digest
    * @throws InvalidInputException naming the text when it is not a valid digest
    */
+  @JsonCreator
   public static Digest parse(String text) {
     if (text == null) {
       throw new InvalidInputException("digest", null, "must not be null");
@@ -131,7 +134,8 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
     return toString().compareTo(o.toString());
   }
 
-  /** @return {@code algorithm:hex} */
+  /** @return {@code algorithm:hex}, also its JSON form */
+  @JsonValue
   @Override
   public String toString() {
     return algorithm + ":" + hex;
