@@ -28,9 +28,9 @@ import java.util.regex.Pattern;
  */
 @JsonPropertyOrder({"mediaType", "digest", "size", "urls", "annotations", "platform", "artifactType"})
 public record Descriptor(
-    @JsonProperty("mediaType") String mediaType,
-    @JsonProperty("digest") Digest digest,
-    @JsonProperty("size") long size,
+    @JsonProperty(value = "mediaType", required = true) String mediaType,
+    @JsonProperty(value = "digest", required = true) Digest digest,
+    @JsonProperty(value = "size", required = true) long size,
     @JsonProperty("urls") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> urls,
     @JsonProperty("annotations") @JsonInclude(JsonInclude.Include.NON_EMPTY)
         Map<String, String> annotations,

@@ -1,0 +1,107 @@
+package dev.boxkit.oci.json;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.boxkit.oci.MalformedContentException;
+import dev.boxkit.oci.OciException;
+import java.io.IOException;
+
+/**
+ * Reads and writes OCI JSON documents (manifests, indexes, configs, descriptors, {@code
+ * oci-layout}) and the model types of {@code dev.boxkit.oci}.
+ *
+ * <p>Output is compact UTF-8 JSON with fields in the spec's order, map keys sorted and absent
+ * optional fields left out, so the same value always gives the same bytes and digest. Input is
+ * read strictly: duplicate keys and trailing content are errors (two readers must not see two
+ * different documents), unknown fields are kept where the model has {@code unknownFields}.
+ *
+ * <p>Thread-safe; all methods are static.
+ */
+public final class OciJson {
+  private OciJson() {}
+
+  // Immutable after construction and thread-safe: Jackson's documented use.
+  private static final ObjectMapper MAPPER = JsonMapper.builder()
+      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+      .disable(SerializationFeature.INDENT_OUTPUT)
+      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+      .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      // Absent optional fields are left out; nulls inside unknown fields are content and stay.
+      .defaultPropertyInclusion(
+          JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
+      .build();
+
+  /**
+   * Writes {@code value} as compact, deterministic JSON.
+   *
+   * @param value a model value (record of {@code dev.boxkit.oci}), map, list or scalar
+   * @return UTF-8 JSON bytes
+   * @throws OciException if the value cannot be written (not a JSON-mappable type)
+   */
+  public static byte[] write(Object value) {
+    try {
+      return MAPPER.writeValueAsBytes(value);
+    } catch (JsonProcessingException e) {
+      throw new OciException("cannot write " + value.getClass().getSimpleName() + " as JSON: "
+          + e.getOriginalMessage(), e);
+    }
+  }
+
+  /**
+   * Reads a JSON document as {@code type}.
+   *
+   * @param json UTF-8 JSON
+   * @param type the model type, e.g. {@code ImageManifest.class}
+   * @param what names the document in errors, e.g. {@code "manifest sha256:ab12..."}
+   * @return the value
+   * @throws MalformedContentException naming {@code what} when the JSON is malformed, has
+   *     duplicate keys or trailing content, lacks a required field, or a field is invalid (wrong
+   *     {@code schemaVersion} or {@code mediaType}, bad digest, ...); its cause is the
+   *     {@link dev.boxkit.oci.InvalidInputException} naming the field, when there is one
+   */
+  public static <T> T read(byte[] json, Class<T> type, String what) {
+    if (json == null) {
+      throw new MalformedContentException(what, "no content", null);
+    }
+    try {
+      T value = MAPPER.readValue(json, type);
+      if (value == null) {
+        throw new MalformedContentException(what, "is JSON null", null);
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      OciException cause = ociCause(e);
+      if (cause != null) {
+        throw new MalformedContentException(what, cause.getMessage(), cause);
+      }
+      throw new MalformedContentException(what, e.getOriginalMessage()
+          + (e.getLocation() == null ? "" : " at " + e.getLocation().offsetDescription()), e);
+    } catch (IOException e) {
+      throw new MalformedContentException(what, e.getMessage(), e);
+    } catch (OciException e) {
+      if (e instanceof MalformedContentException) {
+        throw e;
+      }
+      throw new MalformedContentException(what, e.getMessage(), e);
+    }
+  }
+
+  private static OciException ociCause(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof OciException o) {
+        return o;
+      }
+    }
+    return null;
+  }
+
+}
