@@ -291,8 +291,12 @@ public final class TestProxy implements AutoCloseable {
     ex.getResponseHeaders().set("Content-Type", "application/json");
     byte[] err = "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"authentication required\"}]}"
         .getBytes(StandardCharsets.UTF_8);
-    ex.sendResponseHeaders(401, err.length);
-    ex.getResponseBody().write(err);
+    if (ex.getRequestMethod().equals("HEAD")) {
+      ex.sendResponseHeaders(401, -1);
+    } else {
+      ex.sendResponseHeaders(401, err.length);
+      ex.getResponseBody().write(err);
+    }
     return false;
   }
 
