@@ -34,11 +34,13 @@ public final class TestRegistry implements AutoCloseable {
   private final Process process;
   private final Path dir;
   private final int port;
+  private final Path certificate;
 
-  private TestRegistry(Process process, Path dir, int port) {
+  private TestRegistry(Process process, Path dir, int port, Path certificate) {
     this.process = process;
     this.dir = dir;
     this.port = port;
+    this.certificate = certificate;
   }
 
   /** @return a registry without auth, started and ready */
@@ -55,8 +57,18 @@ public final class TestRegistry implements AutoCloseable {
   public static final class Builder {
     private String user;
     private String password;
+    private boolean tls;
 
     private Builder() {}
+
+    /**
+     * Serves HTTPS with a fresh self-signed certificate for {@code 127.0.0.1} (made with
+     * {@code openssl}, Debian package {@code openssl}); see {@link #certificate()}.
+     */
+    public Builder tls() {
+      this.tls = true;
+      return this;
+    }
 
     /** Demands HTTP basic auth with this user and password. */
     public Builder htpasswd(String user, String password) {
@@ -83,6 +95,22 @@ public final class TestRegistry implements AutoCloseable {
           Files.writeString(file, line + "\n");
           auth = "auth:\n  htpasswd:\n    realm: boxkit-test\n    path: " + file + "\n";
         }
+        Path cert = null;
+        String tlsConfig = "";
+        if (tls) {
+          Path openssl = ExternalTools.require("openssl", "openssl");
+          cert = dir.resolve("cert.pem");
+          Path key = dir.resolve("key.pem");
+          Process p = new ProcessBuilder(openssl.toString(), "req", "-x509", "-newkey", "rsa:2048",
+              "-nodes", "-keyout", key.toString(), "-out", cert.toString(), "-days", "2",
+              "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+              .redirectErrorStream(true).start();
+          String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          if (p.waitFor() != 0) {
+            throw new IllegalStateException("openssl failed: " + out);
+          }
+          tlsConfig = "  tls:\n    certificate: " + cert + "\n    key: " + key + "\n";
+        }
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) {
           int port = freePort();
@@ -92,12 +120,12 @@ public final class TestRegistry implements AutoCloseable {
               + "storage:\n  filesystem:\n    rootdirectory: " + dir.resolve("data") + "\n"
               + "  delete:\n    enabled: true\n"
               + "http:\n  addr: 127.0.0.1:" + port + "\n  secret: boxkit-test-secret\n"
-              + auth);
+              + tlsConfig + auth);
           Process process = new ProcessBuilder(registry.toString(), "serve", config.toString())
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("registry.log").toFile())
               .start();
-          TestRegistry r = new TestRegistry(process, dir, port);
+          TestRegistry r = new TestRegistry(process, dir, port, cert);
           try {
             r.awaitReady();
             return r;
@@ -118,7 +146,11 @@ public final class TestRegistry implements AutoCloseable {
   }
 
   private void awaitReady() throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    HttpClient.Builder hb = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1));
+    if (certificate != null) {
+      hb.sslContext(trusting(certificate));
+    }
+    HttpClient http = hb.build();
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     IOException last = null;
     while (System.nanoTime() < deadline) {
@@ -139,6 +171,23 @@ public final class TestRegistry implements AutoCloseable {
     throw new IOException("docker-registry not ready after " + READY_TIMEOUT, last);
   }
 
+  private static javax.net.ssl.SSLContext trusting(Path cert) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(cert)) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      ks.load(null, null);
+      ks.setCertificateEntry("registry",
+          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+          javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException(e);
+    }
+  }
+
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -155,9 +204,14 @@ public final class TestRegistry implements AutoCloseable {
     return port;
   }
 
-  /** @return {@code http://127.0.0.1:PORT} */
+  /** @return {@code http://127.0.0.1:PORT}, or {@code https://...} with {@link Builder#tls()} */
   public URI url() {
-    return URI.create("http://" + host());
+    return URI.create((certificate == null ? "http://" : "https://") + host());
+  }
+
+  /** @return the PEM certificate the registry serves with {@link Builder#tls()}, else null */
+  public Path certificate() {
+    return certificate;
   }
 
   /** @return the registry's log so far (access log lines included) */
