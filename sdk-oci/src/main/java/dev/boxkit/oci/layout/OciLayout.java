@@ -1,0 +1,617 @@
+package dev.boxkit.oci.layout;
+
+import dev.boxkit.oci.Annotations;
+import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.DigestMismatchException;
+import dev.boxkit.oci.ImageConfig;
+import dev.boxkit.oci.ImageIndex;
+import dev.boxkit.oci.ImageManifest;
+import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.MalformedContentException;
+import dev.boxkit.oci.MediaType;
+import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.VerifyingInputStream;
+import dev.boxkit.oci.json.OciJson;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An OCI image layout directory (image-spec {@code image-layout.md}): {@code oci-layout},
+ * {@code index.json} and {@code blobs/<alg>/<hex>}.
+ *
+ * <p>Writes never leave a layout that readers see as corrupt: a blob is streamed to a temp file
+ * inside {@code blobs/}, digested while copied, synced and renamed into place; {@code index.json}
+ * is replaced by rename, and only after the blobs it references exist. Tagging holds an in-JVM
+ * lock and an OS file lock on {@code index.json.lock}, so concurrent taggers (threads and
+ * processes) never lose each other's tags.
+ *
+ * <p>I/O failures are thrown as {@link OciException} naming the path, with the
+ * {@link IOException} as cause. Instances are thread-safe.
+ */
+public final class OciLayout {
+  private static final Logger LOG = LoggerFactory.getLogger(OciLayout.class);
+
+  /** Name of the file marking the layout and its version. */
+  public static final String LAYOUT_FILE = "oci-layout";
+  /** Name of the layout's top-level index. */
+  public static final String INDEX_FILE = "index.json";
+  /** Name of the blobs directory. */
+  public static final String BLOBS_DIR = "blobs";
+  /** The only layout version the spec defines. */
+  public static final String LAYOUT_VERSION = "1.0.0";
+  /** Lock file serialising {@code index.json} updates across processes. */
+  static final String LOCK_FILE = "index.json.lock";
+  /**
+   * Largest JSON document (manifest, index, config) read into memory, in bytes: far above real
+   * ones (distribution registries cap manifests at 4 MiB), low enough to refuse a hostile size.
+   */
+  public static final long MAX_JSON_BYTES = 16L << 20;
+
+  // image-spec annotations.md, org.opencontainers.image.ref.name.
+  private static final Pattern REF_NAME =
+      Pattern.compile("[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*(?:/[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*)*");
+
+  // POSIX record locks belong to the process and one close() drops them all, so threads must
+  // take turns in-JVM before touching the lock file: this map is process-wide on purpose.
+  private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+
+  private final Path dir;
+
+  private OciLayout(Path dir) {
+    this.dir = dir;
+  }
+
+  /**
+   * Creates a layout in {@code dir} (creating the directory), or opens the layout already there.
+   *
+   * @param dir the layout directory; may not exist yet
+   * @return the layout
+   * @throws InvalidInputException (field {@code "layout"}) when {@code dir} exists, holds other
+   *     files and is not an OCI layout: nothing in it is touched
+   * @throws OciException when the directory cannot be created or written
+   */
+  public static OciLayout create(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    Path abs = dir.toAbsolutePath().normalize();
+    if (Files.isRegularFile(abs.resolve(LAYOUT_FILE))) {
+      return open(abs);
+    }
+    if (Files.exists(abs) && !Files.isDirectory(abs)) {
+      throw new InvalidInputException("layout", abs.toString(), "exists and is not a directory");
+    }
+    try {
+      if (Files.isDirectory(abs)) {
+        checkNoForeignFiles(abs); // before the lock file is made: a user's directory stays as is
+      }
+      Files.createDirectories(abs);
+      OciLayout layout = new OciLayout(abs);
+      layout.withIndexLock(() -> {
+        if (Files.isRegularFile(abs.resolve(LAYOUT_FILE))) {
+          return null; // another creator finished first
+        }
+        checkNoForeignFiles(abs);
+        mkdirs(abs.resolve(BLOBS_DIR).resolve(Digest.SHA256));
+        if (!Files.exists(abs.resolve(INDEX_FILE))) {
+          layout.writeAtomically(abs.resolve(INDEX_FILE), OciJson.write(ImageIndex.of(List.of())));
+        }
+        // Written last: its presence says the layout is complete.
+        layout.writeAtomically(abs.resolve(LAYOUT_FILE),
+            OciJson.write(Map.of("imageLayoutVersion", LAYOUT_VERSION)));
+        return null;
+      });
+      return layout;
+    } catch (IOException e) {
+      throw io("creating OCI layout " + abs, e);
+    }
+  }
+
+  // A half-created layout (no oci-layout yet) may be completed; anything else is someone's data.
+  private static void checkNoForeignFiles(Path abs) {
+    try (var entries = Files.list(abs)) {
+      List<String> foreign = entries.map(p -> p.getFileName().toString())
+          .filter(n -> !Set.of(BLOBS_DIR, INDEX_FILE, LOCK_FILE).contains(n))
+          .filter(n -> !n.startsWith(INDEX_FILE + ".tmp-") && !n.startsWith(LAYOUT_FILE + ".tmp-"))
+          .sorted().toList();
+      if (!foreign.isEmpty()) {
+        throw new InvalidInputException("layout", abs.toString(),
+            "directory is not empty and not an OCI layout (has " + foreign + ")");
+      }
+    } catch (IOException e) {
+      throw io("listing " + abs, e);
+    }
+  }
+
+  /**
+   * Opens an existing layout.
+   *
+   * @param dir the layout directory
+   * @return the layout
+   * @throws InvalidInputException (field {@code "layout"}) when {@code dir} has no
+   *     {@code oci-layout} file
+   * @throws MalformedContentException when {@code oci-layout} is not JSON or its
+   *     {@code imageLayoutVersion} is not {@code 1.0.0}
+   */
+  public static OciLayout open(Path dir) {
+    Objects.requireNonNull(dir, "dir");
+    Path abs = dir.toAbsolutePath().normalize();
+    Path header = abs.resolve(LAYOUT_FILE);
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(header);
+    } catch (NoSuchFileException e) {
+      throw new InvalidInputException("layout", abs.toString(),
+          "not an OCI image layout (no " + LAYOUT_FILE + " file)");
+    } catch (IOException e) {
+      throw io("reading " + header, e);
+    }
+    Map<?, ?> map = OciJson.read(bytes, Map.class, header.toString());
+    Object version = map.get("imageLayoutVersion");
+    if (!LAYOUT_VERSION.equals(version)) {
+      throw new MalformedContentException(header.toString(),
+          "imageLayoutVersion is " + version + ", expected " + LAYOUT_VERSION, null);
+    }
+    return new OciLayout(abs);
+  }
+
+  /** @return the layout directory (absolute) */
+  public Path dir() {
+    return dir;
+  }
+
+  /** @return where the blob with {@code digest} is (or would be) stored */
+  public Path blobPath(Digest digest) {
+    return dir.resolve(BLOBS_DIR).resolve(digest.algorithm()).resolve(digest.hex());
+  }
+
+  /** @return true when the layout holds a blob file for {@code digest} (not verified) */
+  public boolean hasBlob(Digest digest) {
+    return Files.isRegularFile(blobPath(digest));
+  }
+
+  /**
+   * Stores {@code content} as a blob (sha256), unless already present.
+   *
+   * @return its descriptor, with {@code mediaType}
+   * @throws OciException when writing fails; no partial blob is left
+   */
+  public Descriptor writeBlob(byte[] content, String mediaType) {
+    Descriptor d = Descriptor.of(mediaType, content);
+    if (hasBlob(d.digest())) {
+      return d;
+    }
+    return writeBlob(new ByteArrayInputStream(content), mediaType);
+  }
+
+  /**
+   * Copies {@code file} in as a blob (sha256), unless already present.
+   *
+   * @return its descriptor, with {@code mediaType}
+   * @throws OciException when reading or writing fails; no partial blob is left
+   */
+  public Descriptor writeBlob(Path file, String mediaType) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return writeBlob(in, mediaType);
+    } catch (IOException e) {
+      throw io("reading " + file, e);
+    }
+  }
+
+  /**
+   * Streams {@code in} to its end into a blob (sha256), unless already present. Does not close
+   * {@code in}.
+   *
+   * @return its descriptor, with {@code mediaType}
+   * @throws OciException when reading or writing fails; no partial blob is left
+   */
+  public Descriptor writeBlob(InputStream in, String mediaType) {
+    Descriptor.of(mediaType, new byte[0]); // validates the media type before any I/O
+    return store(in, mediaType, null);
+  }
+
+  /**
+   * Streams {@code in} into a blob, checking it against {@code expected} (e.g. content pulled
+   * from a registry). Does not close {@code in}.
+   *
+   * @return {@code expected}
+   * @throws DigestMismatchException when the content's digest or size differ; nothing is stored
+   * @throws OciException when reading or writing fails; no partial blob is left
+   */
+  public Descriptor writeBlob(InputStream in, Descriptor expected) {
+    store(in, expected.mediaType(), expected);
+    return expected;
+  }
+
+  /**
+   * Writes {@code manifest} as a blob.
+   *
+   * @return its descriptor, with the manifest's media type (OCI when it has none)
+   */
+  public Descriptor writeManifest(ImageManifest manifest) {
+    return writeBlob(OciJson.write(manifest),
+        manifest.mediaType() == null ? MediaType.OCI_MANIFEST : manifest.mediaType());
+  }
+
+  /** @return the descriptor of {@code index}, written as a blob */
+  public Descriptor writeIndex(ImageIndex index) {
+    return writeBlob(OciJson.write(index),
+        index.mediaType() == null ? MediaType.OCI_INDEX : index.mediaType());
+  }
+
+  /** @return the descriptor ({@link MediaType#OCI_CONFIG}) of {@code config}, written as a blob */
+  public Descriptor writeConfig(ImageConfig config) {
+    return writeBlob(OciJson.write(config), MediaType.OCI_CONFIG);
+  }
+
+  /**
+   * Opens a blob for reading, verifying it: reading past {@code descriptor.size()} bytes, or to
+   * the end when the size or digest differ, throws {@link DigestMismatchException}.
+   *
+   * @return the content stream; the caller closes it
+   * @throws BlobNotFoundException when the layout lacks the blob
+   */
+  public InputStream openBlob(Descriptor descriptor) {
+    Path p = blobPath(descriptor.digest());
+    try {
+      return new VerifyingInputStream(Files.newInputStream(p), descriptor,
+          "blob " + descriptor.digest() + " in " + dir);
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(descriptor.digest(), p);
+    } catch (IOException e) {
+      throw io("opening " + p, e);
+    }
+  }
+
+  /**
+   * Reads a small blob whole, verified.
+   *
+   * @throws OciException when {@code descriptor.size()} exceeds {@link #MAX_JSON_BYTES}
+   * @throws DigestMismatchException when the content differs from the descriptor
+   * @throws BlobNotFoundException when the layout lacks the blob
+   */
+  public byte[] readBlob(Descriptor descriptor) {
+    if (descriptor.size() > MAX_JSON_BYTES) {
+      throw new OciException("blob " + descriptor.digest() + " in " + dir + " is "
+          + descriptor.size() + " bytes, more than the " + MAX_JSON_BYTES + " read into memory");
+    }
+    try (InputStream in = openBlob(descriptor)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw io("reading " + blobPath(descriptor.digest()), e);
+    }
+  }
+
+  /**
+   * Reads and verifies an image manifest.
+   *
+   * @throws InvalidInputException (field {@code descriptor.mediaType}) when the descriptor is
+   *     not a manifest's
+   * @throws MalformedContentException when the content is not a manifest or its own media type
+   *     contradicts the descriptor's
+   */
+  public ImageManifest readManifest(Descriptor descriptor) {
+    requireKind(descriptor, MediaType.isManifest(descriptor.mediaType()), "an image manifest");
+    String what = "manifest " + descriptor.digest() + " in " + dir;
+    ImageManifest m = OciJson.read(readBlob(descriptor), ImageManifest.class, what);
+    checkSameMediaType(what, m.mediaType(), descriptor);
+    return m;
+  }
+
+  /**
+   * Reads and verifies an image index.
+   *
+   * @throws InvalidInputException (field {@code descriptor.mediaType}) when the descriptor is
+   *     not an index's
+   * @throws MalformedContentException when the content is not an index or its own media type
+   *     contradicts the descriptor's
+   */
+  public ImageIndex readIndex(Descriptor descriptor) {
+    requireKind(descriptor, MediaType.isIndex(descriptor.mediaType()), "an image index");
+    String what = "index " + descriptor.digest() + " in " + dir;
+    ImageIndex i = OciJson.read(readBlob(descriptor), ImageIndex.class, what);
+    checkSameMediaType(what, i.mediaType(), descriptor);
+    return i;
+  }
+
+  /**
+   * Reads and verifies an image configuration.
+   *
+   * @throws MalformedContentException when the content is not an image configuration
+   */
+  public ImageConfig readConfig(Descriptor descriptor) {
+    return OciJson.read(readBlob(descriptor), ImageConfig.class,
+        "config " + descriptor.digest() + " in " + dir);
+  }
+
+  /**
+   * @return the layout's top-level {@code index.json}
+   * @throws MalformedContentException when it is missing or malformed
+   */
+  public ImageIndex index() {
+    Path p = dir.resolve(INDEX_FILE);
+    try {
+      return OciJson.read(Files.readAllBytes(p), ImageIndex.class, p.toString());
+    } catch (IOException e) {
+      throw new MalformedContentException(p.toString(), "cannot be read: " + e, e);
+    }
+  }
+
+  /** @return the reference names ({@code org.opencontainers.image.ref.name}) in index.json, sorted */
+  public List<String> tags() {
+    TreeSet<String> tags = new TreeSet<>();
+    for (Descriptor d : index().manifests()) {
+      String t = d.annotation(Annotations.REF_NAME);
+      if (t != null) {
+        tags.add(t);
+      }
+    }
+    return List.copyOf(tags);
+  }
+
+  /**
+   * @return the index.json entry tagged {@code tag}
+   * @throws TagNotFoundException naming the tag, the layout and the tags it has
+   */
+  public Descriptor resolve(String tag) {
+    for (Descriptor d : index().manifests()) {
+      if (Objects.equals(tag, d.annotation(Annotations.REF_NAME))) {
+        return d;
+      }
+    }
+    throw new TagNotFoundException(tag, dir, tags());
+  }
+
+  /**
+   * Points {@code tag} at {@code manifestOrIndex} in index.json: an entry carrying that tag is
+   * replaced, every other entry is kept.
+   *
+   * @param tag reference name per image-spec {@code annotations.md}, e.g. {@code 1.0} or
+   *     {@code app:latest}
+   * @param manifestOrIndex descriptor of a manifest or index already stored in this layout
+   * @throws InvalidInputException (field {@code tag}) for a malformed tag, (field
+   *     {@code descriptor.mediaType}) for a descriptor of another kind
+   * @throws BlobNotFoundException when the layout lacks the blob (nothing is changed)
+   */
+  public void tag(String tag, Descriptor manifestOrIndex) {
+    if (tag == null || !REF_NAME.matcher(tag).matches()) {
+      throw new InvalidInputException("tag", tag,
+          "must be a reference name: alphanumerics separated by '-', '.', '_', ':', '@', '+', '--' or '/'");
+    }
+    requireKind(manifestOrIndex, MediaType.isManifest(manifestOrIndex.mediaType())
+        || MediaType.isIndex(manifestOrIndex.mediaType()), "a manifest or index");
+    Path blob = blobPath(manifestOrIndex.digest());
+    try {
+      if (Files.size(blob) != manifestOrIndex.size()) {
+        throw new DigestMismatchException("blob " + blob, manifestOrIndex.digest(),
+            Files.size(blob) + " bytes instead of " + manifestOrIndex.size());
+      }
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(manifestOrIndex.digest(), blob);
+    } catch (IOException e) {
+      throw io("reading " + blob, e);
+    }
+    Descriptor entry = manifestOrIndex.withAnnotation(Annotations.REF_NAME, tag);
+    withIndexLock(() -> {
+      ImageIndex index = index();
+      List<Descriptor> kept = new ArrayList<>();
+      for (Descriptor d : index.manifests()) {
+        if (!tag.equals(d.annotation(Annotations.REF_NAME))) {
+          kept.add(d);
+        }
+      }
+      kept.add(entry);
+      writeAtomically(dir.resolve(INDEX_FILE), OciJson.write(index.withManifests(kept)));
+      return null;
+    });
+    LOG.debug("tagged {} as {} in {}", manifestOrIndex.digest(), tag, dir);
+  }
+
+  /**
+   * Checks the whole layout: index.json, then every index, manifest, config and layer it
+   * references, recursively, verifying each blob's digest and size. Layers that are absent but
+   * have {@code urls} (non-distributable) are skipped.
+   *
+   * @throws OciException (a {@link DigestMismatchException}, {@link BlobNotFoundException} or
+   *     {@link MalformedContentException}) for the first problem, naming the blob
+   */
+  public void verify() {
+    Set<Digest> seen = new HashSet<>();
+    for (Descriptor d : index().manifests()) {
+      verifyNode(d, seen);
+    }
+  }
+
+  private void verifyNode(Descriptor d, Set<Digest> seen) {
+    if (!seen.add(d.digest())) {
+      return;
+    }
+    if (MediaType.isIndex(d.mediaType())) {
+      for (Descriptor child : readIndex(d).manifests()) {
+        verifyNode(child, seen);
+      }
+    } else if (MediaType.isManifest(d.mediaType())) {
+      ImageManifest m = readManifest(d);
+      if (seen.add(m.config().digest())) {
+        readBlob(m.config());
+      }
+      for (Descriptor layer : m.layers()) {
+        if (!hasBlob(layer.digest()) && !layer.urls().isEmpty()) {
+          continue;
+        }
+        if (seen.add(layer.digest())) {
+          drain(layer);
+        }
+      }
+    } else {
+      drain(d);
+    }
+  }
+
+  private void drain(Descriptor d) {
+    try (InputStream in = openBlob(d)) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      throw io("reading " + blobPath(d.digest()), e);
+    }
+  }
+
+  private Descriptor store(InputStream in, String mediaType, Descriptor expected) {
+    String algorithm = expected == null ? Digest.SHA256 : expected.digest().algorithm();
+    Path blobs = dir.resolve(BLOBS_DIR);
+    Path tmp = blobs.resolve(".tmp-" + UUID.randomUUID());
+    try {
+      MessageDigest md = Digest.newMessageDigest(algorithm);
+      long size = 0;
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE);
+          OutputStream out = Channels.newOutputStream(ch)) {
+        byte[] buf = new byte[128 * 1024];
+        for (int n; (n = in.read(buf)) != -1; ) {
+          md.update(buf, 0, n);
+          out.write(buf, 0, n);
+          size += n;
+          if (expected != null && size > expected.size()) {
+            throw new DigestMismatchException("blob for " + dir, expected.digest(),
+                "longer than the expected " + expected.size() + " bytes");
+          }
+        }
+        ch.force(true);
+      }
+      Digest digest = Digest.fromHash(algorithm, md.digest());
+      if (expected != null && (!digest.equals(expected.digest()) || size != expected.size())) {
+        throw new DigestMismatchException("blob for " + dir, expected.digest(),
+            digest + " (" + size + " bytes)");
+      }
+      Path target = blobPath(digest);
+      if (!Files.isRegularFile(target)) {
+        mkdirs(target.getParent());
+        moveAtomically(tmp, target);
+        syncDir(target.getParent());
+      }
+      return expected != null ? expected : Descriptor.of(mediaType, digest, size);
+    } catch (IOException e) {
+      throw io("writing blob into " + blobs, e);
+    } finally {
+      deleteQuietly(tmp); // gone after the rename; left when failed or already present
+    }
+  }
+
+  private void writeAtomically(Path target, byte[] content) {
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(content));
+        ch.force(true);
+      }
+      moveAtomically(tmp, target);
+      syncDir(target.getParent());
+    } catch (IOException e) {
+      throw io("writing " + target, e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  private <T> T withIndexLock(Supplier<T> action) {
+    Path lockFile = dir.resolve(LOCK_FILE);
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+    jvmLock.lock();
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE);
+        FileLock ignored = ch.lock()) {
+      return action.get();
+    } catch (IOException e) {
+      throw io("locking " + lockFile, e);
+    } finally {
+      jvmLock.unlock();
+    }
+  }
+
+  private static void moveAtomically(Path from, Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("file system cannot rename atomically: " + from + " -> " + to, e);
+    }
+  }
+
+  private static void syncDir(Path d) {
+    // Makes the rename durable; some file systems refuse to open a directory, which only costs
+    // durability on power loss, never consistency.
+    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      LOG.trace("cannot sync directory {}: {}", d, e.toString());
+    }
+  }
+
+  private static void mkdirs(Path d) {
+    try {
+      Files.createDirectories(d);
+    } catch (FileAlreadyExistsException e) {
+      throw io("creating " + d + " (a file is in the way)", e);
+    } catch (IOException e) {
+      throw io("creating " + d, e);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.warn("cannot delete temp file {}: {}", p, e.toString());
+    }
+  }
+
+  private static void requireKind(Descriptor d, boolean ok, String kind) {
+    if (!ok) {
+      throw new InvalidInputException("descriptor.mediaType", d.mediaType(),
+          "descriptor " + d.digest() + " is not " + kind);
+    }
+  }
+
+  private static void checkSameMediaType(String what, String contentType, Descriptor d) {
+    // CVE-2021-41190: a document must not be readable as two different kinds.
+    if (contentType != null && !contentType.equals(d.mediaType())) {
+      throw new MalformedContentException(what, "its mediaType " + contentType
+          + " contradicts the descriptor's " + d.mediaType(), null);
+    }
+  }
+
+  private static OciException io(String what, IOException e) {
+    return new OciException(what + ": " + e, e);
+  }
+
+  @Override
+  public String toString() {
+    return "OciLayout[" + dir + "]";
+  }
+}
