@@ -71,8 +71,8 @@ public final class TestProxy implements AutoCloseable {
     }
   }
 
-  private record Rule(String method, Pattern path, AtomicInteger remaining, Fault fault, int status,
-      Map<String, String> headers, UnaryOperator<byte[]> rewrite) {}
+  private record Rule(String method, Pattern path, AtomicInteger skip, AtomicInteger remaining,
+      Fault fault, int status, Map<String, String> headers, UnaryOperator<byte[]> rewrite) {}
 
   private record Token(Set<String> grants, long expiresAtNanos) {}
 
@@ -151,8 +151,14 @@ public final class TestProxy implements AutoCloseable {
    */
   public TestProxy fault(int times, String method, String pathRegex, Fault fault, int status,
       Map<String, String> headers) {
-    rules.add(new Rule(method, Pattern.compile(pathRegex), new AtomicInteger(times), fault, status,
-        Map.copyOf(headers), null));
+    return faultAfter(0, times, method, pathRegex, fault, status, headers);
+  }
+
+  /** Like {@link #fault} but lets the first {@code skip} matching requests through untouched. */
+  public TestProxy faultAfter(int skip, int times, String method, String pathRegex, Fault fault,
+      int status, Map<String, String> headers) {
+    rules.add(new Rule(method, Pattern.compile(pathRegex), new AtomicInteger(skip),
+        new AtomicInteger(times), fault, status, Map.copyOf(headers), null));
     return this;
   }
 
@@ -163,8 +169,8 @@ public final class TestProxy implements AutoCloseable {
 
   /** Rewrites the bodies of matching responses (every one when {@code times} is MAX_VALUE). */
   public TestProxy rewrite(int times, String method, String pathRegex, UnaryOperator<byte[]> f) {
-    rules.add(new Rule(method, Pattern.compile(pathRegex), new AtomicInteger(times), Fault.REWRITE,
-        0, Map.of(), f));
+    rules.add(new Rule(method, Pattern.compile(pathRegex), new AtomicInteger(0),
+        new AtomicInteger(times), Fault.REWRITE, 0, Map.of(), f));
     return this;
   }
 
@@ -183,9 +189,13 @@ public final class TestProxy implements AutoCloseable {
   private Rule match(HttpExchange ex) {
     for (Rule r : rules) {
       if ((r.method == null || r.method.equals(ex.getRequestMethod()))
-          && r.path.matcher(ex.getRequestURI().getPath()).find()
-          && r.remaining.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
-        return r;
+          && r.path.matcher(ex.getRequestURI().getPath()).find()) {
+        if (r.skip.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+          continue;
+        }
+        if (r.remaining.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+          return r;
+        }
       }
     }
     return null;

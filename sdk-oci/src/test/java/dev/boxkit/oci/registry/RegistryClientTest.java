@@ -133,6 +133,30 @@ class RegistryClientTest {
   }
 
   @Test
+  void failedChunkResumesWhereTheRegistryStands() throws Exception {
+    try (TestProxy proxy = TestProxy.start(registry.url())) {
+      RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
+          .credentials(CredentialsProvider.anonymous())
+          .monolithicUploadMaxBytes(0).chunkSizeBytes(4000).build();
+      ImageReference r = repo(proxy.host(), "blobs/resume");
+      byte[] data = randomBytes(10_000, 9);
+      Digest d = Digest.sha256(data);
+      // The second chunk never reaches the registry.
+      proxy.faultAfter(1, 1, "PATCH", "/blobs/uploads/", TestProxy.Fault.STATUS, 503, Map.of());
+
+      assertEquals(RegistryClient.PushResult.UPLOADED, c.pushBlob(r, d, data.length, BlobSource.of(data)));
+
+      assertEquals(1, proxy.count("POST", "/blobs/uploads/"), "the same upload went on");
+      assertEquals(1, proxy.count("GET", "/blobs/uploads/.+"), "status queried once");
+      List<String> ranges = proxy.requests().stream().filter(s -> s.method().equals("PATCH"))
+          .map(s -> s.header("Content-Range")).collect(Collectors.toList());
+      assertEquals(List.of("0-3999", "4000-7999", "4000-7999", "8000-9999"), ranges);
+      c.fetchBlob(r, d, data.length, tmp.resolve("resumed"));
+      assertArrayEquals(data, Files.readAllBytes(tmp.resolve("resumed")));
+    }
+  }
+
+  @Test
   void finalPutWhoseAnswerIsLostIsCheckedWithHead() throws Exception {
     try (TestProxy proxy = TestProxy.start(registry.url())) {
       RegistryClient c = client(proxy.host());
