@@ -186,6 +186,11 @@ public final class TestProxy implements AutoCloseable {
     return this;
   }
 
+  /** Invalidates every token issued so far, as a token service does when tokens expire early. */
+  public void revokeTokens() {
+    tokens.clear();
+  }
+
   private Rule match(HttpExchange ex) {
     for (Rule r : rules) {
       if ((r.method == null || r.method.equals(ex.getRequestMethod()))

@@ -1,15 +1,20 @@
 package dev.boxkit.oci.registry;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.testing.TestProxy;
 import dev.boxkit.testing.TestRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +81,83 @@ class RegistryAuthTest {
 
       // A mount needs pull on the source repository too.
       ImageReference other = ImageReference.of(proxy.host(), "auth/other", "1");
-      dev.boxkit.oci.Digest layer = img.layers().get(0).digest();
+      Digest layer = img.layers().get(0).digest();
       assertEquals(RegistryClient.PushResult.MOUNTED, c.pushBlob(other, layer,
           img.layers().get(0).size(), BlobSource.of(img.blobs().get(layer)), "auth/token"));
+    }
+  }
+
+  @Test
+  void revokedTokenIsRenewedOnce() {
+    try (TestRegistry registry = TestRegistry.start();
+        TestProxy proxy = TestProxy.start(registry.url()).requireBearerToken(null, null,
+            Duration.ofMinutes(5))) {
+      ImageReference r = ImageReference.of(proxy.host(), "auth/renew", "1");
+      RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
+          .credentials(CredentialsProvider.anonymous()).build();
+      TestImage img = TestImage.of(Platform.LINUX_AMD64, Map.of("f", "renew"));
+      RegistryClientTest.pushAll(c, r, img);
+      c.fetchManifest(r);
+      int before = proxy.tokenRequests().size();
+      c.fetchManifest(r);
+      assertEquals(before, proxy.tokenRequests().size(), "cached token reused");
+
+      proxy.revokeTokens();
+      assertEquals(img.manifestDigest(), c.fetchManifest(r).digest());
+      assertEquals(before + 1, proxy.tokenRequests().size());
+    }
+  }
+
+  @Test
+  void credentialsAreNotSentToTheHostARedirectPointsTo() throws Exception {
+    try (TestRegistry withAuth = TestRegistry.builder().htpasswd("alice", "pw-alice").start();
+        TestRegistry storage = TestRegistry.start();
+        TestProxy front = TestProxy.start(withAuth.url());
+        TestProxy other = TestProxy.start(storage.url())) {
+      byte[] data = "blob behind a redirect".getBytes(StandardCharsets.UTF_8);
+      Digest d = Digest.sha256(data);
+      RegistryClient plain = RegistryClient.builder().insecureRegistry(storage.host())
+          .credentials(CredentialsProvider.anonymous()).build();
+      plain.pushBlob(ImageReference.of(storage.host(), "redirect/app", "1"), d, data.length,
+          BlobSource.of(data));
+      String otherHost = "localhost:" + other.host().substring(other.host().indexOf(':') + 1);
+      front.fault(1, "GET", "/blobs/" + d, TestProxy.Fault.STATUS, 307, Map.of("Location",
+          "http://" + otherHost + "/v2/redirect/app/blobs/" + d + "?signature=abc"));
+
+      RegistryClient c = RegistryClient.builder().insecureRegistry(front.host()).retryPolicy(FAST)
+          .credentials(CredentialsProvider.of(front.host(), new Credentials("alice", "pw-alice")))
+          .build();
+      // Learn the registry's basic challenge first, so the GET carries credentials.
+      assertTrue(c.checkBlob(ImageReference.of(front.host(), "redirect/app", "1"), d).isEmpty());
+      Path target = Files.createTempFile("redirected", ".blob");
+      try {
+        c.fetchBlob(ImageReference.of(front.host(), "redirect/app", "1"), d, data.length, target);
+        assertArrayEquals(data, Files.readAllBytes(target));
+      } finally {
+        Files.deleteIfExists(target);
+      }
+      List<TestProxy.Seen> redirected = other.requests();
+      assertEquals(1, redirected.size());
+      assertEquals("signature=abc", redirected.get(0).query());
+      assertEquals(null, redirected.get(0).header("Authorization"));
+      assertTrue(front.requests().stream().filter(s -> s.method().equals("GET"))
+          .allMatch(s -> s.header("Authorization") != null), "the registry itself got the credentials");
+    }
+  }
+
+  @Test
+  void retryAfterLongerThanThePolicyAllowsFailsAtOnce() {
+    try (TestRegistry registry = TestRegistry.start();
+        TestProxy proxy = TestProxy.start(registry.url())) {
+      proxy.fault(5, "GET", "/manifests/", TestProxy.Fault.STATUS, 429, Map.of("Retry-After", "3600"));
+      RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host())
+          .retryPolicy(RetryPolicy.of(3, Duration.ofMillis(10)))
+          .credentials(CredentialsProvider.anonymous()).build();
+      RegistryException e = assertThrows(RegistryException.class,
+          () -> c.fetchManifest(ImageReference.of(proxy.host(), "limited/app", "1")));
+      assertEquals(429, e.status());
+      assertTrue(e.isTemporary());
+      assertEquals(1, proxy.count("GET", "/manifests/"));
     }
   }
 
