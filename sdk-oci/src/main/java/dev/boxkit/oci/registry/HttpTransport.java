@@ -265,7 +265,13 @@ final class HttpTransport {
           + " refused scope " + scopes + (creds == null ? " (anonymous)" : " for user " + creds.username()),
           resp.statusCode(), parseErrors(resp.body()));
     }
-    JsonNode json = JSON.readTree(resp.body());
+    JsonNode json;
+    try {
+      json = JSON.readTree(resp.body());
+    } catch (IOException e) {
+      throw new RegistryAuthException(call.subject(), "token service " + authority(realmUri)
+          + " answered with something other than JSON", 200, List.of());
+    }
     String token = json.path("token").asText(json.path("access_token").asText(""));
     if (token.isEmpty()) {
       throw new RegistryAuthException(call.subject(), "token service " + authority(realmUri)

@@ -492,7 +492,7 @@ public final class RegistryClient {
     try {
       r = transport.send(call("PUT", put, repository, List.of(pushScope(repository)),
           Map.of("Content-Type", "application/octet-stream"),
-          () -> publisher(content, 0, sizeBytes, digest), false, subject));
+          () -> publisher(content, 0, sizeBytes, digest, sizeBytes), false, subject));
     } catch (RegistryException e) {
       return blobArrivedAnyway(repository, digest, e);
     }
@@ -535,12 +535,11 @@ public final class RegistryClient {
         r = transport.send(call("PATCH", location, repository, List.of(pushScope(repository)),
             Map.of("Content-Type", "application/octet-stream",
                 "Content-Range", start + "-" + (end - 1)),
-            () -> publisher(content, start, end - start, digest), false, subject));
+            () -> publisher(content, start, end - start, digest, sizeBytes), false, subject));
         if (r.status() == 202) {
           location = uploadLocationAfterPatch(r, location);
           r.close();
           offset = end;
-          progress.onProgress(new BlobProgress(digest, sizeBytes, offset, BlobProgress.Kind.BYTES));
           continue;
         }
         failure = HttpTransport.error(r, subject, "uploading bytes " + start + "-" + (end - 1));
@@ -591,11 +590,12 @@ public final class RegistryClient {
     return last == 0 && first == 0 ? 0 : last + 1;
   }
 
-  private static HttpRequest.BodyPublisher publisher(BlobSource content, long offset, long length,
-      Digest digest) {
+  private HttpRequest.BodyPublisher publisher(BlobSource content, long offset, long length,
+      Digest digest, long sizeBytes) {
     return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
       try {
-        return new BoundedInputStream(content.open(offset), length);
+        return new BoundedInputStream(content.open(offset), length, offset, sent -> progress.onProgress(
+            new BlobProgress(digest, sizeBytes, sent, BlobProgress.Kind.BYTES)));
       } catch (IOException e) {
         throw new UncheckedIOException("reading blob " + digest + " at byte " + offset, e);
       }
@@ -789,14 +789,23 @@ public final class RegistryClient {
     }
   }
 
-  /** Reads at most {@code limit} bytes of the wrapped stream, then reports its end. */
+  /**
+   * Reads at most {@code limit} bytes of the wrapped stream, then reports its end; reports the
+   * position in the blob every {@link #PROGRESS_STEP_BYTES} and at the end.
+   */
   private static final class BoundedInputStream extends InputStream {
     private final InputStream in;
+    private final java.util.function.LongConsumer progress;
     private long left;
+    private long position;
+    private long reported;
 
-    BoundedInputStream(InputStream in, long limit) {
+    BoundedInputStream(InputStream in, long limit, long start, java.util.function.LongConsumer progress) {
       this.in = in;
       this.left = limit;
+      this.position = start;
+      this.reported = start;
+      this.progress = progress;
     }
 
     @Override
@@ -813,6 +822,11 @@ public final class RegistryClient {
       int n = in.read(b, off, (int) Math.min(len, left));
       if (n > 0) {
         left -= n;
+        position += n;
+        if (position - reported >= PROGRESS_STEP_BYTES || left == 0) {
+          reported = position;
+          progress.accept(position);
+        }
       }
       return n;
     }

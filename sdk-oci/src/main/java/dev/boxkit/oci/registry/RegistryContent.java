@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -36,6 +37,10 @@ final class RegistryContent implements ContentSource, ContentSink {
   @Override
   public RegistryManifest manifest(Descriptor d) {
     RegistryManifest m = client.fetchManifest(byDigest(d));
+    if (!m.mediaType().equals(d.mediaType())) {
+      throw new RegistryException(byDigest(d).toString(), "served as " + m.mediaType()
+          + " but the index says " + d.mediaType(), 200, List.of(), null);
+    }
     if (m.content().length != d.size()) {
       throw new DigestMismatchException("manifest " + byDigest(d), d.digest(),
           m.content().length + " bytes instead of " + d.size());

@@ -85,6 +85,34 @@ class RegistryClientTest {
   }
 
   @Test
+  void reportsProgressPerBlob() {
+    List<BlobProgress> events = new CopyOnWriteArrayList<>();
+    RegistryClient c = RegistryClient.builder().insecureRegistry(registry.host()).retryPolicy(FAST)
+        .credentials(CredentialsProvider.anonymous()).progressListener(events::add)
+        .monolithicUploadMaxBytes(1 << 20).chunkSizeBytes(1 << 20).build();
+    ImageReference r = repo(registry.host(), "blobs/progress");
+    byte[] data = randomBytes(3 * (1 << 20) + 5, 10);
+    Digest d = Digest.sha256(data);
+
+    c.pushBlob(r, d, data.length, BlobSource.of(data));
+    List<BlobProgress> bytes = events.stream().filter(e -> e.kind() == BlobProgress.Kind.BYTES)
+        .collect(Collectors.toList());
+    assertEquals(data.length, bytes.get(bytes.size() - 1).transferredBytes());
+    for (int i = 1; i < bytes.size(); i++) {
+      assertTrue(bytes.get(i).transferredBytes() > bytes.get(i - 1).transferredBytes());
+    }
+    assertEquals(BlobProgress.Kind.DONE, events.get(events.size() - 1).kind());
+
+    events.clear();
+    c.fetchBlob(r, d, data.length, tmp.resolve("p"));
+    assertEquals(new BlobProgress(d, data.length, data.length, BlobProgress.Kind.DONE),
+        events.get(events.size() - 1));
+    events.clear();
+    c.pushBlob(r, d, data.length, BlobSource.of(data));
+    assertEquals(List.of(new BlobProgress(d, data.length, 0, BlobProgress.Kind.SKIPPED)), events);
+  }
+
+  @Test
   void uploadsInChunksWithContentRange() throws Exception {
     try (TestProxy proxy = TestProxy.start(registry.url())) {
       RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
