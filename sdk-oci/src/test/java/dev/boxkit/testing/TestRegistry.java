@@ -35,12 +35,15 @@ public final class TestRegistry implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final Path certificate;
+  private final TestTokenServer tokenServer;
 
-  private TestRegistry(Process process, Path dir, int port, Path certificate) {
+  private TestRegistry(Process process, Path dir, int port, Path certificate,
+      TestTokenServer tokenServer) {
     this.process = process;
     this.dir = dir;
     this.port = port;
     this.certificate = certificate;
+    this.tokenServer = tokenServer;
   }
 
   /** @return a registry without auth, started and ready */
@@ -58,8 +61,19 @@ public final class TestRegistry implements AutoCloseable {
     private String user;
     private String password;
     private boolean tls;
+    private boolean token;
 
     private Builder() {}
+
+    /**
+     * Demands bearer tokens from a {@link TestTokenServer} started with the registry (the
+     * registry's {@code auth: token} with a JWT signing certificate); with
+     * {@link #htpasswd} the token server, not the registry, demands those basic credentials.
+     */
+    public Builder tokenAuth() {
+      this.token = true;
+      return this;
+    }
 
     /**
      * Serves HTTPS with a fresh self-signed certificate for {@code 127.0.0.1} (made with
@@ -80,11 +94,17 @@ public final class TestRegistry implements AutoCloseable {
     /** Starts the registry and waits until {@code GET /v2/} answers. */
     public TestRegistry start() {
       Path registry = ExternalTools.require("docker-registry", "docker-registry");
-      Path htpasswd = user == null ? null : ExternalTools.require("htpasswd", "apache2-utils");
+      Path htpasswd = user == null || token ? null : ExternalTools.require("htpasswd", "apache2-utils");
       try {
         Path dir = Files.createTempDirectory("boxkit-registry-");
         String auth = "";
-        if (user != null) {
+        TestTokenServer tokens = null;
+        if (token) {
+          tokens = TestTokenServer.start(dir, user, password);
+          auth = "auth:\n  token:\n    realm: " + tokens.realm() + "\n    service: "
+              + TestTokenServer.SERVICE + "\n    issuer: " + TestTokenServer.ISSUER
+              + "\n    rootcertbundle: " + tokens.certificate() + "\n";
+        } else if (user != null) {
           Path file = dir.resolve("htpasswd");
           Process p = new ProcessBuilder(htpasswd.toString(), "-Bbn", user, password)
               .redirectErrorStream(true).start();
@@ -125,7 +145,7 @@ public final class TestRegistry implements AutoCloseable {
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("registry.log").toFile())
               .start();
-          TestRegistry r = new TestRegistry(process, dir, port, cert);
+          TestRegistry r = new TestRegistry(process, dir, port, cert, tokens);
           try {
             r.awaitReady();
             return r;
@@ -223,9 +243,17 @@ public final class TestRegistry implements AutoCloseable {
     }
   }
 
-  /** Stops the registry and removes its storage. */
+  /** @return the token service of a registry started with {@link Builder#tokenAuth()}, else null */
+  public TestTokenServer tokenServer() {
+    return tokenServer;
+  }
+
+  /** Stops the registry (and its token service) and removes its storage. */
   @Override
   public void close() {
+    if (tokenServer != null) {
+      tokenServer.close();
+    }
     process.destroy();
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {

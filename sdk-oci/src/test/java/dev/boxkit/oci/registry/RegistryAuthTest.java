@@ -54,6 +54,31 @@ class RegistryAuthTest {
   }
 
   @Test
+  void registryTokenAuthWithSignedJwt() {
+    try (TestRegistry registry = TestRegistry.builder().htpasswd("carol", "pw-carol").tokenAuth().start()) {
+      ImageReference r = ImageReference.of(registry.host(), "auth/jwt", "1");
+      TestImage img = TestImage.of(Platform.LINUX_AMD64, Map.of("f", "jwt", "g", "jwt2"));
+      // The token realm is plain HTTP on 127.0.0.1: every port of that host is marked insecure.
+      RegistryClient c = RegistryClient.builder().insecureRegistry("127.0.0.1").retryPolicy(FAST)
+          .credentials(CredentialsProvider.of(registry.host(), new Credentials("carol", "pw-carol")))
+          .build();
+      RegistryClientTest.pushAll(c, r, img);
+      assertEquals(img.manifestDigest(), c.fetchManifest(r).digest());
+      ImageReference other = ImageReference.of(registry.host(), "auth/jwt-mounted", "1");
+      Digest layer = img.layers().get(0).digest();
+      assertEquals(RegistryClient.PushResult.MOUNTED, c.pushBlob(other, layer,
+          img.layers().get(0).size(), BlobSource.of(img.blobs().get(layer)), "auth/jwt"));
+      List<String> queries = registry.tokenServer().queries();
+      assertTrue(queries.stream().anyMatch(q -> q.contains("repository%3Aauth%2Fjwt%3Apull%2Cpush")), queries.toString());
+
+      RegistryClient anonymous = RegistryClient.builder().insecureRegistry("127.0.0.1")
+          .retryPolicy(FAST).credentials(CredentialsProvider.anonymous()).build();
+      RegistryAuthException e = assertThrows(RegistryAuthException.class, () -> anonymous.fetchManifest(r));
+      assertEquals(401, e.status());
+    }
+  }
+
+  @Test
   void bearerTokenFlowWithScopesPerRepository() {
     try (TestRegistry registry = TestRegistry.start();
         TestProxy proxy = TestProxy.start(registry.url())
