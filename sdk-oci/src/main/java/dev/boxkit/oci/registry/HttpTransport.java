@@ -92,6 +92,7 @@ final class HttpTransport {
   private final Duration requestTimeout;
   private final Map<String, AuthChallenge> challenges = new ConcurrentHashMap<>();
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
+  private final Map<String, Object> tokenLocks = new ConcurrentHashMap<>();
 
   HttpTransport(HttpClient http, CredentialsProvider credentials, RegistryHosts hosts,
       RetryPolicy retry, Duration requestTimeout) {
@@ -232,6 +233,18 @@ final class HttpTransport {
     if (!renew && cached != null && System.nanoTime() < cached.expiresAtNanos()) {
       return "Bearer " + cached.value();
     }
+    // Parallel blob transfers share one token request per scope set.
+    synchronized (tokenLocks.computeIfAbsent(key, k -> new Object())) {
+      Token now = tokens.get(key);
+      if (now != null && now != cached && System.nanoTime() < now.expiresAtNanos()) {
+        return "Bearer " + now.value();
+      }
+      return "Bearer " + fetchToken(call, challenge, creds, realm, scopes, key);
+    }
+  }
+
+  private String fetchToken(Call call, AuthChallenge challenge, Credentials creds, String realm,
+      Set<String> scopes, String key) throws IOException {
     URI realmUri = URI.create(realm);
     if (!"https".equals(realmUri.getScheme())
         && !("http".equals(realmUri.getScheme()) && hosts.isInsecure(authority(realmUri)))) {
@@ -282,7 +295,7 @@ final class HttpTransport {
         .minus(TOKEN_EXPIRY_MARGIN);
     tokens.put(key, new Token(token, System.nanoTime() + life.toNanos()));
     LOG.debug("{}: got a token for {} valid {} s", call.registry(), scopes, life.toSeconds());
-    return "Bearer " + token;
+    return token;
   }
 
   private Response sendFollowingRedirects(Call call, String auth) throws IOException {

@@ -70,7 +70,12 @@ final class ImageCopier {
     ImageManifest manifest = OciJson.read(m.content(), ImageManifest.class, "manifest " + m.digest());
     Set<Descriptor> blobs = new LinkedHashSet<>();
     blobs.add(manifest.config());
-    blobs.addAll(manifest.layers());
+    for (Descriptor layer : manifest.layers()) {
+      // Foreign / non-distributable layers live at their urls, not in registries (skopeo skips them too).
+      if (!isForeign(layer)) {
+        blobs.add(layer);
+      }
+    }
     List<Future<?>> running = new ArrayList<>();
     for (Descriptor d : blobs) {
       running.add(pool.submit(() -> to.putBlob(d, from)));
@@ -90,6 +95,11 @@ final class ImageCopier {
         throw new OciException(what + ": interrupted", e);
       }
     }
+  }
+
+  static boolean isForeign(Descriptor d) {
+    return !d.urls().isEmpty() && (d.mediaType().equals(MediaType.DOCKER_FOREIGN_LAYER)
+        || d.mediaType().contains(".nondistributable."));
   }
 
   private static Descriptor choose(RegistryManifest root, Platform platform, String what) {

@@ -10,6 +10,7 @@ import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.testing.TestProxy;
 import dev.boxkit.testing.TestRegistry;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Basic auth against a registry with htpasswd, and the bearer token flow through a token-auth proxy. */
 class RegistryAuthTest {
@@ -183,6 +185,27 @@ class RegistryAuthTest {
       assertEquals(429, e.status());
       assertTrue(e.isTemporary());
       assertEquals(1, proxy.count("GET", "/manifests/"));
+    }
+  }
+
+  @Test
+  void parallelBlobUploadsShareOneTokenRequest(@TempDir Path tmp) {
+    try (TestRegistry registry = TestRegistry.start();
+        TestProxy proxy = TestProxy.start(registry.url()).requireBearerToken(null, null,
+            Duration.ofMinutes(5))) {
+      OciLayout layout = OciLayout.create(tmp.resolve("l"));
+      TestImage img = TestImage.of(Platform.LINUX_AMD64,
+          Map.of("1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"));
+      img.blobs().forEach((d, b) -> layout.writeBlob(b, MediaType.OCI_LAYER_TAR_GZIP));
+      layout.tag("t", layout.writeBlob(img.manifest(), MediaType.OCI_MANIFEST));
+      RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
+          .parallelism(6).credentials(CredentialsProvider.anonymous()).build();
+
+      RegistryCopy.using(c).push(layout, "t", ImageReference.of(proxy.host(), "auth/parallel", "1"));
+
+      long pushTokens = proxy.tokenRequests().stream()
+          .filter(s -> s.query().contains("pull%2Cpush")).count();
+      assertEquals(1, pushTokens, proxy.tokenRequests().toString());
     }
   }
 
