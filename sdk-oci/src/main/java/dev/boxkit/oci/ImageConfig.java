@@ -77,7 +77,7 @@ public record ImageConfig(
 
   /** @return the platform this configuration declares */
   public Platform platform() {
-    return new Platform(os, architecture, variant, osVersion, osFeatures);
+    return new Platform(os, architecture, variant, osVersion, osFeatures, null);
   }
 
   /** @return the diffIDs, base layer first (shorthand for {@code rootfs().diffIds()}) */

@@ -1,10 +1,13 @@
 package dev.boxkit.oci;
 
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonAnySetter;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -19,6 +22,8 @@ import java.util.regex.Pattern;
  * @param variant CPU variant, e.g. {@code v8} or {@code v7}; null when none
  * @param osVersion OS version (Windows images); null when none
  * @param osFeatures required OS features (Windows images); never null, may be empty
+ * @param unknownFields fields this model does not know (e.g. the deprecated {@code features}),
+ *     kept on a read/write round trip; never null; not compared by {@link #matches}
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 @JsonPropertyOrder({"architecture", "os", "os.version", "os.features", "variant"})
@@ -27,7 +32,8 @@ public record Platform(
     @JsonProperty("architecture") String architecture,
     @JsonProperty("variant") String variant,
     @JsonProperty("os.version") String osVersion,
-    @JsonProperty("os.features") List<String> osFeatures) {
+    @JsonProperty("os.features") List<String> osFeatures,
+    @JsonAnySetter @JsonAnyGetter Map<String, Object> unknownFields) {
 
   private static final Pattern WORD = Pattern.compile("[a-z0-9._-]+");
 
@@ -67,6 +73,17 @@ public record Platform(
       osVersion = null;
     }
     osFeatures = osFeatures == null ? List.of() : List.copyOf(osFeatures);
+    unknownFields = Descriptor.sortedCopy(unknownFields);
+  }
+
+  /**
+   * A platform without unknown fields.
+   *
+   * @throws InvalidInputException as the canonical constructor
+   */
+  public Platform(String os, String architecture, String variant, String osVersion,
+      List<String> osFeatures) {
+    this(os, architecture, variant, osVersion, osFeatures, null);
   }
 
   /**
@@ -114,7 +131,7 @@ public record Platform(
 
   /** @return this platform with {@code variant} (null for none) */
   public Platform withVariant(String variant) {
-    return new Platform(os, architecture, variant, osVersion, osFeatures);
+    return new Platform(os, architecture, variant, osVersion, osFeatures, unknownFields);
   }
 
   /**

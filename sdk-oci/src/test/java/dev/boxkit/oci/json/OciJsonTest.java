@@ -152,6 +152,21 @@ class OciJsonTest {
   }
 
   @Test
+  void keepsUnknownFieldsOfPlatformAndRootfs() {
+    String index = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"" + MediaType.OCI_MANIFEST
+        + "\",\"digest\":\"" + D1 + "\",\"size\":1,\"platform\":{\"architecture\":\"arm64\","
+        + "\"os\":\"linux\",\"features\":[\"sse4\"]}}]}"; // unknown fields follow known ones
+    ImageIndex i = OciJson.read(utf8(index), ImageIndex.class, "index");
+    assertEquals(List.of("sse4"), i.manifests().get(0).platform().unknownFields().get("features"));
+    assertEquals(index, text(OciJson.write(i)));
+    String config = "{\"architecture\":\"amd64\",\"os\":\"windows\",\"config\":{},"
+        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[],\"base_layer\":\"x\"}}";
+    ImageConfig c = OciJson.read(utf8(config), ImageConfig.class, "config");
+    assertEquals("x", c.rootfs().unknownFields().get("base_layer"));
+    assertEquals(config, text(OciJson.write(c)));
+  }
+
+  @Test
   void rejectsMalformedDocumentsNamingThem() {
     String good = "\"config\":{\"mediaType\":\"" + MediaType.OCI_CONFIG + "\",\"digest\":\"" + D1
         + "\",\"size\":10},\"layers\":[]";
