@@ -14,6 +14,7 @@ import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.validate.ImageValidator;
 import dev.boxkit.testing.ExternalTools;
 import dev.boxkit.testing.TestProxy;
 import dev.boxkit.testing.TestRegistry;
@@ -69,6 +70,7 @@ class RegistryLayoutTest {
 
       assertEquals(img.manifestDigest(), d.digest());
       layout.verify();
+      assertEquals(List.of(), ImageValidator.problems(layout));
       assertEquals(img.manifestDigest(), layout.resolve("v1").digest());
       for (Map.Entry<Digest, byte[]> blob : img.blobs().entrySet()) {
         assertArrayEquals(blob.getValue(), Files.readAllBytes(layout.blobPath(blob.getKey())));
@@ -167,6 +169,7 @@ class RegistryLayoutTest {
     OciLayout all = OciLayout.create(tmp.resolve("all"));
     assertEquals(Digest.sha256(index), RegistryCopy.using(c).pull(src, all, "all", null).digest());
     all.verify();
+    assertEquals(List.of(), ImageValidator.problems(all));
     ImageReference back = ImageReference.of(registry.host(), "layout/multi-back", "1");
     assertEquals(Digest.sha256(index), RegistryCopy.using(c).push(all, "all", back).digest());
     assertArrayEquals(index, c.fetchManifest(back).content());
