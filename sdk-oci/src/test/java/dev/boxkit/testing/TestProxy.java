@@ -94,6 +94,7 @@ public final class TestProxy implements AutoCloseable {
   private volatile String tokenUser;
   private volatile String tokenPassword;
   private volatile Duration tokenLifetime = Duration.ofMinutes(5);
+  private volatile String locationHost;
 
   private TestProxy(URI upstream) throws IOException {
     this.upstream = upstream;
@@ -186,6 +187,15 @@ public final class TestProxy implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Rewrites absolute {@code Location} headers to point at {@code hostPort} instead of this proxy
+   * (e.g. another proxy in front of the same registry, to play a separate upload host).
+   */
+  public TestProxy rewriteLocationsTo(String hostPort) {
+    this.locationHost = hostPort;
+    return this;
+  }
+
   /** Invalidates every token issued so far, as a token service does when tokens expire early. */
   public void revokeTokens() {
     tokens.clear();
@@ -240,7 +250,7 @@ public final class TestProxy implements AutoCloseable {
         }
         for (String v : vs) {
           if (lk.equals("location")) {
-            v = v.replace(upstream.toString(), "http://" + host());
+            v = v.replace(upstream.toString(), "http://" + (locationHost != null ? locationHost : host()));
           }
           ex.getResponseHeaders().add(k, v);
         }

@@ -20,7 +20,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -76,10 +75,12 @@ final class HttpTransport {
   /**
    * One logical request.
    *
+   * @param apiAuthority {@code host:port} of the registry's API: credentials go there only, not
+   *     to other hosts an upload {@code Location} or a redirect names
    * @param body supplies a fresh publisher per try (null: no body)
    * @param retry whether temporary failures are retried (idempotent steps only)
    */
-  record Call(String method, URI uri, String registry, List<String> scopes,
+  record Call(String method, URI uri, String registry, String apiAuthority, List<String> scopes,
       Map<String, String> headers, Supplier<HttpRequest.BodyPublisher> body, boolean retry,
       String subject) {}
 
@@ -181,7 +182,8 @@ final class HttpTransport {
   private Response sendAuthorized(Call call) throws IOException {
     String auth = authorization(call, false);
     Response r = sendFollowingRedirects(call, auth);
-    if (r.status() != 401) {
+    if (r.status() != 401 || !authority(r.uri()).equals(call.apiAuthority())) {
+      // Another host's challenge says nothing about the registry's auth: no credentials go there.
       return r;
     }
     AuthChallenge challenge = AuthChallenge.parse(r.header("WWW-Authenticate").orElse(null));
@@ -302,6 +304,7 @@ final class HttpTransport {
     URI uri = call.uri();
     String method = call.method();
     String origin = authority(call.uri());
+    boolean apiHost = origin.equals(call.apiAuthority());
     for (int hop = 0; ; hop++) {
       HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(requestTimeout);
       if ("http".equals(uri.getScheme())) {
@@ -309,7 +312,7 @@ final class HttpTransport {
         b.version(HttpClient.Version.HTTP_1_1);
       }
       boolean sameHost = authority(uri).equals(origin);
-      if (auth != null && sameHost) {
+      if (auth != null && sameHost && apiHost) {
         b.header("Authorization", auth);
       }
       if (sameHost || hop == 0) {
@@ -405,9 +408,5 @@ final class HttpTransport {
       return new RegistryNotFoundException(subject, what + ": not found", s, errors);
     }
     return new RegistryException(subject, what + " failed", s, errors, null);
-  }
-
-  static String lower(String s) {
-    return s.toLowerCase(Locale.ROOT);
   }
 }

@@ -739,7 +739,8 @@ public final class RegistryClient {
   private HttpTransport.Call call(String method, URI uri, ImageReference ref, List<String> scopes,
       Map<String, String> headers, java.util.function.Supplier<HttpRequest.BodyPublisher> body,
       boolean retry, String subject) {
-    return new HttpTransport.Call(method, uri, ref.registry(), scopes, new LinkedHashMap<>(headers),
+    return new HttpTransport.Call(method, uri, ref.registry(), HttpTransport.authority(base(ref)),
+        scopes, new LinkedHashMap<>(headers),
         body, retry, subject);
   }
 

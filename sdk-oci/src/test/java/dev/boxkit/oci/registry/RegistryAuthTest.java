@@ -173,6 +173,32 @@ class RegistryAuthTest {
   }
 
   @Test
+  void tokenIsNotSentToAnUploadLocationOnAnotherHost() {
+    try (TestRegistry registry = TestRegistry.start();
+        TestProxy uploads = TestProxy.start(registry.url());
+        TestProxy front = TestProxy.start(registry.url()).requireBearerToken(null, null,
+            Duration.ofMinutes(5))) {
+      String uploadHost = "localhost:" + uploads.host().substring(uploads.host().indexOf(':') + 1);
+      front.rewriteLocationsTo(uploadHost);
+      RegistryClient c = RegistryClient.builder().insecureRegistry(front.host())
+          .insecureRegistry(uploadHost).retryPolicy(FAST)
+          .credentials(CredentialsProvider.anonymous()).build();
+      ImageReference r = ImageReference.of(front.host(), "auth/upload-host", "1");
+      byte[] data = "uploaded through another host".getBytes(StandardCharsets.UTF_8);
+      Digest d = Digest.sha256(data);
+
+      assertEquals(RegistryClient.PushResult.UPLOADED, c.pushBlob(r, d, data.length, BlobSource.of(data)));
+
+      assertEquals(1, uploads.count("PUT", "/blobs/uploads/"));
+      assertTrue(uploads.requests().stream().allMatch(s -> s.header("Authorization") == null),
+          uploads.requests().toString());
+      assertTrue(front.requests().stream().filter(s -> s.method().equals("POST"))
+          .allMatch(s -> s.header("Authorization") != null));
+      assertEquals(data.length, c.checkBlob(r, d).getAsLong());
+    }
+  }
+
+  @Test
   void retryAfterLongerThanThePolicyAllowsFailsAtOnce() {
     try (TestRegistry registry = TestRegistry.start();
         TestProxy proxy = TestProxy.start(registry.url())) {
