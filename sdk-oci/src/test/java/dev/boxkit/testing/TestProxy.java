@@ -55,7 +55,9 @@ public final class TestProxy implements AutoCloseable {
     /** Forward, then close the connection without answering. */
     DROP_AFTER,
     /** Forward and rewrite the response body with the rule's function. */
-    REWRITE
+    REWRITE,
+    /** Forward, announce the full length, send half the body, then close the connection. */
+    TRUNCATE
   }
 
   /** One request seen by the proxy. */
@@ -261,6 +263,12 @@ public final class TestProxy implements AutoCloseable {
             .ifPresent(v -> ex.getResponseHeaders().set("Content-Length", v));
       }
       ex.sendResponseHeaders(up.statusCode(), head || out.length == 0 ? -1 : out.length);
+      if (rule != null && rule.fault == Fault.TRUNCATE) {
+        ex.getResponseBody().write(out, 0, out.length / 2);
+        ex.getResponseBody().flush();
+        // The server drops the connection of a handler that fails mid-body.
+        throw new IOException("truncated on purpose");
+      }
       if (!head && out.length > 0) {
         ex.getResponseBody().write(out);
       }

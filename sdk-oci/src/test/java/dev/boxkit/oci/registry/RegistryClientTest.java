@@ -244,6 +244,27 @@ class RegistryClientTest {
   }
 
   @Test
+  void downloadThatBreaksOffIsStartedAgain() throws Exception {
+    try (TestProxy proxy = TestProxy.start(registry.url())) {
+      RegistryClient c = client(proxy.host());
+      ImageReference r = repo(proxy.host(), "retry/truncated");
+      byte[] data = randomBytes(200_000, 11);
+      Digest d = Digest.sha256(data);
+      c.pushBlob(r, d, data.length, BlobSource.of(data));
+      proxy.fault(1, "GET", "/blobs/sha256:", TestProxy.Fault.TRUNCATE, 0, Map.of());
+      Path dir = Files.createDirectories(tmp.resolve("trunc"));
+
+      c.fetchBlob(r, d, data.length, dir.resolve("blob"));
+
+      assertArrayEquals(data, Files.readAllBytes(dir.resolve("blob")));
+      assertEquals(2, proxy.count("GET", "/blobs/sha256:"));
+      try (Stream<Path> s = Files.list(dir)) {
+        assertEquals(List.of(dir.resolve("blob")), s.collect(Collectors.toList()));
+      }
+    }
+  }
+
+  @Test
   void tamperedBlobIsRejectedAndNothingIsWritten() throws Exception {
     try (TestProxy proxy = TestProxy.start(registry.url())) {
       RegistryClient c = client(proxy.host());
