@@ -56,10 +56,44 @@ public final class DockerConfigCredentials implements CredentialsProvider {
 
   /** @return a provider reading {@code $DOCKER_CONFIG/config.json}, else {@code ~/.docker/config.json} */
   public static DockerConfigCredentials fromDefaultLocation() {
-    String dir = System.getenv("DOCKER_CONFIG");
-    Path base = dir != null && !dir.isEmpty() ? Path.of(dir)
-        : Path.of(System.getProperty("user.home"), ".docker");
-    return of(base.resolve("config.json"));
+    return of(defaultFiles(System.getenv(), System.getProperty("user.home")).get(1));
+  }
+
+  /**
+   * The lookup order of skopeo and podman: {@code $REGISTRY_AUTH_FILE} when set, else
+   * {@code $XDG_RUNTIME_DIR/containers/auth.json}; then Docker's {@code config.json}
+   * ({@link #fromDefaultLocation()}). Files that do not exist are skipped.
+   *
+   * @return a provider trying those files in that order
+   */
+  public static CredentialsProvider fromDefaultLocations() {
+    List<Path> files = defaultFiles(System.getenv(), System.getProperty("user.home"));
+    CredentialsProvider chain = CredentialsProvider.anonymous();
+    for (int i = files.size() - 1; i >= 0; i--) {
+      if (files.get(i) != null) {
+        chain = of(files.get(i)).orElse(chain);
+      }
+    }
+    return chain;
+  }
+
+  /** @return [containers auth file or null, docker config file] */
+  static List<Path> defaultFiles(java.util.Map<String, String> env, String home) {
+    Path containers = null;
+    String authFile = env.get("REGISTRY_AUTH_FILE");
+    String runtime = env.get("XDG_RUNTIME_DIR");
+    if (authFile != null && !authFile.isEmpty()) {
+      containers = Path.of(authFile);
+    } else if (runtime != null && !runtime.isEmpty()) {
+      containers = Path.of(runtime, "containers", "auth.json");
+    }
+    String dir = env.get("DOCKER_CONFIG");
+    Path docker = (dir != null && !dir.isEmpty() ? Path.of(dir) : Path.of(home, ".docker"))
+        .resolve("config.json");
+    List<Path> out = new ArrayList<>();
+    out.add(containers);
+    out.add(docker);
+    return out;
   }
 
   /** @return the file this provider reads */

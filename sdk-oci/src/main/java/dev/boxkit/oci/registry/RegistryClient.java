@@ -108,8 +108,9 @@ public final class RegistryClient {
     private Builder() {}
 
     /**
-     * Where credentials come from. Default: {@link DockerConfigCredentials#fromDefaultLocation()}
-     * ({@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json}; anonymous when absent).
+     * Where credentials come from. Default: {@link DockerConfigCredentials#fromDefaultLocations()}
+     * (skopeo's {@code auth.json}, then Docker's {@code config.json}; anonymous when neither has
+     * the registry).
      */
     public Builder credentials(CredentialsProvider provider) {
       this.credentials = Objects.requireNonNull(provider, "credentials");
@@ -206,7 +207,7 @@ public final class RegistryClient {
     /** @return the client */
     public RegistryClient build() {
       if (credentials == null) {
-        credentials = DockerConfigCredentials.fromDefaultLocation();
+        credentials = DockerConfigCredentials.fromDefaultLocations();
       }
       return new RegistryClient(this);
     }

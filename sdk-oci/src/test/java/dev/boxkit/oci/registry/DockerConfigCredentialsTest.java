@@ -38,6 +38,18 @@ class DockerConfigCredentialsTest {
   }
 
   @Test
+  void defaultLocationsFollowSkopeoThenDocker() {
+    assertEquals(java.util.Arrays.asList(Path.of("/a/auth.json"), Path.of("/d/config.json")),
+        DockerConfigCredentials.defaultFiles(java.util.Map.of("REGISTRY_AUTH_FILE", "/a/auth.json",
+            "XDG_RUNTIME_DIR", "/run/user/1", "DOCKER_CONFIG", "/d"), "/home/u"));
+    assertEquals(java.util.Arrays.asList(Path.of("/run/user/1/containers/auth.json"),
+            Path.of("/home/u/.docker/config.json")),
+        DockerConfigCredentials.defaultFiles(java.util.Map.of("XDG_RUNTIME_DIR", "/run/user/1"), "/home/u"));
+    assertEquals(java.util.Arrays.asList(null, Path.of("/home/u/.docker/config.json")),
+        DockerConfigCredentials.defaultFiles(java.util.Map.of(), "/home/u"));
+  }
+
+  @Test
   void missingFileMeansAnonymous() {
     assertEquals(Optional.empty(), DockerConfigCredentials.of(tmp.resolve("none.json")).find("x.io"));
   }
