@@ -593,6 +593,10 @@ public final class RegistryClient {
 
   private HttpRequest.BodyPublisher publisher(BlobSource content, long offset, long length,
       Digest digest, long sizeBytes) {
+    if (length == 0) {
+      // The empty blob (e.g. an empty config) still needs its PUT, with Content-Length: 0.
+      return HttpRequest.BodyPublishers.noBody();
+    }
     return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
       try {
         return new BoundedInputStream(content.open(offset), length, offset, sent -> progress.onProgress(
