@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
@@ -646,22 +647,28 @@ public final class RegistryClient {
   /**
    * {@code HEAD /v2/<name>/manifests/<tag or digest>}.
    *
-   * @return the digest the registry reports, or null when it has no such manifest
-   * @throws RegistryException on other failures
+   * @return the digest the registry reports ({@code Docker-Content-Digest}, else the
+   *     reference's own digest), or empty when the registry has no such manifest
+   * @throws RegistryException on other failures, or when a tag's HEAD names no digest
    */
-  public Digest checkManifest(ImageReference ref) {
+  public Optional<Digest> checkManifest(ImageReference ref) {
     String subject = ref.toString();
     HttpTransport.Response r = transport.send(call("HEAD", manifestUri(ref), ref, pull(ref),
         Map.of("Accept", MANIFEST_ACCEPT), null, true, subject));
     try (r) {
       if (r.status() == 404) {
-        return null;
+        return Optional.empty();
       }
       if (r.status() != 200) {
         throw HttpTransport.error(r, subject, "checking manifest");
       }
-      return r.header("Docker-Content-Digest").map(d -> Digest.parse(d.strip()))
+      Digest d = r.header("Docker-Content-Digest").map(h -> Digest.parse(h.strip()))
           .orElse(ref.digest());
+      if (d == null) {
+        throw new RegistryException(subject, "manifest HEAD answered without Docker-Content-Digest",
+            200, List.of(), null);
+      }
+      return Optional.of(d);
     }
   }
 

@@ -30,6 +30,23 @@ public record RegistryManifest(String mediaType, byte[] content, Digest digest) 
     return content.clone();
   }
 
+  /** Equal when media type, digest and bytes are. */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RegistryManifest m && mediaType.equals(m.mediaType) && digest.equals(m.digest)
+        && java.util.Arrays.equals(content, m.content);
+  }
+
+  @Override
+  public int hashCode() {
+    return digest.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "RegistryManifest[" + mediaType + ", " + digest + ", " + content.length + " bytes]";
+  }
+
   /** @return the descriptor of this manifest: media type, digest and size */
   public Descriptor descriptor() {
     return Descriptor.of(mediaType, digest, content.length);

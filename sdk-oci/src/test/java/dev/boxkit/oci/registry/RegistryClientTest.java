@@ -3,7 +3,6 @@ package dev.boxkit.oci.registry;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,6 +19,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Random;
 import java.util.Set;
@@ -321,8 +321,8 @@ class RegistryClientTest {
 
     RegistryManifest byDigest = c.fetchManifest(r.withDigest(img.manifestDigest()));
     assertEquals(img.manifestDigest(), byDigest.digest());
-    assertEquals(img.manifestDigest(), c.checkManifest(r));
-    assertNull(c.checkManifest(r.withTag("nope")));
+    assertEquals(Optional.of(img.manifestDigest()), c.checkManifest(r));
+    assertEquals(Optional.empty(), c.checkManifest(r.withTag("nope")));
 
     assertEquals(Set.of("1.0", "1.1"), new HashSet<>(c.listTags(r)));
   }
