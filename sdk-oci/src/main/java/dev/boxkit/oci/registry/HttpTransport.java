@@ -39,6 +39,7 @@ final class HttpTransport {
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_REDIRECTS = 5;
+  private static final String USER_AGENT = "boxkit (java.net.http)";
   private static final int MAX_ERROR_BODY = 64 * 1024;
   private static final Duration DEFAULT_TOKEN_LIFETIME = Duration.ofSeconds(60);
   private static final Duration TOKEN_EXPIRY_MARGIN = Duration.ofSeconds(10);
@@ -263,7 +264,8 @@ final class HttpTransport {
           .append(URLEncoder.encode(s, StandardCharsets.UTF_8));
     }
     URI tokenUri = URI.create(realm + (q.length() == 0 ? "" : (realm.contains("?") ? "&" : "?") + q));
-    HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).timeout(requestTimeout).GET();
+    HttpRequest.Builder b = HttpRequest.newBuilder(tokenUri).timeout(requestTimeout)
+        .header("User-Agent", USER_AGENT).GET();
     if (creds != null) {
       // The realm is the registry's own token service: its credentials are meant for it.
       b.header("Authorization", basic(creds));
@@ -306,7 +308,8 @@ final class HttpTransport {
     String origin = authority(call.uri());
     boolean apiHost = origin.equals(call.apiAuthority());
     for (int hop = 0; ; hop++) {
-      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(requestTimeout);
+      HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(requestTimeout)
+          .header("User-Agent", USER_AGENT);
       if ("http".equals(uri.getScheme())) {
         // No h2c upgrade attempts on plain HTTP: registries speak HTTP/1.1 there.
         b.version(HttpClient.Version.HTTP_1_1);

@@ -80,7 +80,15 @@ public final class RegistryClient {
     this.monolithicMaxBytes = b.monolithicMaxBytes;
     this.chunkSizeBytes = b.chunkSizeBytes;
     this.parallelism = b.parallelism;
-    this.progress = b.progress;
+    BlobProgress.Listener listener = b.progress;
+    // A failing listener must not fail a transfer.
+    this.progress = event -> {
+      try {
+        listener.onProgress(event);
+      } catch (RuntimeException e) {
+        LOG.warn("progress listener failed on {}: {}", event, e.toString());
+      }
+    };
   }
 
   /** @return a client with the defaults of {@link Builder} */

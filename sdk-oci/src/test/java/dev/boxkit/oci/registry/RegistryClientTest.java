@@ -113,6 +113,20 @@ class RegistryClientTest {
   }
 
   @Test
+  void failingProgressListenerDoesNotFailTheTransfer() {
+    RegistryClient c = RegistryClient.builder().insecureRegistry(registry.host()).retryPolicy(FAST)
+        .credentials(CredentialsProvider.anonymous())
+        .progressListener(e -> {
+          throw new IllegalStateException("listener bug");
+        }).build();
+    ImageReference r = repo(registry.host(), "blobs/listener");
+    byte[] data = randomBytes(2_000, 12);
+    Digest d = Digest.sha256(data);
+    assertEquals(RegistryClient.PushResult.UPLOADED, c.pushBlob(r, d, data.length, BlobSource.of(data)));
+    assertArrayEquals(data, c.fetchBlobBytes(r, d, data.length, 10_000));
+  }
+
+  @Test
   void uploadsInChunksWithContentRange() throws Exception {
     try (TestProxy proxy = TestProxy.start(registry.url())) {
       RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
