@@ -15,6 +15,7 @@ import dev.boxkit.oci.layer.LayerBuilder;
 import dev.boxkit.oci.layer.LayerDigests;
 import dev.boxkit.oci.layer.SourceDateEpoch;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.registry.RegistryCopy;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,6 +60,18 @@ public final class ImageBuilder {
   public ImageBuilder from(ImageSource base) {
     this.base = require("from", base);
     return this;
+  }
+
+  /**
+   * Starts from an image in a registry, e.g. {@code "127.0.0.1:5000/base:1"} or
+   * {@code "debian:12"}, pulled with the default {@link dev.boxkit.oci.registry.RegistryClient}
+   * (use {@link #from(ImageSource)} with {@link RegistryImage#of(String,
+   * dev.boxkit.oci.registry.RegistryClient)} for credentials or plain HTTP).
+   *
+   * @throws InvalidInputException (field {@code reference}) when malformed
+   */
+  public ImageBuilder from(String registryReference) {
+    return from(RegistryImage.of(registryReference));
   }
 
   /**
@@ -248,7 +261,7 @@ public final class ImageBuilder {
    */
   public Image build() {
     Image baseImage = loadBase();
-    OciLayout store = OciLayout.create(cacheDir != null ? cacheDir : BoxKitDirs.cacheRoot().resolve("store"));
+    OciLayout store = OciLayout.create(storeDir());
     Instant time = created != null ? created : SourceDateEpoch.fromEnvironmentOrEpoch();
 
     ImageConfig config = baseImage != null ? baseImage.config() : ImageConfig.of(platformOrHost());
@@ -299,7 +312,23 @@ public final class ImageBuilder {
     if (base instanceof OciLayoutSource source) {
       return Image.load(source, platform);
     }
+    if (base instanceof RegistryImage source) {
+      return pull(source);
+    }
     return null;
+  }
+
+  /** Pulls the base into the store (blobs it has are skipped), then loads it from there. */
+  private Image pull(RegistryImage source) {
+    OciLayout store = OciLayout.create(storeDir());
+    Platform wanted = platformOrHost();
+    String tag = "boxkit-base-" + Digest.sha256(source.reference() + " " + wanted).hex();
+    RegistryCopy.using(source.client()).pull(source.reference(), store, tag, wanted);
+    return Image.load(OciLayoutSource.of(store.dir(), tag), wanted);
+  }
+
+  private Path storeDir() {
+    return cacheDir != null ? cacheDir : BoxKitDirs.cacheRoot().resolve("store");
   }
 
   private void checkPlatform(Image image) {

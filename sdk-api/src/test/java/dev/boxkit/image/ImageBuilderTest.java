@@ -169,7 +169,7 @@ class ImageBuilderTest {
     assertEquals("env name", assertThrows(InvalidInputException.class, () -> Image.builder().env("A=B", "x")).field());
     assertThrows(InvalidInputException.class, () -> Layer.fromDirectory(tmp, "/app/../../etc"));
     assertThrows(InvalidInputException.class, () -> DockerArchiveTarget.of(tmp.resolve("x.tar"), "UPPER/case"));
-    assertThrows(InvalidInputException.class, () -> Image.builder().from(null));
+    assertThrows(InvalidInputException.class, () -> Image.builder().from((ImageSource) null));
   }
 
   @Test
