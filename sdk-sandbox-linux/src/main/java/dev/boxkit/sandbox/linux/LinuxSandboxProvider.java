@@ -1,16 +1,24 @@
 package dev.boxkit.sandbox.linux;
 
 import dev.boxkit.sandbox.ExecResult;
-import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.SandboxUnavailableException;
 import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.sandbox.linux.cgroup.CgroupController;
+import dev.boxkit.sandbox.linux.cgroup.CgroupException;
+import dev.boxkit.sandbox.linux.cgroup.CgroupLimits;
+import dev.boxkit.sandbox.linux.cgroup.Cgroups;
+import dev.boxkit.sandbox.linux.seccomp.SeccompArch;
+import dev.boxkit.sandbox.linux.seccomp.SeccompFilter;
 import dev.boxkit.sandbox.spi.SandboxProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Linux namespaces backend: user, mount, pid, ipc, uts, cgroup and (for {@code NONE}) network
@@ -19,6 +27,8 @@ import java.util.Optional;
 public final class LinuxSandboxProvider implements SandboxProvider {
   private final Object lock = new Object();
   private HelperBinary helper;
+  private byte[] seccomp;
+  private Cgroups.Detection cgroups;
 
   /** Creates the provider; the helper is loaded on first use. */
   public LinuxSandboxProvider() {}
@@ -93,14 +103,54 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (why.isPresent()) {
       throw new SandboxUnavailableException(name() + ": " + why.get());
     }
-    if (spec.limits().needsCgroup()) {
-      throw new InvalidSandboxSpecException("limits",
-          "memory, pids and cpu limits need cgroup support, which this build does not have yet");
-    }
     LibC c = LibC.INSTANCE;
     Plan plan = PlanCompiler.compile(spec, Integer.toUnsignedLong(c.geteuid()),
-        Integer.toUnsignedLong(c.getegid()), Optional.empty());
-    return LinuxSandboxProcess.launch(helper(), spec, plan, SandboxResources.NONE);
+        Integer.toUnsignedLong(c.getegid()), Optional.of(seccomp()));
+    HelperBinary h = helper();
+    SandboxResources resources = resources(spec.limits());
+    try {
+      return LinuxSandboxProcess.launch(h, spec, plan, resources);
+    } catch (RuntimeException e) {
+      resources.finish();
+      throw e;
+    }
+  }
+
+  /** A cgroup when memory, pids or cpu are limited; failing closed when none can be made. */
+  private SandboxResources resources(ResourceLimits limits) {
+    if (!limits.needsCgroup()) {
+      return SandboxResources.NONE;
+    }
+    Cgroups.Detection d = cgroups();
+    CgroupController controller = d.controller().orElseThrow(() -> new SandboxSetupException(
+        "cgroup", null, 0, null, "memory, pids and cpu limits need a cgroup this process may"
+        + " create (root, or a delegated cgroup v2 subtree); none found: " + d.reasons()));
+    CgroupLimits cl = new CgroupLimits(limits.memoryBytes(), limits.pidsMax(),
+        limits.cpuQuotaMicros(), limits.cpuQuotaMicros() > 0 ? limits.cpuPeriodMicros() : 0);
+    try {
+      return new CgroupResources(controller.create("boxkit-" + UUID.randomUUID(), cl));
+    } catch (CgroupException e) {
+      throw new SandboxSetupException("cgroup", e.path() == null ? null : e.path().toString(), 0,
+          null, "creating the sandbox's cgroup: " + e.getMessage());
+    }
+  }
+
+  private byte[] seccomp() {
+    synchronized (lock) {
+      if (seccomp == null) {
+        seccomp = SeccompFilter.defaultDenyList().compile(SeccompArch.host());
+      }
+      return seccomp;
+    }
+  }
+
+  private Cgroups.Detection cgroups() {
+    synchronized (lock) {
+      if (cgroups == null) {
+        cgroups = Cgroups.detectWithReasons();
+      }
+      return cgroups;
+    }
   }
 
   private HelperBinary helper() {

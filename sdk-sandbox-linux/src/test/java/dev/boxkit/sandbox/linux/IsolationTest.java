@@ -108,7 +108,7 @@ class IsolationTest {
   @Test
   void privilegedOperationsFailInside() {
     ExecResult r = Sandboxes.run("mount -t tmpfs none /tmp 2>/dev/null && echo MOUNTED;"
-        + " unshare -m true 2>/dev/null && echo MNTNS;"
+        + " unshare -U true 2>/dev/null && echo USERNS; unshare -m true 2>/dev/null && echo MNTNS;"
         + " chroot / true 2>/dev/null && echo CHROOT; echo done");
     assertEquals("done\n", r.stdoutText());
   }
