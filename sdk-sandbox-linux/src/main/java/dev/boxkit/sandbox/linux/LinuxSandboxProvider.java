@@ -49,21 +49,26 @@ public final class LinuxSandboxProvider implements SandboxProvider {
           + HelperBinary.platform().get() + ": it was built without a C toolchain; install gcc and"
           + " libc6-dev (apt-get install gcc libc6-dev) and rebuild");
     }
-    return userNamespaceProblem(LibC.INSTANCE.geteuid() == 0);
+    return userNamespaceProblem(LibC.INSTANCE.geteuid() == 0, Path.of("/proc/sys"));
   }
 
-  /** Reads the sysctls that disable user namespaces and says how to enable them. */
-  static Optional<String> userNamespaceProblem(boolean root) {
-    if (sysctl("user/max_user_namespaces").equals(Optional.of("0"))) {
+  /**
+   * Reads the sysctls that disable user namespaces and says how to enable them.
+   *
+   * @param root whether the JVM runs as root (unprivileged-only switches do not apply then)
+   * @param procSys normally {@code /proc/sys}
+   */
+  static Optional<String> userNamespaceProblem(boolean root, Path procSys) {
+    if (sysctl(procSys, "user/max_user_namespaces").equals(Optional.of("0"))) {
       return Optional.of("user namespaces are disabled (user.max_user_namespaces=0); enable them"
           + " with: sysctl -w user.max_user_namespaces=15000");
     }
-    if (!root && sysctl("kernel/unprivileged_userns_clone").equals(Optional.of("0"))) {
+    if (!root && sysctl(procSys, "kernel/unprivileged_userns_clone").equals(Optional.of("0"))) {
       return Optional.of("unprivileged user namespaces are disabled"
           + " (kernel.unprivileged_userns_clone=0); enable them with:"
           + " sysctl -w kernel.unprivileged_userns_clone=1");
     }
-    if (!root && sysctl("kernel/apparmor_restrict_unprivileged_userns").equals(Optional.of("1"))) {
+    if (!root && sysctl(procSys, "kernel/apparmor_restrict_unprivileged_userns").equals(Optional.of("1"))) {
       return Optional.of("AppArmor restricts unprivileged user namespaces"
           + " (kernel.apparmor_restrict_unprivileged_userns=1); allow them with:"
           + " sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile"
@@ -72,9 +77,9 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     return Optional.empty();
   }
 
-  private static Optional<String> sysctl(String name) {
+  private static Optional<String> sysctl(Path procSys, String name) {
     try {
-      return Optional.of(Files.readString(Path.of("/proc/sys", name)).trim());
+      return Optional.of(Files.readString(procSys.resolve(name)).trim());
     } catch (IOException e) {
       return Optional.empty();
     }
