@@ -50,6 +50,26 @@ class ProviderTest {
   }
 
   @Test
+  void extractedHelperRunsAndIsVerifiedBeforeEveryUse() throws IOException {
+    Sandboxes.require();
+    HelperBinary h = HelperBinary.extracted(tmp.resolve("cache"));
+    Path file = Path.of(h.execPath());
+    assertTrue(file.startsWith(tmp.resolve("cache").resolve(h.digest().hex())), file.toString());
+    dev.boxkit.sandbox.SandboxSpec spec = Sandboxes.sh("echo via-file").build();
+    LinuxSandboxProcess p = LinuxSandboxProcess.launch(h, spec,
+        PlanCompiler.compile(spec, LibC.INSTANCE.geteuid(), LibC.INSTANCE.getegid(), Optional.empty()),
+        SandboxResources.NONE);
+    assertEquals("via-file\n", new String(p.stdout().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(0, p.startWaiter().waitFor().exitCode());
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Files.write(file, new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+    dev.boxkit.sandbox.SandboxException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.boxkit.sandbox.SandboxException.class, h::execPath);
+    assertTrue(e.getMessage().contains("was modified"), e.getMessage());
+    assertEquals(file, Path.of(HelperBinary.extracted(tmp.resolve("cache")).execPath()), "a bad copy is replaced");
+  }
+
+  @Test
   void helperIsSealedAndVerified() {
     Sandboxes.require();
     HelperBinary h = HelperBinary.load();
