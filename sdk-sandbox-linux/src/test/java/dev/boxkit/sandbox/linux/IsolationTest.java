@@ -121,6 +121,7 @@ class IsolationTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the resource is held open, not used
   void onlyStdioIsOpen() throws IOException {
     // A file the JVM holds open must not reach the sandbox.
     Path f = Files.createTempFile("boxkit-leak", ".txt");

@@ -103,6 +103,7 @@ class LifecycleTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the resource is held open, not used
   void killAndCloseEndEveryProcessOfTheSandbox() throws InterruptedException, IOException {
     String m = marker();
     SandboxProcess p = Sandboxes.sh("sleep " + m + " & sleep " + m + " & echo ready; wait").start();
