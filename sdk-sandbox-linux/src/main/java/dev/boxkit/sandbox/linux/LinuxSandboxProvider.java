@@ -49,7 +49,14 @@ public final class LinuxSandboxProvider implements SandboxProvider {
           + HelperBinary.platform().get() + ": it was built without a C toolchain; install gcc and"
           + " libc6-dev (apt-get install gcc libc6-dev) and rebuild");
     }
-    return userNamespaceProblem(LibC.INSTANCE.geteuid() == 0, Path.of("/proc/sys"));
+    boolean root;
+    try {
+      root = LibC.INSTANCE.geteuid() == 0;
+    } catch (LinkageError e) {
+      return Optional.of("JNA cannot call libc (" + e + "); if the JVM's temporary directory is"
+          + " mounted noexec, point jna.tmpdir at an executable directory");
+    }
+    return userNamespaceProblem(root, Path.of("/proc/sys"));
   }
 
   /**
