@@ -2,12 +2,13 @@ package dev.boxkit.sandbox.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.linux.cgroup.Cgroups;
-import dev.boxkit.testing.ExternalTools;
+import dev.boxkit.sandbox.SandboxSetupException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,10 +19,20 @@ import org.junit.jupiter.api.Test;
 /** Limits through the sandbox's own cgroup, and rlimits; the cgroup is gone afterwards. */
 class ResourceLimitsTest {
 
-  private static void requireCgroups() {
+  /**
+   * @return whether a cgroup can be made; without one (rootless, nothing delegated) the limits
+   *     must fail closed, which is checked here instead
+   */
+  private static boolean cgroupsOrFailClosed(ResourceLimits limits) {
     Sandboxes.require();
-    ExternalTools.requireHost(Cgroups.detect().isPresent(),
-        "no writable cgroup (run as root or with a delegated cgroup v2 subtree)");
+    if (Cgroups.detect().isPresent()) {
+      return true;
+    }
+    SandboxSetupException e = assertThrows(SandboxSetupException.class,
+        () -> Sandboxes.sh("true").limits(limits).run());
+    assertEquals("cgroup", e.step());
+    assertTrue(e.getMessage().contains("delegated"), e.getMessage());
+    return false;
   }
 
   private static long boxkitCgroups() throws IOException {
@@ -39,7 +50,9 @@ class ResourceLimitsTest {
 
   @Test
   void memoryLimitOomKillsOnlyTheSandbox() throws IOException {
-    requireCgroups();
+    if (!cgroupsOrFailClosed(ResourceLimits.builder().memoryBytes(32L << 20).build())) {
+      return;
+    }
     long before = boxkitCgroups();
     ExecResult r = Sandboxes.sh("head -c 400000000 /dev/zero | tail -n 1 >/dev/null; echo survived")
         .limits(ResourceLimits.builder().memoryBytes(32L << 20).build()).run();
@@ -50,7 +63,9 @@ class ResourceLimitsTest {
 
   @Test
   void pidsLimitContainsAForkBomb() {
-    requireCgroups();
+    if (!cgroupsOrFailClosed(ResourceLimits.builder().pidsMax(16).build())) {
+      return;
+    }
     ExecResult r = Sandboxes.sh("n=0; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30;"
         + " do (sleep 2 &) 2>/dev/null && n=$((n+1)); done; echo $n")
         .limits(ResourceLimits.builder().pidsMax(16).timeout(java.time.Duration.ofSeconds(20)).build()).run();
