@@ -76,6 +76,18 @@ class ResourceLimitsTest {
   }
 
   @Test
+  void timeoutKillsASandboxWithACgroupAndRemovesIt() throws IOException {
+    ResourceLimits limits = ResourceLimits.builder().pidsMax(64).timeout(java.time.Duration.ofMillis(300)).build();
+    if (!cgroupsOrFailClosed(limits)) {
+      return;
+    }
+    long before = boxkitCgroups();
+    ExecResult r = Sandboxes.sh("sleep 30 & sleep 30").limits(limits).run();
+    assertTrue(r.timedOut(), r.toString());
+    assertEquals(before, boxkitCgroups(), "the sandbox's cgroup was not removed");
+  }
+
+  @Test
   void withoutLimitsNoCgroupIsMadeAndPeakIsUnknown() {
     ExecResult r = Sandboxes.run("true");
     assertTrue(r.peakMemoryBytes().isEmpty());
