@@ -29,6 +29,8 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   private HelperBinary helper;
   private byte[] seccomp;
   private Cgroups.Detection cgroups;
+  /** Once usable, stays so: the checks read files and sit on every sandbox's path. */
+  private volatile boolean usable;
 
   /** Creates the provider; the helper is loaded on first use. */
   public LinuxSandboxProvider() {}
@@ -40,6 +42,15 @@ public final class LinuxSandboxProvider implements SandboxProvider {
 
   @Override
   public Optional<String> unavailableReason() {
+    if (usable) {
+      return Optional.empty();
+    }
+    Optional<String> why = checkHost();
+    usable = why.isEmpty();
+    return why;
+  }
+
+  private static Optional<String> checkHost() {
     if (HelperBinary.platform().isEmpty()) {
       return Optional.of("needs Linux on x86_64 or aarch64, this is " + System.getProperty("os.name")
           + "/" + System.getProperty("os.arch"));
