@@ -1,16 +1,17 @@
 package dev.boxkit.cli;
 
-import dev.boxkit.image.BoxKitDirs;
 import dev.boxkit.image.BuildEvent;
 import dev.boxkit.image.Image;
 import dev.boxkit.image.ImageBuilder;
 import dev.boxkit.image.Layer;
 import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.registry.RegistryClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -28,7 +29,7 @@ final class BuildCommand implements Callable<Integer> {
   @ParentCommand BoxkitCommand parent;
 
   @Option(names = "--from", paramLabel = "SOURCE", defaultValue = "scratch",
-      description = "Base image: scratch (default), oci:DIR:TAG or docker-archive:FILE.")
+      description = "Base image: scratch (default), oci:DIR:TAG, docker-archive:FILE or docker://REF.")
   SourceRef from;
 
   @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]",
@@ -66,20 +67,20 @@ final class BuildCommand implements Callable<Integer> {
   List<String> expose = new ArrayList<>();
 
   @Option(names = "--output", paramLabel = "TARGET", required = true,
-      description = "oci:DIR:TAG or docker-archive:FILE[:NAME:TAG].")
+      description = "oci:DIR:TAG, docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO:TAG.")
   TargetRef output;
 
-  @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "Blob store for built layers; default $BOXKIT_CACHE_DIR/store or ~/.cache/boxkit/store.")
-  Path cacheDir;
+  @Mixin CacheOptions cache;
+
+  @Mixin RegistryOptions registry;
 
   @Option(names = {"-q", "--quiet"}, description = "Print no progress on stderr.")
   boolean quiet;
 
   @Override
   public Integer call() {
-    ImageBuilder b = Image.builder()
-        .cacheDir(cacheDir != null ? cacheDir : BoxKitDirs.cacheRoot().resolve("store"));
+    ImageBuilder b = Image.builder().cacheDir(cache.store());
+    RegistryClient client = registry.clientFor(from, output);
     if (!quiet) {
       b.listener(this::progress);
     }
@@ -110,9 +111,9 @@ final class BuildCommand implements Callable<Integer> {
     expose.forEach(b::exposedPort);
     Image image;
     // An imported docker archive must outlive writeTo: the base's blobs are copied from it.
-    try (OpenedSource base = OpenedSource.open(from)) {
+    try (OpenedSource base = OpenedSource.open(from, client, cache.store())) {
       image = b.from(base.source()).build();
-      image.writeTo(output.toTarget());
+      image.writeTo(output.toTarget(client));
     }
     spec.commandLine().getOut().println(image.digest());
     spec.commandLine().getOut().flush();

@@ -2,8 +2,10 @@ package dev.boxkit.cli;
 
 import dev.boxkit.image.Image;
 import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.registry.RegistryClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -19,20 +21,25 @@ import picocli.CommandLine.Spec;
 final class CopyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin CacheOptions cache;
+
+  @Mixin RegistryOptions registry;
+
   @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an image index.")
   String platform;
 
-  @Parameters(index = "0", paramLabel = "SRC", description = "oci:DIR:TAG or docker-archive:FILE.")
+  @Parameters(index = "0", paramLabel = "SRC", description = "oci:DIR:TAG, docker-archive:FILE or docker://REF.")
   SourceRef source;
 
-  @Parameters(index = "1", paramLabel = "DST", description = "oci:DIR:TAG or docker-archive:FILE[:NAME:TAG].")
+  @Parameters(index = "1", paramLabel = "DST", description = "oci:DIR:TAG, docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO:TAG.")
   TargetRef target;
 
   @Override
   public Integer call() {
-    try (OpenedSource src = OpenedSource.open(source)) {
+    RegistryClient client = registry.clientFor(source, target);
+    try (OpenedSource src = OpenedSource.open(source, client, cache.store())) {
       Image image = src.load(platform == null ? null : Platform.parse(platform));
-      image.writeTo(target.toTarget());
+      image.writeTo(target.toTarget(client));
       spec.commandLine().getOut().println(image.digest());
       spec.commandLine().getOut().flush();
     }

@@ -6,6 +6,7 @@ import dev.boxkit.oci.json.OciJson;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -20,16 +21,20 @@ import picocli.CommandLine.Spec;
 final class InspectCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin CacheOptions cache;
+
+  @Mixin RegistryOptions registry;
+
   @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an image index.")
   String platform;
 
-  @Parameters(paramLabel = "IMAGE", description = "The image: oci:DIR:TAG or docker-archive:FILE.")
+  @Parameters(paramLabel = "IMAGE", description = "The image: oci:DIR:TAG, docker-archive:FILE or docker://REF.")
   SourceRef image;
 
   @Override
   public Integer call() {
     Image img;
-    try (OpenedSource source = OpenedSource.open(image)) {
+    try (OpenedSource source = OpenedSource.open(image, registry.clientFor(image), cache.store())) {
       img = source.load(platform == null ? null : Platform.parse(platform));
     }
     String json = "{\"digest\":\"" + img.digest() + "\",\"manifest\":"

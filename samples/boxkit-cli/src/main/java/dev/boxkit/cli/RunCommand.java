@@ -1,6 +1,5 @@
 package dev.boxkit.cli;
 
-import dev.boxkit.image.BoxKitDirs;
 import dev.boxkit.image.Image;
 import dev.boxkit.oci.ContainerConfig;
 import dev.boxkit.oci.InvalidInputException;
@@ -26,6 +25,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,7 +51,7 @@ final class RunCommand implements Callable<Integer> {
   /** Exactly one root. */
   static final class RootChoice {
     @Option(names = "--image", paramLabel = "IMAGE",
-        description = "Root from an image, oci:DIR:TAG or docker-archive:FILE: unpacked once into the cache, read-only, /tmp a tmpfs;"
+        description = "Root from an image, oci:DIR:TAG, docker-archive:FILE or docker://REF: unpacked once into the cache, read-only, /tmp a tmpfs;"
             + " its Entrypoint, Cmd, Env, WorkingDir and User apply.")
     SourceRef image;
 
@@ -97,9 +97,9 @@ final class RunCommand implements Callable<Integer> {
       description = "User (over the image's); names are looked up in the root's /etc/passwd and /etc/group.")
   UserArg user;
 
-  @Option(names = "--cache-dir", paramLabel = "DIR",
-      description = "Where unpacked images are kept; default $BOXKIT_CACHE_DIR/rootfs or ~/.cache/boxkit/rootfs.")
-  Path cacheDir;
+  @Mixin CacheOptions cache;
+
+  @Mixin RegistryOptions registry;
 
   @Parameters(paramLabel = "CMD", description = "The program and its arguments (after --); replaces the image's Cmd.")
   List<String> command = new ArrayList<>();
@@ -118,9 +118,9 @@ final class RunCommand implements Callable<Integer> {
     Path tree;
     if (root.image != null) {
       Image image;
-      try (OpenedSource source = OpenedSource.open(root.image)) {
+      try (OpenedSource source = OpenedSource.open(root.image, registry.clientFor(root.image), cache.store())) {
         image = source.load(platform == null ? null : Platform.parse(platform));
-        tree = image.rootfs(RootfsCache.open(cacheRoot())).rootfs();
+        tree = image.rootfs(RootfsCache.open(cache.rootfs())).rootfs();
       }
       ContainerConfig c = image.config().config();
       argv = imageArgv(c, command);
@@ -230,9 +230,5 @@ final class RunCommand implements Callable<Integer> {
       l.timeout(timeout.duration());
     }
     return l.build();
-  }
-
-  private Path cacheRoot() {
-    return cacheDir != null ? cacheDir.toAbsolutePath().normalize() : BoxKitDirs.cacheRoot().resolve("rootfs");
   }
 }

@@ -3,18 +3,24 @@ package dev.boxkit.cli;
 import dev.boxkit.image.DockerArchiveTarget;
 import dev.boxkit.image.ImageTarget;
 import dev.boxkit.image.OciLayoutTarget;
+import dev.boxkit.image.RegistryImage;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.registry.RegistryClient;
 import java.nio.file.Path;
 
 /**
  * Where {@code boxkit build --output} writes, written as skopeo writes image locations
- * ({@code containers-transports(5)}): {@code oci:DIR:TAG} or {@code docker-archive:FILE[:NAME:TAG]}.
+ * ({@code containers-transports(5)}): {@code oci:DIR:TAG}, {@code docker-archive:FILE[:NAME:TAG]}
+ * or {@code docker://HOST[:PORT]/REPO:TAG}.
  */
-sealed interface TargetRef permits TargetRef.OciLayout, TargetRef.DockerArchive {
+sealed interface TargetRef permits TargetRef.OciLayout, TargetRef.DockerArchive, TargetRef.Registry {
 
-  /** @return the library's target for this location */
-  ImageTarget toTarget();
+  /**
+   * @param client talks to the registry of a {@link Registry} target; unused otherwise
+   * @return the library's target for this location
+   */
+  ImageTarget toTarget(RegistryClient client);
 
   /**
    * An OCI image layout, created if absent; other images in it are kept.
@@ -24,7 +30,7 @@ sealed interface TargetRef permits TargetRef.OciLayout, TargetRef.DockerArchive 
    */
   record OciLayout(Path dir, String tag) implements TargetRef {
     @Override
-    public ImageTarget toTarget() {
+    public ImageTarget toTarget(RegistryClient client) {
       return OciLayoutTarget.of(dir, tag);
     }
 
@@ -43,7 +49,7 @@ sealed interface TargetRef permits TargetRef.OciLayout, TargetRef.DockerArchive 
    */
   record DockerArchive(Path file, String reference) implements TargetRef {
     @Override
-    public ImageTarget toTarget() {
+    public ImageTarget toTarget(RegistryClient client) {
       return reference == null ? DockerArchiveTarget.of(file) : DockerArchiveTarget.of(file, reference);
     }
 
@@ -54,12 +60,29 @@ sealed interface TargetRef permits TargetRef.OciLayout, TargetRef.DockerArchive 
   }
 
   /**
+   * An image in a registry, pushed with its tag.
+   *
+   * @param reference the image, with a tag
+   */
+  record Registry(ImageReference reference) implements TargetRef {
+    @Override
+    public ImageTarget toTarget(RegistryClient client) {
+      return new RegistryImage(reference, client);
+    }
+
+    @Override
+    public String toString() {
+      return "docker://" + reference;
+    }
+  }
+
+  /**
    * Parses a target location.
    *
    * @param flag the option being parsed, named in errors (e.g. {@code --output})
    * @param text the location
    * @throws InvalidInputException naming {@code flag} for an unknown transport, a missing path or
-   *     tag, a reference with a digest, or a registry reference (not supported yet)
+   *     tag, or a reference that is malformed or has a digest
    */
   static TargetRef parse(String flag, String text) {
     if (text == null || text.isEmpty()) {
@@ -88,7 +111,14 @@ sealed interface TargetRef permits TargetRef.OciLayout, TargetRef.DockerArchive 
         }
         yield new DockerArchive(Path.of(fileAndRef[0]), fileAndRef[1]);
       }
-      default -> throw t.unsupported(flag, text, "oci:DIR:TAG or docker-archive:FILE:NAME:TAG");
+      case "docker" -> {
+        ImageReference ref = t.registryReference(flag, text);
+        if (ref.digest() != null) {
+          throw new InvalidInputException(flag, text, "push to a tag, not a digest");
+        }
+        yield new Registry(ref);
+      }
+      default -> throw t.unsupported(flag, text, "oci:DIR:TAG, docker-archive:FILE:NAME:TAG or docker://REF");
     };
   }
 }

@@ -1,5 +1,6 @@
 package dev.boxkit.cli;
 
+import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.InvalidInputException;
 
 /**
@@ -13,7 +14,7 @@ record Transport(String name, String rest) {
 
   /** Transports of {@code containers-transports(5)} that BoxKit does not read or write yet. */
   private static final java.util.Set<String> LATER = java.util.Set.of(
-      "docker", "dir", "containers-storage", "docker-daemon", "oci-archive");
+      "dir", "containers-storage", "docker-daemon", "oci-archive");
 
   static Transport split(String flag, String text) {
     int colon = text.indexOf(':');
@@ -40,9 +41,20 @@ record Transport(String name, String rest) {
     return new String[] {rest.substring(0, colon), rest.substring(colon + 1)};
   }
 
+  /** @return the reference of {@code docker://REF} */
+  ImageReference registryReference(String flag, String text) {
+    if (!rest.startsWith("//") || rest.length() == 2) {
+      throw new InvalidInputException(flag, text, "expected docker://HOST[:PORT]/REPO[:TAG]");
+    }
+    try {
+      return ImageReference.parse(rest.substring(2));
+    } catch (InvalidInputException e) {
+      throw new InvalidInputException(flag, text, e.getMessage());
+    }
+  }
+
   InvalidInputException unsupported(String flag, String text, String expected) {
     if (LATER.contains(name)) {
-      // docker:// (registries) is where the registry client plugs in.
       return new InvalidInputException(flag, text, "the " + name + " transport is not supported yet; use " + expected);
     }
     return new InvalidInputException(flag, text, "unknown transport \"" + name + "\"; expected " + expected);

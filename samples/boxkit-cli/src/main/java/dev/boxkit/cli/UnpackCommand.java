@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,10 +29,14 @@ import picocli.CommandLine.Spec;
 final class UnpackCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
+  @Mixin CacheOptions cache;
+
+  @Mixin RegistryOptions registry;
+
   @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an image index.")
   String platform;
 
-  @Parameters(index = "0", paramLabel = "IMAGE", description = "oci:DIR:TAG or docker-archive:FILE.")
+  @Parameters(index = "0", paramLabel = "IMAGE", description = "oci:DIR:TAG, docker-archive:FILE or docker://REF.")
   SourceRef image;
 
   @Parameters(index = "1", paramLabel = "DIR", description = "The directory to create.")
@@ -40,7 +45,7 @@ final class UnpackCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     UnpackResult r;
-    try (OpenedSource source = OpenedSource.open(image)) {
+    try (OpenedSource source = OpenedSource.open(image, registry.clientFor(image), cache.store())) {
       Image img = source.load(platform == null ? null : Platform.parse(platform));
       OciLayout layout = OciLayout.open(source.layoutDir());
       if (img.config().diffIds().size() != img.layers().size()) {

@@ -23,6 +23,10 @@ class ValueParsingTest {
     assertInstanceOf(SourceRef.Scratch.class, SourceRef.parse("from", "scratch"));
     assertEquals(new SourceRef.OciLayout(Path.of("/img"), "app:1"), SourceRef.parse("from", "oci:/img:app:1"));
     assertEquals(new SourceRef.DockerArchive(Path.of("a.tar")), SourceRef.parse("from", "docker-archive:a.tar"));
+    SourceRef.Registry r = (SourceRef.Registry) SourceRef.parse("from", "docker://127.0.0.1:5000/team/app:1");
+    assertEquals("127.0.0.1:5000", r.reference().registry());
+    assertEquals("team/app", r.reference().repository());
+    assertEquals("1", r.reference().tag());
   }
 
   @Test
@@ -30,8 +34,12 @@ class ValueParsingTest {
     InvalidInputException e = assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "oci:/img"));
     assertEquals("from", e.field());
     assertTrue(e.getMessage().contains("oci:DIR:TAG"), e.getMessage());
-    assertTrue(assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "docker://h/r:1"))
+    assertTrue(assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "oci-archive:a.tar"))
         .getMessage().contains("not supported yet"));
+    assertTrue(assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "docker:host/r:1"))
+        .getMessage().contains("docker://HOST"));
+    assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "docker://"));
+    assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "docker://Host/UPPER:1"));
     assertTrue(assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "ftp:x"))
         .getMessage().contains("unknown transport"));
     assertThrows(InvalidInputException.class, () -> SourceRef.parse("from", "/just/a/path"));
@@ -46,6 +54,9 @@ class ValueParsingTest {
     assertEquals(new TargetRef.DockerArchive(Path.of("a.tar"), "localhost:5000/app:1"),
         TargetRef.parse("output", "docker-archive:a.tar:localhost:5000/app:1"));
     assertNull(((TargetRef.DockerArchive) TargetRef.parse("output", "docker-archive:a.tar")).reference());
+    assertEquals("docker.io", ((TargetRef.Registry) TargetRef.parse("output", "docker://app:1")).reference().registry());
+    assertThrows(InvalidInputException.class,
+        () -> TargetRef.parse("output", "docker://h:5000/app@sha256:" + "a".repeat(64)));
     assertThrows(InvalidInputException.class, () -> TargetRef.parse("output", "oci:out"));
     assertThrows(InvalidInputException.class, () -> TargetRef.parse("output", "scratch"));
     assertThrows(InvalidInputException.class,
