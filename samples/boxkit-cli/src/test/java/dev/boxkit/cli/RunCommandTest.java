@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.boxkit.testing.ExternalTools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -195,6 +196,21 @@ class RunCommandTest {
     } finally {
       boxkit.destroyForcibly();
     }
+  }
+
+  @Test
+  void memoryAndPidsLimitsAreEnforced() {
+    Cli.Result probe = run("--memory", "32m", "--pids", "16", "--", "/bin/true");
+    ExternalTools.requireHost(probe.exitCode() == 0, "memory and pids limits need a cgroup this JVM may write"
+        + " (root, or a delegated cgroup v2 subtree): " + probe.err());
+    Cli.Result hog = run("--memory", "32m", "--", "/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived");
+    assertEquals(137, hog.exitCode(), hog.toString());
+    assertTrue(hog.err().contains("memory limit of 33554432 bytes"), hog.toString());
+    assertEquals(0, run("--memory", "256m", "--", "/bin/sh", "-c", "x=$(head -c 1000000 /dev/zero | tr '\\0' a)").exitCode());
+
+    Cli.Result forks = run("--pids", "4", "--", "/bin/sh", "-c",
+        "for i in 1 2 3 4 5 6 7 8; do /bin/sleep 1 & done; wait");
+    assertNotEquals(0, forks.exitCode(), "the fifth process cannot start: " + forks);
   }
 
   @Test
