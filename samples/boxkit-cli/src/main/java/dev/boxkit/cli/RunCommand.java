@@ -135,6 +135,9 @@ final class RunCommand implements Callable<Integer> {
       }
     } else if (root.rootfs != null) {
       tree = root.rootfs.toAbsolutePath().normalize();
+      if (!java.nio.file.Files.isDirectory(tree)) {
+        throw new InvalidInputException("rootfs", root.rootfs.toString(), "is not a directory");
+      }
     } else {
       tree = Path.of("/");
     }

@@ -73,6 +73,29 @@ class RunCommandTest {
   }
 
   @Test
+  void anUnpackedTreeRunsAsRootfsAndStaysUnchanged() throws Exception {
+    String image = shImage();
+    Path tree = tmp.resolve("tree");
+    assertEquals(0, Cli.run("unpack", image, tree.toString()).exitCode());
+    List<String> before = listing(tree);
+    Cli.Result r = runInChild("--rootfs", tree.toString(), "--tmpfs", "/tmp", "--", "/bin/sh", "-c",
+        "echo x > /tmp/f && echo tmp ok; echo y > /bin/f || echo root read-only");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("tmp ok\nroot read-only\n", r.out());
+    assertEquals(before, listing(tree), "no mount point or file was added to the tree");
+
+    Cli.Result missing = run("--rootfs", tmp.resolve("nope").toString(), "--", "/bin/sh");
+    assertEquals(125, missing.exitCode(), missing.toString());
+    assertTrue(missing.err().contains("not a directory"), missing.toString());
+  }
+
+  private static List<String> listing(Path tree) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(tree)) {
+      return s.map(p -> tree.relativize(p).toString()).sorted().toList();
+    }
+  }
+
+  @Test
   void aDockerArchiveRunsToo() throws Exception {
     Path archive = tmp.resolve("sh.tar");
     Cli.Result build = Cli.run("build", "--cache-dir", tmp.resolve("store").toString(), "-q",
