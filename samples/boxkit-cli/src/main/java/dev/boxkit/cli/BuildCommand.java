@@ -45,10 +45,12 @@ final class BuildCommand implements Callable<Integer> {
   List<Path> executables = new ArrayList<>();
 
   @Option(names = "--entrypoint", paramLabel = "ARG",
-      description = "Entrypoint argument; repeat for each (clears the base's Cmd unless --cmd is given).")
+      description = "Entrypoint argument; repeat for each (clears the base's Cmd unless --cmd is given);"
+          + " one empty argument clears the Entrypoint.")
   List<String> entrypoint;
 
-  @Option(names = "--cmd", paramLabel = "ARG", description = "Cmd argument; repeat for each.")
+  @Option(names = "--cmd", paramLabel = "ARG",
+      description = "Cmd argument; repeat for each; one empty argument clears the Cmd.")
   List<String> cmd;
 
   @Option(names = "--env", paramLabel = "K=V", description = "Set an environment variable.")
@@ -95,10 +97,10 @@ final class BuildCommand implements Callable<Integer> {
           .toArray(Path[]::new)));
     }
     if (entrypoint != null) {
-      b.entrypoint(entrypoint.toArray(String[]::new));
+      b.entrypoint(argv(entrypoint));
     }
     if (cmd != null) {
-      b.cmd(cmd.toArray(String[]::new));
+      b.cmd(argv(cmd));
     }
     env.forEach(kv -> b.env(kv.key(), kv.value()));
     if (workdir != null) {
@@ -118,6 +120,11 @@ final class BuildCommand implements Callable<Integer> {
     spec.commandLine().getOut().println(image.digest());
     spec.commandLine().getOut().flush();
     return ExitCodes.OK;
+  }
+
+  /** A single empty argument clears the value, as {@code docker run --entrypoint ""} does. */
+  private static String[] argv(List<String> args) {
+    return args.equals(List.of("")) ? new String[0] : args.toArray(String[]::new);
   }
 
   private void progress(BuildEvent e) {

@@ -172,6 +172,12 @@ class ImageCommandsTest {
     assertTrue(json.contains("MODE=prod") && json.contains("EXTRA=1") && json.contains("/app/run.sh"), json);
     assertEquals(2, json.split("application/vnd.oci.image.layer.v1.tar", -1).length - 1, "two layers: " + json);
     assertEquals(base, OciLayout.open(layout).resolve("base").digest(), "the base tag is kept");
+
+    digestOf(build("--from", "oci:" + layout + ":base", "--entrypoint", "", "--cmd", "/bin/true",
+        "--output", "oci:" + layout + ":cleared"));
+    String cleared = Cli.run("inspect", "oci:" + layout + ":cleared").out();
+    assertFalse(cleared.contains("\"Entrypoint\""), cleared);
+    assertTrue(cleared.contains("\"Cmd\":[\"/bin/true\"]"), cleared);
   }
 
   @Test
