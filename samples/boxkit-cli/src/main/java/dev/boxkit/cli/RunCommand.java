@@ -16,6 +16,7 @@ import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,59 +108,44 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    SandboxSpec.Builder b = Sandbox.builder()
-        .stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit())
-        .network(network);
-    List<Mount> mounts = new ArrayList<>();
-    Map<String, String> environment = new LinkedHashMap<>();
-    List<String> argv = new ArrayList<>(command);
-    String dir = "/";
-    UserArg who = null;
     Path tree;
+    ImageDefaults defaults;
+    List<Mount> mounts = new ArrayList<>();
     if (root.image != null) {
       Image image;
       try (OpenedSource source = OpenedSource.open(root.image, registry.clientFor(root.image), cache.store())) {
         image = source.load(platform == null ? null : Platform.parse(platform));
         tree = image.rootfs(RootfsCache.open(cache.rootfs())).rootfs();
       }
-      ContainerConfig c = image.config().config();
-      argv = imageArgv(c, command);
-      for (String e : c.env()) {
-        int eq = e.indexOf('=');
-        environment.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
-      }
-      dir = c.workingDir() != null ? c.workingDir() : dir;
-      who = c.user() != null && !c.user().isEmpty() ? UserArg.parse(c.user()) : null;
+      defaults = ImageDefaults.of(image.config().config());
       if (!tmpfs.contains("/tmp")) {
         mounts.add(Mount.tmpfs("/tmp", TMP_SIZE_BYTES));
       }
-    } else if (root.rootfs != null) {
-      tree = root.rootfs.toAbsolutePath().normalize();
-      if (!java.nio.file.Files.isDirectory(tree)) {
-        throw new InvalidInputException("rootfs", root.rootfs.toString(), "is not a directory");
-      }
     } else {
-      tree = Path.of("/");
-    }
-    env.forEach(kv -> environment.put(kv.key(), kv.value()));
-    environment.putIfAbsent("PATH", DEFAULT_PATH);
-    if (workdir != null) {
-      dir = workdir;
-    }
-    if (user != null) {
-      who = user;
-    }
-    if (argv.isEmpty()) {
-      throw new InvalidInputException("command", null,
-          "nothing to run: give a command after --" + (root.image != null ? " (the image has no Entrypoint or Cmd)" : ""));
+      tree = root.rootfs != null ? directoryRoot(root.rootfs) : Path.of("/");
+      defaults = ImageDefaults.NONE;
     }
     tmpfs.forEach(t -> mounts.add(Mount.tmpfs(t, TMP_SIZE_BYTES)));
     binds.forEach(bind -> mounts.add(bind.toMount()));
+
+    List<String> argv = defaults.argv(command);
+    if (argv.isEmpty()) {
+      throw new InvalidInputException("command", null, "nothing to run: give a command after --"
+          + (root.image != null ? " (the image has no Entrypoint or Cmd)" : ""));
+    }
+    Map<String, String> environment = new LinkedHashMap<>(defaults.env());
+    env.forEach(kv -> environment.put(kv.key(), kv.value()));
+    environment.putIfAbsent("PATH", DEFAULT_PATH);
+    SandboxSpec.Builder b = Sandbox.builder()
+        .stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit())
+        .network(network).limits(limits())
+        .argv(argv).env(environment)
+        .workingDir(workdir != null ? workdir : defaults.workingDir());
+    UserArg who = user != null ? user : defaults.user();
     if (who != null) {
       UserResolver.Ids ids = new UserResolver(tree).resolve(who);
       b.user(ids.uid(), ids.gid());
     }
-    b.argv(argv).env(environment).workingDir(dir).limits(limits());
 
     try (MountPoints points = root.hostRoot || (root.image == null && root.rootfs == null)
         ? MountPoints.none(Rootfs.hostReadOnly())
@@ -207,18 +193,47 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** Entrypoint followed by Cmd, or by {@code command} when given (as {@code docker run}). */
-  static List<String> imageArgv(ContainerConfig c, List<String> command) {
-    List<String> argv = new ArrayList<>();
-    if (c.entrypoint() != null) {
-      argv.addAll(c.entrypoint());
+  private static Path directoryRoot(Path dir) {
+    Path tree = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(tree)) {
+      throw new InvalidInputException("rootfs", dir.toString(), "is not a directory");
     }
-    if (!command.isEmpty()) {
-      argv.addAll(command);
-    } else if (c.cmd() != null) {
-      argv.addAll(c.cmd());
+    return tree;
+  }
+
+  /**
+   * What an image's config contributes to a run (image-spec {@code config.md}); flags override
+   * each part.
+   *
+   * @param entrypoint argv prefix, never null
+   * @param cmd default arguments, never null
+   * @param env variables in order
+   * @param workingDir absolute, {@code /} when unset
+   * @param user the {@code User}, or null when unset
+   */
+  record ImageDefaults(List<String> entrypoint, List<String> cmd, Map<String, String> env,
+      String workingDir, UserArg user) {
+    /** A root that is not an image: nothing but {@code /} as working directory. */
+    static final ImageDefaults NONE = new ImageDefaults(List.of(), List.of(), Map.of(), "/", null);
+
+    static ImageDefaults of(ContainerConfig c) {
+      Map<String, String> env = new LinkedHashMap<>();
+      for (String e : c.env()) {
+        int eq = e.indexOf('=');
+        env.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+      }
+      return new ImageDefaults(
+          c.entrypoint() != null ? c.entrypoint() : List.of(), c.cmd() != null ? c.cmd() : List.of(), env,
+          c.workingDir() != null && !c.workingDir().isEmpty() ? c.workingDir() : "/",
+          c.user() != null && !c.user().isEmpty() ? UserArg.parse(c.user()) : null);
     }
-    return argv;
+
+    /** @return Entrypoint followed by {@code command}, or by Cmd when none is given (as docker run) */
+    List<String> argv(List<String> command) {
+      List<String> argv = new ArrayList<>(entrypoint);
+      argv.addAll(command.isEmpty() ? cmd : command);
+      return argv;
+    }
   }
 
   private ResourceLimits limits() {
