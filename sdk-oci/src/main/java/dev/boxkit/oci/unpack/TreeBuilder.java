@@ -227,8 +227,8 @@ final class TreeBuilder {
           fileBytes += content.transferTo(os);
         }
         setOwner(rel, p, e);
+        setMtime(p, e); // before the mode: the JDK opens the file to set times, mode 0 would stop it
         setMode(p, e.getMode());
-        setMtime(p, e);
       }
       default -> {
         skip(e, "unsupported tar entry type (e.g. a volume label)");
@@ -264,6 +264,10 @@ final class TreeBuilder {
       throw ex;
     } catch (FileSystemException ex) {
       // fs.protected_hardlinks refuses links to files the process does not own (EPERM).
+      if (!ta.isRegularFile() && !ta.isSymbolicLink()) {
+        skip(e, "hardlink to a special file refused: " + ex.getReason());
+        return;
+      }
       LOG.warn("layer {}: hardlink \"{}\" -> \"{}\" refused ({}); copying instead",
           layer, e.getName(), linkName, ex.getReason());
       Files.copy(target, p, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
@@ -276,7 +280,10 @@ final class TreeBuilder {
       return;
     }
     remove(rel);
-    List<String> cmd = new ArrayList<>(List.of("mknod", "-m", "0600", "--", p.toString()));
+    // The mode goes through mknod, and the mtime is not set: the JDK sets both through an fd it
+    // opens on the file, and opening a fifo blocks (a device open may have side effects).
+    List<String> cmd = new ArrayList<>(List.of("mknod", "-m",
+        Integer.toOctalString(e.getMode() & 0777), "--", p.toString()));
     if (e.isFIFO()) {
       cmd.add("p");
     } else {
@@ -290,8 +297,6 @@ final class TreeBuilder {
       return;
     }
     setOwner(rel, p, e);
-    setMode(p, e.getMode());
-    setMtime(p, e);
     written.add(rel);
   }
 
@@ -426,9 +431,9 @@ final class TreeBuilder {
       if (a == null || !a.isDirectory()) {
         continue;
       }
-      setMode(p, d.getValue().mode());
       Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
           .setTimes(d.getValue().mtime(), null, null);
+      setMode(p, d.getValue().mode());
     }
   }
 }
