@@ -175,6 +175,7 @@ class RootfsCacheTest {
     try (FileChannel ch = FileChannel.open(cacheRoot().resolve("sha256-" + b.chainId().hex() + ".lock"),
         StandardOpenOption.WRITE);
         FileLock held = ch.lock()) {
+      assertTrue(held.isValid());
       List<CacheEntry> removed = cache.prune(Duration.ZERO);
       assertEquals(List.of(a.chainId()), removed.stream().map(CacheEntry::chainId).toList());
     }
