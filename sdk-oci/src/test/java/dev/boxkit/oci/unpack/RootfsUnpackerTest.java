@@ -289,6 +289,12 @@ class RootfsUnpackerTest {
         () -> unpack(new LayerSource(l.blobFile(), wrong, l.diffId(), Compression.GZIP)));
     assertEquals(l.digest().toString(), e.actual());
     assertFalse(Files.exists(target(), NOFOLLOW));
+
+    LayerSource tar = TestLayer.of().file("c", "c").writeTar(tmp, "t");
+    DigestMismatchException plain = assertThrows(DigestMismatchException.class,
+        () -> unpack(new LayerSource(tar.blobFile(), wrong, tar.diffId(), Compression.NONE)));
+    assertEquals(tar.diffId().toString(), plain.actual(), "uncompressed: blob digest == diffID");
+    assertFalse(Files.exists(target(), NOFOLLOW));
   }
 
   @Test
