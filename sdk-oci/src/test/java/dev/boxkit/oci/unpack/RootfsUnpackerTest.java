@@ -224,6 +224,17 @@ class RootfsUnpackerTest {
   }
 
   @Test
+  void replacingOneHardlinkLeavesTheOtherNamesAlone() throws IOException {
+    LayerSource l1 = TestLayer.of().file("bin/busybox", "bb").hardlink("bin/ls", "bin/busybox")
+        .writeTar(tmp, "l1");
+    LayerSource l2 = TestLayer.of().file("bin/ls", "real ls").writeTar(tmp, "l2");
+    unpack(l1, l2);
+    assertEquals("bb", Files.readString(at("bin/busybox")));
+    assertEquals("real ls", Files.readString(at("bin/ls")));
+    assertEquals(1, Files.getAttribute(at("bin/busybox"), "unix:nlink"));
+  }
+
+  @Test
   void fifosAreCreatedWhenPermittedAndSkippedOtherwise() throws IOException {
     LayerSource l = TestLayer.of().fifo("run/fifo").file("after", "a").writeTar(tmp, "l");
     UnpackResult skipped = RootfsUnpacker.builder().specialFiles(false).build().unpack(List.of(l), target());
