@@ -11,6 +11,7 @@ import java.security.MessageDigest;
  */
 final class HashingInputStream extends FilterInputStream {
   private final MessageDigest md;
+  private boolean hashing = true;
 
   HashingInputStream(InputStream in, MessageDigest md) {
     super(in);
@@ -20,7 +21,7 @@ final class HashingInputStream extends FilterInputStream {
   @Override
   public int read() throws IOException {
     int b = in.read();
-    if (b >= 0) {
+    if (b >= 0 && hashing) {
       md.update((byte) b);
     }
     return b;
@@ -29,7 +30,7 @@ final class HashingInputStream extends FilterInputStream {
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
     int n = in.read(b, off, len);
-    if (n > 0) {
+    if (n > 0 && hashing) {
       md.update(b, off, n);
     }
     return n;
@@ -70,6 +71,11 @@ final class HashingInputStream extends FilterInputStream {
     while (read(buf, 0, buf.length) >= 0) {
       // digesting
     }
+  }
+
+  /** Stops digesting (when another stream already digests the same bytes). */
+  void stopHashing() {
+    hashing = false;
   }
 
   MessageDigest digest() {

@@ -96,6 +96,11 @@ final class TreeBuilder {
       if (c == Compression.ZSTD || c == Compression.AUTO) {
         throw new UnsupportedLayerCompressionException(layer, c);
       }
+      // An uncompressed blob named by its diffID: the diffID check covers the same bytes.
+      boolean checkBlob = src.digest() != null && !(c == Compression.NONE && src.digest().equals(src.diffId()));
+      if (!checkBlob) {
+        blobHash.stopHashing();
+      }
       InputStream tarBytes = c == Compression.GZIP ? new GzipCompressorInputStream(blob, true) : blob;
       HashingInputStream tarHash = new HashingInputStream(tarBytes, src.diffId().newMessageDigest());
       TarArchiveInputStream tar = new TarArchiveInputStream(tarHash, StandardCharsets.UTF_8.name());
@@ -108,7 +113,7 @@ final class TreeBuilder {
       tarHash.drain();
       blobHash.drain();
       check("uncompressed content (diffID)", src.diffId(), tarHash);
-      if (src.digest() != null) {
+      if (checkBlob) {
         check("blob " + src.blobFile(), src.digest(), blobHash);
       }
     } catch (IOException e) {
@@ -227,8 +232,8 @@ final class TreeBuilder {
           fileBytes += content.transferTo(os);
         }
         setOwner(rel, p, e);
+        setMtime(p, e); // before the mode: the JDK opens the file to set times, mode 0 would stop it
         setMode(p, e.getMode());
-        setMtime(p, e);
       }
       default -> {
         skip(e, "unsupported tar entry type (e.g. a volume label)");
@@ -264,6 +269,10 @@ final class TreeBuilder {
       throw ex;
     } catch (FileSystemException ex) {
       // fs.protected_hardlinks refuses links to files the process does not own (EPERM).
+      if (!ta.isRegularFile() && !ta.isSymbolicLink()) {
+        skip(e, "hardlink to a special file refused: " + ex.getReason());
+        return;
+      }
       LOG.warn("layer {}: hardlink \"{}\" -> \"{}\" refused ({}); copying instead",
           layer, e.getName(), linkName, ex.getReason());
       Files.copy(target, p, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
@@ -276,7 +285,10 @@ final class TreeBuilder {
       return;
     }
     remove(rel);
-    List<String> cmd = new ArrayList<>(List.of("mknod", "-m", "0600", "--", p.toString()));
+    // The mode goes through mknod, and the mtime is not set: the JDK sets both through an fd it
+    // opens on the file, and opening a fifo blocks (a device open may have side effects).
+    List<String> cmd = new ArrayList<>(List.of("mknod", "-m",
+        Integer.toOctalString(e.getMode() & 0777), "--", p.toString()));
     if (e.isFIFO()) {
       cmd.add("p");
     } else {
@@ -290,8 +302,6 @@ final class TreeBuilder {
       return;
     }
     setOwner(rel, p, e);
-    setMode(p, e.getMode());
-    setMtime(p, e);
     written.add(rel);
   }
 
@@ -426,9 +436,9 @@ final class TreeBuilder {
       if (a == null || !a.isDirectory()) {
         continue;
       }
-      setMode(p, d.getValue().mode());
       Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
           .setTimes(d.getValue().mtime(), null, null);
+      setMode(p, d.getValue().mode());
     }
   }
 }
