@@ -1,6 +1,7 @@
 package dev.boxkit.oci.unpack;
 
 import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.DigestingInputStream;
 import dev.boxkit.oci.DigestMismatchException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -89,8 +90,8 @@ final class TreeBuilder {
     written = new TreeSet<>();
     String entryName = null;
     try (InputStream file = Files.newInputStream(src.blobFile())) {
-      HashingInputStream blobHash =
-          new HashingInputStream(file, (src.digest() != null ? src.digest() : src.diffId()).newMessageDigest());
+      DigestingInputStream blobHash =
+          new DigestingInputStream(file, (src.digest() != null ? src.digest() : src.diffId()).newMessageDigest());
       BufferedInputStream blob = new BufferedInputStream(blobHash, 64 * 1024);
       Compression c = src.compression() == Compression.AUTO ? sniff(blob) : src.compression();
       if (c == Compression.ZSTD || c == Compression.AUTO) {
@@ -102,7 +103,7 @@ final class TreeBuilder {
         blobHash.stopHashing();
       }
       InputStream tarBytes = c == Compression.GZIP ? new GzipCompressorInputStream(blob, true) : blob;
-      HashingInputStream tarHash = new HashingInputStream(tarBytes, src.diffId().newMessageDigest());
+      DigestingInputStream tarHash = new DigestingInputStream(tarBytes, src.diffId().newMessageDigest());
       TarArchiveInputStream tar = new TarArchiveInputStream(tarHash, StandardCharsets.UTF_8.name());
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         entryName = e.getName();
@@ -122,8 +123,8 @@ final class TreeBuilder {
     }
   }
 
-  private void check(String what, Digest expected, HashingInputStream in) {
-    Digest actual = Digest.fromHash(expected.algorithm(), in.digest().digest());
+  private void check(String what, Digest expected, DigestingInputStream in) {
+    Digest actual = in.finish(expected.algorithm());
     if (!actual.equals(expected)) {
       throw new DigestMismatchException("layer " + layer + " " + what, expected, actual.toString());
     }
