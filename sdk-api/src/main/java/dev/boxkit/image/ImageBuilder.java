@@ -15,7 +15,6 @@ import dev.boxkit.oci.layer.LayerBuilder;
 import dev.boxkit.oci.layer.LayerDigests;
 import dev.boxkit.oci.layer.SourceDateEpoch;
 import dev.boxkit.oci.layout.OciLayout;
-import dev.boxkit.oci.registry.RegistryCopy;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -320,11 +319,7 @@ public final class ImageBuilder {
 
   /** Pulls the base into the store (blobs it has are skipped), then loads it from there. */
   private Image pull(RegistryImage source) {
-    OciLayout store = OciLayout.create(storeDir());
-    Platform wanted = platformOrHost();
-    String tag = "boxkit-base-" + Digest.sha256(source.reference() + " " + wanted).hex();
-    RegistryCopy.using(source.client()).pull(source.reference(), store, tag, wanted);
-    return Image.load(OciLayoutSource.of(store.dir(), tag), wanted);
+    return BaseImages.pull(source, platformOrHost(), storeDir());
   }
 
   private Path storeDir() {
