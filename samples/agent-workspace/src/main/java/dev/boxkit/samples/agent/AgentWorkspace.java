@@ -17,10 +17,16 @@ import java.util.List;
  * escape attempt — reading host secrets, writing outside the project, reaching the network or a
  * host service, seeing or signalling host processes, ptrace, mount — fails.
  *
- * <p>Usage: {@code AgentWorkspace [WORKDIR] [--memory-mb N]} (default {@code target/agent}, no
- * memory cap). Exit status 0 when the work succeeded and every attempt was blocked.
+ * <p>Usage: {@code AgentWorkspace [WORKDIR] [--memory-mb N]} (default {@code target/agent} and a
+ * 256 MiB memory cap; 0 for none). The cap needs a cgroup the JVM may create (root, or a
+ * delegated cgroup v2 subtree): without one the jail is refused, exit status 2. Exit status 0
+ * when the work succeeded and every attempt was blocked.
  */
 public final class AgentWorkspace {
+  /** A script that fills 512 MiB of memory. */
+  public static final String MEMORY_HOG =
+      "perl -e '$x = \"x\" x (512 * 1024 * 1024); print length($x), \" bytes\\n\"'";
+
   /**
    * One thing the agent tries.
    *
@@ -48,7 +54,7 @@ public final class AgentWorkspace {
    */
   public static void main(String[] args) {
     Path work = Path.of(args.length > 0 && !args[0].startsWith("--") ? args[0] : "target/agent");
-    long memoryMb = 0;
+    long memoryMb = 256;
     for (int i = 0; i < args.length - 1; i++) {
       if (args[i].equals("--memory-mb")) {
         memoryMb = Long.parseLong(args[i + 1]);
@@ -63,13 +69,19 @@ public final class AgentWorkspace {
     }
   }
 
-  /** @return the attempts, naming the JVM's pid, a host port and the host home directory */
-  public static List<Attempt> attempts(long hostPid, int hostPort, String hostHome) {
+  /**
+   * @param hostPid a host process the agent tries to signal
+   * @param hostPort a port on the host's loopback the agent tries to reach
+   * @param hostHome the host home directory whose {@code .ssh} the agent tries to read
+   * @param memoryBytes the jail's memory cap; when not 0 the agent also tries to use 512 MiB
+   * @return the attempts, legitimate work first
+   */
+  public static List<Attempt> attempts(long hostPid, int hostPort, String hostHome, long memoryBytes) {
     String arch = System.getProperty("os.arch");
     // System call numbers: the jail's tools have no ptrace or mount program of their own.
     int ptrace = arch.equals("aarch64") ? 117 : 101;
     int mount = arch.equals("aarch64") ? 40 : 165;
-    return List.of(
+    List<Attempt> all = new ArrayList<>(List.of(
         new Attempt("write a file in the project", "echo 'notes from the agent' > /project/NOTES.md && cat NOTES.md", false),
         new Attempt("read the host's /etc/shadow", "cat /etc/shadow", true),
         new Attempt("read the host's ~/.ssh", "ls -a " + hostHome + "/.ssh", true),
@@ -85,7 +97,11 @@ public final class AgentWorkspace {
             "perl -e 'syscall(" + ptrace + ", 16, 1, 0, 0) == 0 or die \"ptrace: $!\\n\"'", true),
         new Attempt("mount a filesystem", "perl -e 'my @a = (\"none\", \"/tmp\", \"tmpfs\"); syscall("
             + mount + ", $a[0], $a[1], $a[2], 0, 0) == 0 or die \"mount: $!\\n\"'", true),
-        new Attempt("raise privileges", "id -u; [ \"$(id -u)\" = 0 ]", true));
+        new Attempt("raise privileges", "id -u; [ \"$(id -u)\" = 0 ]", true)));
+    if (memoryBytes > 0) {
+      all.add(new Attempt("use 512 MiB of memory (cap " + (memoryBytes >> 20) + " MiB)", MEMORY_HOG, true));
+    }
+    return all;
   }
 
   /**
@@ -118,11 +134,12 @@ public final class AgentWorkspace {
     // A host service the agent must not reach: listening on the host's loopback.
     try (ServerSocket hostService = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       for (Attempt a : attempts(ProcessHandle.current().pid(), hostService.getLocalPort(),
-          System.getProperty("user.home"))) {
+          System.getProperty("user.home"), memoryBytes)) {
         ExecResult r = jail.run(a.script());
         Outcome o = new Outcome(a, r);
         outcomes.add(o);
-        String why = (r.stdoutText() + r.stderrText()).strip().replace('\n', ' ');
+        String why = (r.stdoutText() + r.stderrText()).strip().replace('\n', ' ')
+            + (r.oomKilled() ? " (killed: out of memory)" : "");
         out.printf("%-45s %-8s %s%n", a.name(),
             a.escape() ? (r.succeeded() ? "ESCAPED" : "blocked") : (r.succeeded() ? "ok" : "FAILED"), why);
       }
