@@ -3,7 +3,6 @@ package dev.boxkit.docs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.boxkit.junit5.BoxKitExtension;
@@ -81,6 +80,32 @@ class DocsSnippetsTest {
     return String.join("\n", out);
   }
 
+  /**
+   * @param regions the compiled regions by name
+   * @param markdown one document
+   * @param used receives the names of the regions it shows
+   * @return what is wrong with its java blocks, empty when nothing
+   */
+  static List<String> problems(Map<String, String> regions, String markdown, Set<String> used) {
+    List<String> problems = new ArrayList<>();
+    Matcher m = BLOCK.matcher(markdown);
+    while (m.find()) {
+      String name = m.group(1);
+      String region = name == null ? null : regions.get(name);
+      if (name == null) {
+        problems.add("a ```java block without a <!-- snippet: name --> line before it:\n" + m.group(2));
+      } else if (region == null) {
+        problems.add("no region " + name + " in the snippet sources; have " + regions.keySet());
+      } else if (!normalise(region).equals(normalise(m.group(2)))) {
+        problems.add("snippet " + name + " differs from its compiled source:\n" + normalise(region)
+            + "\n--- docs have ---\n" + normalise(m.group(2)));
+      } else {
+        used.add(name);
+      }
+    }
+    return problems;
+  }
+
   @Test
   void everyJavaBlockOfTheDocsIsACompiledSnippet() throws IOException {
     Map<String, String> regions = regions();
@@ -89,30 +114,31 @@ class DocsSnippetsTest {
       assertTrue(Files.isRegularFile(docs.resolve(name)), "missing docs/" + name);
     }
     Set<String> used = new HashSet<>();
+    List<String> problems = new ArrayList<>();
     int blocks = 0;
     try (Stream<Path> files = Files.list(docs)) {
       for (Path md : files.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
-        Matcher m = BLOCK.matcher(Files.readString(md));
-        while (m.find()) {
-          blocks++;
-          String name = m.group(1);
-          if (name == null) {
-            fail(md.getFileName() + ": a ```java block without a <!-- snippet: name --> line before it:\n" + m.group(2));
-          }
-          String region = regions.get(name);
-          if (region == null) {
-            fail(md.getFileName() + ": no region " + name + " in the snippet sources; have " + regions.keySet());
-          }
-          assertEquals(normalise(region), normalise(m.group(2)),
-              md.getFileName() + ": snippet " + name + " differs from its compiled source");
-          used.add(name);
-        }
+        String text = Files.readString(md);
+        blocks += (int) BLOCK.matcher(text).results().count();
+        problems(regions, text, used).forEach(p -> problems.add(md.getFileName() + ": " + p));
       }
     }
+    assertEquals(List.of(), problems);
     assertTrue(blocks >= 10, "only " + blocks + " java blocks in the docs");
     Set<String> unused = new HashSet<>(regions.keySet());
     unused.removeAll(used);
     assertEquals(Set.of(), unused, "snippet regions that no doc shows");
+  }
+
+  @Test
+  void driftUnmarkedBlocksAndUnknownNamesAreCaught() {
+    Map<String, String> regions = Map.of("a", "  int x = 1;\n\n  int y = x + 1;\n");
+    Set<String> used = new HashSet<>();
+    assertEquals(List.of(), problems(regions, "<!-- snippet: a -->\n```java\nint x = 1;\nint  y = x + 1;\n```\n", used));
+    assertEquals(Set.of("a"), used);
+    assertEquals(1, problems(regions, "<!-- snippet: a -->\n```java\nint x = 2;\nint y = x + 1;\n```\n", used).size());
+    assertEquals(1, problems(regions, "```java\nint x = 1;\n```\n", used).size());
+    assertEquals(1, problems(regions, "<!-- snippet: b -->\n```java\nint x = 1;\n```\n", used).size());
   }
 
   @Test
