@@ -3,6 +3,7 @@ package dev.boxkit.junit5;
 import dev.boxkit.image.Image;
 import dev.boxkit.image.ImageBuilder;
 import dev.boxkit.image.Layer;
+import dev.boxkit.oci.unpack.CachedRootfs;
 import dev.boxkit.oci.unpack.RootfsCache;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -18,8 +19,12 @@ import org.junit.platform.commons.support.ReflectionSupport;
 final class TestImages {
   private TestImages() {}
 
-  /** An image and its unpacked, read-only tree. */
-  record Built(Image image, Path rootfs) {}
+  /**
+   * An image and its unpacked, read-only tree.
+   *
+   * @param unpacked whether this build unpacked the tree (false: it was in the cache)
+   */
+  record Built(Image image, Path rootfs, boolean unpacked) {}
 
   /** The empty directories a read-only root needs for the mounts of a {@link TestSandbox}. */
   static final Layer MOUNT_POINTS = Layer.of("mount points /proc /dev /tmp",
@@ -27,6 +32,7 @@ final class TestImages {
 
   /** @return what identifies the image a given annotation describes, within one JVM */
   static String key(SandboxImage a, Class<?> testClass) {
+    check(a);
     if (!a.factory().isEmpty()) {
       return "factory " + factory(a.factory(), testClass).toGenericString();
     }
@@ -34,14 +40,22 @@ final class TestImages {
         + " PATH=" + a.path();
   }
 
+  private static void check(SandboxImage a) {
+    boolean attributes = a.executables().length > 0 || a.files().length > 0;
+    if (!a.factory().isEmpty() && attributes) {
+      throw new ExtensionConfigurationException("@SandboxImage(factory = \"" + a.factory()
+          + "\") also lists executables or files: use one or the other");
+    }
+    if (a.factory().isEmpty() && !attributes) {
+      throw new ExtensionConfigurationException("@SandboxImage needs a factory, executables or files");
+    }
+  }
+
   static Built build(SandboxImage a, Class<?> testClass, Path cacheDir) {
+    check(a);
     Path store = cacheDir.resolve("store");
     Image image;
     if (!a.factory().isEmpty()) {
-      if (a.executables().length > 0 || a.files().length > 0) {
-        throw new ExtensionConfigurationException("@SandboxImage(factory = \"" + a.factory()
-            + "\") also lists executables or files: use one or the other");
-      }
       Method m = factory(a.factory(), testClass);
       Object made = ReflectionSupport.invokeMethod(m, null);
       if (made instanceof ImageBuilder b) {
@@ -53,10 +67,6 @@ final class TestImages {
             + " returned " + made + ", not an ImageBuilder or Image");
       }
     } else {
-      if (a.executables().length == 0 && a.files().length == 0) {
-        throw new ExtensionConfigurationException(
-            "@SandboxImage needs a factory, executables or files");
-      }
       ImageBuilder b = Image.builder().cacheDir(store).env("PATH", a.path());
       if (a.executables().length > 0) {
         b.layer(Layer.fromExecutables(Arrays.stream(a.executables()).map(Path::of).toArray(Path[]::new)));
@@ -72,7 +82,8 @@ final class TestImages {
       }
       image = b.layer(MOUNT_POINTS).build();
     }
-    return new Built(image, image.rootfs(RootfsCache.open(cacheDir.resolve("rootfs"))).rootfs());
+    CachedRootfs tree = image.rootfs(RootfsCache.open(cacheDir.resolve("rootfs")));
+    return new Built(image, tree.rootfs(), tree.unpacked());
   }
 
   /** Finds a static, parameterless factory method named {@code "name"} or {@code "Class#name"}. */
