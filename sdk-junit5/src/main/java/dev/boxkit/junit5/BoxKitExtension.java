@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ExtensionContext.Namespace;
+import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolutionException;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -51,7 +52,8 @@ import org.junit.platform.commons.support.HierarchyTraversalMode;
  * its own sandboxes.
  */
 public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallback,
-    BeforeEachCallback, AfterEachCallback, ParameterResolver, TestExecutionExceptionHandler {
+    BeforeEachCallback, AfterEachCallback, ParameterResolver, TestExecutionExceptionHandler,
+    LifecycleMethodExecutionExceptionHandler {
   /** Configuration parameter: the cache directory. */
   public static final String CACHE_DIR_PARAMETER = "boxkit.cacheDir";
   /** Configuration parameter: the parent of the tests' scratch directories. */
@@ -163,6 +165,19 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
       failure.addSuppressed(new SandboxReport(s.report()));
     }
     throw failure;
+  }
+
+  /** A failing {@code @BeforeEach} (e.g. a service that is never ready) gets the report too. */
+  @Override
+  public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable failure)
+      throws Throwable {
+    handleTestExecutionException(context, failure);
+  }
+
+  @Override
+  public void handleAfterEachMethodExecutionException(ExtensionContext context, Throwable failure)
+      throws Throwable {
+    handleTestExecutionException(context, failure);
   }
 
   private static TestImages.Built image(ExtensionContext context, SandboxImage a, Class<?> type, String where) {

@@ -10,9 +10,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import java.time.Duration;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.reporting.ReportEntry;
@@ -59,7 +63,7 @@ class FailureReportAndCleanupTest {
       }
     });
 
-    assertEquals(5, results.size(), results.toString());
+    assertEquals(6, results.size(), results.toString());
     for (String passing : List.of("passes0(TestSandbox)", "passes1()", "passes2()", "passes3()")) {
       assertEquals(TestExecutionResult.Status.SUCCESSFUL, results.get(passing).getStatus(), results::toString);
     }
@@ -77,10 +81,15 @@ class FailureReportAndCleanupTest {
     assertTrue(report.contains("service [sh, -c, echo service-marker; exec sleep 600] (running)"), report);
     assertTrue(report.contains("service-marker"), report);
 
+    Throwable notReady = results.get("serviceNeverReady()").getThrowable().orElseThrow();
+    assertTrue(notReady instanceof ServiceNotReadyException, notReady.toString());
+    assertEquals(1, notReady.getSuppressed().length, "the @BeforeEach failure carries the report too");
+    assertTrue(notReady.getSuppressed()[0].getMessage().contains("no-such-line"), notReady.getSuppressed()[0].getMessage());
+
     List<ReportEntry> published = entries.get("failsAfterRunningThings()");
     assertEquals(1, published.size());
     assertEquals(report, published.get(0).getKeyValuePairs().get(BoxKitExtension.REPORT_KEY));
-    assertTrue(entries.keySet().stream().allMatch(k -> k.equals("failsAfterRunningThings()")), entries::toString);
+    assertEquals(Set.of("failsAfterRunningThings()", "serviceNeverReady()"), entries.keySet());
 
     assertTrue(ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
         "processes left: " + ProcessHandle.current().descendants().map(ProcessHandle::info).toList());
@@ -93,6 +102,17 @@ class FailureReportAndCleanupTest {
   static class Fixture {
     @Sandboxed
     TestSandbox box;
+
+    @BeforeEach
+    void start(TestInfo test) {
+      if (test.getDisplayName().equals("serviceNeverReady()")) {
+        box.startService(box.spec("sh", "-c", "echo waiting; exec sleep 600").build(),
+            Readiness.logLine("no-such-line"), Duration.ofMillis(300));
+      }
+    }
+
+    @Test
+    void serviceNeverReady() {}
 
     @Test
     void failsAfterRunningThings() {
