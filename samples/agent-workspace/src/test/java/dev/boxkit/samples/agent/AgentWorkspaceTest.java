@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.SandboxException;
-import dev.boxkit.testing.ExternalTools;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -56,7 +55,8 @@ class AgentWorkspaceTest {
     try {
       outcomes = AgentWorkspace.run(work, 128L << 20, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
     } catch (SandboxException e) {
-      ExternalTools.requireHost(false, "a cgroup this JVM may create, for memory caps: " + e.getMessage());
+      // Without a cgroup this JVM may create (e.g. rootless without delegation) the jail is refused.
+      assertTrue(e.getMessage().contains("cgroup"), e.getMessage());
       return;
     }
     AgentWorkspace.Outcome hog = outcomes.get(outcomes.size() - 1);
