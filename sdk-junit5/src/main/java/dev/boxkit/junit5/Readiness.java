@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
  * exits, or the readiness timeout expires.
  */
 public sealed interface Readiness
-    permits Readiness.Immediately, Readiness.TcpPort, Readiness.LogLine, Readiness.Command {
+    permits Readiness.Immediately, Readiness.TcpPort, Readiness.UnixSocket, Readiness.LogLine,
+    Readiness.Command {
 
   /** Ready as soon as it is started. */
   static Readiness immediately() {
@@ -26,6 +27,19 @@ public sealed interface Readiness
    */
   static Readiness port(int port) {
     return new TcpPort("127.0.0.1", port);
+  }
+
+  /**
+   * Ready when the JVM can connect to the Unix socket at {@code pathInSandbox}, which must lie
+   * in a bind mount of the service's spec (such as a {@link TestSandbox}'s {@code /tmp}). Socket
+   * files work across network namespaces, so this suits services with no network; see {@link
+   * UnixSocketForwarder} for TCP clients.
+   *
+   * @param pathInSandbox absolute path inside the sandbox
+   * @throws IllegalArgumentException when the path is not absolute
+   */
+  static Readiness unixSocket(String pathInSandbox) {
+    return new UnixSocket(pathInSandbox);
   }
 
   /**
@@ -62,6 +76,16 @@ public sealed interface Readiness
     public TcpPort {
       if (host == null || port < 1 || port > 65535) {
         throw new IllegalArgumentException("port " + port + " is outside 1..65535 (host " + host + ")");
+      }
+    }
+  }
+
+  /** @param pathInSandbox absolute path of the socket inside the sandbox */
+  record UnixSocket(String pathInSandbox) implements Readiness {
+    /** @throws IllegalArgumentException when the path is null or relative */
+    public UnixSocket {
+      if (pathInSandbox == null || !pathInSandbox.startsWith("/")) {
+        throw new IllegalArgumentException("socket path " + pathInSandbox + " is not absolute");
       }
     }
   }

@@ -2,6 +2,7 @@ package dev.boxkit.junit5;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Sandbox;
@@ -13,6 +14,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,10 +32,16 @@ import org.slf4j.LoggerFactory;
  * kills every process of the sandbox and waits for the end; close is idempotent. Thread-safe.
  *
  * <p><b>Reaching it.</b> A service in a {@link NetworkMode#NONE} sandbox listens on that
- * sandbox's own loopback, which nothing outside can reach. For a test to talk to it over TCP,
- * start it with {@link NetworkMode#HOST}: the service then shares the host's network — it can
- * connect anywhere the host can, and its ports are open to every program of the host. Use a port
- * chosen for the test ({@link TestSandbox#freePort()}) so that concurrent tests do not collide.
+ * sandbox's own loopback, which nothing outside can reach. Two ways out:
+ * <ul>
+ *   <li>start it with {@link NetworkMode#HOST}: the service then shares the host's network — it
+ *       can connect anywhere the host can, and its ports are open to every program of the host.
+ *       Use a port chosen for the test ({@link TestSandbox#freePort()}) so that concurrent tests
+ *       do not collide;
+ *   <li>or, for a service able to listen on a Unix socket, keep {@code NONE} and put the socket
+ *       in a bind-mounted directory: the JVM connects to the socket file, and a {@link
+ *       UnixSocketForwarder} gives TCP clients a loopback port for it.
+ * </ul>
  */
 public final class SandboxService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
@@ -80,6 +91,9 @@ public final class SandboxService implements AutoCloseable {
       throw new InvalidSandboxSpecException("network", "a service checked on port " + p.port()
           + " must use NetworkMode.HOST: with NONE it listens on its own loopback, which the JVM"
           + " cannot reach");
+    }
+    if (readiness instanceof Readiness.UnixSocket u) {
+      hostPath(spec, u.pathInSandbox()); // fails now, not after the timeout
     }
     SandboxSpec piped = spec.toBuilder()
         .stdin(Stdio.discard()).stdout(Stdio.pipe()).stderr(Stdio.pipe()).build();
@@ -151,6 +165,14 @@ public final class SandboxService implements AutoCloseable {
         return false;
       }
     }
+    if (readiness instanceof Readiness.UnixSocket u) {
+      try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        c.connect(UnixDomainSocketAddress.of(hostPath(spec, u.pathInSandbox())));
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
     Readiness.Command c = (Readiness.Command) readiness;
     ExecResult r = Sandbox.run(spec.toBuilder().argv(c.argv())
         .limits(ResourceLimits.builder().timeout(COMMAND_TRY_LIMIT).build())
@@ -167,6 +189,35 @@ public final class SandboxService implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /**
+   * Where a path inside a sandbox lies on the host: under the bind mount of {@code spec} whose
+   * destination holds it (the innermost one).
+   *
+   * @param spec the sandbox's spec
+   * @param pathInSandbox absolute path inside the sandbox
+   * @return the host path
+   * @throws InvalidSandboxSpecException when no bind mount of the spec holds the path
+   */
+  public static Path hostPath(SandboxSpec spec, String pathInSandbox) {
+    Mount.Bind best = null;
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Bind b && isUnder(pathInSandbox, b.destination())
+          && (best == null || b.destination().length() >= best.destination().length())) {
+        best = b;
+      }
+    }
+    if (best == null) {
+      throw new InvalidSandboxSpecException("readiness", pathInSandbox
+          + " is in no bind mount of the sandbox, so the JVM cannot reach it");
+    }
+    String rest = pathInSandbox.substring(best.destination().length()).replaceFirst("^/+", "");
+    return rest.isEmpty() ? best.source() : best.source().resolve(rest);
+  }
+
+  private static boolean isUnder(String path, String dir) {
+    return path.equals(dir) || path.startsWith(dir.endsWith("/") ? dir : dir + "/");
   }
 
   /** @return the spec it runs (stdio replaced by pipes) */

@@ -53,6 +53,7 @@ public final class TestSandbox implements AutoCloseable {
   private final Path hostTmp;
   private final Deque<String> transcript = new ArrayDeque<>();
   private final List<SandboxService> services = new ArrayList<>();
+  private final List<UnixSocketForwarder> forwarders = new ArrayList<>();
   private boolean closed;
 
   TestSandbox(String description, Rootfs root, Map<String, String> env, String workingDir,
@@ -179,6 +180,24 @@ public final class TestSandbox implements AutoCloseable {
     }
   }
 
+  /**
+   * A loopback TCP port of the host forwarded to the Unix socket {@code socketInSandbox} under
+   * {@code /tmp}: how TCP clients of the test reach a service that has no network. The
+   * forwarder is closed when the test ends.
+   *
+   * @param socketInSandbox e.g. {@code "/tmp/app.sock"}
+   * @return the forwarder; connect to {@code 127.0.0.1:}{@link UnixSocketForwarder#port()}
+   * @throws dev.boxkit.sandbox.InvalidSandboxSpecException when the path is not under {@code /tmp}
+   */
+  public UnixSocketForwarder forwardUnixSocket(String socketInSandbox) {
+    checkOpen();
+    UnixSocketForwarder f = UnixSocketForwarder.open(SandboxService.hostPath(spec("true").build(), socketInSandbox));
+    synchronized (this) {
+      forwarders.add(f);
+    }
+    return f;
+  }
+
   /** @return the host directory seen as {@code /tmp} inside; deleted when the test ends */
   public Path hostTmp() {
     return hostTmp;
@@ -216,20 +235,24 @@ public final class TestSandbox implements AutoCloseable {
   }
 
   /**
-   * Stops every service (last started first) and deletes the scratch directory. Idempotent.
+   * Closes the forwarders, stops every service (last started first) and deletes the scratch
+   * directory. Idempotent.
    *
    * @throws UncheckedIOException when the scratch directory cannot be deleted
    */
   @Override
   public void close() {
     List<SandboxService> toStop;
+    List<UnixSocketForwarder> toClose;
     synchronized (this) {
       if (closed) {
         return;
       }
       closed = true;
       toStop = new ArrayList<>(services);
+      toClose = new ArrayList<>(forwarders);
     }
+    toClose.forEach(UnixSocketForwarder::close);
     RuntimeException first = null;
     for (int i = toStop.size() - 1; i >= 0; i--) {
       try {

@@ -160,7 +160,8 @@ class DocsSnippetsTest {
 
   @Test
   void theJUnitSnippetsPass() {
-    List<Class<?>> classes = new ArrayList<>(List.of(SnippetsJUnit.ShellTest.class, SnippetsJUnit.FactoryTest.class));
+    List<Class<?>> classes = new ArrayList<>(List.of(SnippetsJUnit.ShellTest.class, SnippetsJUnit.FactoryTest.class,
+        SnippetsJUnit.IsolatedServiceTest.class));
     if (ExternalTools.find("busybox").isPresent() || ExternalTools.required()) {
       classes.add(SnippetsJUnit.WebTest.class);
     }
@@ -175,6 +176,6 @@ class DocsSnippetsTest {
     s.getFailures().forEach(f -> failures.append(f.getTestIdentifier().getDisplayName()).append(": ")
         .append(f.getException()).append('\n'));
     assertEquals(0, s.getTotalFailureCount(), failures.toString());
-    assertEquals(classes.size() == 3 ? 4 : 3, s.getTestsSucceededCount());
+    assertEquals(classes.size() == 4 ? 5 : 4, s.getTestsSucceededCount());
   }
 }

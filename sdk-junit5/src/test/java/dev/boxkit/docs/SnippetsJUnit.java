@@ -14,6 +14,7 @@ import dev.boxkit.junit5.SandboxImage;
 import dev.boxkit.junit5.SandboxService;
 import dev.boxkit.junit5.Sandboxed;
 import dev.boxkit.junit5.TestSandbox;
+import dev.boxkit.junit5.UnixSocketForwarder;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.NetworkMode;
 import java.net.URI;
@@ -26,7 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** Snippets of junit.md; {@link DocsSnippetsTest} runs the first two classes. */
+/** Snippets of junit.md; {@link DocsSnippetsTest} runs the test classes. */
 final class SnippetsJUnit {
   private SnippetsJUnit() {}
 
@@ -101,6 +102,32 @@ final class SnippetsJUnit {
     }                                                      // the server is stopped after the test
   }
   // end::junit-service[]
+
+  // tag::junit-unix-socket[]
+  @BoxKitTest
+  static class IsolatedServiceTest {
+    @Sandboxed                                             // NetworkMode.NONE: no network at all
+    TestSandbox sandbox;
+
+    @Test
+    void answersThroughItsSocket() throws Exception {
+      sandbox.startService(Readiness.unixSocket("/tmp/app.sock"),
+          "perl", "-e", SERVER_ON_A_UNIX_SOCKET, "/tmp/app.sock");
+      UnixSocketForwarder forward = sandbox.forwardUnixSocket("/tmp/app.sock");
+
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + forward.port() + "/")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+    }
+  }
+  // end::junit-unix-socket[]
+
+  /** An HTTP server on the Unix socket named by its argument, in perl (always on Debian). */
+  static final String SERVER_ON_A_UNIX_SOCKET = "use IO::Socket::UNIX; unlink $ARGV[0]; $SIG{PIPE} = 'IGNORE';"
+      + "$s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 5) or die;"
+      + "while ($c = $s->accept) { while (<$c>) { last if /^\\r?$/ }"
+      + " print $c \"HTTP/1.0 200 OK\\r\\n\\r\\nhi\\n\"; close $c }";
 
   static void readiness(TestSandbox sandbox) {
     // tag::junit-readiness[]

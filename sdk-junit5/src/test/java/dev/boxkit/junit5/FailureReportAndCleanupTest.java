@@ -93,6 +93,9 @@ class FailureReportAndCleanupTest {
 
     assertTrue(ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
         "processes left: " + ProcessHandle.current().descendants().map(ProcessHandle::info).toList());
+    assertEquals(List.of(), Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("boxkit-")).map(Thread::getName).toList(),
+        "threads left");
     try (Stream<Path> left = Files.list(scratchRoot)) {
       assertEquals(List.of(), left.toList());
     }
@@ -123,7 +126,7 @@ class FailureReportAndCleanupTest {
 
     @Test
     void passes0(@Sandboxed(network = NetworkMode.HOST) TestSandbox host) {
-      host.startService(Readiness.immediately(), "sleep", "600");
+      host.startService(Readiness.logLine("up"), "sh", "-c", "echo up; exec sleep 600");
       assertEquals(0, host.exec("true").exitCode());
     }
 
@@ -133,13 +136,18 @@ class FailureReportAndCleanupTest {
     }
 
     @Test
-    void passes2() {
+    void passes2() throws Exception {
       assertEquals("hi\n", box.exec("echo", "hi").stdoutText());
+      box.startService(Readiness.unixSocket("/tmp/s.sock"), "perl", "-e", SandboxServiceTest.PERL_UNIX_HTTPD, "/tmp/s.sock");
+      UnixSocketForwarder f = box.forwardUnixSocket("/tmp/s.sock");
+      // A connection left open when the test ends.
+      java.net.Socket open = new java.net.Socket("127.0.0.1", f.port());
+      open.getOutputStream().write("GET / HTTP/1.0\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Test
     void passes3() {
-      box.startService(Readiness.immediately(), "sh", "-c", "sleep 600 & sleep 600 & wait");
+      box.startService(Readiness.logLine("up"), "sh", "-c", "sleep 600 & sleep 600 & echo up; wait");
     }
   }
 }

@@ -2,9 +2,11 @@ package dev.boxkit.junit5;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
 import dev.boxkit.sandbox.NetworkMode;
 import java.net.URI;
@@ -18,7 +20,7 @@ import org.junit.jupiter.api.Test;
 @BoxKitTest
 class SandboxServiceTest {
   /** A one-line HTTP server in perl (Debian's perl-base is essential, so always there). */
-  static final String PERL_HTTPD = "use IO::Socket::INET;"
+  static final String PERL_HTTPD = "use IO::Socket::INET; $SIG{PIPE} = 'IGNORE';"
       + "$s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $ARGV[0], Listen => 5,"
       + " ReuseAddr => 1) or die \"listen: $!\\n\";"
       + "while ($c = $s->accept) { while (<$c>) { last if /^\\r?$/ }"
@@ -37,6 +39,40 @@ class SandboxServiceTest {
     assertTrue(web.isRunning());
     web.close();
     assertFalse(web.isRunning());
+  }
+
+  /** The same server on a Unix socket, for a sandbox with no network. */
+  static final String PERL_UNIX_HTTPD = "use IO::Socket::UNIX; unlink $ARGV[0]; $SIG{PIPE} = 'IGNORE';"
+      + "$s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 5)"
+      + " or die \"listen: $!\\n\";"
+      + "while ($c = $s->accept) { while (<$c>) { last if /^\\r?$/ }"
+      + " print $c \"HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhello over a socket\\n\"; close $c }";
+
+  @Test
+  void aServiceWithNoNetworkIsReachedThroughAUnixSocket(@Sandboxed TestSandbox box) throws Exception {
+    box.startService(Readiness.unixSocket("/tmp/web.sock"), "perl", "-e", PERL_UNIX_HTTPD, "/tmp/web.sock");
+    UnixSocketForwarder forward = box.forwardUnixSocket("/tmp/web.sock");
+    HttpClient http = HttpClient.newHttpClient();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + forward.port() + "/"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      assertEquals("hello over a socket\n", r.body());
+    }
+    // The sandbox itself still has no way to the host's loopback.
+    ExecResult r = box.exec("perl", "-MIO::Socket::INET", "-e",
+        "IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => " + forward.port() + ") or die \"connect: $!\\n\"");
+    assertNotEquals(0, r.exitCode());
+    assertTrue(r.stderrText().contains("connect: Connection refused"), r.stderrText());
+  }
+
+  @Test
+  void aSocketOutsideEveryBindMountIsRefusedAtOnce(@Sandboxed TestSandbox box) {
+    InvalidSandboxSpecException e = assertThrows(InvalidSandboxSpecException.class,
+        () -> box.startService(Readiness.unixSocket("/run/app.sock"), "sleep", "60"));
+    assertTrue(e.getMessage().contains("/run/app.sock is in no bind mount"), e.getMessage());
+    assertEquals(box.hostTmp().resolve("a/b.sock"),
+        SandboxService.hostPath(box.spec("true").build(), "/tmp/a/b.sock"));
   }
 
   @Test
