@@ -142,8 +142,8 @@ public final class RootfsCache {
     ReentrantLock jvmLock = jvmLocks.computeIfAbsent(chain, c -> new ReentrantLock());
     jvmLock.lock();
     try (FileChannel ch = FileChannel.open(lockFile(chain),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock ignored = lockBlocking(ch)) {
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      lockBlocking(ch); // released when the channel closes
       if (Files.isDirectory(entry.resolve(ROOTFS), LinkOption.NOFOLLOW_LINKS)) {
         Files.setLastModifiedTime(entry, FileTime.from(Instant.now()));
         return new CachedRootfs(chain, entry.resolve(ROOTFS), false, readOwnership(entry));
