@@ -4,8 +4,9 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * When a {@link SandboxService} counts as ready. Checked every 50 ms until it holds, the service
- * exits, or the readiness timeout expires.
+ * When a {@link SandboxService} counts as ready. Checked every 10 ms (every 100 ms for a
+ * {@linkplain #command command}) until it holds, the service exits, or the readiness timeout
+ * expires.
  */
 public sealed interface Readiness
     permits Readiness.Immediately, Readiness.TcpPort, Readiness.UnixSocket, Readiness.LogLine,

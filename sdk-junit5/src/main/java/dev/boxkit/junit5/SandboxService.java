@@ -47,7 +47,10 @@ public final class SandboxService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
   /** Bytes of each output stream kept for reports. */
   static final int TAIL_BYTES = 64 * 1024;
-  private static final Duration POLL = Duration.ofMillis(50);
+  /** Between checks that cost little (a line seen, a connect). */
+  private static final Duration POLL = Duration.ofMillis(10);
+  /** Between readiness commands: each one is a new sandbox. */
+  private static final Duration COMMAND_POLL = Duration.ofMillis(100);
   private static final Duration COMMAND_TRY_LIMIT = Duration.ofSeconds(10);
 
   private final SandboxSpec spec;
@@ -142,7 +145,7 @@ public final class SandboxService implements AutoCloseable {
             + ") within " + timeout.toMillis() + " ms\n" + describe());
       }
       try {
-        Thread.sleep(POLL.toMillis());
+        Thread.sleep((readiness instanceof Readiness.Command ? COMMAND_POLL : POLL).toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new SandboxException("interrupted while waiting for service " + spec.argv(), e);
