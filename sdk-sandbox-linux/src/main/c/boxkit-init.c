@@ -56,7 +56,7 @@ enum op_code {
   OP_NOT_DUMPABLE, OP_ROOT, OP_BIND, OP_TMPFS, OP_PROC, OP_DEVPTS, OP_MKDIR, OP_SYMLINK,
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
-  OP_EXEC, OP_OPEN_SOURCE, OP_COUNT
+  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -64,7 +64,7 @@ static const char *const op_names[OP_COUNT] = {
   "not-dumpable", "root", "mount-bind", "mount-tmpfs", "mount-proc", "mount-devpts", "mkdir",
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
-  "open-source",
+  "open-source", "mount-overlay",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -286,10 +286,8 @@ static void op_bind(int root_fd, const struct sources *srcs, struct cursor *c) {
  * source at /root. Pivoting first (as bubblewrap does) means the scratch tmpfs hides nothing:
  * a source under the scratch directory still shows the host's files.
  */
-static int op_root(const struct sources *srcs, struct cursor *c) {
-  const char *base = get_str(c), *src = get_str(c);
-  uint32_t flags = get_u32(c), index = get_u32(c);
-  char path[4096], sp[32];
+static void enter_scratch(const char *base) {
+  char path[4096];
   /* Nothing done below may propagate back to the host's mount namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_errno(errno, "/", "make / private");
   if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") < 0)
@@ -301,12 +299,40 @@ static int op_root(const struct sources *srcs, struct cursor *c) {
   if (syscall(SYS_pivot_root, base, path) < 0) die_errno(errno, base, "pivot_root to %s", base);
   if (chdir("/") < 0) die_errno(errno, "/", "chdir /");
   current.proc = "/old/proc";
+}
+
+static int op_root(const struct sources *srcs, struct cursor *c) {
+  const char *base = get_str(c), *src = get_str(c);
+  uint32_t flags = get_u32(c), index = get_u32(c);
+  char sp[32];
+  enter_scratch(base);
   if (mount(fd_path(sp, source_fd(srcs, index, src)), "/root", NULL, MS_BIND | MS_REC, NULL) < 0)
     die_errno(errno, src, "mount %s -> / (bind)", src);
   int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) die_errno(errno, "/", "open new root");
   if (flags & BIND_RO)
     set_mount_attr(fd, "/", BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV);
+  return fd;
+}
+
+/*
+ * As op_root, but / is an overlay: the shared image tree as the read-only lower layer, the
+ * sandbox's own upper and work directories on top. Mounted here, in the sandbox's user namespace
+ * (Linux 5.11+); userxattr keeps overlay metadata in user.* xattrs, the only ones it may set.
+ * The layers are named through the source fds, so their host paths need no escaping.
+ */
+static int op_overlay(const struct sources *srcs, struct cursor *c) {
+  const char *base = get_str(c);
+  uint32_t lower = get_u32(c), upper = get_u32(c), work = get_u32(c);
+  char lp[32], up[32], wp[32], data[160];
+  enter_scratch(base);
+  snprintf(data, sizeof data, "lowerdir=%s,upperdir=%s,workdir=%s,userxattr",
+           fd_path(lp, source_fd(srcs, lower, "lower")), fd_path(up, source_fd(srcs, upper, "upper")),
+           fd_path(wp, source_fd(srcs, work, "work")));
+  if (mount("overlay", "/root", "overlay", MS_NOSUID | MS_NODEV, data) < 0)
+    die_errno(errno, "/", "mount overlay (%s) -> / (overlayfs in a user namespace needs Linux 5.11+)", data);
+  int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) die_errno(errno, "/", "open new root");
   return fd;
 }
 
@@ -505,6 +531,9 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
   }
   case OP_ROOT:
     s->root_fd = op_root(&s->srcs, c);
+    break;
+  case OP_OVERLAY:
+    s->root_fd = op_overlay(&s->srcs, c);
     break;
   case OP_BIND:
     op_bind(s->root_fd, &s->srcs, c);

@@ -33,7 +33,8 @@ enum Op {
   NO_NEW_PRIVS(26, "no-new-privs"),
   SECCOMP(27, "seccomp"),
   EXEC(28, "exec"),
-  OPEN_SOURCE(29, "open-source");
+  OPEN_SOURCE(29, "open-source"),
+  OVERLAY(30, "mount-overlay");
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;

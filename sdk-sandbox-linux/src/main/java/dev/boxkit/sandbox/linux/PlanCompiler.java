@@ -42,6 +42,20 @@ final class PlanCompiler {
    * @throws InvalidSandboxSpecException when the working directory is under {@code /proc}
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf) {
+    return compile(spec, hostUid, hostGid, seccompBpf, null);
+  }
+
+  /**
+   * As {@link #compile(SandboxSpec, long, long, Optional)}, for a spec whose root is an image.
+   *
+   * @param overlay the image root's host directories; required for (and only for) {@link
+   *     Rootfs.FromImage}
+   */
+  static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
+      OverlayRoot overlay) {
+    if ((spec.root() instanceof Rootfs.FromImage) != (overlay != null)) {
+      throw new IllegalArgumentException("an overlay is needed exactly for an image root");
+    }
     if (spec.workingDir().equals("/proc") || spec.workingDir().startsWith("/proc/")) {
       // A cwd reached through /proc/<pid>/fd or /proc/<pid>/cwd can lie outside the root (CVE-2024-21626).
       throw new InvalidSandboxSpecException("workingDir", "\"" + spec.workingDir() + "\" is under /proc");
@@ -66,11 +80,15 @@ final class PlanCompiler {
     }
     plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
     // Host sources are opened before the scratch tmpfs or any mount could hide them.
-    List<String> sources = hostSources(spec);
+    List<String> sources = hostSources(spec, overlay);
     for (String src : sources) {
       plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
     }
-    addRoot(plan, spec.root(), sources);
+    if (overlay != null) {
+      addOverlayRoot(plan, overlay, sources);
+    } else {
+      addRoot(plan, spec.root(), sources);
+    }
     for (Mount m : spec.mounts()) {
       addMount(plan, m, sources);
     }
@@ -106,8 +124,18 @@ final class PlanCompiler {
 
   /** Every host path the plan binds, in first-use order; a path's index is its source number. */
   static List<String> hostSources(SandboxSpec spec) {
+    return hostSources(spec, null);
+  }
+
+  private static List<String> hostSources(SandboxSpec spec, OverlayRoot overlay) {
     java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
-    out.add(rootSource(spec.root()));
+    if (overlay != null) {
+      out.add(overlay.lower().toString());
+      out.add(overlay.upper().toString());
+      out.add(overlay.work().toString());
+    } else {
+      out.add(rootSource(spec.root()));
+    }
     for (Mount m : spec.mounts()) {
       if (m instanceof Mount.Bind b) {
         out.add(b.source().toString());
@@ -125,6 +153,12 @@ final class PlanCompiler {
       return d.path().toString();
     }
     throw new IllegalStateException("unknown rootfs " + root);
+  }
+
+  private static void addOverlayRoot(Plan plan, OverlayRoot o, List<String> sources) {
+    plan.add(Op.OVERLAY, "mount overlay " + o.lower() + " + " + o.upper() + " -> /",
+        new Plan.Fields().str(SCRATCH).u32(sources.indexOf(o.lower().toString()))
+            .u32(sources.indexOf(o.upper().toString())).u32(sources.indexOf(o.work().toString())));
   }
 
   private static void addRoot(Plan plan, Rootfs root, List<String> sources) {

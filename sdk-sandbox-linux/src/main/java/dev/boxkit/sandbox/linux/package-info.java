@@ -41,6 +41,7 @@
  * else by the child on itself; SYNC; NOT_DUMPABLE; OPEN_SOURCE(str host path), opening the
  * host sources as O_PATH fds numbered in order, before anything is mounted over them;
  * ROOT(str scratch dir, str source, u32 flags, u32 source number);
+ * OVERLAY(str scratch dir, u32 lower, u32 upper, u32 work source numbers), the root of an image;
  * BIND(str source, str destination, u32 flags RO=1, NOSUID_NODEV=2, SRC_IN_ROOT=4,
  * IF_EXISTS=8 (only with SRC_IN_ROOT), u32 source number (ignored with SRC_IN_ROOT));
  * TMPFS(str dst, u64 size, u32 mode); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
@@ -53,6 +54,22 @@
  * (a symlink anywhere fails the step), missing components are created, and the mount is made on
  * {@code /proc/self/fd/N} of the opened fd. Read-only is applied with
  * {@code mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY|NOSUID|NODEV)} (Linux 5.12+).
+ *
+ * <h2>Image roots</h2>
+ * {@link dev.boxkit.sandbox.Rootfs.FromImage} is an overlayfs mounted by init inside the
+ * sandbox's user namespace (allowed since Linux 5.11), with option {@code userxattr} (overlay
+ * metadata in {@code user.overlay.*}, the only xattrs a user namespace may set): lower = the
+ * image's tree in the shared {@code RootfsCache}, never written; upper and work = {@code upper/}
+ * and {@code work/} of a per-sandbox directory {@code .boxkit-overlay-<uuid>} (mode 0700) under
+ * {@code java.io.tmpdir}, or next to {@code keepUpper} so that the upper can be renamed there.
+ * The layers are passed as {@code /proc/self/fd/N} of the sources opened beforehand, so host
+ * paths need no escaping of {@code ,} or {@code :}. Mount points the spec needs are created by
+ * the ordinary step-by-step resolution, so they land in the upper layer: images without {@code
+ * /proc}, {@code /dev} or {@code /tmp} work. There is no fallback: a kernel that refuses the
+ * overlay fails the sandbox at step {@code mount-overlay} with its errno, rather than running a
+ * read-only or shared root the caller did not ask for. The directory is deleted (after making
+ * every directory in it accessible, since the sandbox may have made some mode 0) when the
+ * sandbox's resources are released, after the helper has been reaped.
  *
  * <h2>Status records (fd 4, little-endian)</h2>
  * <pre>
