@@ -31,11 +31,20 @@ import java.util.Objects;
  * @param captureLimitBytes most bytes of stdout and of stderr kept by {@link Sandbox#run}, the
  *     rest is read and dropped; default 16 MiB
  * @param dieWithParent whether the sandbox is killed when the JVM dies; default true
+ * @param hostIdentityMapping whether, when the JVM runs as root, ids inside the sandbox are the
+ *     host's own (inside uid 0 is host uid 0). Default false: a root JVM maps the sandbox's ids
+ *     0..65535 to an unprivileged host range (on Linux host 1879048192 + id, i.e. {@code
+ *     0x70000000} + id), so host files owned by root (for example {@code /etc/shadow} under
+ *     {@link Rootfs#hostReadOnly()}) are out of the sandbox's reach, while trees the spec names
+ *     (a directory or image root, bind sources) are shown with their real owners through
+ *     idmapped mounts. True is weaker: the sandbox's root is the host's root for every file it can
+ *     reach, and uid/gid may then be above 65535. Without root (one-id maps) it changes nothing.
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
     String hostname, List<Mount> mounts, NetworkMode network, ResourceLimits limits, Stdio stdin,
-    Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent) {
+    Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
+    boolean hostIdentityMapping) {
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -122,6 +131,7 @@ public record SandboxSpec(
     b.stderr = stderr;
     b.captureLimitBytes = captureLimitBytes;
     b.dieWithParent = dieWithParent;
+    b.hostIdentityMapping = hostIdentityMapping;
     return b;
   }
 
@@ -152,6 +162,7 @@ public record SandboxSpec(
     private Stdio stderr = Stdio.pipe();
     private long captureLimitBytes = DEFAULT_CAPTURE_LIMIT_BYTES;
     private boolean dieWithParent = true;
+    private boolean hostIdentityMapping;
 
     private Builder() {}
 
@@ -332,6 +343,15 @@ public record SandboxSpec(
     }
 
     /**
+     * Keeps host ids inside the sandbox when the JVM runs as root (inside uid 0 = host uid 0);
+     * weaker than the default shifted range, see {@link SandboxSpec#hostIdentityMapping()}.
+     */
+    public Builder hostIdentityMapping() {
+      this.hostIdentityMapping = true;
+      return this;
+    }
+
+    /**
      * @return the spec
      * @throws InvalidSandboxSpecException when the argv is missing or a value is bad
      */
@@ -364,7 +384,8 @@ public record SandboxSpec(
           : c.workingDir() != null && !c.workingDir().isEmpty() ? c.workingDir() : "/";
       UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
-          network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent);
+          network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
+          hostIdentityMapping);
     }
 
     private UserResolver.Ids resolveUser(String spec) {

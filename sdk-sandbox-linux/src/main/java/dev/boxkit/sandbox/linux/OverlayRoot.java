@@ -68,6 +68,11 @@ final class OverlayRoot implements SandboxResources {
     return lower;
   }
 
+  /** @return the per-sandbox directory holding {@code upper/} and {@code work/} */
+  Path dir() {
+    return dir;
+  }
+
   /** @return where the sandbox's writes go */
   Path upper() {
     return dir.resolve("upper");
