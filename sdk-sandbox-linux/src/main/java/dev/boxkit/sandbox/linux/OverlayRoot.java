@@ -98,14 +98,19 @@ final class OverlayRoot implements SandboxResources {
     try {
       return inner.finish();
     } finally {
+      boolean keepDir = false;
       if (keep != null) {
         try {
           Files.move(upper(), keep);
         } catch (IOException e) {
+          // Never lose what the sandbox wrote: the whole directory stays where it is.
+          keepDir = true;
           LOG.warn("could not keep the upper layer at {}, it stays at {}: {}", keep, upper(), e.toString());
         }
       }
-      delete(dir);
+      if (!keepDir) {
+        delete(dir);
+      }
     }
   }
 
