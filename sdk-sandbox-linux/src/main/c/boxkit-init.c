@@ -382,7 +382,7 @@ static int op_overlay(struct sources *srcs, struct cursor *c) {
   attach_source(srcs, rw, "writable layer", t, "/rw");
   close(t);
   if (mount("overlay", "/root", "overlay", MS_NOSUID | MS_NODEV, data) < 0)
-    die_errno(errno, "/", "mount overlay (%s) -> / (overlayfs in a user namespace needs Linux 5.11+)", data);
+    die_errno(errno, "/", "mount overlay (%s) -> / (in a user namespace: Linux 5.11+, layers on filesystems overlayfs accepts)", data);
   int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) die_errno(errno, "/", "open new root");
   return fd;

@@ -2,6 +2,7 @@ package dev.boxkit.sandbox.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -192,6 +193,23 @@ class ImageRootTest {
       assertEquals("A\n", outA);
       assertEquals("B\n", outB);
     }
+  }
+
+  @Test
+  void aRefusedOverlayFailsClosedNamingTheStep() throws IOException {
+    SandboxSpec spec = sh("echo ran").build();
+    OverlayRoot overlay = OverlayRoot.create((Rootfs.FromImage) spec.root(), SandboxResources.NONE);
+    // An upper layer that is not a directory: the kernel refuses the overlay.
+    Files.delete(overlay.upper());
+    Files.writeString(overlay.upper(), "not a directory");
+    Plan plan = PlanCompiler.compile(spec, LibC.INSTANCE.geteuid(), LibC.INSTANCE.getegid(),
+        java.util.Optional.empty(), overlay);
+    LinuxSandboxProcess p = LinuxSandboxProcess.launch(HelperBinary.load(), spec, plan, overlay);
+    SandboxSetupException e = assertThrows(SandboxSetupException.class, () -> p.startWaiter().waitFor());
+    assertEquals("mount-overlay", e.step(), e.getMessage());
+    assertNotEquals(0, e.errno(), e.getMessage());
+    assertTrue(e.getMessage().contains("overlay"), e.getMessage());
+    assertFalse(Files.exists(overlay.dir()), "the writable layer is removed after a failed start");
   }
 
   private static Set<String> overlayDirs() throws IOException {
