@@ -212,6 +212,21 @@ class ImageRootTest {
     assertFalse(Files.exists(overlay.dir()), "the writable layer is removed after a failed start");
   }
 
+  @Test
+  void mountPointsPlantedAsLinksByTheImageAreRefused() {
+    for (String planted : List.of("/tmp", "/proc", "/dev")) {
+      Image hostile = Image.builder().cacheDir(work.resolve("store"))
+          .layer(Layer.fromExecutables(program("sh")))
+          .layer(Layer.of("link", b -> b.addSymlink(planted, "/etc")))
+          .build();
+      SandboxSetupException e = assertThrows(SandboxSetupException.class, () -> Sandbox.builder()
+          .image(hostile).root(Rootfs.image(hostile).withCache(cache))
+          .mount(Mount.tmpfs("/tmp", 1 << 20)).command("/bin/sh", "-c", "true").run(), planted);
+      assertEquals(40, e.errno(), planted + ": " + e.getMessage()); // ELOOP: links are not followed
+      assertEquals(planted, e.path().orElse(""), e.getMessage());
+    }
+  }
+
   private static Set<String> overlayDirs() throws IOException {
     try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".boxkit-overlay-"))
