@@ -17,8 +17,9 @@ import java.util.Objects;
  * @param argv the program and its arguments, not empty; a program name without {@code /} is
  *     looked up on the sandbox's {@code PATH} (or {@code /bin:/usr/bin} when none is given)
  * @param env the program's whole environment; default empty (nothing is inherited)
- * @param workingDir absolute path inside the sandbox; default {@code /}
- * @param uid user id inside the sandbox, 0..4294967294; default 0
+ * @param workingDir absolute path inside the sandbox; default {@code /}, or the image's WorkingDir
+ * @param uid user id inside the sandbox, 0..4294967294 (0..65535 for a root JVM without
+ *     {@code hostIdentityMapping}); default 0, or the image's User (see {@link Builder#image})
  * @param gid group id inside the sandbox; default 0
  * @param hostname host name inside the sandbox (its own UTS namespace); default {@code sandbox}
  * @param mounts mounts applied in order after the root; default {@link Mount#proc()} then
