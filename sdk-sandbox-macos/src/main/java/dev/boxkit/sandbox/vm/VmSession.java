@@ -1,0 +1,255 @@
+package dev.boxkit.sandbox.vm;
+
+import dev.boxkit.sandbox.SandboxException;
+import dev.boxkit.sandbox.SandboxSetupException;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boots one VM for one {@link GuestPlan}, streams the program's output to the given sinks and
+ * returns how it ended. Everything it creates (a private work directory holding the initramfs
+ * and sockets, the hypervisor and helper processes) is gone when {@link #run} returns.
+ */
+final class VmSession {
+  private static final Logger LOG = LoggerFactory.getLogger(VmSession.class);
+
+  /** How long the hypervisor gets to connect the control channel: TCG boots are slow. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(60);
+  /** How long the guest gets to power off after reporting; then the VM is killed. */
+  static final Duration POWER_OFF_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final Map<Integer, String> ERRNO = Map.ofEntries(Map.entry(1, "EPERM"),
+      Map.entry(2, "ENOENT"), Map.entry(8, "ENOEXEC"), Map.entry(13, "EACCES"), Map.entry(17, "EEXIST"),
+      Map.entry(19, "ENODEV"), Map.entry(20, "ENOTDIR"), Map.entry(22, "EINVAL"), Map.entry(30, "EROFS"),
+      Map.entry(36, "ENAMETOOLONG"), Map.entry(71, "EPROTO"));
+
+  /** How the program ended, as the guest reported it. */
+  record Outcome(int exitCode, int signal, boolean timedOut) {}
+
+  private final Hypervisor hypervisor;
+  private final KernelImage kernel;
+  private final int cpus;
+
+  VmSession(Hypervisor hypervisor, KernelImage kernel, int cpus) {
+    this.hypervisor = hypervisor;
+    this.kernel = kernel;
+    this.cpus = cpus;
+  }
+
+  /**
+   * @param plan what to run
+   * @param stdout receives the program's stdout
+   * @param stderr receives the program's stderr
+   * @param timeout wall-clock limit, zero = none
+   * @return how the program ended
+   * @throws SandboxSetupException when the VM cannot boot or the guest reports a failed step
+   */
+  Outcome run(GuestPlan plan, OutputStream stdout, OutputStream stderr, Duration timeout) {
+    Path work = null;
+    List<Process> processes = new ArrayList<>();
+    try {
+      work = Files.createTempDirectory("boxkit-vm-");
+      List<VmConfig.Share> shares = new ArrayList<>();
+      for (int i = 0; i < plan.shares().size(); i++) {
+        shares.add(new VmConfig.Share("b" + i, plan.shares().get(i), work.resolve("fs" + i + ".sock")));
+      }
+      List<Path> modules = kernel.modulesFor(hypervisor.kernelFeatures(!shares.isEmpty()));
+      Path initrd = work.resolve("initrd.cpio");
+      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
+        Initramfs.write(out, GuestAgent.load(), modules, plan.root());
+      }
+      VmConfig vm = new VmConfig(kernel.kernel(), initrd, "quiet panic=-1", cpus, plan.memoryBytes(),
+          work.resolve("ctl.sock"), work.resolve("console.log"), shares, false);
+      try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        server.bind(UnixDomainSocketAddress.of(vm.controlSocket()));
+        startHelpers(vm, work, processes);
+        Process hv = new ProcessBuilder(hypervisor.command(vm))
+            .redirectErrorStream(true).redirectOutput(work.resolve("hypervisor.log").toFile()).start();
+        processes.add(hv);
+        LOG.debug("started {} pid {} for {}", hypervisor.name(), hv.pid(), plan.root());
+        try (SocketChannel ctl = accept(server, hv, work)) {
+          return converse(ctl, plan, hv, stdout, stderr, timeout, work);
+        }
+      }
+    } catch (IOException e) {
+      String logs = work == null ? "" : "; " + hypervisor.name() + ": " + tail(work.resolve("hypervisor.log"))
+          + "; console: " + tail(work.resolve("console.log"));
+      throw new SandboxSetupException("vm", null, 0, null, "running the VM: " + e + logs);
+    } finally {
+      for (int i = processes.size() - 1; i >= 0; i--) {
+        processes.get(i).destroyForcibly();
+        try {
+          processes.get(i).waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      deleteTree(work);
+    }
+  }
+
+  private void startHelpers(VmConfig vm, Path work, List<Process> processes) throws IOException {
+    List<List<String>> helpers = hypervisor.helperCommands(vm);
+    for (int i = 0; i < helpers.size(); i++) {
+      processes.add(new ProcessBuilder(helpers.get(i)).redirectErrorStream(true)
+          .redirectOutput(work.resolve("helper" + i + ".log").toFile()).start());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int i = 0; i < helpers.size(); i++) {
+      Path socket = vm.shares().get(i).socket();
+      while (!Files.exists(socket)) {
+        if (!processes.get(i).isAlive() || System.nanoTime() > deadline) {
+          throw new SandboxSetupException("share", vm.shares().get(i).hostDir().toString(), 0, null,
+              "virtiofsd did not start: " + tail(work.resolve("helper" + i + ".log")));
+        }
+        sleep(5);
+      }
+    }
+  }
+
+  private SocketChannel accept(ServerSocketChannel server, Process hv, Path work) throws IOException {
+    server.configureBlocking(false);
+    long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+    while (true) {
+      SocketChannel ch = server.accept();
+      if (ch != null) {
+        ch.configureBlocking(true);
+        return ch;
+      }
+      if (!hv.isAlive() || System.nanoTime() > deadline) {
+        throw new SandboxSetupException("boot", null, 0, null, hypervisor.name() + " did not connect the"
+            + " control channel: " + tail(work.resolve("hypervisor.log")));
+      }
+      sleep(2);
+    }
+  }
+
+  private Outcome converse(SocketChannel ctl, GuestPlan plan, Process hv, OutputStream stdout,
+      OutputStream stderr, Duration timeout, Path work) throws IOException {
+    OutputStream toGuest = Channels.newOutputStream(ctl);
+    DataInputStream fromGuest = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ctl), 1 << 16));
+    ControlProtocol.write(toGuest, ControlProtocol.SPEC, plan.specFrame());
+    AtomicBoolean timedOut = new AtomicBoolean();
+    if (!timeout.isZero()) {
+      java.util.concurrent.CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        if (hv.isAlive()) {
+          timedOut.set(true);
+          hv.destroyForcibly();
+        }
+      });
+    }
+    while (true) {
+      ControlProtocol.Frame f;
+      try {
+        f = ControlProtocol.read(fromGuest);
+      } catch (EOFException | java.nio.channels.AsynchronousCloseException e) {
+        if (timedOut.get()) {
+          return new Outcome(128 + 9, 9, true);
+        }
+        throw new SandboxSetupException("vm", null, 0, null, "the VM ended without reporting an exit status;"
+            + " console: " + tail(work.resolve("console.log")));
+      } catch (IOException e) {
+        if (timedOut.get()) {
+          return new Outcome(128 + 9, 9, true);
+        }
+        throw e;
+      }
+      switch (f.type()) {
+        case ControlProtocol.STDOUT -> stdout.write(f.payload());
+        case ControlProtocol.STDERR -> stderr.write(f.payload());
+        case ControlProtocol.EXIT -> {
+          ByteBuffer b = ByteBuffer.wrap(f.payload());
+          Outcome o = new Outcome(b.getInt(), b.getInt(), false);
+          ControlProtocol.write(toGuest, ControlProtocol.QUIT, new byte[0]);
+          awaitPowerOff(hv);
+          return o;
+        }
+        case ControlProtocol.FAILURE -> throw failure(f.payload(), work);
+        default -> throw new SandboxSetupException("vm", null, 0, null,
+            "unexpected control frame '" + (char) f.type() + "' from the guest");
+      }
+    }
+  }
+
+  private static SandboxSetupException failure(byte[] payload, Path work) {
+    ByteBuffer b = ByteBuffer.wrap(payload);
+    int errno = b.getInt();
+    String[] parts = new String(payload, 4, payload.length - 4, StandardCharsets.UTF_8).split("\0", 3);
+    String step = parts[0];
+    String path = parts.length > 1 && !parts[1].isEmpty() ? parts[1] : null;
+    String msg = parts.length > 2 ? parts[2] : "";
+    return new SandboxSetupException(step, path, errno, ERRNO.get(errno),
+        (path != null ? path + ": " : "") + msg + " (in the VM guest)");
+  }
+
+  private static void awaitPowerOff(Process hv) {
+    try {
+      if (!hv.waitFor(POWER_OFF_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("VM did not power off within {}; killing it", POWER_OFF_TIMEOUT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      if (!Files.exists(log)) {
+        return "(no log)";
+      }
+      String s = Files.readString(log, StandardCharsets.ISO_8859_1);
+      return s.length() > 2000 ? "..." + s.substring(s.length() - 2000) : s;
+    } catch (IOException e) {
+      return "(log unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted while starting the VM");
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("could not remove VM work directory {}: {}", dir, e.toString());
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package dev.boxkit.sandbox.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.SandboxSetupException;
+import dev.boxkit.sandbox.SandboxSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Boots real QEMU VMs (TCG where KVM is absent: seconds each, so few boots) with the configured
+ * Debian kernel and BoxKit's initramfs.
+ */
+class QemuVmSandboxTest {
+  @TempDir static Path tmp;
+  private static VmSandboxProvider provider;
+  private static Path root;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    provider = TestVms.qemuProvider();
+    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/cat"));
+  }
+
+  @Test
+  void runsACommandWithExactStdoutStderrAndExitCode() {
+    ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
+        .command("/bin/sh", "-c", "echo hi; echo oops >&2; exit 3").build());
+    assertEquals("hi\n", r.stdoutText());
+    assertEquals("oops\n", r.stderrText());
+    assertEquals(3, r.exitCode());
+    assertTrue(r.signal().isEmpty());
+  }
+
+  @Test
+  void readsABoundHostDirectoryThatStaysReadOnlyAndHasNoNetwork() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(data.resolve("greeting.txt"), "from the host\n");
+    String script = "cat /data/greeting.txt;"
+        + " if echo x > /data/new.txt; then echo data-writable; else echo data-ro; fi;"
+        + " if echo x > /rootfile; then echo root-writable; else echo root-ro; fi;"
+        + " cat /proc/net/dev | while read -r line; do case $line in *:*) echo \"if ${line%%:*}\";; esac; done";
+    ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
+        .mount(Mount.bind(data, "/data"))
+        .command("/bin/sh", "-c", script).build());
+    assertEquals("from the host\ndata-ro\nroot-ro\nif lo\n", r.stdoutText(), r.stderrText());
+    assertTrue(r.stderrText().contains("Read-only file system"), r.stderrText());
+    assertEquals(0, r.exitCode());
+    assertTrue(Files.notExists(data.resolve("new.txt")));
+  }
+
+  @Test
+  void aMissingProgramIsASetupFailureAtExec() {
+    SandboxSetupException e = assertThrows(SandboxSetupException.class, () -> provider.run(SandboxSpec.builder()
+        .root(Rootfs.directory(root)).command("/bin/no-such-program").build()));
+    assertEquals("exec", e.step());
+    assertEquals(2, e.errno());
+  }
+}
