@@ -28,7 +28,9 @@ import java.util.Set;
  *
  * <p>The project root comes from the system property {@code boxkit.projectRoot} (set by
  * surefire), else the working directory's parent chain is searched. Shared with other modules'
- * tests through sdk-oci's test-jar.
+ * tests through sdk-oci's test-jar; a module using it also declares the test dependency
+ * {@code com.networknt:json-schema-validator} (version managed by the root pom), since test-scoped
+ * dependencies are not transitive.
  */
 public final class OciSchemas {
   /** The schema documents, by what they describe. */

@@ -1,6 +1,7 @@
 package dev.boxkit.oci.layer;
 
 import dev.boxkit.oci.InvalidInputException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,6 +19,9 @@ import java.util.List;
  *     except for the root
  */
 public record ImagePath(String value) implements Comparable<ImagePath> {
+  /** Longest name of one segment, in UTF-8 bytes: Linux's {@code NAME_MAX}. */
+  public static final int NAME_MAX_BYTES = 255;
+
   /** The root directory {@code /}. */
   public static final ImagePath ROOT = new ImagePath("/");
 
@@ -25,7 +29,8 @@ public record ImagePath(String value) implements Comparable<ImagePath> {
    * Normalises {@code value}.
    *
    * @throws InvalidInputException (field {@code "image path"}) when the value is null, empty,
-   *     relative, contains NUL, or climbs above {@code /} with {@code ..}
+   *     relative, contains NUL, has a segment longer than {@value #NAME_MAX_BYTES} UTF-8 bytes, or
+   *     climbs above {@code /} with {@code ..}
    */
   public ImagePath {
     value = normalise(value);
@@ -66,6 +71,10 @@ public record ImagePath(String value) implements Comparable<ImagePath> {
         }
         out.remove(out.size() - 1);
         continue;
+      }
+      if (seg.getBytes(StandardCharsets.UTF_8).length > NAME_MAX_BYTES) {
+        throw new InvalidInputException("image path", raw, "segment \"" + seg + "\" is longer than "
+            + NAME_MAX_BYTES + " bytes (Linux NAME_MAX), so it could never be unpacked");
       }
       out.add(seg);
     }

@@ -301,7 +301,8 @@ public final class LayerBuilder {
    * (e.g. {@code app/logs/x.log}); {@code *}, {@code ?} and {@code [..]} stay within a segment,
    * {@code **} spans segments; a glob without {@code /} matches a name at any depth, one with
    * {@code /} is anchored at the root: {@code "*.log"}, {@code "**}{@code /*.log"},
-   * {@code "app/cache"}. Entries added one by one are never excluded.
+   * {@code "app/cache"}; a trailing {@code /} is ignored. Entries added one by one are never
+   * excluded, and a tree's own top directory is always kept.
    *
    * @throws InvalidInputException naming a blank or malformed glob
    */
@@ -655,8 +656,8 @@ public final class LayerBuilder {
       }
     });
     boolean plain = compression == Compression.NONE;
-    DigestingOutputStream uncompressed =
-        plain ? compressed : new DigestingOutputStream(compression.wrap(compressed, compressionLevel));
+    DigestingOutputStream uncompressed = plain ? compressed : new DigestingOutputStream(
+        new PipelinedOutputStream(compression.wrap(compressed, compressionLevel), "boxkit-layer-compress"));
     long written = 0;
     // Commons Compress writes 512-byte records; batch them so the digest and deflater see large
     // writes. The chunking is fixed (whole buffers), so the output does not depend on source reads.

@@ -1,7 +1,6 @@
 package dev.boxkit.oci.layer;
 
 import dev.boxkit.oci.Digest;
-import dev.boxkit.oci.OciException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -5,6 +5,7 @@
  *
  * <p>Entry point: {@link dev.boxkit.oci.layer.LayerBuilder}. Arguments and results are non-null
  * unless documented otherwise; every exception thrown is an unchecked
- * {@link dev.boxkit.oci.OciException}.
+ * {@link dev.boxkit.oci.OciException}, except the {@link java.io.IOException} of
+ * {@link dev.boxkit.oci.layer.LayerReader#read(java.io.InputStream)}, whose stream is the caller's.
  */
 package dev.boxkit.oci.layer;

@@ -399,6 +399,7 @@ public final class OciLayout {
    * @throws InvalidInputException (field {@code tag}) for a malformed tag, (field
    *     {@code descriptor.mediaType}) for a descriptor of another kind
    * @throws BlobNotFoundException when the layout lacks the blob (nothing is changed)
+   * @throws DigestMismatchException when the blob differs from the descriptor (nothing is changed)
    */
   public void tag(String tag, Descriptor manifestOrIndex) {
     if (tag == null || !REF_NAME.matcher(tag).matches()) {
@@ -408,17 +409,7 @@ public final class OciLayout {
     }
     requireKind(manifestOrIndex, MediaType.isManifest(manifestOrIndex.mediaType())
         || MediaType.isIndex(manifestOrIndex.mediaType()), "a manifest or index");
-    Path blob = blobPath(manifestOrIndex.digest());
-    try {
-      if (Files.size(blob) != manifestOrIndex.size()) {
-        throw new DigestMismatchException("blob " + blob, manifestOrIndex.digest(),
-            Files.size(blob) + " bytes instead of " + manifestOrIndex.size());
-      }
-    } catch (NoSuchFileException e) {
-      throw new BlobNotFoundException(manifestOrIndex.digest(), blob);
-    } catch (IOException e) {
-      throw io("reading " + blob, e);
-    }
+    readBlob(manifestOrIndex); // present and intact before index.json points at it
     Descriptor entry = manifestOrIndex.withAnnotation(Annotations.REF_NAME, tag);
     withIndexLock(() -> {
       ImageIndex index = index();
@@ -544,7 +535,18 @@ public final class OciLayout {
 
   private <T> T withIndexLock(Supplier<T> action) {
     Path lockFile = dir.resolve(LOCK_FILE);
-    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(lockFile, k -> new ReentrantLock());
+    Path key;
+    try {
+      try {
+        Files.createFile(lockFile);
+      } catch (FileAlreadyExistsException e) {
+        // made by an earlier writer
+      }
+      key = lockFile.toRealPath(); // one lock per file, however the directory was named
+    } catch (IOException e) {
+      throw io("creating " + lockFile, e);
+    }
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(key, k -> new ReentrantLock());
     jvmLock.lock();
     try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE,
         StandardOpenOption.WRITE);

@@ -1,9 +1,11 @@
 package dev.boxkit.oci.tarball;
 
+import dev.boxkit.oci.Annotations;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageConfig;
+import dev.boxkit.oci.ImageIndex;
 import dev.boxkit.oci.ImageManifest;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.InvalidInputException;
@@ -37,14 +39,17 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * Writes a {@code docker load} / {@code docker-archive:} tarball of one image.
  *
  * <p>Layout, as {@code docker save} writes it since Docker 25: {@code blobs/sha256/<hex>} for
- * the config and each layer, {@code manifest.json} ({@code [{"Config", "RepoTags", "Layers"}]})
- * and {@code repositories}. Layers are stored as given: uncompressed or gzip tars, which both
+ * the config, each layer and the manifest, {@code manifest.json} ({@code [{"Config", "RepoTags",
+ * "Layers"}]}) and {@code repositories} for {@code docker load}, and {@code index.json} plus
+ * {@code oci-layout}, which make the same tarball an OCI image layout (containerd's image store
+ * and skopeo's {@code oci-archive:} read that part). Layers are stored as given: uncompressed or gzip tars, which both
  * docker and skopeo accept; they are never recompressed. The output is reproducible: entries
  * sorted by name, mtime 0, uid/gid 0, modes 0644/0755. It is written to a temp file beside the
  * target and renamed, so the target is either the old file or the complete new one.
  */
 public final class DockerArchive {
   private static final String BLOB_DIR = "blobs/sha256/";
+  private static final String CONTAINERD_IMAGE_NAME = "io.containerd.image.name";
 
   private DockerArchive() {}
 
@@ -94,11 +99,15 @@ public final class DockerArchive {
     for (Descriptor l : m.layers()) {
       layers.add(new LayerBlob(layout.blobPath(l.digest()), l.digest(), l.mediaType()));
     }
-    write(target, config, layers, repoTags);
+    // The manifest goes in byte for byte, so the image keeps its digest.
+    write(target, config, layers, repoTags,
+        Descriptor.of(manifest.mediaType(), manifest.digest(), manifest.size()),
+        layout.readBlob(manifest));
   }
 
   /**
-   * Writes an image from its parts.
+   * Writes an image from its parts; its OCI manifest is made from them (OCI media types, gzip
+   * layers as {@code tar+gzip}).
    *
    * @param target the tarball to write (its parent must exist); replaced atomically
    * @param config the image configuration JSON, written byte for byte
@@ -113,6 +122,11 @@ public final class DockerArchive {
    */
   public static void write(Path target, byte[] config, List<LayerBlob> layers,
       List<ImageReference> repoTags) {
+    write(target, config, layers, repoTags, null, null);
+  }
+
+  private static void write(Path target, byte[] config, List<LayerBlob> layers,
+      List<ImageReference> repoTags, Descriptor manifest, byte[] manifestBytes) {
     Objects.requireNonNull(target, "target");
     List<String> tags = new ArrayList<>();
     for (ImageReference r : repoTags) {
@@ -147,11 +161,22 @@ public final class DockerArchive {
     entry.put("Layers", layerPaths);
     byte[] manifestJson = OciJson.write(List.of(entry));
 
+    if (manifest == null) {
+      manifestBytes = OciJson.write(ociManifest(configDigest, config.length, layers));
+      manifest = Descriptor.of(MediaType.OCI_MANIFEST, manifestBytes);
+    }
     // Sorted by entry name: the archive's bytes depend only on its content.
-    TreeMap<String, Object> blobs = new TreeMap<>();
-    blobs.put(BLOB_DIR + configDigest.hex(), config);
+    TreeMap<String, Object> files = new TreeMap<>();
+    files.put(BLOB_DIR + configDigest.hex(), config);
     for (LayerBlob l : layers) {
-      blobs.putIfAbsent(BLOB_DIR + l.digest().hex(), l);
+      files.putIfAbsent(BLOB_DIR + l.digest().hex(), l);
+    }
+    files.put(BLOB_DIR + manifest.digest().hex(), manifestBytes);
+    files.put("manifest.json", manifestJson);
+    files.put("index.json", OciJson.write(ociIndex(manifest, repoTags)));
+    files.put("oci-layout", OciJson.write(Map.of("imageLayoutVersion", "1.0.0")));
+    if (!tags.isEmpty() && !layers.isEmpty()) {
+      files.put("repositories", repositories(repoTags, layers, parsed));
     }
 
     Path abs = target.toAbsolutePath();
@@ -165,16 +190,12 @@ public final class DockerArchive {
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         putDir(tar, "blobs/");
         putDir(tar, BLOB_DIR);
-        for (Map.Entry<String, Object> b : blobs.entrySet()) {
-          if (b.getValue() instanceof byte[] bytes) {
-            putFile(tar, b.getKey(), bytes);
+        for (Map.Entry<String, Object> f : files.entrySet()) {
+          if (f.getValue() instanceof byte[] bytes) {
+            putFile(tar, f.getKey(), bytes);
           } else {
-            putLayer(tar, b.getKey(), (LayerBlob) b.getValue());
+            putLayer(tar, f.getKey(), (LayerBlob) f.getValue());
           }
-        }
-        putFile(tar, "manifest.json", manifestJson);
-        if (!tags.isEmpty() && !layers.isEmpty()) {
-          putFile(tar, "repositories", repositories(repoTags, layers, parsed));
         }
         tar.finish();
         tar.flush();
@@ -191,6 +212,31 @@ public final class DockerArchive {
         // Best effort: the exception in flight, if any, says what failed.
       }
     }
+  }
+
+  private static ImageManifest ociManifest(Digest config, long configSize, List<LayerBlob> layers)
+      throws OciException {
+    List<Descriptor> descriptors = new ArrayList<>();
+    for (LayerBlob l : layers) {
+      String type = MediaType.isGzipLayer(l.mediaType()) ? MediaType.OCI_LAYER_TAR_GZIP
+          : MediaType.OCI_LAYER_TAR;
+      try {
+        descriptors.add(Descriptor.of(type, l.digest(), Files.size(l.file())));
+      } catch (IOException e) {
+        throw new OciException("layer " + l.digest() + ": cannot read " + l.file() + ": " + e, e);
+      }
+    }
+    return ImageManifest.of(Descriptor.of(MediaType.OCI_CONFIG, config, configSize), descriptors);
+  }
+
+  // What docker save (25+) writes: one entry per repo tag, named for containerd and for OCI.
+  private static ImageIndex ociIndex(Descriptor manifest, List<ImageReference> repoTags) {
+    List<Descriptor> entries = new ArrayList<>();
+    for (ImageReference r : repoTags) {
+      entries.add(manifest.withAnnotation(CONTAINERD_IMAGE_NAME, r.toString())
+          .withAnnotation(Annotations.REF_NAME, r.tag()));
+    }
+    return ImageIndex.of(entries.isEmpty() ? List.of(manifest) : entries);
   }
 
   // Legacy file for pre-1.10 loaders: repository → tag → top layer id.

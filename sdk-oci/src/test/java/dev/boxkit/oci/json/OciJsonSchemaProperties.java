@@ -23,7 +23,7 @@ class OciJsonSchemaProperties {
     schemas = OciSchemas.load();
   }
 
-  @Property(tries = 200)
+  @Property(tries = 100)
   void manifestsValidate(@ForAll("manifests") ImageManifest m) {
     if (m.layers().isEmpty()) {
       m = m.withLayerAppended(m.config().withMediaType(MediaType.OCI_LAYER_TAR));
@@ -31,17 +31,17 @@ class OciJsonSchemaProperties {
     schemas.assertValid(OciSchemas.Kind.MANIFEST, OciJson.write(m));
   }
 
-  @Property(tries = 200)
+  @Property(tries = 100)
   void indexesValidate(@ForAll("indexes") ImageIndex i) {
     schemas.assertValid(OciSchemas.Kind.INDEX, OciJson.write(i));
   }
 
-  @Property(tries = 200)
+  @Property(tries = 100)
   void configsValidate(@ForAll("configs") ImageConfig c) {
     schemas.assertValid(OciSchemas.Kind.CONFIG, OciJson.write(c));
   }
 
-  @Property(tries = 200)
+  @Property(tries = 100)
   void descriptorsValidate(@ForAll("descriptors") Descriptor d) {
     schemas.assertValid(OciSchemas.Kind.DESCRIPTOR, OciJson.write(d));
   }

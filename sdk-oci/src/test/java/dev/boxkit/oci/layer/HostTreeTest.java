@@ -203,4 +203,25 @@ class HostTreeTest {
     assertTrue(listing.contains("-rw-r--r-- 3000000/7 4 1970-01-01 00:00 " + longName.substring(1) + "\n"), listing);
     assertFalse(listing.contains("PaxHeaders"), listing);
   }
+
+  @Test
+  void gnuTarExtractsTheGzippedLayer() throws Exception {
+    Path tar = ExternalTools.require("tar", "tar");
+    ExternalTools.require("gzip", "gzip");
+    String longName = "/deep/" + "é".repeat(120) + "/" + "n".repeat(250);
+    LayerBlob blob = LayerBuilder.create().addTree(sampleTree(), "/app")
+        .addFile(longName, "payload".getBytes(UTF_8)).build(tmp.resolve("layer.tar.gz"));
+    Path into = Files.createDirectories(tmp.resolve("extracted"));
+    Process p = new ProcessBuilder(tar.toString(), "-xzf", blob.file().toString(), "-C", into.toString())
+        .redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), UTF_8);
+    assertEquals(0, p.waitFor(), out);
+    assertEquals("payload", Files.readString(into.resolve(longName.substring(1))));
+    assertEquals("#!/bin/sh\necho hi\n", Files.readString(into.resolve("app/bin/run")));
+    assertEquals(Files.getAttribute(into.resolve("app/bin/run"), "unix:ino"),
+        Files.getAttribute(into.resolve("app/a-first-name"), "unix:ino"), "hardlinked");
+    assertEquals(Path.of("../outside"), Files.readSymbolicLink(into.resolve("app/escape")));
+    assertTrue(Files.isExecutable(into.resolve("app/bin/run")));
+  }
 }

@@ -23,11 +23,13 @@ class ImagePathTest {
     assertEquals("/", ImagePath.parse("/a/..").value());
     assertEquals("/a b/ü/\\", ImagePath.parse("/a b/ü/\\").value());
     assertTrue(ImagePath.parse("/.").isRoot());
+    assertEquals(256, ImagePath.parse("/" + "x".repeat(255)).value().length());
   }
 
   @Test
   void rejectsEscapesNulRelativeAndEmptyNamingThePath() {
-    for (String bad : new String[] {"/..", "/a/../..", "/a/../../etc/passwd", "/a\0b", "a/b", "", "./a"}) {
+    for (String bad : new String[] {"/..", "/a/../..", "/a/../../etc/passwd", "/a\0b", "a/b", "", "./a",
+        "/" + "x".repeat(256), "/" + "é".repeat(128)}) {
       InvalidInputException e = assertThrows(InvalidInputException.class, () -> ImagePath.parse(bad));
       assertEquals("image path", e.field());
       assertEquals(bad, e.value());

@@ -16,14 +16,15 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -152,8 +153,8 @@ class LayerBuilderTest {
   @Test
   void compressionLevelChangesTheDigestButNotTheDiffId() {
     byte[] data = "abc".repeat(10_000).getBytes(UTF_8);
-    LayerDigests fast = builder().compressionLevel(1).addFile("/a", data).writeTo(OutputStreamSink.NULL);
-    LayerDigests best = builder().compressionLevel(9).addFile("/a", data).writeTo(OutputStreamSink.NULL);
+    LayerDigests fast = builder().compressionLevel(1).addFile("/a", data).writeTo(OutputStream.nullOutputStream());
+    LayerDigests best = builder().compressionLevel(9).addFile("/a", data).writeTo(OutputStream.nullOutputStream());
     assertEquals(fast.diffId(), best.diffId());
     assertNotEquals(fast.digest(), best.digest());
     assertThrows(InvalidInputException.class, () -> builder().compressionLevel(10));
@@ -228,6 +229,9 @@ class LayerBuilderTest {
     assertEquals(src.toString(), e.source());
     assertTrue(e.getMessage().contains(src.toString()), e.getMessage());
     assertEquals("previous", Files.readString(existing), "the existing output is untouched");
+    assertTrue(Thread.getAllStackTraces().keySet().stream()
+        .noneMatch(t -> t.getName().equals("boxkit-layer-compress") && t.isAlive()),
+        "the compression thread ends with the failed build");
     try (Stream<Path> s = Files.list(out)) {
       assertEquals(List.of(existing), s.toList(), "no temporary file is left");
     }
@@ -289,7 +293,7 @@ class LayerBuilderTest {
 
     InvalidInputException bad = assertThrows(InvalidInputException.class,
         () -> new LayerBuilder(Map.of("SOURCE_DATE_EPOCH", "yesterday")).addFile("/a", new byte[0])
-            .writeTo(OutputStreamSink.NULL));
+            .writeTo(OutputStream.nullOutputStream()));
     assertEquals("SOURCE_DATE_EPOCH", bad.field());
   }
 
@@ -298,7 +302,7 @@ class LayerBuilderTest {
     List<long[]> calls = new ArrayList<>();
     builder().addFile("/a/b", new byte[1000]).addFile("/c", new byte[1])
         .progressListener((n, total, bytes) -> calls.add(new long[] {n, total, bytes}))
-        .writeTo(OutputStreamSink.NULL);
+        .writeTo(OutputStream.nullOutputStream());
     assertEquals(3, calls.size());
     assertEquals(3, calls.get(2)[0]);
     assertEquals(3, calls.get(2)[1]);
@@ -321,7 +325,7 @@ class LayerBuilderTest {
     long size = 8L * 1024 * 1024 * 1024 + 1;
     // Capture the headers, then abort: no 8 GiB is ever written or held.
     ByteArrayOutputStream head = new ByteArrayOutputStream();
-    java.io.OutputStream capture = new java.io.OutputStream() {
+    OutputStream capture = new OutputStream() {
       @Override
       public void write(int b) throws IOException {
         write(new byte[] {(byte) b}, 0, 1);
@@ -354,6 +358,31 @@ class LayerBuilderTest {
     assertEquals(Instant.EPOCH, pax.getLastModifiedTime().toInstant());
   }
 
+  @Test
+  void failingOutputSurfacesFromTheCompressionThread() {
+    byte[] noise = new byte[4 * 1024 * 1024];
+    new Random(1).nextBytes(noise);
+    OutputStream failing = new OutputStream() {
+      private long seen;
+
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        seen += len;
+        if (seen > 1024 * 1024) {
+          throw new IOException("disk full");
+        }
+      }
+    };
+    OciException e = assertThrows(OciException.class,
+        () -> builder().addFile("/noise", noise).addFile("/z", noise).writeTo(failing));
+    assertTrue(e.getMessage().contains("disk full"), e.getMessage());
+  }
+
   private static LayerListing read(LayerBuilder b) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     b.writeTo(out);
@@ -376,12 +405,5 @@ class LayerBuilderTest {
       Arrays.fill(b, off, off + len, (byte) 0);
       return len;
     }
-  }
-
-  /** Output sinks for tests. */
-  static final class OutputStreamSink {
-    static final java.io.OutputStream NULL = java.io.OutputStream.nullOutputStream();
-
-    private OutputStreamSink() {}
   }
 }

@@ -277,8 +277,11 @@ class OciLayoutTest {
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
-      // Half the threads share one instance, half open their own: both must be safe.
-      OciLayout layout = id % 2 == 0 ? shared : OciLayout.open(dir);
+      // Half the threads share one instance, the others open their own, one through a symlink:
+      // all must take turns.
+      OciLayout layout = id % 2 == 0 ? shared
+          : id == 1 ? OciLayout.open(Files.createSymbolicLink(tmp.resolve("link"), dir))
+          : OciLayout.open(dir);
       futures.add(pool.submit(() -> {
         for (int i = 0; i < perThread; i++) {
           layout.tag("t" + id + "-" + i, m);

@@ -6,13 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.boxkit.oci.Annotations;
+import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.DigestMismatchException;
+import dev.boxkit.oci.ImageIndex;
+import dev.boxkit.oci.ImageManifest;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.json.OciJson;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.testing.OciSchemas;
 import dev.boxkit.testing.TestImages;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,9 +62,10 @@ class DockerArchiveTest {
     String cfg = w.manifest().config().digest().hex();
     String l0 = w.manifest().layers().get(0).digest().hex();
     String l1 = w.manifest().layers().get(1).digest().hex();
+    String man = w.manifestDescriptor().digest().hex();
     List<String> expectedNames = new java.util.ArrayList<>(List.of("blobs/", "blobs/sha256/"));
-    expectedNames.addAll(Stream.of(cfg, l0, l1).sorted().map(h -> "blobs/sha256/" + h).toList());
-    expectedNames.addAll(List.of("manifest.json", "repositories"));
+    expectedNames.addAll(Stream.of(cfg, l0, l1, man).sorted().map(h -> "blobs/sha256/" + h).toList());
+    expectedNames.addAll(List.of("index.json", "manifest.json", "oci-layout", "repositories"));
     assertEquals(expectedNames, List.copyOf(files.keySet()));
     assertEquals("[{\"Config\":\"blobs/sha256/" + cfg + "\",\"Layers\":[\"blobs/sha256/" + l0
         + "\",\"blobs/sha256/" + l1 + "\"],\"RepoTags\":[\"alpine:3\",\"localhost:5000/team/app:1.0\"]}]",
@@ -68,6 +74,18 @@ class DockerArchiveTest {
     assertEquals("{\"alpine\":{\"3\":\"" + top + "\"},\"localhost:5000/team/app\":{\"1.0\":\"" + top
         + "\"}}", new String(files.get("repositories"), StandardCharsets.UTF_8));
     assertArrayEquals(w.layers().get(0).gzip(), files.get("blobs/sha256/" + l0));
+    assertArrayEquals(Files.readAllBytes(layout.blobPath(w.manifestDescriptor().digest())),
+        files.get("blobs/sha256/" + man));
+    ImageIndex index = OciJson.read(files.get("index.json"), ImageIndex.class, "index.json");
+    assertEquals(List.of(
+        w.manifestDescriptor().withAnnotation("io.containerd.image.name", "docker.io/library/alpine:3")
+            .withAnnotation(Annotations.REF_NAME, "3"),
+        w.manifestDescriptor().withAnnotation("io.containerd.image.name",
+            "localhost:5000/team/app:1.0").withAnnotation(Annotations.REF_NAME, "1.0")),
+        index.manifests());
+    OciSchemas schemas = OciSchemas.load();
+    schemas.assertValid(OciSchemas.Kind.INDEX, files.get("index.json"));
+    schemas.assertValid(OciSchemas.Kind.LAYOUT, files.get("oci-layout"));
     assertArrayEquals(OciJson.write(w.config()), files.get("blobs/sha256/" + cfg));
     for (TarArchiveEntry h : headers) {
       assertEquals(0, h.getModTime().getTime(), h.getName());
@@ -93,6 +111,14 @@ class DockerArchiveTest {
     Map<String, byte[]> files = entries(tar, new java.util.ArrayList<>());
     assertArrayEquals(layer.tar(), files.get("blobs/sha256/" + layer.diffId().hex()));
     assertFalse(files.containsKey("repositories"));
+    ImageIndex index = OciJson.read(files.get("index.json"), ImageIndex.class, "index.json");
+    Descriptor md = index.manifests().get(0);
+    byte[] manifestBytes = files.get("blobs/sha256/" + md.digest().hex());
+    assertEquals(Descriptor.of(MediaType.OCI_MANIFEST, manifestBytes), md);
+    ImageManifest m = OciJson.read(manifestBytes, ImageManifest.class, "manifest");
+    assertEquals(Descriptor.of(MediaType.OCI_CONFIG, config), m.config());
+    assertEquals(List.of(Descriptor.of(MediaType.OCI_LAYER_TAR, layer.tar())), m.layers());
+    OciSchemas.load().assertValid(OciSchemas.Kind.MANIFEST, manifestBytes);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.ImageReference;
+import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.oci.validate.ImageValidator;
 import dev.boxkit.testing.ExternalTools;
@@ -78,6 +79,10 @@ class SkopeoInteropTest {
     Map<String, Object> byTag = json(run(List.of(skopeo.toString(), "inspect",
         "docker-archive:" + tar + ":example.com/team/app:1.0")));
     assertEquals(info.get("Digest"), byTag.get("Digest"));
+    // The same tarball is an OCI archive, tagged by the same references.
+    Map<String, Object> oci = json(run(List.of(skopeo.toString(), "inspect",
+        "oci-archive:" + tar + ":1.0")));
+    assertEquals(w.manifestDescriptor().digest().toString(), oci.get("Digest"));
     // Copying out of the archive decompresses the gzip layers and checks them against diff_ids.
     run(List.of(skopeo.toString(), "copy", "docker-archive:" + tar,
         "oci:" + tmp.resolve("fromtar") + ":app"));
@@ -86,6 +91,32 @@ class SkopeoInteropTest {
     ImageValidator.validate(back);
     assertEquals(w.config().diffIds(), back.readConfig(back.readManifest(back.resolve("app"))
         .config()).diffIds());
+  }
+
+  @Test
+  void skopeoReadsAnArchiveBuiltFromPartsWithMixedLayers() throws Exception {
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    TestImages.Layer plain = TestImages.layer(Map.of("a/plain.txt", "plain"));
+    TestImages.Layer gz = TestImages.layer(Map.of("b/gz.txt", "gz"));
+    Path plainFile = Files.write(tmp.resolve("plain.tar"), plain.tar());
+    Path gzFile = Files.write(tmp.resolve("gz.tar.gz"), gz.gzip());
+    byte[] config = dev.boxkit.oci.json.OciJson.write(TestImages.config(List.of(plain, gz)));
+    Path tar = tmp.resolve("parts.tar");
+    DockerArchive.write(tar, config, List.of(
+        new DockerArchive.LayerBlob(plainFile, plain.diffId(), MediaType.OCI_LAYER_TAR),
+        new DockerArchive.LayerBlob(gzFile, gz.digest(), MediaType.DOCKER_LAYER_TAR_GZIP)),
+        List.of(ImageReference.parse("parts:1")));
+    run(List.of(skopeo.toString(), "inspect", "docker-archive:" + tar + ":docker.io/library/parts:1"));
+    run(List.of(skopeo.toString(), "copy", "docker-archive:" + tar,
+        "oci:" + tmp.resolve("a") + ":x"));
+    run(List.of(skopeo.toString(), "copy", "oci-archive:" + tar + ":1",
+        "oci:" + tmp.resolve("b") + ":x"));
+    for (String d : List.of("a", "b")) {
+      OciLayout copy = OciLayout.open(tmp.resolve(d));
+      ImageValidator.validate(copy);
+      assertEquals(List.of(plain.diffId(), gz.diffId()), copy.readConfig(
+          copy.readManifest(copy.resolve("x")).config()).diffIds());
+    }
   }
 
   @Test
