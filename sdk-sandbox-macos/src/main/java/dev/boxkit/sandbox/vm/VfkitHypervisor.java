@@ -18,7 +18,7 @@ import java.util.Optional;
  * has network; a REST endpoint on a Unix socket for state and stop ({@code GET/POST /vm/state}).
  *
  * @param vfkit the {@code vfkit} program
- * @param restSocket where vfkit's REST endpoint listens, empty for none
+ * @param restSocket where vfkit's REST endpoint listens, empty for none ({@code --restful-uri none})
  */
 public record VfkitHypervisor(Path vfkit, Optional<Path> restSocket) implements Hypervisor {
 
@@ -86,7 +86,8 @@ public record VfkitHypervisor(Path vfkit, Optional<Path> restSocket) implements 
     if (vm.network()) {
       c.addAll(List.of("--device", "virtio-net,nat"));
     }
-    restSocket.ifPresent(r -> c.addAll(List.of("--restful-uri", "unix://" + r)));
+    // vfkit's default endpoint is tcp://localhost:8081, which concurrent VMs would fight over.
+    c.addAll(List.of("--restful-uri", restSocket.map(r -> "unix://" + r).orElse("none")));
     return List.copyOf(c);
   }
 }
