@@ -408,6 +408,13 @@ static void child(struct spec *s, int out, int err, int err_fd) {
   exec_program(s, err_fd);
 }
 
+/* The host closed the control channel (it ended or gave up on this VM): nobody will read the
+ * program's output or status, so the program dies with the VM. */
+static void host_gone(pid_t pid) {
+  kill(-pid, SIGKILL);
+  power_off();
+}
+
 static void pump(int from, char type, int *open_fd) {
   char buf[65536];
   ssize_t n = read(from, buf, sizeof buf);
@@ -453,9 +460,9 @@ int main(void) {
     waitpid(pid, NULL, 0);
     die_errno("exec", s.argv[0], "cannot execute %s", s.argv[0]);
   }
-  int fo = out[0], fe = err[0], ctl_open = 1;
+  int fo = out[0], fe = err[0];
   while (fo >= 0 || fe >= 0) {
-    struct pollfd p[3] = {{fo, POLLIN, 0}, {fe, POLLIN, 0}, {ctl_open ? ctl : -1, POLLIN, 0}};
+    struct pollfd p[3] = {{fo, POLLIN, 0}, {fe, POLLIN, 0}, {ctl, POLLIN, 0}};
     if (poll(p, 3, -1) < 0) continue;
     if (p[0].revents) pump(fo, 'O', &fo);
     if (p[1].revents) pump(fe, 'E', &fe);
@@ -463,12 +470,11 @@ int main(void) {
       char head[5];
       uint32_t sig;
       if (read_all(ctl, head, 5) < 0 || head[0] != 'K' || read_all(ctl, &sig, 4) < 0) {
-        ctl_open = 0;
-        continue;
+        host_gone(pid);
       }
       kill(-pid, (int)ntohl(sig));
     } else if (p[2].revents) {
-      ctl_open = 0;
+      host_gone(pid);
     }
   }
   int wstatus = 0;

@@ -24,7 +24,7 @@ import java.util.OptionalLong;
  * Runs sandboxes in micro-VMs: {@link QemuHypervisor} on Linux, {@link VfkitHypervisor} on macOS,
  * booting the kernel named by {@value KernelImage#ENV} (or given) with an initramfs built per
  * sandbox. Not registered with {@link java.util.ServiceLoader} yet: construct it and call
- * {@link #run} directly.
+ * {@link #run} or {@link #start} directly.
  *
  * <p>Spec mapping: the root must be a read-only {@link dev.boxkit.sandbox.Rootfs#directory};
  * {@code limits.memoryBytes} is the VM's memory (default 512 MiB); network {@code NONE} means no
@@ -106,15 +106,36 @@ public final class VmSandboxProvider implements SandboxProvider {
     }
   }
 
-  /** Not available yet: the VM backend only runs sandboxes to their end. */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The VM boots on a new thread; {@link SandboxProcess#pid()} is the hypervisor's. Piped stdin
+   * is not supported yet.
+   *
+   * @throws InvalidSandboxSpecException also when stdin is a pipe
+   */
   @Override
   public SandboxProcess start(SandboxSpec spec) {
-    throw new SandboxUnavailableException("the VM backend does not support start() yet; use run()");
+    if (spec == null) {
+      throw new InvalidSandboxSpecException("spec", "is null");
+    }
+    if (spec.stdin() instanceof Stdio.Pipe) {
+      throw new InvalidSandboxSpecException("stdin", "a piped stdin is not supported by the VM backend's start()");
+    }
+    GuestPlan plan = GuestPlan.compile(spec);
+    KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
+    try {
+      return VmSandboxProcess.start(new VmSession(hypervisor, k, cpus), plan,
+          spec.stdout() instanceof Stdio.Pipe, sink(spec.stdout(), null, FileDescriptor.out),
+          spec.stderr() instanceof Stdio.Pipe, sink(spec.stderr(), null, FileDescriptor.err), spec.limits().timeout());
+    } catch (IOException e) {
+      throw new SandboxException("opening the VM's output files: " + e.getMessage(), e);
+    }
   }
 
-  private static OutputStream sink(Stdio stdio, Capture capture, FileDescriptor jvmFd) throws IOException {
+  private static OutputStream sink(Stdio stdio, OutputStream capture, FileDescriptor jvmFd) throws IOException {
     if (stdio instanceof Stdio.Pipe) {
-      return capture;
+      return capture == null ? OutputStream.nullOutputStream() : capture;
     }
     if (stdio instanceof Stdio.File f) {
       return Files.newOutputStream(f.path());

@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +51,10 @@ final class VmSession {
   private final Hypervisor hypervisor;
   private final KernelImage kernel;
   private final int cpus;
+  private final java.util.concurrent.CompletableFuture<Process> started = new java.util.concurrent.CompletableFuture<>();
+  private final AtomicBoolean killed = new AtomicBoolean();
+  private final Object writeLock = new Object();
+  private volatile OutputStream toGuest;
 
   VmSession(Hypervisor hypervisor, KernelImage kernel, int cpus) {
     this.hypervisor = hypervisor;
@@ -89,12 +92,20 @@ final class VmSession {
         Process hv = new ProcessBuilder(hypervisor.command(vm))
             .redirectErrorStream(true).redirectOutput(work.resolve("hypervisor.log").toFile()).start();
         processes.add(hv);
+        started.complete(hv);
+        if (killed.get()) {
+          hv.destroyForcibly();
+        }
         LOG.debug("started {} pid {} for {}", hypervisor.name(), hv.pid(), plan.root());
         try (SocketChannel ctl = accept(server, hv, work)) {
           return converse(ctl, plan, hv, stdout, stderr, timeout, work);
         }
       }
+    } catch (RuntimeException e) {
+      started.completeExceptionally(e);
+      throw e;
     } catch (IOException e) {
+      started.completeExceptionally(e);
       String logs = work == null ? "" : "; " + hypervisor.name() + ": " + tail(work.resolve("hypervisor.log"))
           + "; console: " + tail(work.resolve("console.log"));
       throw new SandboxSetupException("vm", null, 0, null, "running the VM: " + e + logs);
@@ -149,9 +160,37 @@ final class VmSession {
 
   private Outcome converse(SocketChannel ctl, GuestPlan plan, Process hv, OutputStream stdout,
       OutputStream stderr, Duration timeout, Path work) throws IOException {
-    OutputStream toGuest = Channels.newOutputStream(ctl);
-    DataInputStream fromGuest = new DataInputStream(new BufferedInputStream(Channels.newInputStream(ctl), 1 << 16));
-    ControlProtocol.write(toGuest, ControlProtocol.SPEC, plan.specFrame());
+    // Not Channels.newInputStream/newOutputStream: those share the channel's blocking lock, so a
+    // signal could not be written while the reader waits for output.
+    OutputStream out = new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+          ctl.write(buf);
+        }
+      }
+    };
+    java.io.InputStream in = new java.io.InputStream() {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return len == 0 ? 0 : ctl.read(ByteBuffer.wrap(b, off, len));
+      }
+    };
+    DataInputStream fromGuest = new DataInputStream(new BufferedInputStream(in, 1 << 16));
+    send(out, ControlProtocol.SPEC, plan.specFrame());
+    toGuest = out;
     AtomicBoolean timedOut = new AtomicBoolean();
     if (!timeout.isZero()) {
       java.util.concurrent.CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
@@ -166,14 +205,14 @@ final class VmSession {
       try {
         f = ControlProtocol.read(fromGuest);
       } catch (EOFException | java.nio.channels.AsynchronousCloseException e) {
-        if (timedOut.get()) {
-          return new Outcome(128 + 9, 9, true);
+        if (timedOut.get() || killed.get()) {
+          return new Outcome(128 + 9, 9, timedOut.get());
         }
         throw new SandboxSetupException("vm", null, 0, null, "the VM ended without reporting an exit status;"
             + " console: " + tail(work.resolve("console.log")));
       } catch (IOException e) {
-        if (timedOut.get()) {
-          return new Outcome(128 + 9, 9, true);
+        if (timedOut.get() || killed.get()) {
+          return new Outcome(128 + 9, 9, timedOut.get());
         }
         throw e;
       }
@@ -183,7 +222,7 @@ final class VmSession {
         case ControlProtocol.EXIT -> {
           ByteBuffer b = ByteBuffer.wrap(f.payload());
           Outcome o = new Outcome(b.getInt(), b.getInt(), false);
-          ControlProtocol.write(toGuest, ControlProtocol.QUIT, new byte[0]);
+          send(out, ControlProtocol.QUIT, new byte[0]);
           awaitPowerOff(hv);
           return o;
         }
@@ -191,6 +230,42 @@ final class VmSession {
         default -> throw new SandboxSetupException("vm", null, 0, null,
             "unexpected control frame '" + (char) f.type() + "' from the guest");
       }
+    }
+  }
+
+  private void send(OutputStream out, byte type, byte[] payload) throws IOException {
+    synchronized (writeLock) {
+      ControlProtocol.write(out, type, payload);
+    }
+  }
+
+  /** @return completes with the hypervisor process once started (exceptionally when set-up failed first) */
+  java.util.concurrent.CompletableFuture<Process> started() {
+    return started;
+  }
+
+  /**
+   * Asks the guest agent to send a signal to the program's process group; ignored before the
+   * program runs or after it ended.
+   */
+  void signal(int signal) {
+    OutputStream out = toGuest;
+    if (out == null) {
+      return;
+    }
+    try {
+      send(out, ControlProtocol.SIGNAL, ByteBuffer.allocate(4).putInt(signal).array());
+    } catch (IOException e) {
+      LOG.debug("signal {} not delivered: {}", signal, e.toString());
+    }
+  }
+
+  /** Kills the VM (and so the program): {@link #run} then reports signal 9. Returns at once. */
+  void kill() {
+    killed.set(true);
+    Process hv = started.isDone() && !started.isCompletedExceptionally() ? started.join() : null;
+    if (hv != null) {
+      hv.destroyForcibly();
     }
   }
 

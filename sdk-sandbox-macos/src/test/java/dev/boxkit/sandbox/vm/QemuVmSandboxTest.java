@@ -6,10 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxSpec;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.time.Duration;
+import java.util.OptionalInt;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,7 +35,7 @@ class QemuVmSandboxTest {
   @BeforeAll
   static void setUp() throws Exception {
     provider = TestVms.qemuProvider();
-    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/cat"));
+    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/cat", "/bin/sleep"));
   }
 
   @Test
@@ -56,6 +63,31 @@ class QemuVmSandboxTest {
     assertTrue(r.stderrText().contains("Read-only file system"), r.stderrText());
     assertEquals(0, r.exitCode());
     assertTrue(Files.notExists(data.resolve("new.txt")));
+  }
+
+  @Test
+  void startedSandboxStreamsStdoutAndReceivesSignals() throws Exception {
+    try (SandboxProcess p = provider.start(SandboxSpec.builder().root(Rootfs.directory(root))
+        .command("/bin/sh", "-c", "echo ready; exec /bin/sleep 600").build())) {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.stdout(), StandardCharsets.UTF_8));
+      assertEquals("ready", out.readLine());
+      assertTrue(p.pid() > 0);
+      assertTrue(p.waitFor(Duration.ZERO).isEmpty(), "still running");
+      p.signal(15);
+      ExecResult r = p.waitFor();
+      assertEquals(OptionalInt.of(15), r.signal());
+      assertEquals(128 + 15, r.exitCode());
+      assertEquals(null, out.readLine(), "stdout ends with the program");
+    }
+  }
+
+  @Test
+  void timeoutKillsTheVm() {
+    ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
+        .command("/bin/sleep", "600").limits(ResourceLimits.builder().timeout(Duration.ofSeconds(5)).build()).build());
+    assertTrue(r.timedOut());
+    assertEquals(OptionalInt.of(9), r.signal());
+    assertTrue(r.wallTime().compareTo(Duration.ofSeconds(5)) >= 0, r.wallTime().toString());
   }
 
   @Test
