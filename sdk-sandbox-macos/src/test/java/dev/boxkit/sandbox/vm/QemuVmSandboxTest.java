@@ -35,7 +35,7 @@ class QemuVmSandboxTest {
   @BeforeAll
   static void setUp() throws Exception {
     provider = TestVms.qemuProvider();
-    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/cat", "/bin/sleep"));
+    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/bash", "/bin/cat", "/bin/sleep", "/bin/mount"));
   }
 
   @Test
@@ -55,12 +55,18 @@ class QemuVmSandboxTest {
     String script = "cat /data/greeting.txt;"
         + " if echo x > /data/new.txt; then echo data-writable; else echo data-ro; fi;"
         + " if echo x > /rootfile; then echo root-writable; else echo root-ro; fi;"
-        + " cat /proc/net/dev | while read -r line; do case $line in *:*) echo \"if ${line%%:*}\";; esac; done";
+        // uid 0 in the guest, but without CAP_SYS_ADMIN: read-only cannot be undone.
+        + " if mount -o remount,rw /data 2>/dev/null; then echo remounted; else echo remount-denied; fi;"
+        + " cat /proc/net/dev | while read -r line; do case $line in *:*) echo \"if ${line%%:*}\";; esac; done;"
+        // 10.0.2.2 is the host as QEMU's user-mode network would show it.
+        + " if echo > /dev/tcp/10.0.2.2/80; then echo net-reachable; else echo net-unreachable; fi";
     ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
         .mount(Mount.bind(data, "/data"))
-        .command("/bin/sh", "-c", script).build());
-    assertEquals("from the host\ndata-ro\nroot-ro\nif lo\n", r.stdoutText(), r.stderrText());
-    assertTrue(r.stderrText().contains("Read-only file system"), r.stderrText());
+        .command("/bin/bash", "-c", script).build());
+    assertEquals("from the host\ndata-ro\nroot-ro\nremount-denied\nif lo\nnet-unreachable\n", r.stdoutText(), r.stderrText());
+    assertTrue(r.stderrText().contains("/data/new.txt: Read-only file system"), r.stderrText());
+    assertTrue(r.stderrText().contains("/rootfile: Read-only file system"), r.stderrText());
+    assertTrue(r.stderrText().contains("Network is unreachable"), r.stderrText());
     assertEquals(0, r.exitCode());
     assertTrue(Files.notExists(data.resolve("new.txt")));
   }
