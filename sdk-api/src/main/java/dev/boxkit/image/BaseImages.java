@@ -1,6 +1,7 @@
 package dev.boxkit.image;
 
 import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.ImageConfig;
 import dev.boxkit.oci.ImageIndex;
 import dev.boxkit.oci.ImageManifest;
@@ -8,11 +9,21 @@ import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.registry.RegistryCopy;
+import java.nio.file.Path;
 import java.util.List;
 
 /** Loads base images from OCI layouts, picking a platform's manifest from an index. */
 final class BaseImages {
   private BaseImages() {}
+
+  /** Pulls {@code source} for {@code platform} into the store layout at {@code storeDir}, then loads it. */
+  static Image pull(RegistryImage source, Platform platform, Path storeDir) {
+    OciLayout store = OciLayout.create(storeDir);
+    String tag = "boxkit-base-" + Digest.sha256(source.reference() + " " + platform).hex();
+    RegistryCopy.using(source.client()).pull(source.reference(), store, tag, platform);
+    return load(OciLayoutSource.of(store.dir(), tag), platform);
+  }
 
   static Image load(OciLayoutSource source, Platform platform) {
     OciLayout layout = OciLayout.open(source.dir());

@@ -1,5 +1,6 @@
 package dev.boxkit.image;
 
+import dev.boxkit.oci.CacheRoot;
 import java.nio.file.Path;
 
 /** Where BoxKit keeps its caches on the host. */
@@ -13,14 +14,6 @@ public final class BoxKitDirs {
    * @return an absolute path
    */
   public static Path cacheRoot() {
-    String explicit = System.getenv("BOXKIT_CACHE_DIR");
-    if (explicit != null && !explicit.isBlank()) {
-      return Path.of(explicit).toAbsolutePath();
-    }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    if (xdg != null && !xdg.isBlank()) {
-      return Path.of(xdg, "boxkit").toAbsolutePath();
-    }
-    return Path.of(System.getProperty("user.home"), ".cache", "boxkit").toAbsolutePath();
+    return CacheRoot.path();
   }
 }

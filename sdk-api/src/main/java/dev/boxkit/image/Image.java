@@ -62,6 +62,20 @@ public final class Image implements ImageSource {
     return BaseImages.load(source, platform);
   }
 
+  /**
+   * Pulls an image from a registry into the blob store under {@link BoxKitDirs#cacheRoot()}
+   * (blobs it already has are skipped) and reads it from there.
+   *
+   * @param source the registry reference and client
+   * @param platform the platform wanted when the reference names an index; null for the host's
+   * @throws dev.boxkit.oci.registry.RegistryException when the registry refuses or fails
+   * @throws dev.boxkit.oci.DigestMismatchException when content does not match its digest
+   */
+  public static Image load(RegistryImage source, Platform platform) {
+    return BaseImages.pull(source, platform != null ? platform : Platform.host(),
+        BoxKitDirs.cacheRoot().resolve("store"));
+  }
+
   /** @return the manifest's digest, which identifies the image */
   public Digest digest() {
     return descriptor.digest();

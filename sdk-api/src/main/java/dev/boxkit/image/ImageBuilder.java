@@ -11,8 +11,8 @@ import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layer.Compression;
-import dev.boxkit.oci.layer.LayerBlob;
 import dev.boxkit.oci.layer.LayerBuilder;
+import dev.boxkit.oci.layer.LayerDigests;
 import dev.boxkit.oci.layer.SourceDateEpoch;
 import dev.boxkit.oci.layout.OciLayout;
 import java.nio.file.Path;
@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -58,6 +59,18 @@ public final class ImageBuilder {
   public ImageBuilder from(ImageSource base) {
     this.base = require("from", base);
     return this;
+  }
+
+  /**
+   * Starts from an image in a registry, e.g. {@code "127.0.0.1:5000/base:1"} or
+   * {@code "debian:12"}, pulled with the default {@link dev.boxkit.oci.registry.RegistryClient}
+   * (use {@link #from(ImageSource)} with {@link RegistryImage#of(String,
+   * dev.boxkit.oci.registry.RegistryClient)} for credentials or plain HTTP).
+   *
+   * @throws InvalidInputException (field {@code reference}) when malformed
+   */
+  public ImageBuilder from(String registryReference) {
+    return from(RegistryImage.of(registryReference));
   }
 
   /**
@@ -247,7 +260,7 @@ public final class ImageBuilder {
    */
   public Image build() {
     Image baseImage = loadBase();
-    OciLayout store = OciLayout.create(cacheDir != null ? cacheDir : BoxKitDirs.cacheRoot().resolve("store"));
+    OciLayout store = OciLayout.create(storeDir());
     Instant time = created != null ? created : SourceDateEpoch.fromEnvironmentOrEpoch();
 
     ImageConfig config = baseImage != null ? baseImage.config() : ImageConfig.of(platformOrHost());
@@ -256,7 +269,7 @@ public final class ImageBuilder {
 
     for (int i = 0; i < layers.size(); i++) {
       Layer layer = layers.get(i);
-      LayerBlob blob = buildLayer(i, layer, store, time);
+      LayerDigests blob = buildLayer(i, layer, store, time);
       layerDescriptors.add(Descriptor.of(blob.mediaType(), blob.digest(), blob.sizeBytes()));
       config = config.withLayerAppended(blob.diffId(), History.of(time, layer.description()));
     }
@@ -298,7 +311,19 @@ public final class ImageBuilder {
     if (base instanceof OciLayoutSource source) {
       return Image.load(source, platform);
     }
+    if (base instanceof RegistryImage source) {
+      return pull(source);
+    }
     return null;
+  }
+
+  /** Pulls the base into the store (blobs it has are skipped), then loads it from there. */
+  private Image pull(RegistryImage source) {
+    return BaseImages.pull(source, platformOrHost(), storeDir());
+  }
+
+  private Path storeDir() {
+    return cacheDir != null ? cacheDir : BoxKitDirs.cacheRoot().resolve("store");
   }
 
   private void checkPlatform(Image image) {
@@ -308,17 +333,32 @@ public final class ImageBuilder {
     }
   }
 
-  private LayerBlob buildLayer(int index, Layer layer, OciLayout store, Instant time) {
+  private LayerDigests buildLayer(int index, Layer layer, OciLayout store, Instant time) {
     listener.onEvent(new BuildEvent.LayerStarted(index, layer.description()));
+    LayerCache cache = new LayerCache(store);
+    Digest key = layer.inputsFingerprint()
+        .map(inputs -> LayerCache.key(layer.description(), inputs, time + " " + compression))
+        .orElse(null);
+    if (key != null) {
+      Optional<LayerDigests> hit = cache.find(key);
+      if (hit.isPresent()) {
+        LayerDigests d = hit.get();
+        listener.onEvent(new BuildEvent.LayerDone(index, d.digest(), d.diffId(), d.sizeBytes(), true));
+        return d;
+      }
+    }
     LayerBuilder b = LayerBuilder.create()
         .sourceDateEpoch(time)
         .compression(compression)
         .progressListener((entries, total, bytes) ->
             listener.onEvent(new BuildEvent.LayerProgress(index, bytes)));
     layer.recipe().accept(b);
-    LayerBlob blob = b.buildInto(store.dir().resolve(OciLayout.BLOBS_DIR).resolve(Digest.SHA256));
-    listener.onEvent(new BuildEvent.LayerDone(index, blob.digest(), blob.diffId(), blob.sizeBytes(), false));
-    return blob;
+    LayerDigests d = b.buildInto(store.dir().resolve(OciLayout.BLOBS_DIR).resolve(Digest.SHA256)).digests();
+    if (key != null) {
+      cache.put(key, d);
+    }
+    listener.onEvent(new BuildEvent.LayerDone(index, d.digest(), d.diffId(), d.sizeBytes(), false));
+    return d;
   }
 
   private static <T> T require(String field, T value) {

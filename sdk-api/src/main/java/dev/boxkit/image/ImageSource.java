@@ -2,9 +2,10 @@ package dev.boxkit.image;
 
 /**
  * Where a build starts from: {@link Image#scratch()} (no layers), an image in an OCI layout
- * ({@link OciLayoutSource}), or an {@link Image} built earlier in this JVM.
+ * ({@link OciLayoutSource}), an image in a registry ({@link RegistryImage}), or an {@link Image}
+ * built earlier in this JVM.
  */
-public sealed interface ImageSource permits ImageSource.Scratch, OciLayoutSource, Image {
+public sealed interface ImageSource permits ImageSource.Scratch, OciLayoutSource, RegistryImage, Image {
 
   /** The empty base: no layers, no configuration beyond the platform. */
   enum Scratch implements ImageSource {

@@ -3,6 +3,7 @@ package dev.boxkit.image;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.registry.RegistryCopy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -20,6 +21,9 @@ final class ImageWriter {
     if (target instanceof DockerArchiveTarget t) {
       return DockerArchiveWriter.write(image, t, listener);
     }
+    if (target instanceof RegistryImage t) {
+      return toRegistry(image, t, listener);
+    }
     throw new OciException("unsupported target " + target);
   }
 
@@ -29,6 +33,19 @@ final class ImageWriter {
     for (String tag : target.tags()) {
       out.tag(tag, image.descriptor());
     }
+    return image.descriptor();
+  }
+
+  /**
+   * Gathers every blob into the image's own store (base-image blobs may live elsewhere), then
+   * pushes from there: blobs the registry has are skipped, then the manifest, then the tag.
+   */
+  private static Descriptor toRegistry(Image image, RegistryImage target, BuildListener listener) {
+    OciLayout store = image.blobStores().get(0);
+    copyBlobs(image, store, listener);
+    String tag = "boxkit-push-" + image.digest().hex();
+    store.tag(tag, image.descriptor());
+    RegistryCopy.using(target.client()).push(store, tag, target.reference());
     return image.descriptor();
   }
 

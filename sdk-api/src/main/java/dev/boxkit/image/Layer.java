@@ -1,5 +1,6 @@
 package dev.boxkit.image;
 
+import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.elf.ExecutableClosure;
 import dev.boxkit.oci.layer.LayerBuilder;
@@ -8,27 +9,49 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What one image layer holds, as a recipe: the layer's tar is built (reproducibly, see
  * {@link LayerBuilder}) when the image is built, not when the {@code Layer} is made. A layer is
  * an immutable value and may be used in several images.
  *
- * @param description what the layer holds, recorded as the history entry's {@code created_by}
- * @param recipe fills a fresh {@link LayerBuilder}; it must only add entries (the image builder
- *     owns timestamps and compression) and must give the same entries every time it is run
+ * <p>Layers made from host files ({@link #fromDirectory}, {@link #fromFile},
+ * {@link #fromExecutables}) are not rebuilt when their files' metadata (size, mtime, mode, owner,
+ * inode, link target) is unchanged since an earlier build into the same store: the earlier blob
+ * is reused. Layers made with {@link #of} are always built.
  */
-public record Layer(String description, Consumer<LayerBuilder> recipe) {
+public final class Layer {
+  private final String description;
+  private final Consumer<LayerBuilder> recipe;
+  private final Supplier<Digest> inputs;
 
-  /** @throws InvalidInputException naming {@code description} or {@code recipe} when null */
-  public Layer {
+  private Layer(String description, Consumer<LayerBuilder> recipe, Supplier<Digest> inputs) {
     if (description == null || description.isBlank()) {
       throw new InvalidInputException("description", description, "must not be blank");
     }
     if (recipe == null) {
       throw new InvalidInputException("recipe", null, "must not be null");
     }
+    this.description = description;
+    this.recipe = recipe;
+    this.inputs = inputs;
+  }
+
+  /** @return what the layer holds, recorded as the history entry's {@code created_by} */
+  public String description() {
+    return description;
+  }
+
+  Consumer<LayerBuilder> recipe() {
+    return recipe;
+  }
+
+  /** @return a digest of the host inputs' metadata, or empty when the layer is not cacheable */
+  Optional<Digest> inputsFingerprint() {
+    return inputs == null ? Optional.empty() : Optional.of(inputs.get());
   }
 
   /**
@@ -43,7 +66,8 @@ public record Layer(String description, Consumer<LayerBuilder> recipe) {
   public static Layer fromDirectory(Path dir, String imagePath) {
     Objects.requireNonNull(dir, "dir");
     checkImagePath(imagePath);
-    return new Layer("COPY " + dir + " " + imagePath, b -> b.addTree(dir, imagePath));
+    return new Layer("COPY " + dir + " " + imagePath, b -> b.addTree(dir, imagePath),
+        () -> HostFingerprint.ofTree(dir));
   }
 
   /**
@@ -54,7 +78,8 @@ public record Layer(String description, Consumer<LayerBuilder> recipe) {
   public static Layer fromFile(Path file, String imagePath) {
     Objects.requireNonNull(file, "file");
     checkImagePath(imagePath);
-    return new Layer("COPY " + file + " " + imagePath, b -> b.addFile(file, imagePath));
+    return new Layer("COPY " + file + " " + imagePath, b -> b.addFile(file, imagePath),
+        () -> HostFingerprint.ofFiles(List.of(file)));
   }
 
   /**
@@ -73,13 +98,15 @@ public record Layer(String description, Consumer<LayerBuilder> recipe) {
     for (Path p : list) {
       names.add(p.toString());
     }
+    List<Path> paths = new ArrayList<>();
+    closure.entries().keySet().forEach(k -> paths.add(Path.of(k)));
     return new Layer("CLOSURE " + String.join(" ", names), b -> closure.entries().forEach((path, entry) -> {
       if (entry instanceof ExecutableClosure.HostFile f) {
         b.addFile(f.source(), path);
       } else if (entry instanceof ExecutableClosure.Symlink s) {
         b.addSymlink(path, s.target());
       }
-    }));
+    }), () -> HostFingerprint.ofFiles(paths));
   }
 
   /**
@@ -87,7 +114,7 @@ public record Layer(String description, Consumer<LayerBuilder> recipe) {
    * {@code Layer.of("config", b -> b.addFile("/etc/app.conf", bytes).addSymlink("/app", "/opt/app"))}.
    */
   public static Layer of(String description, Consumer<LayerBuilder> recipe) {
-    return new Layer(description, recipe);
+    return new Layer(description, recipe, null);
   }
 
   private static void checkImagePath(String imagePath) {

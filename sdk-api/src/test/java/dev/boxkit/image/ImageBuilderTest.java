@@ -169,7 +169,7 @@ class ImageBuilderTest {
     assertEquals("env name", assertThrows(InvalidInputException.class, () -> Image.builder().env("A=B", "x")).field());
     assertThrows(InvalidInputException.class, () -> Layer.fromDirectory(tmp, "/app/../../etc"));
     assertThrows(InvalidInputException.class, () -> DockerArchiveTarget.of(tmp.resolve("x.tar"), "UPPER/case"));
-    assertThrows(InvalidInputException.class, () -> Image.builder().from(null));
+    assertThrows(InvalidInputException.class, () -> Image.builder().from((ImageSource) null));
   }
 
   @Test
@@ -243,6 +243,26 @@ class ImageBuilderTest {
     Path skopeo = ExternalTools.require("skopeo", "skopeo");
     String raw = run(skopeo.toString(), "inspect", "--raw", "oci:" + out + ":multi");
     assertTrue(raw.contains("\"arm64\""), raw);
+  }
+
+  @Test
+  void anUnchangedHostLayerIsNotRebuiltAndAChangedOneIs() throws IOException {
+    Path cache = tmp.resolve("cache");
+    List<BuildEvent> events = new ArrayList<>();
+    Image first = sample(cache).listener(events::add).build();
+    assertTrue(events.contains(new BuildEvent.LayerDone(0, first.layers().get(0).digest(),
+        first.config().diffIds().get(0), first.layers().get(0).size(), false)), events.toString());
+    events.clear();
+    Image second = sample(cache).listener(events::add).build();
+    assertEquals(first.digest(), second.digest());
+    assertTrue(events.stream().anyMatch(e -> e instanceof BuildEvent.LayerDone d && d.cached()), events.toString());
+    assertTrue(events.stream().noneMatch(e -> e instanceof BuildEvent.LayerProgress), "nothing re-tarred");
+
+    Files.writeString(appDir().resolve("conf/app.properties"), "mode=dev, longer\n");
+    events.clear();
+    Image third = sample(cache).listener(events::add).build();
+    assertNotEquals(first.layers().get(0).digest(), third.layers().get(0).digest());
+    assertTrue(events.stream().anyMatch(e -> e instanceof BuildEvent.LayerDone d && !d.cached()), events.toString());
   }
 
   @Test

@@ -1,13 +1,13 @@
 package dev.boxkit.oci.layer;
 
 import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.DigestingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,14 +47,14 @@ public final class LayerReader {
    */
   public static LayerListing read(InputStream in) throws IOException {
     MessageDigest blobMd = Digest.newMessageDigest(Digest.SHA256);
-    CountingInputStream raw = new CountingInputStream(new DigestInputStream(in, blobMd));
+    DigestingInputStream raw = new DigestingInputStream(in, blobMd);
     BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
     buffered.mark(2);
     boolean gzip = buffered.read() == 0x1f && buffered.read() == 0x8b;
     buffered.reset();
     MessageDigest tarMd = Digest.newMessageDigest(Digest.SHA256);
     InputStream decompressed = gzip ? new GZIPInputStream(buffered, 64 * 1024) : buffered;
-    CountingInputStream tarStream = new CountingInputStream(new DigestInputStream(decompressed, tarMd));
+    DigestingInputStream tarStream = new DigestingInputStream(decompressed, tarMd);
     List<TarEntryInfo> entries = new ArrayList<>();
     TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, "UTF-8");
     byte[] buf = new byte[64 * 1024];
@@ -73,14 +73,10 @@ public final class LayerReader {
           type == TarEntryInfo.Type.FILE ? e.getSize() : 0, e.getLinkName(), content));
     }
     // Past the end-of-archive records: drain, or the digests would miss the tail.
-    while (tarStream.read(buf) != -1) {
-      // discard
-    }
-    while (raw.read(buf) != -1) {
-      // discard trailing bytes after the gzip member(s)
-    }
-    return new LayerListing(entries, Digest.fromHash(Digest.SHA256, blobMd.digest()),
-        Digest.fromHash(Digest.SHA256, tarMd.digest()), raw.count, tarStream.count,
+    tarStream.drain();
+    raw.drain(); // trailing bytes after the gzip member(s)
+    return new LayerListing(entries, raw.finish(Digest.SHA256),
+        tarStream.finish(Digest.SHA256), raw.count(), tarStream.count(),
         gzip ? Compression.GZIP : Compression.NONE);
   }
 
@@ -100,42 +96,4 @@ public final class LayerReader {
     return TarEntryInfo.Type.OTHER;
   }
 
-  private static final class CountingInputStream extends java.io.FilterInputStream {
-    long count;
-
-    CountingInputStream(InputStream in) {
-      super(in);
-    }
-
-    @Override
-    public int read() throws IOException {
-      int b = in.read();
-      if (b >= 0) {
-        count++;
-      }
-      return b;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      int n = in.read(b, off, len);
-      if (n > 0) {
-        count += n;
-      }
-      return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-      // Route skips through read so that every byte is hashed and counted.
-      byte[] buf = new byte[(int) Math.min(n, 8192)];
-      int r = read(buf, 0, buf.length);
-      return Math.max(r, 0);
-    }
-
-    @Override
-    public boolean markSupported() {
-      return false;
-    }
-  }
 }

@@ -2,6 +2,7 @@ package dev.boxkit.oci.unpack;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.boxkit.oci.CacheRoot;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.InvalidInputException;
 import java.io.IOException;
@@ -93,12 +94,9 @@ public final class RootfsCache {
     }
   }
 
-  /** @return {@code $XDG_CACHE_HOME/boxkit/rootfs}, or {@code ~/.cache/boxkit/rootfs} */
+  /** @return {@code rootfs} under {@link CacheRoot#path()} */
   public static Path defaultRoot() {
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()
-        ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("boxkit").resolve("rootfs");
+    return CacheRoot.path().resolve("rootfs");
   }
 
   /** @return the cache directory (a real path) */
@@ -142,8 +140,8 @@ public final class RootfsCache {
     ReentrantLock jvmLock = jvmLocks.computeIfAbsent(chain, c -> new ReentrantLock());
     jvmLock.lock();
     try (FileChannel ch = FileChannel.open(lockFile(chain),
-        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock ignored = lockBlocking(ch)) {
+        StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      lockBlocking(ch); // released when the channel closes
       if (Files.isDirectory(entry.resolve(ROOTFS), LinkOption.NOFOLLOW_LINKS)) {
         Files.setLastModifiedTime(entry, FileTime.from(Instant.now()));
         return new CachedRootfs(chain, entry.resolve(ROOTFS), false, readOwnership(entry));

@@ -38,7 +38,8 @@ import java.util.List;
  * refuses becomes a copy (logged at WARN).
  *
  * <p>Assumption: nothing else writes to the temporary directory while it is being filled (it is
- * created fresh with mode 0700), so the checks are not subject to races.
+ * created fresh, writable only by the unpacking user), so the lstat-then-act checks are not
+ * subject to races. Sharing a target with another writer is unsupported.
  *
  * <p>Instances are immutable and thread-safe; concurrent calls must use different targets.
  */

@@ -1,6 +1,7 @@
 package dev.boxkit.oci.unpack;
 
 import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.DigestingInputStream;
 import dev.boxkit.oci.DigestMismatchException;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -89,15 +90,20 @@ final class TreeBuilder {
     written = new TreeSet<>();
     String entryName = null;
     try (InputStream file = Files.newInputStream(src.blobFile())) {
-      HashingInputStream blobHash =
-          new HashingInputStream(file, (src.digest() != null ? src.digest() : src.diffId()).newMessageDigest());
+      DigestingInputStream blobHash =
+          new DigestingInputStream(file, (src.digest() != null ? src.digest() : src.diffId()).newMessageDigest());
       BufferedInputStream blob = new BufferedInputStream(blobHash, 64 * 1024);
       Compression c = src.compression() == Compression.AUTO ? sniff(blob) : src.compression();
       if (c == Compression.ZSTD || c == Compression.AUTO) {
         throw new UnsupportedLayerCompressionException(layer, c);
       }
+      // An uncompressed blob named by its diffID: the diffID check covers the same bytes.
+      boolean checkBlob = src.digest() != null && !(c == Compression.NONE && src.digest().equals(src.diffId()));
+      if (!checkBlob) {
+        blobHash.stopHashing();
+      }
       InputStream tarBytes = c == Compression.GZIP ? new GzipCompressorInputStream(blob, true) : blob;
-      HashingInputStream tarHash = new HashingInputStream(tarBytes, src.diffId().newMessageDigest());
+      DigestingInputStream tarHash = new DigestingInputStream(tarBytes, src.diffId().newMessageDigest());
       TarArchiveInputStream tar = new TarArchiveInputStream(tarHash, StandardCharsets.UTF_8.name());
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
         entryName = e.getName();
@@ -108,7 +114,7 @@ final class TreeBuilder {
       tarHash.drain();
       blobHash.drain();
       check("uncompressed content (diffID)", src.diffId(), tarHash);
-      if (src.digest() != null) {
+      if (checkBlob) {
         check("blob " + src.blobFile(), src.digest(), blobHash);
       }
     } catch (IOException e) {
@@ -117,8 +123,8 @@ final class TreeBuilder {
     }
   }
 
-  private void check(String what, Digest expected, HashingInputStream in) {
-    Digest actual = Digest.fromHash(expected.algorithm(), in.digest().digest());
+  private void check(String what, Digest expected, DigestingInputStream in) {
+    Digest actual = in.finish(expected.algorithm());
     if (!actual.equals(expected)) {
       throw new DigestMismatchException("layer " + layer + " " + what, expected, actual.toString());
     }
@@ -227,8 +233,8 @@ final class TreeBuilder {
           fileBytes += content.transferTo(os);
         }
         setOwner(rel, p, e);
+        setMtime(p, e); // before the mode: the JDK opens the file to set times, mode 0 would stop it
         setMode(p, e.getMode());
-        setMtime(p, e);
       }
       default -> {
         skip(e, "unsupported tar entry type (e.g. a volume label)");
@@ -264,6 +270,10 @@ final class TreeBuilder {
       throw ex;
     } catch (FileSystemException ex) {
       // fs.protected_hardlinks refuses links to files the process does not own (EPERM).
+      if (!ta.isRegularFile() && !ta.isSymbolicLink()) {
+        skip(e, "hardlink to a special file refused: " + ex.getReason());
+        return;
+      }
       LOG.warn("layer {}: hardlink \"{}\" -> \"{}\" refused ({}); copying instead",
           layer, e.getName(), linkName, ex.getReason());
       Files.copy(target, p, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
@@ -276,7 +286,10 @@ final class TreeBuilder {
       return;
     }
     remove(rel);
-    List<String> cmd = new ArrayList<>(List.of("mknod", "-m", "0600", "--", p.toString()));
+    // The mode goes through mknod, and the mtime is not set: the JDK sets both through an fd it
+    // opens on the file, and opening a fifo blocks (a device open may have side effects).
+    List<String> cmd = new ArrayList<>(List.of("mknod", "-m",
+        Integer.toOctalString(e.getMode() & 0777), "--", p.toString()));
     if (e.isFIFO()) {
       cmd.add("p");
     } else {
@@ -290,8 +303,6 @@ final class TreeBuilder {
       return;
     }
     setOwner(rel, p, e);
-    setMode(p, e.getMode());
-    setMtime(p, e);
     written.add(rel);
   }
 
@@ -426,9 +437,9 @@ final class TreeBuilder {
       if (a == null || !a.isDirectory()) {
         continue;
       }
-      setMode(p, d.getValue().mode());
       Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
           .setTimes(d.getValue().mtime(), null, null);
+      setMode(p, d.getValue().mode());
     }
   }
 }

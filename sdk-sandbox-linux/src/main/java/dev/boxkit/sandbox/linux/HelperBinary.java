@@ -6,23 +6,37 @@ import dev.boxkit.oci.Digest;
 import dev.boxkit.sandbox.SandboxException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The native init helper, taken from the jar ({@code native/linux-<arch>/boxkit-init} beside this
- * class), checked against the SHA-256 the build recorded next to it, and copied into a sealed
- * memfd that is executed as {@code /proc/self/fd/N}. Sealed (no write, grow, shrink, further
- * seals), the executable cannot be altered through {@code /proc/<pid>/exe} from inside a sandbox
- * (CVE-2019-5736) nor swapped on disk between check and use: the bytes checked are the bytes
- * run, for every sandbox.
+ * class) and checked against the SHA-256 the build recorded next to it.
+ *
+ * <p>Normally it is copied into a sealed memfd executed as {@code /proc/self/fd/N}. Sealed (no
+ * write, grow, shrink, further seals), the executable cannot be altered through {@code
+ * /proc/<pid>/exe} from inside a sandbox (CVE-2019-5736) nor swapped between check and use: the
+ * bytes checked are the bytes run, for every sandbox. Where {@code memfd_create} is refused, it
+ * is extracted to a cache directory under its SHA-256 ({@code <cache>/<sha256>/boxkit-init},
+ * mode 0500, directory 0700) and re-hashed before every spawn.
  */
 final class HelperBinary {
+  private static final Logger LOG = LoggerFactory.getLogger(HelperBinary.class);
+
   private final int fd;
+  private final Path file;
   private final Digest digest;
 
-  private HelperBinary(int fd, Digest digest) {
+  private HelperBinary(int fd, Path file, Digest digest) {
     this.fd = fd;
+    this.file = file;
     this.digest = digest;
   }
 
@@ -56,19 +70,13 @@ final class HelperBinary {
    * @throws SandboxException when it is missing, its digest does not match, or memfd fails
    */
   static HelperBinary load() {
-    String platform = platform().orElseThrow(() -> new SandboxException(
-        "no native sandbox helper for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")));
-    byte[] bytes = readResource(resource(platform));
-    String expected = new String(readResource(resource(platform) + ".sha256"), StandardCharsets.US_ASCII).trim();
-    Digest actual = Digest.sha256(bytes);
-    if (!actual.hex().equals(expected)) {
-      throw new SandboxException("native sandbox helper " + resource(platform) + " is corrupt: sha256 "
-          + actual.hex() + ", the build recorded " + expected);
-    }
+    byte[] bytes = verifiedBytes();
     LibC c = LibC.INSTANCE;
     int fd = c.memfd_create("boxkit-init", LibC.MFD_CLOEXEC | LibC.MFD_ALLOW_SEALING);
     if (fd < 0) {
-      throw new SandboxException("memfd_create for the sandbox helper: " + Errno.name(Native.getLastError()));
+      LOG.info("memfd_create refused ({}): running the sandbox helper from {}",
+          Errno.name(Native.getLastError()), defaultCacheRoot());
+      return extracted(bytes, defaultCacheRoot());
     }
     Memory mem = new Memory(bytes.length);
     mem.write(0, bytes, 0, bytes.length);
@@ -88,7 +96,59 @@ final class HelperBinary {
       c.close(fd);
       throw new SandboxException("sealing the sandbox helper's memfd: " + Errno.name(errno));
     }
-    return new HelperBinary(fd, actual);
+    return new HelperBinary(fd, null, Digest.sha256(bytes));
+  }
+
+  private static byte[] verifiedBytes() {
+    String platform = platform().orElseThrow(() -> new SandboxException(
+        "no native sandbox helper for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")));
+    byte[] bytes = readResource(resource(platform));
+    String expected = new String(readResource(resource(platform) + ".sha256"), StandardCharsets.US_ASCII).trim();
+    Digest actual = Digest.sha256(bytes);
+    if (!actual.hex().equals(expected)) {
+      throw new SandboxException("native sandbox helper " + resource(platform) + " is corrupt: sha256 "
+          + actual.hex() + ", the build recorded " + expected);
+    }
+    return bytes;
+  }
+
+  /** {@code boxkit.cache.dir}, else {@code $XDG_CACHE_HOME/boxkit}, else {@code ~/.cache/boxkit}. */
+  static Path defaultCacheRoot() {
+    String prop = System.getProperty("boxkit.cache.dir");
+    if (prop != null) {
+      return Path.of(prop, "helpers");
+    }
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+    return base.resolve("boxkit").resolve("helpers");
+  }
+
+  /** The jar's helper extracted under {@code cacheRoot} (the memfd-less fallback). */
+  static HelperBinary extracted(Path cacheRoot) {
+    return extracted(verifiedBytes(), cacheRoot);
+  }
+
+  private static HelperBinary extracted(byte[] bytes, Path cacheRoot) {
+    Digest digest = Digest.sha256(bytes);
+    Path dir = cacheRoot.resolve(digest.hex());
+    Path file = dir.resolve("boxkit-init");
+    try {
+      Files.createDirectories(cacheRoot);
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      }
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Digest.sha256(Files.readAllBytes(file)).equals(digest)) {
+        Path tmp = Files.createTempFile(dir, "boxkit-init", ".tmp");
+        Files.write(tmp, bytes);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new SandboxException("extracting the sandbox helper to " + file + ": " + e, e);
+    }
+    HelperBinary h = new HelperBinary(-1, file, digest);
+    h.execPath();
+    return h;
   }
 
   private static byte[] readResource(String name) {
@@ -102,9 +162,24 @@ final class HelperBinary {
     }
   }
 
-  /** @return the path posix_spawn executes */
+  /**
+   * @return the path posix_spawn executes; an extracted file is re-hashed first
+   * @throws SandboxException when an extracted file no longer has the expected SHA-256
+   */
   String execPath() {
-    return "/proc/self/fd/" + fd;
+    if (file == null) {
+      return "/proc/self/fd/" + fd;
+    }
+    try {
+      Digest now = Digest.sha256(Files.readAllBytes(file));
+      if (!now.equals(digest) || Files.isSymbolicLink(file)) {
+        throw new SandboxException("sandbox helper " + file + " was modified (sha256 " + now.hex()
+            + ", expected " + digest.hex() + "); refusing to run it");
+      }
+    } catch (IOException e) {
+      throw new SandboxException("verifying the sandbox helper " + file + ": " + e, e);
+    }
+    return file.toString();
   }
 
   /** @return the SHA-256 of the sealed bytes */

@@ -1,16 +1,24 @@
 package dev.boxkit.sandbox.linux;
 
 import dev.boxkit.sandbox.ExecResult;
-import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.SandboxUnavailableException;
 import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.sandbox.linux.cgroup.CgroupController;
+import dev.boxkit.sandbox.linux.cgroup.CgroupException;
+import dev.boxkit.sandbox.linux.cgroup.CgroupLimits;
+import dev.boxkit.sandbox.linux.cgroup.Cgroups;
+import dev.boxkit.sandbox.linux.seccomp.SeccompArch;
+import dev.boxkit.sandbox.linux.seccomp.SeccompFilter;
 import dev.boxkit.sandbox.spi.SandboxProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Linux namespaces backend: user, mount, pid, ipc, uts, cgroup and (for {@code NONE}) network
@@ -19,6 +27,10 @@ import java.util.Optional;
 public final class LinuxSandboxProvider implements SandboxProvider {
   private final Object lock = new Object();
   private HelperBinary helper;
+  private byte[] seccomp;
+  private Cgroups.Detection cgroups;
+  /** Once usable, stays so: the checks read files and sit on every sandbox's path. */
+  private volatile boolean usable;
 
   /** Creates the provider; the helper is loaded on first use. */
   public LinuxSandboxProvider() {}
@@ -30,6 +42,15 @@ public final class LinuxSandboxProvider implements SandboxProvider {
 
   @Override
   public Optional<String> unavailableReason() {
+    if (usable) {
+      return Optional.empty();
+    }
+    Optional<String> why = checkHost();
+    usable = why.isEmpty();
+    return why;
+  }
+
+  private static Optional<String> checkHost() {
     if (HelperBinary.platform().isEmpty()) {
       return Optional.of("needs Linux on x86_64 or aarch64, this is " + System.getProperty("os.name")
           + "/" + System.getProperty("os.arch"));
@@ -39,21 +60,33 @@ public final class LinuxSandboxProvider implements SandboxProvider {
           + HelperBinary.platform().get() + ": it was built without a C toolchain; install gcc and"
           + " libc6-dev (apt-get install gcc libc6-dev) and rebuild");
     }
-    return userNamespaceProblem(LibC.INSTANCE.geteuid() == 0);
+    boolean root;
+    try {
+      root = LibC.INSTANCE.geteuid() == 0;
+    } catch (LinkageError e) {
+      return Optional.of("JNA cannot call libc (" + e + "); if the JVM's temporary directory is"
+          + " mounted noexec, point jna.tmpdir at an executable directory");
+    }
+    return userNamespaceProblem(root, Path.of("/proc/sys"));
   }
 
-  /** Reads the sysctls that disable user namespaces and says how to enable them. */
-  static Optional<String> userNamespaceProblem(boolean root) {
-    if (sysctl("user/max_user_namespaces").equals(Optional.of("0"))) {
+  /**
+   * Reads the sysctls that disable user namespaces and says how to enable them.
+   *
+   * @param root whether the JVM runs as root (unprivileged-only switches do not apply then)
+   * @param procSys normally {@code /proc/sys}
+   */
+  static Optional<String> userNamespaceProblem(boolean root, Path procSys) {
+    if (sysctl(procSys, "user/max_user_namespaces").equals(Optional.of("0"))) {
       return Optional.of("user namespaces are disabled (user.max_user_namespaces=0); enable them"
           + " with: sysctl -w user.max_user_namespaces=15000");
     }
-    if (!root && sysctl("kernel/unprivileged_userns_clone").equals(Optional.of("0"))) {
+    if (!root && sysctl(procSys, "kernel/unprivileged_userns_clone").equals(Optional.of("0"))) {
       return Optional.of("unprivileged user namespaces are disabled"
           + " (kernel.unprivileged_userns_clone=0); enable them with:"
           + " sysctl -w kernel.unprivileged_userns_clone=1");
     }
-    if (!root && sysctl("kernel/apparmor_restrict_unprivileged_userns").equals(Optional.of("1"))) {
+    if (!root && sysctl(procSys, "kernel/apparmor_restrict_unprivileged_userns").equals(Optional.of("1"))) {
       return Optional.of("AppArmor restricts unprivileged user namespaces"
           + " (kernel.apparmor_restrict_unprivileged_userns=1); allow them with:"
           + " sysctl -w kernel.apparmor_restrict_unprivileged_userns=0, or an AppArmor profile"
@@ -62,9 +95,9 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     return Optional.empty();
   }
 
-  private static Optional<String> sysctl(String name) {
+  private static Optional<String> sysctl(Path procSys, String name) {
     try {
-      return Optional.of(Files.readString(Path.of("/proc/sys", name)).trim());
+      return Optional.of(Files.readString(procSys.resolve(name)).trim());
     } catch (IOException e) {
       return Optional.empty();
     }
@@ -93,14 +126,54 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (why.isPresent()) {
       throw new SandboxUnavailableException(name() + ": " + why.get());
     }
-    if (spec.limits().needsCgroup()) {
-      throw new InvalidSandboxSpecException("limits",
-          "memory, pids and cpu limits need cgroup support, which this build does not have yet");
-    }
     LibC c = LibC.INSTANCE;
     Plan plan = PlanCompiler.compile(spec, Integer.toUnsignedLong(c.geteuid()),
-        Integer.toUnsignedLong(c.getegid()), Optional.empty());
-    return LinuxSandboxProcess.launch(helper(), spec, plan, SandboxResources.NONE);
+        Integer.toUnsignedLong(c.getegid()), Optional.of(seccomp()));
+    HelperBinary h = helper();
+    SandboxResources resources = resources(spec.limits());
+    try {
+      return LinuxSandboxProcess.launch(h, spec, plan, resources);
+    } catch (RuntimeException e) {
+      resources.finish();
+      throw e;
+    }
+  }
+
+  /** A cgroup when memory, pids or cpu are limited; failing closed when none can be made. */
+  private SandboxResources resources(ResourceLimits limits) {
+    if (!limits.needsCgroup()) {
+      return SandboxResources.NONE;
+    }
+    Cgroups.Detection d = cgroups();
+    CgroupController controller = d.controller().orElseThrow(() -> new SandboxSetupException(
+        "cgroup", null, 0, null, "memory, pids and cpu limits need a cgroup this process may"
+        + " create (root, or a delegated cgroup v2 subtree); none found: " + d.reasons()));
+    CgroupLimits cl = new CgroupLimits(limits.memoryBytes(), limits.pidsMax(),
+        limits.cpuQuotaMicros(), limits.cpuQuotaMicros() > 0 ? limits.cpuPeriodMicros() : 0);
+    try {
+      return new CgroupResources(controller.create("boxkit-" + UUID.randomUUID(), cl));
+    } catch (CgroupException e) {
+      throw new SandboxSetupException("cgroup", e.path() == null ? null : e.path().toString(), 0,
+          null, "creating the sandbox's cgroup: " + e.getMessage());
+    }
+  }
+
+  private byte[] seccomp() {
+    synchronized (lock) {
+      if (seccomp == null) {
+        seccomp = SeccompFilter.defaultDenyList().compile(SeccompArch.host());
+      }
+      return seccomp;
+    }
+  }
+
+  private Cgroups.Detection cgroups() {
+    synchronized (lock) {
+      if (cgroups == null) {
+        cgroups = Cgroups.detectWithReasons();
+      }
+      return cgroups;
+    }
   }
 
   private HelperBinary helper() {

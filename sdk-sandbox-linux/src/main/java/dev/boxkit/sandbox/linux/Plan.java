@@ -15,17 +15,15 @@ import java.util.List;
 final class Plan {
   static final int MAGIC = 0x31505842; // "BXP1" little-endian
 
-  private final ByteArrayOutputStream ops = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream ops = new ByteArrayOutputStream(4096);
   private final List<Op> opList = new ArrayList<>();
   private final List<String> descriptions = new ArrayList<>();
 
   /** Appends one op; {@code fields} are encoded by {@link Fields}. */
   Plan add(Op op, int flags, String description, Fields fields) {
-    byte[] payload = fields.bytes();
-    ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-    head.putInt((flags << 16) | op.code).putInt(payload.length);
-    ops.writeBytes(head.array());
-    ops.writeBytes(payload);
+    Fields.le32(ops, (flags << 16) | op.code);
+    Fields.le32(ops, fields.out.size());
+    ops.write(fields.out.toByteArray(), 0, fields.out.size());
     opList.add(op);
     descriptions.add(description);
     return this;
@@ -58,18 +56,24 @@ final class Plan {
 
   /** Little-endian fields of one op: u32, u64, NUL-terminated strings and byte blobs. */
   static final class Fields {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(64);
 
     Fields u32(long v) {
-      ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) v);
-      out.writeBytes(b.array());
+      le32(out, (int) v);
       return this;
     }
 
     Fields u64(long v) {
-      ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(v);
-      out.writeBytes(b.array());
+      le32(out, (int) v);
+      le32(out, (int) (v >>> 32));
       return this;
+    }
+
+    static void le32(ByteArrayOutputStream to, int v) {
+      to.write(v);
+      to.write(v >>> 8);
+      to.write(v >>> 16);
+      to.write(v >>> 24);
     }
 
     Fields str(String s) {
@@ -86,8 +90,5 @@ final class Plan {
       return this;
     }
 
-    byte[] bytes() {
-      return out.toByteArray();
-    }
   }
 }

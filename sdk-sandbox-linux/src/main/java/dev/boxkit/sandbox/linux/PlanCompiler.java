@@ -1,5 +1,6 @@
 package dev.boxkit.sandbox.linux;
 
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
 import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.Rootfs;
@@ -38,8 +39,13 @@ final class PlanCompiler {
    *     monitor, anything else maps only itself (written by the child, see user_namespaces(7))
    * @param hostGid the JVM's effective gid
    * @param seccompBpf the filter to load last, as consecutive {@code struct sock_filter}
+   * @throws InvalidSandboxSpecException when the working directory is under {@code /proc}
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf) {
+    if (spec.workingDir().equals("/proc") || spec.workingDir().startsWith("/proc/")) {
+      // A cwd reached through /proc/<pid>/fd or /proc/<pid>/cwd can lie outside the root (CVE-2024-21626).
+      throw new InvalidSandboxSpecException("workingDir", "\"" + spec.workingDir() + "\" is under /proc");
+    }
     Plan plan = new Plan();
     if (spec.dieWithParent()) {
       plan.add(Op.WATCH_PARENT, "watch the JVM");

@@ -119,6 +119,20 @@ class FilesystemEscapeTest {
   }
 
   @Test
+  void writableDirectoryRootGetsMissingMountPointsCreated() throws IOException {
+    Path root = MiniRoot.create(tmp.resolve("rwroot"));
+    ExecResult r = Sandboxes.require0(() -> dev.boxkit.sandbox.Sandbox.builder()
+        .root(dev.boxkit.sandbox.Rootfs.directory(root).readWrite())
+        .mount(Mount.bind(Path.of("/usr"), "/usr")).mount(Mount.tmpfs("/new/scratch", 4096))
+        .command("/bin/sh", "-c", "echo hi > /new/scratch/f && echo root-file > /written && cat /new/scratch/f")
+        .run());
+    assertEquals("hi\n", r.stdoutText(), r.stderrText());
+    assertTrue(Files.isDirectory(root.resolve("new/scratch")), "mount point created in the root");
+    assertEquals(List.of(), Files.list(root.resolve("new/scratch")).toList(), "tmpfs content stays in the tmpfs");
+    assertEquals("root-file\n", Files.readString(root.resolve("written")));
+  }
+
+  @Test
   void missingMountPointInReadOnlyRootFailsNamingIt() {
     Sandboxes.require();
     SandboxSetupException e = assertThrows(SandboxSetupException.class,

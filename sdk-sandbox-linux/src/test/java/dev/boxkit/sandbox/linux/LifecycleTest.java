@@ -103,6 +103,7 @@ class LifecycleTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the resource is held open, not used
   void killAndCloseEndEveryProcessOfTheSandbox() throws InterruptedException, IOException {
     String m = marker();
     SandboxProcess p = Sandboxes.sh("sleep " + m + " & sleep " + m + " & echo ready; wait").start();
@@ -184,17 +185,36 @@ class LifecycleTest {
   }
 
   @Test
-  void manySandboxesLeaveNoFdZombieOrMountBehind() throws Exception {
+  void aThousandSandboxesLeaveNoFdZombieMountOrCgroupBehind() throws Exception {
     Sandboxes.require();
+    boolean cgroups = dev.boxkit.sandbox.linux.cgroup.Cgroups.detect().isPresent();
     Sandboxes.run("true"); // warm-up: the helper memfd and libraries are loaded once
     long fdsBefore = countFds();
+    long cgroupsBefore = boxkitCgroups();
     String mountsBefore = Files.readString(Path.of("/proc/self/mountinfo"));
-    for (int i = 0; i < 200; i++) {
-      assertEquals(i % 7, Sandboxes.run("exit " + (i % 7)).exitCode());
+    for (int i = 0; i < 1000; i++) {
+      var spec = Sandboxes.sh("exit " + (i % 7));
+      if (cgroups && i % 50 == 0) {
+        spec.limits(ResourceLimits.builder().pidsMax(64).build()); // every 50th gets its own cgroup
+      }
+      assertEquals(i % 7, spec.run().exitCode());
     }
     assertEquals(fdsBefore, countFds(), "file descriptors leaked");
     assertEquals(mountsBefore, Files.readString(Path.of("/proc/self/mountinfo")), "mounts leaked");
     assertEquals(0, ProcessHandle.current().children().count(), "helpers left unreaped");
+    assertEquals(cgroupsBefore, boxkitCgroups(), "cgroups leaked");
+  }
+
+  private static long boxkitCgroups() throws IOException {
+    long n = 0;
+    for (Path root : List.of(Path.of("/sys/fs/cgroup"))) {
+      try (var s = Files.walk(root, 5)) {
+        n += s.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith("boxkit-")).count();
+      } catch (java.io.UncheckedIOException e) {
+        // a cgroup removed while walking
+      }
+    }
+    return n;
   }
 
   @Test

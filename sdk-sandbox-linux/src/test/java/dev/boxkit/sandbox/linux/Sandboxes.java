@@ -22,6 +22,11 @@ final class Sandboxes {
     return Sandbox.builder().command("/bin/sh", "-c", script).env("PATH", "/usr/bin:/bin:/usr/sbin:/sbin");
   }
 
+  static <T> T require0(java.util.function.Supplier<T> body) {
+    require();
+    return body.get();
+  }
+
   static ExecResult run(String script) {
     return sh(script).run();
   }

@@ -1,0 +1,252 @@
+package dev.boxkit.cli;
+
+import dev.boxkit.image.Image;
+import dev.boxkit.oci.ContainerConfig;
+import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.unpack.CachedRootfs;
+import dev.boxkit.oci.unpack.RootfsCache;
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.NetworkMode;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxProcess;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code boxkit run}: a program in a sandbox whose root is an image, a directory or the host's
+ * {@code /} (read-only in every case). Stdio passes through; the exit status is the program's.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Run a program in a sandbox; exit with its status (128+N when signal N killed it).")
+final class RunCommand implements Callable<Integer> {
+  /** PATH when neither the image nor --env sets one, as Docker does. */
+  static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  /** Size of the tmpfs an image gets at /tmp unless --tmpfs /tmp says otherwise. */
+  static final long TMP_SIZE_BYTES = 64L << 20;
+  /** How long a program asked to stop (SIGTERM) may take before it is killed: 10 s, as docker stop. */
+  static final Duration STOP_GRACE = Duration.ofSeconds(10);
+  private static final int SIGTERM = 15;
+
+  @Spec CommandSpec spec;
+
+  /** Exactly one root. */
+  static final class RootChoice {
+    @Option(names = "--image", paramLabel = "IMAGE",
+        description = "Root from an image, oci:DIR:TAG, docker-archive:FILE or docker://REF: unpacked once into the cache, read-only, /tmp a tmpfs;"
+            + " its Entrypoint, Cmd, Env, WorkingDir and User apply.")
+    SourceRef image;
+
+    @Option(names = "--rootfs", paramLabel = "DIR", description = "Root from a host directory, read-only.")
+    Path rootfs;
+
+    @Option(names = "--host-root", description = "Root is the host's /, read-only (the default).")
+    boolean hostRoot;
+  }
+
+  @ArgGroup(exclusive = true, multiplicity = "0..1")
+  RootChoice root = new RootChoice();
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an image index.")
+  String platform;
+
+  @Option(names = "--bind", paramLabel = "SRC:DST[:ro|rw]", description = "Bind a host path; read-only unless :rw.")
+  List<BindArg> binds = new ArrayList<>();
+
+  @Option(names = "--tmpfs", paramLabel = "DST", description = "Mount an empty tmpfs (64 MiB) at DST.")
+  List<String> tmpfs = new ArrayList<>();
+
+  @Option(names = "--network", paramLabel = "none|host", defaultValue = "none",
+      description = "none (default: only lo) or host.")
+  NetworkMode network;
+
+  @Option(names = "--memory", paramLabel = "SIZE", description = "Memory limit, e.g. 256m (needs a usable cgroup).")
+  ByteSize memory;
+
+  @Option(names = "--pids", paramLabel = "N", description = "Most processes at once (needs a usable cgroup).")
+  Long pids;
+
+  @Option(names = "--timeout", paramLabel = "DURATION", description = "Kill the sandbox after this long, e.g. 10s.")
+  DurationArg timeout;
+
+  @Option(names = "--env", paramLabel = "K=V", description = "Set an environment variable (over the image's).")
+  List<KeyValue> env = new ArrayList<>();
+
+  @Option(names = "--workdir", paramLabel = "DIR", description = "Working directory (over the image's).")
+  String workdir;
+
+  @Option(names = "--user", paramLabel = "USER[:GROUP]",
+      description = "User (over the image's); names are looked up in the root's /etc/passwd and /etc/group.")
+  UserArg user;
+
+  @Mixin CacheOptions cache;
+
+  @Mixin RegistryOptions registry;
+
+  @Parameters(paramLabel = "CMD", description = "The program and its arguments (after --); replaces the image's Cmd.")
+  List<String> command = new ArrayList<>();
+
+  @Override
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    Path tree;
+    ImageDefaults defaults;
+    List<Mount> mounts = new ArrayList<>();
+    if (root.image != null) {
+      Image image;
+      try (OpenedSource source = OpenedSource.open(root.image, registry.clientFor(root.image), cache.store())) {
+        image = source.load(platform == null ? null : Platform.parse(platform));
+        tree = image.rootfs(RootfsCache.open(cache.rootfs())).rootfs();
+      }
+      defaults = ImageDefaults.of(image.config().config());
+      if (!tmpfs.contains("/tmp")) {
+        mounts.add(Mount.tmpfs("/tmp", TMP_SIZE_BYTES));
+      }
+    } else {
+      tree = root.rootfs != null ? directoryRoot(root.rootfs) : Path.of("/");
+      defaults = ImageDefaults.NONE;
+    }
+    tmpfs.forEach(t -> mounts.add(Mount.tmpfs(t, TMP_SIZE_BYTES)));
+    binds.forEach(bind -> mounts.add(bind.toMount()));
+
+    List<String> argv = defaults.argv(command);
+    if (argv.isEmpty()) {
+      throw new InvalidInputException("command", null, "nothing to run: give a command after --"
+          + (root.image != null ? " (the image has no Entrypoint or Cmd)" : ""));
+    }
+    Map<String, String> environment = new LinkedHashMap<>(defaults.env());
+    env.forEach(kv -> environment.put(kv.key(), kv.value()));
+    environment.putIfAbsent("PATH", DEFAULT_PATH);
+    SandboxSpec.Builder b = Sandbox.builder()
+        .stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit())
+        .network(network).limits(limits())
+        .argv(argv).env(environment)
+        .workingDir(workdir != null ? workdir : defaults.workingDir());
+    UserArg who = user != null ? user : defaults.user();
+    if (who != null) {
+      UserResolver.Ids ids = new UserResolver(tree).resolve(who);
+      b.user(ids.uid(), ids.gid());
+    }
+
+    try (MountPoints points = root.hostRoot || (root.image == null && root.rootfs == null)
+        ? MountPoints.none(Rootfs.hostReadOnly())
+        : MountPoints.forTree(tree, mounts)) {
+      List<Mount> all = new ArrayList<>(points.treeMounts());
+      all.add(Mount.proc());
+      all.add(Mount.devMinimal());
+      all.addAll(mounts);
+      ExecResult r = runForwardingTermination(b.root(points.root()).mounts(all).build());
+      if (r.timedOut()) {
+        err.println("boxkit: timed out after " + timeout.duration().toString().substring(2).toLowerCase());
+      }
+      if (r.oomKilled()) {
+        err.println("boxkit: killed for using more than its memory limit of " + memory.bytes() + " bytes");
+      }
+      err.flush();
+      return r.exitCode();
+    }
+  }
+
+  /**
+   * Runs {@code spec}; if this JVM is asked to stop (SIGTERM, SIGINT, SIGHUP) meanwhile, the
+   * program gets SIGTERM and {@link #STOP_GRACE} to end before the sandbox is killed, as
+   * {@code docker stop} does. Without this the sandbox would only be SIGKILLed when the JVM died.
+   */
+  private static ExecResult runForwardingTermination(SandboxSpec spec) {
+    SandboxProcess p = Sandbox.start(spec);
+    Thread hook = new Thread(() -> {
+      p.signal(SIGTERM);
+      if (p.waitFor(STOP_GRACE).isEmpty()) {
+        p.kill();
+      }
+      p.close();
+    }, "boxkit-stop-sandbox");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      return p.waitFor();
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // The hook is running or has run; it closes the sandbox.
+      }
+      p.close();
+    }
+  }
+
+  private static Path directoryRoot(Path dir) {
+    Path tree = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(tree)) {
+      throw new InvalidInputException("rootfs", dir.toString(), "is not a directory");
+    }
+    return tree;
+  }
+
+  /**
+   * What an image's config contributes to a run (image-spec {@code config.md}); flags override
+   * each part.
+   *
+   * @param entrypoint argv prefix, never null
+   * @param cmd default arguments, never null
+   * @param env variables in order
+   * @param workingDir absolute, {@code /} when unset
+   * @param user the {@code User}, or null when unset
+   */
+  record ImageDefaults(List<String> entrypoint, List<String> cmd, Map<String, String> env,
+      String workingDir, UserArg user) {
+    /** A root that is not an image: nothing but {@code /} as working directory. */
+    static final ImageDefaults NONE = new ImageDefaults(List.of(), List.of(), Map.of(), "/", null);
+
+    static ImageDefaults of(ContainerConfig c) {
+      Map<String, String> env = new LinkedHashMap<>();
+      for (String e : c.env()) {
+        int eq = e.indexOf('=');
+        env.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+      }
+      return new ImageDefaults(
+          c.entrypoint() != null ? c.entrypoint() : List.of(), c.cmd() != null ? c.cmd() : List.of(), env,
+          c.workingDir() != null && !c.workingDir().isEmpty() ? c.workingDir() : "/",
+          c.user() != null && !c.user().isEmpty() ? UserArg.parse(c.user()) : null);
+    }
+
+    /** @return Entrypoint followed by {@code command}, or by Cmd when none is given (as docker run) */
+    List<String> argv(List<String> command) {
+      List<String> argv = new ArrayList<>(entrypoint);
+      argv.addAll(command.isEmpty() ? cmd : command);
+      return argv;
+    }
+  }
+
+  private ResourceLimits limits() {
+    ResourceLimits.Builder l = ResourceLimits.builder();
+    if (memory != null) {
+      l.memoryBytes(memory.bytes());
+    }
+    if (pids != null) {
+      l.pidsMax(pids);
+    }
+    if (timeout != null) {
+      l.timeout(timeout.duration());
+    }
+    return l.build();
+  }
+}

@@ -1,0 +1,245 @@
+package dev.boxkit.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.testing.ExternalTools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunCommandTest {
+  @TempDir Path tmp;
+
+  @BeforeEach
+  void sandbox() {
+    Cli.requireSandbox();
+  }
+
+  private Cli.Result run(String... args) {
+    List<String> all = new ArrayList<>(List.of("run", "--cache-dir", tmp.resolve("rootfs").toString()));
+    all.addAll(Arrays.asList(args));
+    return Cli.run(all.toArray(String[]::new));
+  }
+
+  private Cli.Result runInChild(String... args) throws Exception {
+    List<String> all = new ArrayList<>(List.of("run", "--cache-dir", tmp.resolve("rootfs").toString()));
+    all.addAll(Arrays.asList(args));
+    return Cli.runInChildJvm(all.toArray(String[]::new));
+  }
+
+  /** An image of /bin/sh and its libraries only: no /proc, /dev or /tmp of its own. */
+  private String shImage(String... extraBuildArgs) {
+    Path layout = tmp.resolve("images");
+    List<String> args = new ArrayList<>(List.of("build", "--cache-dir", tmp.resolve("store").toString(), "-q",
+        "--executables", "/bin/sh", "--entrypoint", "/bin/sh"));
+    args.addAll(Arrays.asList(extraBuildArgs));
+    String ref = "oci:" + layout + ":sh" + Math.abs(Arrays.hashCode(extraBuildArgs));
+    args.addAll(List.of("--output", ref));
+    Cli.Result r = Cli.run(args.toArray(String[]::new));
+    assertEquals(0, r.exitCode(), r.toString());
+    return ref;
+  }
+
+  @Test
+  void exitStatusIsTheProgramsOwn() {
+    assertEquals(7, run("--host-root", "--", "/bin/sh", "-c", "exit 7").exitCode());
+    assertEquals(0, run("--", "/bin/sh", "-c", "exit 0").exitCode(), "--host-root is the default");
+  }
+
+  @Test
+  void aSignalGives128PlusItsNumber() {
+    assertEquals(143, run("--", "/bin/sh", "-c", "kill -TERM $$").exitCode());
+    assertEquals(137, run("--", "/bin/sh", "-c", "kill -KILL $$").exitCode());
+  }
+
+  @Test
+  void anImageBuiltFromExecutablesRunsWithItsConfig() throws Exception {
+    String image = shImage("--cmd", "-c", "--cmd", "exit 3");
+    assertEquals(3, run("--image", image).exitCode(), "Entrypoint + Cmd");
+    Cli.Result hi = runInChild("--image", image, "--", "-c", "echo hi");
+    assertEquals(0, hi.exitCode(), hi.toString());
+    assertEquals("hi\n", hi.out(), "arguments after -- replace Cmd");
+    Cli.Result unpackedOnce = runInChild("--image", image, "--", "-c", "echo again");
+    assertEquals("again\n", unpackedOnce.out(), unpackedOnce.toString());
+  }
+
+  @Test
+  void anUnpackedTreeRunsAsRootfsAndStaysUnchanged() throws Exception {
+    String image = shImage();
+    Path tree = tmp.resolve("tree");
+    assertEquals(0, Cli.run("unpack", image, tree.toString()).exitCode());
+    List<String> before = listing(tree);
+    Cli.Result r = runInChild("--rootfs", tree.toString(), "--tmpfs", "/tmp", "--", "/bin/sh", "-c",
+        "echo x > /tmp/f && echo tmp ok; echo y > /bin/f || echo root read-only");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("tmp ok\nroot read-only\n", r.out());
+    assertEquals(before, listing(tree), "no mount point or file was added to the tree");
+
+    Cli.Result missing = run("--rootfs", tmp.resolve("nope").toString(), "--", "/bin/sh");
+    assertEquals(125, missing.exitCode(), missing.toString());
+    assertTrue(missing.err().contains("not a directory"), missing.toString());
+  }
+
+  private static List<String> listing(Path tree) throws IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(tree)) {
+      return s.map(p -> tree.relativize(p).toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void aDockerArchiveRunsToo() throws Exception {
+    Path archive = tmp.resolve("sh.tar");
+    Cli.Result build = Cli.run("build", "--cache-dir", tmp.resolve("store").toString(), "-q",
+        "--executables", "/bin/sh", "--entrypoint", "/bin/sh", "--output", "docker-archive:" + archive + ":sh:1");
+    assertEquals(0, build.exitCode(), build.toString());
+    Cli.Result r = runInChild("--image", "docker-archive:" + archive, "--", "-c", "echo from archive");
+    assertEquals("from archive\n", r.out(), r.toString());
+  }
+
+  @Test
+  void imageEnvWorkdirAndUserApplyAndFlagsOverrideThem() throws Exception {
+    Path etc = Files.createDirectories(tmp.resolve("etc"));
+    Files.writeString(etc.resolve("passwd"), "root:x:0:0::/:/bin/sh\napp:x:1000:1001::/:/bin/sh\n");
+    Files.writeString(etc.resolve("group"), "root:x:0:\napp:x:1001:\n");
+    Path work = Files.createDirectories(tmp.resolve("work"));
+    String image = shImage("--layer", etc + ":/etc", "--layer", work + ":/work", "--env", "GREETING=hello",
+        "--workdir", "/work", "--user", "app");
+    String script = "echo $GREETING; echo $PWD; while read k v rest; do [ \"$k\" = Uid: ] && echo uid $v;"
+        + " [ \"$k\" = Gid: ] && echo gid $v; done < /proc/self/status; echo $PATH";
+    Cli.Result r = runInChild("--image", image, "--", "-c", script);
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("hello\n/work\nuid 1000\ngid 1001\n" + RunCommand.DEFAULT_PATH + "\n", r.out());
+
+    Cli.Result o = runInChild("--image", image, "--env", "GREETING=bye", "--workdir", "/", "--user", "0:0",
+        "--", "-c", script);
+    assertEquals("bye\n/\nuid 0\ngid 0\n" + RunCommand.DEFAULT_PATH + "\n", o.out(), o.toString());
+
+    Cli.Result unknown = run("--image", image, "--user", "nobody", "--", "-c", "true");
+    assertEquals(125, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains("\"nobody\""), unknown.toString());
+  }
+
+  @Test
+  void networkNoneHasOnlyLoopback() throws Exception {
+    Cli.Result none = runInChild("--network", "none", "--", "/bin/cat", "/proc/net/dev");
+    assertEquals(0, none.exitCode(), none.toString());
+    List<String> ifaces = interfaces(none.out());
+    assertEquals(List.of("lo"), ifaces, none.out());
+
+    List<String> host = interfaces(Files.readString(Path.of("/proc/net/dev")));
+    Cli.Result shared = runInChild("--network", "host", "--", "/bin/cat", "/proc/net/dev");
+    assertEquals(host, interfaces(shared.out()), shared.toString());
+  }
+
+  private static String read(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private static List<String> interfaces(String procNetDev) {
+    List<String> names = new ArrayList<>();
+    for (String line : procNetDev.split("\n")) {
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        names.add(line.substring(0, colon).trim());
+      }
+    }
+    names.sort(null);
+    return names;
+  }
+
+  @Test
+  void bindsAreReadOnlyUnlessRw() throws IOException {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Cli.Result ro = run("--bind", data + ":/mnt", "--", "/bin/sh", "-c", "echo x > /mnt/f");
+    assertNotEquals(0, ro.exitCode());
+    assertFalse(Files.exists(data.resolve("f")));
+    Cli.Result rw = run("--bind", data + ":/mnt:rw", "--", "/bin/sh", "-c", "echo x > /mnt/f");
+    assertEquals(0, rw.exitCode(), rw.toString());
+    assertEquals("x\n", Files.readString(data.resolve("f")));
+  }
+
+  @Test
+  void theRootIsReadOnlyAndTmpfsIsWritable() {
+    assertNotEquals(0, run("--", "/bin/sh", "-c", "echo x > /etc/boxkit-test").exitCode());
+    assertFalse(Files.exists(Path.of("/etc/boxkit-test")));
+    assertEquals(0, run("--tmpfs", "/mnt", "--", "/bin/sh", "-c", "echo x > /mnt/f").exitCode());
+  }
+
+  @Test
+  void failuresBeforeTheProgramRunsAre125Or127() {
+    Cli.Result notFound = run("--", "/no/such/program");
+    assertEquals(127, notFound.exitCode(), notFound.toString());
+    assertTrue(notFound.err().contains("/no/such/program"), notFound.toString());
+
+    Cli.Result noImage = run("--image", "oci:" + tmp.resolve("none") + ":x", "--", "true");
+    assertEquals(125, noImage.exitCode(), noImage.toString());
+    assertTrue(noImage.err().startsWith("boxkit: "), noImage.toString());
+
+    Cli.Result nothing = run("--host-root");
+    assertEquals(125, nothing.exitCode(), nothing.toString());
+    assertTrue(nothing.err().contains("nothing to run"), nothing.toString());
+
+    Cli.Result two = run("--host-root", "--rootfs", tmp.toString(), "--", "true");
+    assertEquals(2, two.exitCode(), two.toString());
+    assertTrue(two.err().contains("mutually exclusive"), two.toString());
+  }
+
+  @Test
+  void stoppingBoxkitGivesTheProgramSigterm() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("logs"));
+    Path log = Files.createFile(dir.resolve("log"));
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
+        "--bind", dir + ":/mnt:rw", "--", "/bin/sh", "-c",
+        "trap 'echo got TERM > /mnt/log; exit 3' TERM; echo ready > /mnt/log; while :; do sleep 0.1; done"));
+    Process boxkit = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("out").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      while (!Files.readString(log).startsWith("ready") && boxkit.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertEquals("ready\n", Files.readString(log), () -> "boxkit said: " + read(tmp.resolve("out")));
+      boxkit.destroy(); // SIGTERM to the JVM
+      assertTrue(boxkit.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals("got TERM\n", Files.readString(log), "the program's TERM trap ran");
+    } finally {
+      boxkit.destroyForcibly();
+    }
+  }
+
+  @Test
+  void memoryAndPidsLimitsAreEnforced() {
+    Cli.Result probe = run("--memory", "32m", "--pids", "16", "--", "/bin/true");
+    ExternalTools.requireHost(probe.exitCode() == 0, "memory and pids limits need a cgroup this JVM may write"
+        + " (root, or a delegated cgroup v2 subtree): " + probe.err());
+    Cli.Result hog = run("--memory", "32m", "--", "/bin/sh", "-c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived");
+    assertEquals(137, hog.exitCode(), hog.toString());
+    assertTrue(hog.err().contains("memory limit of 33554432 bytes"), hog.toString());
+    assertEquals(0, run("--memory", "256m", "--", "/bin/sh", "-c", "x=$(head -c 1000000 /dev/zero | tr '\\0' a)").exitCode());
+
+    Cli.Result forks = run("--pids", "4", "--", "/bin/sh", "-c",
+        "for i in 1 2 3 4 5 6 7 8; do /bin/sleep 1 & done; wait");
+    assertNotEquals(0, forks.exitCode(), "the fifth process cannot start: " + forks);
+  }
+
+  @Test
+  void aTimeoutKillsTheSandbox() {
+    Cli.Result r = run("--timeout", "500ms", "--", "/bin/sleep", "30");
+    assertEquals(137, r.exitCode(), r.toString());
+    assertTrue(r.err().contains("timed out"), r.toString());
+  }
+}

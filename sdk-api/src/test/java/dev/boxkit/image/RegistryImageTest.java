@@ -1,0 +1,77 @@
+package dev.boxkit.image;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.registry.RegistryClient;
+import dev.boxkit.testing.ExternalTools;
+import dev.boxkit.testing.TestRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Images pushed to and built from a real registry on 127.0.0.1, checked with skopeo. */
+class RegistryImageTest {
+  private static TestRegistry registry;
+  private static RegistryClient client;
+
+  @TempDir Path tmp;
+
+  @BeforeAll
+  static void startRegistry() {
+    registry = TestRegistry.start();
+    client = RegistryClient.builder().insecureRegistry(registry.host()).build();
+  }
+
+  @AfterAll
+  static void stopRegistry() {
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @Test
+  void pushedImageIsWhatSkopeoSeesAndBuildsOnAsABase() throws Exception {
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    Image base = Image.builder().platform(Platform.LINUX_AMD64).cacheDir(tmp.resolve("a"))
+        .layer(Layer.of("base", b -> b.addFile("/etc/base", "base\n".getBytes(StandardCharsets.UTF_8))))
+        .env("FROM_BASE", "yes")
+        .build();
+    String ref = registry.host() + "/boxkit/base:1";
+    base.writeTo(RegistryImage.of(ref, client));
+    String digest = run(skopeo.toString(), "inspect", "--tls-verify=false", "--format", "{{.Digest}}", "docker://" + ref).strip();
+    assertEquals(base.digest().toString(), digest);
+
+    Image child = Image.builder().from(RegistryImage.of(ref, client)).cacheDir(tmp.resolve("b"))
+        .layer(Layer.of("child", b -> b.addFile("/etc/child", "child\n".getBytes(StandardCharsets.UTF_8))))
+        .build();
+    assertEquals(base.layers().get(0), child.layers().get(0));
+    assertEquals("yes", child.config().config().envValue("FROM_BASE"));
+    String childRef = registry.host() + "/boxkit/child:1";
+    child.writeTo(RegistryImage.of(childRef, client));
+    String layers = run(skopeo.toString(), "inspect", "--tls-verify=false", "--format", "{{len .Layers}}", "docker://" + childRef).strip();
+    assertEquals("2", layers);
+  }
+
+  @Test
+  void aMalformedReferenceNamesIt() {
+    InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
+        () -> Image.builder().from("Not A Reference"));
+    assertTrue(e.field().startsWith("reference") || e.field().equals("repository"), e.field());
+  }
+
+  private static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+    String text = new String(out, StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), text);
+    return text;
+  }
+}

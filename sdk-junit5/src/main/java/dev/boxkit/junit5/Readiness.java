@@ -1,0 +1,114 @@
+package dev.boxkit.junit5;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * When a {@link SandboxService} counts as ready. Checked every 10 ms (every 100 ms for a
+ * {@linkplain #command command}) until it holds, the service exits, or the readiness timeout
+ * expires.
+ */
+public sealed interface Readiness
+    permits Readiness.Immediately, Readiness.TcpPort, Readiness.UnixSocket, Readiness.LogLine,
+    Readiness.Command {
+
+  /** Ready as soon as it is started. */
+  static Readiness immediately() {
+    return new Immediately();
+  }
+
+  /**
+   * Ready when the JVM can open a TCP connection to {@code 127.0.0.1:port}. This needs the
+   * service to share the host's network ({@link dev.boxkit.sandbox.NetworkMode#HOST}): a sandbox
+   * with {@code NONE} has a loopback of its own that the JVM cannot reach, so starting such a
+   * service with this check is refused.
+   *
+   * @param port 1..65535
+   * @throws IllegalArgumentException for a port outside that range
+   */
+  static Readiness port(int port) {
+    return new TcpPort("127.0.0.1", port);
+  }
+
+  /**
+   * Ready when the JVM can connect to the Unix socket at {@code pathInSandbox}, which must lie
+   * in a bind mount of the service's spec (such as a {@link TestSandbox}'s {@code /tmp}). Socket
+   * files work across network namespaces, so this suits services with no network; see {@link
+   * UnixSocketForwarder} for TCP clients.
+   *
+   * @param pathInSandbox absolute path inside the sandbox
+   * @throws IllegalArgumentException when the path is not absolute
+   */
+  static Readiness unixSocket(String pathInSandbox) {
+    return new UnixSocket(pathInSandbox);
+  }
+
+  /**
+   * Ready when a whole line of the service's stdout or stderr contains a match of {@code regex}
+   * ({@link java.util.regex.Matcher#find()}).
+   *
+   * @throws java.util.regex.PatternSyntaxException for a bad pattern
+   */
+  static Readiness logLine(String regex) {
+    return new LogLine(Pattern.compile(regex));
+  }
+
+  /**
+   * Ready when {@code argv} exits 0, run in a new sandbox made from the service's spec (same
+   * root, mounts, env and network; stdio captured; 10 s limit per try). A {@code NONE} network
+   * service is not reachable this way over TCP — each sandbox has its own loopback — but files
+   * in a shared bind mount are.
+   *
+   * @throws IllegalArgumentException when argv is empty
+   */
+  static Readiness command(String... argv) {
+    return new Command(List.of(argv));
+  }
+
+  /** Ready at once. */
+  record Immediately() implements Readiness {}
+
+  /**
+   * @param host address the JVM connects to
+   * @param port TCP port, 1..65535
+   */
+  record TcpPort(String host, int port) implements Readiness {
+    /** @throws IllegalArgumentException for a port outside 1..65535 or a null host */
+    public TcpPort {
+      if (host == null || port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port " + port + " is outside 1..65535 (host " + host + ")");
+      }
+    }
+  }
+
+  /** @param pathInSandbox absolute path of the socket inside the sandbox */
+  record UnixSocket(String pathInSandbox) implements Readiness {
+    /** @throws IllegalArgumentException when the path is null or relative */
+    public UnixSocket {
+      if (pathInSandbox == null || !pathInSandbox.startsWith("/")) {
+        throw new IllegalArgumentException("socket path " + pathInSandbox + " is not absolute");
+      }
+    }
+  }
+
+  /** @param pattern searched in each line of stdout and stderr */
+  record LogLine(Pattern pattern) implements Readiness {
+    /** @throws IllegalArgumentException when the pattern is null */
+    public LogLine {
+      if (pattern == null) {
+        throw new IllegalArgumentException("pattern must not be null");
+      }
+    }
+  }
+
+  /** @param argv the check's program and arguments, not empty */
+  record Command(List<String> argv) implements Readiness {
+    /** @throws IllegalArgumentException when argv is empty */
+    public Command {
+      argv = List.copyOf(argv);
+      if (argv.isEmpty()) {
+        throw new IllegalArgumentException("a readiness command needs a program");
+      }
+    }
+  }
+}

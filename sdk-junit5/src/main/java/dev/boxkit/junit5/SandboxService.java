@@ -1,0 +1,288 @@
+package dev.boxkit.junit5;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.NetworkMode;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxException;
+import dev.boxkit.sandbox.SandboxProcess;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A long-running program in a sandbox (a server, a database), started with {@link Sandbox#start}
+ * and waited on until it is {@linkplain Readiness ready}. Its stdout and stderr are read all
+ * along (so it never blocks on a full pipe) and their last 64 KiB kept for reports. Closing it
+ * kills every process of the sandbox and waits for the end; close is idempotent. Thread-safe.
+ *
+ * <p><b>Reaching it.</b> A service in a {@link NetworkMode#NONE} sandbox listens on that
+ * sandbox's own loopback, which nothing outside can reach. Two ways out:
+ * <ul>
+ *   <li>start it with {@link NetworkMode#HOST}: the service then shares the host's network — it
+ *       can connect anywhere the host can, and its ports are open to every program of the host.
+ *       Use a port chosen for the test ({@link TestSandbox#freePort()}) so that concurrent tests
+ *       do not collide;
+ *   <li>or, for a service able to listen on a Unix socket, keep {@code NONE} and put the socket
+ *       in a bind-mounted directory: the JVM connects to the socket file, and a {@link
+ *       UnixSocketForwarder} gives TCP clients a loopback port for it.
+ * </ul>
+ */
+public final class SandboxService implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SandboxService.class);
+  /** Bytes of each output stream kept for reports. */
+  static final int TAIL_BYTES = 64 * 1024;
+  /** Between checks that cost little (a line seen, a connect). */
+  private static final Duration POLL = Duration.ofMillis(10);
+  /** Between readiness commands: each one is a new sandbox. */
+  private static final Duration COMMAND_POLL = Duration.ofMillis(100);
+  private static final Duration COMMAND_TRY_LIMIT = Duration.ofSeconds(10);
+
+  private final SandboxSpec spec;
+  private final SandboxProcess process;
+  private final OutputTail stdout;
+  private final OutputTail stderr;
+  private final Thread[] pumps;
+
+  private SandboxService(SandboxSpec spec, SandboxProcess process, Pattern watch) {
+    this.spec = spec;
+    this.process = process;
+    this.stdout = new OutputTail(TAIL_BYTES, watch);
+    this.stderr = new OutputTail(TAIL_BYTES, watch);
+    String name = "boxkit-service-" + process.pid();
+    this.pumps = new Thread[] {
+        pump(name + "-stdout", process.stdout(), stdout), pump(name + "-stderr", process.stderr(), stderr)};
+  }
+
+  /**
+   * Starts {@code spec} and waits until {@code readiness} holds. The spec's stdout and stderr are
+   * replaced by pipes (read by this service) and its stdin by nothing.
+   *
+   * @param spec what to run
+   * @param readiness when it counts as started
+   * @param timeout longest wait for readiness, &gt; 0
+   * @return the ready service; close it when done
+   * @throws InvalidSandboxSpecException when {@code readiness} is a {@linkplain Readiness#port
+   *     port} check and the spec's network is {@link NetworkMode#NONE}
+   * @throws ServiceNotReadyException when the service exits first or the timeout expires (it is
+   *     stopped before this is thrown)
+   * @throws dev.boxkit.sandbox.SandboxUnavailableException when the host cannot run sandboxes
+   * @throws dev.boxkit.sandbox.SandboxSetupException when a setup step fails
+   */
+  public static SandboxService start(SandboxSpec spec, Readiness readiness, Duration timeout) {
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(readiness, "readiness");
+    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("readiness timeout " + timeout + " is not > 0");
+    }
+    if (readiness instanceof Readiness.TcpPort p && spec.network() == NetworkMode.NONE) {
+      throw new InvalidSandboxSpecException("network", "a service checked on port " + p.port()
+          + " must use NetworkMode.HOST: with NONE it listens on its own loopback, which the JVM"
+          + " cannot reach");
+    }
+    if (readiness instanceof Readiness.UnixSocket u) {
+      hostPath(spec, u.pathInSandbox()); // fails now, not after the timeout
+    }
+    SandboxSpec piped = spec.toBuilder()
+        .stdin(Stdio.discard()).stdout(Stdio.pipe()).stderr(Stdio.pipe()).build();
+    Pattern watch = readiness instanceof Readiness.LogLine l ? l.pattern() : null;
+    SandboxService service = new SandboxService(piped, Sandbox.start(piped), watch);
+    try {
+      service.awaitReady(readiness, timeout);
+      return service;
+    } catch (RuntimeException | Error e) {
+      service.close();
+      throw e;
+    }
+  }
+
+  private static Thread pump(String name, InputStream in, OutputTail tail) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[8192];
+      try (in) {
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          tail.append(buf, 0, n);
+        }
+      } catch (IOException e) {
+        LOG.debug("{}: stream ended: {}", name, e.toString());
+      }
+    }, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private void awaitReady(Readiness readiness, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      if (isReady(readiness)) {
+        LOG.debug("service {} ready ({})", spec.argv(), readiness);
+        return;
+      }
+      Optional<ExecResult> ended = process.waitFor(Duration.ZERO);
+      if (ended.isPresent()) {
+        joinPumps();
+        throw new ServiceNotReadyException("service " + spec.argv() + " exited before it was ready ("
+            + readiness + "): exit " + ended.get().exitCode() + "\n" + describe());
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        throw new ServiceNotReadyException("service " + spec.argv() + " not ready (" + readiness
+            + ") within " + timeout.toMillis() + " ms\n" + describe());
+      }
+      try {
+        Thread.sleep((readiness instanceof Readiness.Command ? COMMAND_POLL : POLL).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new SandboxException("interrupted while waiting for service " + spec.argv(), e);
+      }
+    }
+  }
+
+  private boolean isReady(Readiness readiness) {
+    if (readiness instanceof Readiness.Immediately) {
+      return true;
+    }
+    if (readiness instanceof Readiness.LogLine) {
+      return stdout.matched() || stderr.matched();
+    }
+    if (readiness instanceof Readiness.TcpPort p) {
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(p.host(), p.port()), 200);
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    if (readiness instanceof Readiness.UnixSocket u) {
+      try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        c.connect(UnixDomainSocketAddress.of(hostPath(spec, u.pathInSandbox())));
+        return true;
+      } catch (IOException e) {
+        return false;
+      }
+    }
+    Readiness.Command c = (Readiness.Command) readiness;
+    ExecResult r = Sandbox.run(spec.toBuilder().argv(c.argv())
+        .limits(ResourceLimits.builder().timeout(COMMAND_TRY_LIMIT).build())
+        .captureLimitBytes(TAIL_BYTES).build());
+    return r.succeeded();
+  }
+
+  private void joinPumps() {
+    for (Thread t : pumps) {
+      try {
+        t.join(Duration.ofSeconds(5).toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Where a path inside a sandbox lies on the host: under the bind mount of {@code spec} whose
+   * destination holds it (the innermost one).
+   *
+   * @param spec the sandbox's spec
+   * @param pathInSandbox absolute path inside the sandbox
+   * @return the host path
+   * @throws InvalidSandboxSpecException when no bind mount of the spec holds the path
+   */
+  public static Path hostPath(SandboxSpec spec, String pathInSandbox) {
+    Mount.Bind best = null;
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Bind b && isUnder(pathInSandbox, b.destination())
+          && (best == null || b.destination().length() >= best.destination().length())) {
+        best = b;
+      }
+    }
+    if (best == null) {
+      throw new InvalidSandboxSpecException("readiness", pathInSandbox
+          + " is in no bind mount of the sandbox, so the JVM cannot reach it");
+    }
+    String rest = pathInSandbox.substring(best.destination().length()).replaceFirst("^/+", "");
+    return rest.isEmpty() ? best.source() : best.source().resolve(rest);
+  }
+
+  private static boolean isUnder(String path, String dir) {
+    return path.equals(dir) || path.startsWith(dir.endsWith("/") ? dir : dir + "/");
+  }
+
+  /** @return the spec it runs (stdio replaced by pipes) */
+  public SandboxSpec spec() {
+    return spec;
+  }
+
+  /** @return the host pid of the sandbox's supervising process */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** @return whether the service still runs */
+  public boolean isRunning() {
+    return !process.onExit().isDone();
+  }
+
+  /** @return how it ended, empty while it runs */
+  public Optional<ExecResult> result() {
+    return process.waitFor(Duration.ZERO);
+  }
+
+  /** @return the last 64 KiB of its stdout, UTF-8 */
+  public String stdoutTail() {
+    return stdout.text();
+  }
+
+  /** @return the last 64 KiB of its stderr, UTF-8 */
+  public String stderrTail() {
+    return stderr.text();
+  }
+
+  /**
+   * Sends a signal to the service's program.
+   *
+   * @param signal a signal number, e.g. 15 for SIGTERM
+   */
+  public void signal(int signal) {
+    process.signal(signal);
+  }
+
+  /** @return the spec, state and output tails, for reports */
+  public String describe() {
+    String state = result().map(r -> "ended: exit " + r.exitCode()
+        + r.signal().stream().mapToObj(s -> ", signal " + s).findFirst().orElse("")).orElse("running");
+    return "service " + spec.argv() + " (" + state + ")\n  spec: " + spec
+        + "\n  stdout: " + indent(stdout.text()) + "\n  stderr: " + indent(stderr.text());
+  }
+
+  static String indent(String s) {
+    return s.isEmpty() ? "(empty)" : s.strip().replace("\n", "\n    ");
+  }
+
+  /** Kills every process of the sandbox, waits for its end and for its output to be read. */
+  @Override
+  public void close() {
+    process.close();
+    joinPumps();
+  }
+
+  @Override
+  public String toString() {
+    return "SandboxService[" + spec.argv() + ", pid " + process.pid() + "]";
+  }
+}

@@ -1,0 +1,85 @@
+package dev.boxkit.docs;
+
+import dev.boxkit.image.Image;
+import dev.boxkit.oci.unpack.RootfsCache;
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.NetworkMode;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Snippets of running-sandboxes.md. */
+final class SnippetsSandboxes {
+  private SnippetsSandboxes() {}
+
+  static ExecResult spec(Path project, Path log) {
+    // tag::spec[]
+    SandboxSpec spec = Sandbox.builder()
+        .root(Rootfs.hostReadOnly())                       // the default: host programs usable, nothing writable
+        .command("make", "test")                           // looked up on the sandbox's PATH
+        .env("PATH", "/usr/bin:/bin")                      // nothing is inherited from the JVM
+        .workingDir("/src")
+        .user(1000, 1000)
+        .hostname("build")
+        .mounts(List.of(
+            Mount.proc(),
+            Mount.devMinimal(),
+            Mount.tmpfs("/tmp", 64L << 20),                  // 64 MiB
+            Mount.bind(project, "/src").readWrite(),       // the one writable host directory
+            Mount.tmpfs("/root", 1L << 20)))               // hide the host's /root
+        .network(NetworkMode.NONE)
+        .limits(ResourceLimits.builder()
+            .timeout(Duration.ofMinutes(5))                // then the whole sandbox is killed
+            .openFiles(1024)
+            .build())
+        .stderr(Stdio.file(log))
+        .build();
+    ExecResult r = Sandbox.run(spec);
+    // end::spec[]
+    return r;
+  }
+
+  static void result(ExecResult r) {
+    // tag::result[]
+    if (!r.succeeded()) {
+      System.out.println("exit " + r.exitCode()
+          + r.signal().stream().mapToObj(s -> " (signal " + s + ")").findFirst().orElse("")
+          + (r.timedOut() ? " after the timeout" : "")
+          + (r.oomKilled() ? ", out of memory" : ""));
+    }
+    System.out.println(r.stdoutText() + " in " + r.wallTime().toMillis() + " ms");
+    // end::result[]
+  }
+
+  static ExecResult imageRoot(Image image) {
+    // tag::image-root[]
+    Path tree = image.rootfs(RootfsCache.open(RootfsCache.defaultRoot())).rootfs(); // unpacked once
+    ExecResult r = Sandbox.builder()
+        .root(Rootfs.directory(tree))                      // read-only; needs /proc, /dev, /tmp in the image
+        .argv(image.config().config().entrypoint())
+        .mounts(List.of(Mount.proc(), Mount.devMinimal(), Mount.tmpfs("/tmp", 16L << 20)))
+        .run();
+    // end::image-root[]
+    return r;
+  }
+
+  static ExecResult memory() {
+    // tag::memory[]
+    ExecResult r = Sandbox.builder()
+        .command("/usr/bin/make")
+        .limits(ResourceLimits.builder()
+            .memoryBytes(512L << 20)                       // cgroup memory.max, swap included
+            .pidsMax(256)                                  // cgroup pids.max
+            .cpuQuota(50_000, 100_000)                     // half a CPU
+            .build())
+        .run();                                            // refused, not run uncapped, without a usable cgroup
+    // end::memory[]
+    return r;
+  }
+}

@@ -1,0 +1,120 @@
+package dev.boxkit.junit5;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.NetworkMode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** Services in sandboxes on the host's read-only {@code /}: readiness checks, reachability, stop. */
+@BoxKitTest
+class SandboxServiceTest {
+  /** A one-line HTTP server in perl (Debian's perl-base is essential, so always there). */
+  static final String PERL_HTTPD = "use IO::Socket::INET; $SIG{PIPE} = 'IGNORE';"
+      + "$s = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $ARGV[0], Listen => 5,"
+      + " ReuseAddr => 1) or die \"listen: $!\\n\";"
+      + "while ($c = $s->accept) { while (<$c>) { last if /^\\r?$/ }"
+      + " print $c \"HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhello from the sandbox\\n\"; close $c }";
+
+  @Test
+  void aHostNetworkServiceIsReachableOnceItsPortIsOpen(@Sandboxed(network = NetworkMode.HOST) TestSandbox box)
+      throws Exception {
+    int port = box.freePort();
+    SandboxService web = box.startService(Readiness.port(port), "perl", "-e", PERL_HTTPD, Integer.toString(port));
+    HttpResponse<String> r = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    assertEquals("hello from the sandbox\n", r.body());
+    assertTrue(web.isRunning());
+    web.close();
+    assertFalse(web.isRunning());
+  }
+
+  /** The same server on a Unix socket, for a sandbox with no network. */
+  static final String PERL_UNIX_HTTPD = "use IO::Socket::UNIX; unlink $ARGV[0]; $SIG{PIPE} = 'IGNORE';"
+      + "$s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 5)"
+      + " or die \"listen: $!\\n\";"
+      + "while ($c = $s->accept) { while (<$c>) { last if /^\\r?$/ }"
+      + " print $c \"HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\nhello over a socket\\n\"; close $c }";
+
+  @Test
+  void aServiceWithNoNetworkIsReachedThroughAUnixSocket(@Sandboxed TestSandbox box) throws Exception {
+    box.startService(Readiness.unixSocket("/tmp/web.sock"), "perl", "-e", PERL_UNIX_HTTPD, "/tmp/web.sock");
+    UnixSocketForwarder forward = box.forwardUnixSocket("/tmp/web.sock");
+    HttpClient http = HttpClient.newHttpClient();
+    for (int i = 0; i < 3; i++) {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + forward.port() + "/"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      assertEquals("hello over a socket\n", r.body());
+    }
+    // The sandbox itself still has no way to the host's loopback.
+    ExecResult r = box.exec("perl", "-MIO::Socket::INET", "-e",
+        "IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => " + forward.port() + ") or die \"connect: $!\\n\"");
+    assertNotEquals(0, r.exitCode());
+    assertTrue(r.stderrText().contains("connect: Connection refused"), r.stderrText());
+  }
+
+  @Test
+  void aSocketOutsideEveryBindMountIsRefusedAtOnce(@Sandboxed TestSandbox box) {
+    InvalidSandboxSpecException e = assertThrows(InvalidSandboxSpecException.class,
+        () -> box.startService(Readiness.unixSocket("/run/app.sock"), "sleep", "60"));
+    assertTrue(e.getMessage().contains("/run/app.sock is in no bind mount"), e.getMessage());
+    assertEquals(box.hostTmp().resolve("a/b.sock"),
+        SandboxService.hostPath(box.spec("true").build(), "/tmp/a/b.sock"));
+  }
+
+  @Test
+  void aPortCheckIsRefusedWithoutHostNetwork(@Sandboxed TestSandbox box) {
+    InvalidSandboxSpecException e = assertThrows(InvalidSandboxSpecException.class,
+        () -> box.startService(Readiness.port(8080), "sleep", "60"));
+    assertTrue(e.getMessage().contains("NetworkMode.HOST"), e.getMessage());
+  }
+
+  @Test
+  void readyOnALogLine(@Sandboxed TestSandbox box) {
+    SandboxService s = box.startService(Readiness.logLine("^server up on \\d+$"),
+        "sh", "-c", "echo starting; sleep 0.2; echo server up on 42 >&2; exec sleep 60");
+    assertTrue(s.isRunning());
+    assertTrue(s.stderrTail().contains("server up on 42"), s.stderrTail());
+    assertTrue(s.stdoutTail().contains("starting"), s.stdoutTail());
+  }
+
+  @Test
+  void readyWhenACommandSucceeds(@Sandboxed TestSandbox box) {
+    SandboxService s = box.startService(Readiness.command("test", "-e", "/tmp/ready"),
+        "sh", "-c", "sleep 0.3; touch /tmp/ready; exec sleep 60");
+    assertTrue(s.isRunning());
+  }
+
+  @Test
+  void aServiceThatExitsFirstFailsWithItsOutput(@Sandboxed TestSandbox box) {
+    ServiceNotReadyException e = assertThrows(ServiceNotReadyException.class,
+        () -> box.startService(Readiness.logLine("never"), "sh", "-c", "echo config missing >&2; exit 3"));
+    assertTrue(e.getMessage().contains("exited before it was ready"), e.getMessage());
+    assertTrue(e.getMessage().contains("exit 3"), e.getMessage());
+    assertTrue(e.getMessage().contains("config missing"), e.getMessage());
+    assertTrue(box.report().contains("config missing"), box.report());
+  }
+
+  @Test
+  void aServiceNotReadyInTimeIsStopped(@Sandboxed TestSandbox box) {
+    ServiceNotReadyException e = assertThrows(ServiceNotReadyException.class,
+        () -> box.startService(box.spec("sleep", "60").build(), Readiness.logLine("never"), Duration.ofMillis(300)));
+    assertTrue(e.getMessage().contains("not ready"), e.getMessage());
+    assertTrue(e.getMessage().contains("within 300 ms"), e.getMessage());
+    assertTrue(ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
+        "the service was not stopped");
+  }
+}

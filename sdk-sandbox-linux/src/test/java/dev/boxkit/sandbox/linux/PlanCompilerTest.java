@@ -1,0 +1,100 @@
+package dev.boxkit.sandbox.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.NetworkMode;
+import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/** The plan's shape: what runs in which order, and that its framing parses back. */
+class PlanCompilerTest {
+  private static final byte[] BPF = new byte[16];
+
+  private static List<Op> ops(SandboxSpec spec, long uid) {
+    return PlanCompiler.compile(spec, uid, uid, Optional.of(BPF)).ops();
+  }
+
+  @Test
+  void privilegesAreDroppedInOrderAndSeccompComesLast() {
+    List<Op> ops = ops(Sandbox.builder().command("/bin/true").build(), 0);
+    assertEquals(Op.EXEC, ops.get(ops.size() - 1));
+    assertEquals(Op.SECCOMP, ops.get(ops.size() - 2));
+    assertTrue(ops.indexOf(Op.CAPS_BOUNDING) < ops.indexOf(Op.SETIDS), "bounding set needs CAP_SETPCAP");
+    assertTrue(ops.indexOf(Op.SETIDS) < ops.indexOf(Op.CAPS_CLEAR));
+    assertTrue(ops.indexOf(Op.CAPS_CLEAR) < ops.indexOf(Op.NO_NEW_PRIVS));
+    assertTrue(ops.indexOf(Op.NO_NEW_PRIVS) < ops.indexOf(Op.SECCOMP), "seccomp needs no_new_privs");
+    assertTrue(ops.indexOf(Op.OPEN_SOURCE) < ops.indexOf(Op.ROOT), "sources open before anything is mounted");
+    assertTrue(ops.indexOf(Op.ROOT) < ops.indexOf(Op.PIVOT_ROOT));
+    assertTrue(ops.indexOf(Op.PIVOT_ROOT) < ops.indexOf(Op.FORK_INIT));
+    assertEquals(Op.WATCH_PARENT, ops.get(0));
+  }
+
+  @Test
+  void rootMapsFullRangesFromTheMonitorOthersMapThemselves() {
+    SandboxSpec spec = Sandbox.builder().command("/bin/true").build();
+    List<Op> asRoot = ops(spec, 0);
+    assertTrue(asRoot.indexOf(Op.UID_MAP) < asRoot.indexOf(Op.SYNC));
+    assertEquals(-1, asRoot.indexOf(Op.SETGROUPS_DENY));
+    List<Op> asUser = ops(spec, 1000);
+    assertTrue(asUser.indexOf(Op.SYNC) < asUser.indexOf(Op.UID_MAP));
+    assertTrue(asUser.indexOf(Op.SETGROUPS_DENY) < asUser.indexOf(Op.GID_MAP));
+  }
+
+  @Test
+  void networkNoneBringsLoopbackUpHostDoesNot() {
+    assertTrue(ops(Sandbox.builder().command("/bin/true").build(), 0).contains(Op.LOOPBACK_UP));
+    assertTrue(!ops(Sandbox.builder().command("/bin/true").network(NetworkMode.HOST).build(), 0)
+        .contains(Op.LOOPBACK_UP));
+  }
+
+  @Test
+  void workingDirUnderProcIsRefused() {
+    SandboxSpec spec = Sandbox.builder().command("/bin/true").workingDir("/proc/self/fd/7").build();
+    assertEquals("workingDir", assertThrows(InvalidSandboxSpecException.class,
+        () -> PlanCompiler.compile(spec, 0, 0, Optional.empty())).field());
+  }
+
+  @Test
+  void hostSourcesAreDeduplicatedInFirstUseOrder() {
+    SandboxSpec spec = Sandbox.builder().command("/bin/true")
+        .mount(Mount.bind(Path.of("/usr"), "/a")).mount(Mount.bind(Path.of("/usr"), "/b")).build();
+    List<String> sources = PlanCompiler.hostSources(spec);
+    assertEquals("/", sources.get(0));
+    assertEquals(1, sources.stream().filter("/usr"::equals).count());
+    assertTrue(sources.contains("/dev/null"));
+  }
+
+  @Property(tries = 50)
+  void framingParsesBackOpByOp(@ForAll @IntRange(min = 0, max = 20) int binds) {
+    SandboxSpec.Builder b = Sandbox.builder().command("/bin/echo", "ü", "");
+    for (int i = 0; i < binds; i++) {
+      b.mount(Mount.tmpfs("/t" + i, 4096 + i));
+    }
+    Plan plan = PlanCompiler.compile(b.build(), 1000, 1000, Optional.of(BPF));
+    ByteBuffer buf = ByteBuffer.wrap(plan.bytes()).order(ByteOrder.LITTLE_ENDIAN);
+    assertEquals(Plan.MAGIC, buf.getInt());
+    int length = buf.getInt();
+    assertEquals(buf.remaining(), length);
+    int i = 0;
+    while (buf.hasRemaining()) {
+      int head = buf.getInt();
+      int len = buf.getInt();
+      assertEquals(plan.ops().get(i++).code, head & 0xffff);
+      buf.position(buf.position() + len);
+    }
+    assertEquals(plan.ops().size(), i);
+  }
+}

@@ -1,0 +1,103 @@
+package dev.boxkit.sandbox.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.linux.cgroup.Cgroups;
+import dev.boxkit.sandbox.SandboxSetupException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** Limits through the sandbox's own cgroup, and rlimits; the cgroup is gone afterwards. */
+class ResourceLimitsTest {
+
+  /**
+   * @return whether a cgroup can be made; without one (rootless, nothing delegated) the limits
+   *     must fail closed, which is checked here instead
+   */
+  private static boolean cgroupsOrFailClosed(ResourceLimits limits) {
+    Sandboxes.require();
+    if (Cgroups.detect().isPresent()) {
+      return true;
+    }
+    SandboxSetupException e = assertThrows(SandboxSetupException.class,
+        () -> Sandboxes.sh("true").limits(limits).run());
+    assertEquals("cgroup", e.step());
+    assertTrue(e.getMessage().contains("delegated"), e.getMessage());
+    return false;
+  }
+
+  private static long boxkitCgroups() throws IOException {
+    long n = 0;
+    for (Path root : List.of(Path.of("/sys/fs/cgroup"), Path.of("/sys/fs/cgroup/memory"),
+        Path.of("/sys/fs/cgroup/pids"), Path.of("/sys/fs/cgroup/unified"))) {
+      if (Files.isDirectory(root)) {
+        try (Stream<Path> s = Files.walk(root, 4)) {
+          n += s.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith("boxkit-")).count();
+        }
+      }
+    }
+    return n;
+  }
+
+  @Test
+  void memoryLimitOomKillsOnlyTheSandbox() throws IOException {
+    if (!cgroupsOrFailClosed(ResourceLimits.builder().memoryBytes(32L << 20).build())) {
+      return;
+    }
+    long before = boxkitCgroups();
+    ExecResult r = Sandboxes.sh("head -c 400000000 /dev/zero | tail -n 1 >/dev/null; echo survived")
+        .limits(ResourceLimits.builder().memoryBytes(32L << 20).build()).run();
+    assertTrue(r.oomKilled(), r.toString() + r.stderrText());
+    assertTrue(r.peakMemoryBytes().isPresent(), r.toString());
+    assertEquals(before, boxkitCgroups(), "the sandbox's cgroup was not removed");
+  }
+
+  @Test
+  void pidsLimitContainsAForkBomb() {
+    if (!cgroupsOrFailClosed(ResourceLimits.builder().pidsMax(16).build())) {
+      return;
+    }
+    ExecResult r = Sandboxes.sh("n=0; for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30;"
+        + " do (sleep 2 &) 2>/dev/null && n=$((n+1)); done; echo $n")
+        .limits(ResourceLimits.builder().pidsMax(16).timeout(java.time.Duration.ofSeconds(20)).build()).run();
+    int started = Integer.parseInt(r.stdoutText().trim());
+    // monitor, init and sh count too: at most 13 sleeps fit under pids.max 16
+    assertTrue(started > 0 && started <= 13, "started " + started + " of 30 under pids.max 16");
+    assertFalse(r.timedOut());
+  }
+
+  @Test
+  void timeoutKillsASandboxWithACgroupAndRemovesIt() throws IOException {
+    ResourceLimits limits = ResourceLimits.builder().pidsMax(64).timeout(java.time.Duration.ofMillis(300)).build();
+    if (!cgroupsOrFailClosed(limits)) {
+      return;
+    }
+    long before = boxkitCgroups();
+    ExecResult r = Sandboxes.sh("sleep 30 & sleep 30").limits(limits).run();
+    assertTrue(r.timedOut(), r.toString());
+    assertEquals(before, boxkitCgroups(), "the sandbox's cgroup was not removed");
+  }
+
+  @Test
+  void withoutLimitsNoCgroupIsMadeAndPeakIsUnknown() {
+    ExecResult r = Sandboxes.run("true");
+    assertTrue(r.peakMemoryBytes().isEmpty());
+    assertFalse(r.oomKilled());
+  }
+
+  @Test
+  void openFilesAndCoreRlimitsApply() {
+    ExecResult r = Sandboxes.sh("ulimit -n; ulimit -c")
+        .limits(ResourceLimits.builder().openFiles(64).build()).run();
+    assertEquals("64\n0\n", r.stdoutText());
+  }
+}
