@@ -364,7 +364,17 @@ static const int dropped_caps[] = {CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO,
     CAP_MKNOD, CAP_SYS_PTRACE, CAP_SYS_TIME, CAP_SYSLOG, CAP_MAC_ADMIN, CAP_MAC_OVERRIDE, CAP_BPF,
     CAP_PERFMON, CAP_SYS_CHROOT, CAP_NET_ADMIN, CAP_NET_RAW};
 
-static void exec_program(struct spec *s, int err_fd) {
+/* Steps of the child between fork and exec, reported with errno on the status pipe. */
+static const char *const child_steps[] = {"stdio", "chroot", "chdir", "rlimit", "setgroups", "setgid", "setuid", "exec"};
+enum { STEP_STDIO, STEP_CHROOT, STEP_CHDIR, STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_EXEC };
+
+static void child_fail(int status_fd, int step) {
+  int report[2] = {step, errno};
+  (void)!write(status_fd, report, sizeof report);
+  _exit(127);
+}
+
+static void exec_program(struct spec *s, int status_fd) {
   const char *path = "/bin:/usr/bin";
   for (int i = 0; i < s->envc; i++)
     if (strncmp(s->envp[i], "PATH=", 5) == 0) path = s->envp[i] + 5;
@@ -383,29 +393,26 @@ static void exec_program(struct spec *s, int err_fd) {
     }
     errno = saved;
   }
-  int e = errno;
-  (void)!write(err_fd, &e, sizeof e);
-  _exit(127);
+  child_fail(status_fd, STEP_EXEC);
 }
 
-static void child(struct spec *s, int out, int err, int err_fd) {
+static void child(struct spec *s, int out, int err, int status_fd) {
   int devnull = open("/dev/null", O_RDONLY);
   setsid();
-  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) _exit(126);
-  if (chroot(ROOT) != 0 || chdir(s->cwd) != 0) {
-    int e = errno;
-    (void)!write(err_fd, &e, sizeof e);
-    _exit(126);
-  }
+  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_fail(status_fd, STEP_STDIO);
+  if (chroot(ROOT) != 0) child_fail(status_fd, STEP_CHROOT);
+  if (chdir(s->cwd) != 0) child_fail(status_fd, STEP_CHDIR);
   for (size_t i = 0; i < sizeof dropped_caps / sizeof dropped_caps[0]; i++) prctl(PR_CAPBSET_DROP, dropped_caps[i], 0, 0, 0);
+  struct rlimit core = {0, 0};
+  if (setrlimit(RLIMIT_CORE, &core) != 0) child_fail(status_fd, STEP_RLIMIT);
   if (s->nofile) {
     struct rlimit rl = {s->nofile, s->nofile};
-    setrlimit(RLIMIT_NOFILE, &rl);
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) child_fail(status_fd, STEP_RLIMIT);
   }
-  struct rlimit core = {0, 0};
-  setrlimit(RLIMIT_CORE, &core);
-  if (setgroups(0, NULL) != 0 || setgid(s->gid) != 0 || setuid(s->uid) != 0) _exit(126);
-  exec_program(s, err_fd);
+  if (setgroups(0, NULL) != 0) child_fail(status_fd, STEP_SETGROUPS);
+  if (setgid(s->gid) != 0) child_fail(status_fd, STEP_SETGID);
+  if (setuid(s->uid) != 0) child_fail(status_fd, STEP_SETUID);
+  exec_program(s, status_fd);
 }
 
 /* The host closed the control channel (it ended or gave up on this VM): nobody will read the
@@ -454,11 +461,13 @@ int main(void) {
   close(out[1]);
   close(err[1]);
   close(status_pipe[1]);
-  int exec_errno = 0;
-  if (read(status_pipe[0], &exec_errno, sizeof exec_errno) == (ssize_t)sizeof exec_errno) {
-    errno = exec_errno;
+  int report[2];
+  if (read(status_pipe[0], report, sizeof report) == (ssize_t)sizeof report) {
+    errno = report[1];
     waitpid(pid, NULL, 0);
-    die_errno("exec", s.argv[0], "cannot execute %s", s.argv[0]);
+    int step = report[0] >= 0 && report[0] <= STEP_EXEC ? report[0] : STEP_EXEC;
+    const char *what = step == STEP_EXEC ? s.argv[0] : step == STEP_CHDIR ? s.cwd : NULL;
+    die_errno(child_steps[step], what, "%s failed before the program ran", child_steps[step]);
   }
   int fo = out[0], fe = err[0];
   while (fo >= 0 || fe >= 0) {

@@ -100,10 +100,17 @@ class QemuVmSandboxTest {
   }
 
   @Test
-  void aMissingProgramIsASetupFailureAtExec() {
-    SandboxSetupException e = assertThrows(SandboxSetupException.class, () -> provider.run(SandboxSpec.builder()
+  void setupFailuresNameTheStepPathAndErrno() {
+    SandboxSetupException exec = assertThrows(SandboxSetupException.class, () -> provider.run(SandboxSpec.builder()
         .root(Rootfs.directory(root)).command("/bin/no-such-program").build()));
-    assertEquals("exec", e.step());
-    assertEquals(2, e.errno());
+    assertEquals("exec", exec.step());
+    assertEquals("/bin/no-such-program", exec.path().orElseThrow());
+    assertEquals(2, exec.errno());
+
+    SandboxSetupException chdir = assertThrows(SandboxSetupException.class, () -> provider.run(SandboxSpec.builder()
+        .root(Rootfs.directory(root)).workingDir("/no/such/dir").command("/bin/sh", "-c", "echo never").build()));
+    assertEquals("chdir", chdir.step());
+    assertEquals("/no/such/dir", chdir.path().orElseThrow());
+    assertEquals(2, chdir.errno());
   }
 }
