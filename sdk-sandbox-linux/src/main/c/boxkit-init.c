@@ -451,19 +451,26 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     s->watch_fd = PLAN_FD;
     break;
   case OP_CLONE: {
-    int sp[2];
-    if (pipe2(sp, O_CLOEXEC) < 0) die_errno(errno, NULL, "pipe");
+    int sp[2], lifeline[2];
+    if (pipe2(sp, O_CLOEXEC) < 0 || pipe2(lifeline, O_CLOEXEC) < 0) die_errno(errno, NULL, "pipe");
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)get_u64(c) | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) die_errno(errno, NULL, "clone (namespaces)");
     if (pid == 0) {
-      /* The monitor is single-threaded, so PDEATHSIG is safe here; EOF on sync covers the race. */
+      /* The monitor is single-threaded, so PDEATHSIG is safe here. It only fires for a death
+       * after this call: a monitor killed before it is seen as the hang-up of the lifeline,
+       * whose write end the monitor holds until it dies (getppid() is 0 in a new pid ns). */
       if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
+      close(lifeline[1]);
+      struct pollfd alive = { .fd = lifeline[0], .events = POLLIN };
+      if (poll(&alive, 1, 0) != 0) _exit(1);
+      close(lifeline[0]);
       close(sp[1]);
       close(PLAN_FD);
       s->is_child = 1;
       s->sync_fd = sp[0];
     } else {
       close(sp[0]);
+      close(lifeline[0]); /* lifeline[1] stays open for the monitor's whole life */
       s->child = pid;
       s->sync_fd = sp[1];
     }
