@@ -1,6 +1,8 @@
 package dev.boxkit.sandbox.vm;
 
+import dev.boxkit.sandbox.SandboxUnavailableException;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * QEMU on Linux: a {@code q35} machine with KVM when {@code /dev/kvm} is usable and TCG
@@ -63,11 +66,11 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
       Process p = new ProcessBuilder(qemu.toString(), "-nodefaults", "-no-user-config", "-display", "none",
           "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "64M", "-S", "-monitor", "none", "-serial", "none")
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      boolean exited = p.waitFor(KVM_PROBE_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      boolean exited = p.waitFor(KVM_PROBE_MILLIS, TimeUnit.MILLISECONDS);
       p.destroyForcibly();
       p.waitFor();
       return !exited;
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return false;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -127,7 +130,7 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
   public List<List<String>> helperCommands(VmConfig vm) {
     List<List<String>> helpers = new ArrayList<>();
     for (VmConfig.Share s : vm.shares()) {
-      Path daemon = virtiofsd.orElseThrow(() -> new dev.boxkit.sandbox.SandboxUnavailableException(
+      Path daemon = virtiofsd.orElseThrow(() -> new SandboxUnavailableException(
           "virtiofsd not found (Debian: package qemu-system-common, /usr/lib/qemu/virtiofsd): VM binds need it"));
       // sandbox=chroot: virtiofsd's namespace sandbox needs privileges containers often lack.
       helpers.add(List.of(daemon.toString(), "--socket-path=" + s.socket(), "-o", "source=" + s.hostDir(),

@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -107,7 +108,7 @@ public record VfkitRest(Path socket) {
       String status = end < 0 ? text : text.substring(0, text.indexOf("\r\n"));
       throw new SandboxException("vfkit REST endpoint " + socket + " answered: " + status);
     }
-    String head = text.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+    String head = text.substring(0, end).toLowerCase(Locale.ROOT);
     String body = text.substring(end + 4);
     if (head.contains("\r\ntransfer-encoding: chunked")) {
       StringBuilder plain = new StringBuilder();

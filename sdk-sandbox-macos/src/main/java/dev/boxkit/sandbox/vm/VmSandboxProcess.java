@@ -2,6 +2,7 @@ package dev.boxkit.sandbox.vm;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.SandboxException;
+import dev.boxkit.sandbox.SandboxProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +22,7 @@ import java.util.concurrent.TimeoutException;
  * A VM sandbox running on its own thread. {@link #pid()} is the hypervisor's pid; signals go to
  * the program over the control channel; closing kills the VM.
  */
-final class VmSandboxProcess implements dev.boxkit.sandbox.SandboxProcess {
+final class VmSandboxProcess implements SandboxProcess {
   /** Bytes buffered per piped output stream before the VM waits for the reader. */
   private static final int PIPE_BUFFER_BYTES = 1 << 16;
 

@@ -3,14 +3,17 @@ package dev.boxkit.sandbox.vm;
 import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxSetupException;
 import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -51,7 +55,7 @@ final class VmSession {
   private final Hypervisor hypervisor;
   private final KernelImage kernel;
   private final int cpus;
-  private final java.util.concurrent.CompletableFuture<Process> started = new java.util.concurrent.CompletableFuture<>();
+  private final CompletableFuture<Process> started = new CompletableFuture<>();
   private final AtomicBoolean killed = new AtomicBoolean();
   private final Object writeLock = new Object();
   private volatile OutputStream toGuest;
@@ -81,7 +85,7 @@ final class VmSession {
       }
       List<Path> modules = kernel.modulesFor(hypervisor.kernelFeatures(!shares.isEmpty()));
       Path initrd = work.resolve("initrd.cpio");
-      try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
         Initramfs.write(out, GuestAgent.load(), modules, plan.root());
       }
       VmConfig vm = new VmConfig(kernel.kernel(), initrd, "quiet panic=-1", cpus, plan.memoryBytes(),
@@ -176,7 +180,7 @@ final class VmSession {
         }
       }
     };
-    java.io.InputStream in = new java.io.InputStream() {
+    InputStream in = new InputStream() {
       @Override
       public int read() throws IOException {
         byte[] one = new byte[1];
@@ -193,7 +197,7 @@ final class VmSession {
     toGuest = out;
     AtomicBoolean timedOut = new AtomicBoolean();
     if (!timeout.isZero()) {
-      java.util.concurrent.CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
         if (hv.isAlive()) {
           timedOut.set(true);
           hv.destroyForcibly();
@@ -204,7 +208,7 @@ final class VmSession {
       ControlProtocol.Frame f;
       try {
         f = ControlProtocol.read(fromGuest);
-      } catch (EOFException | java.nio.channels.AsynchronousCloseException e) {
+      } catch (EOFException | AsynchronousCloseException e) {
         if (timedOut.get() || killed.get()) {
           return new Outcome(128 + 9, 9, timedOut.get());
         }
@@ -240,7 +244,7 @@ final class VmSession {
   }
 
   /** @return completes with the hypervisor process once started (exceptionally when set-up failed first) */
-  java.util.concurrent.CompletableFuture<Process> started() {
+  CompletableFuture<Process> started() {
     return started;
   }
 
