@@ -24,7 +24,7 @@ import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 
 /** Whatever argv and environment a spec holds reach the guest unchanged, framed as the agent reads them. */
-class SpecFrameProperties {
+class SpecFramePropertyTest {
 
   @Property(tries = 200)
   void argvAndEnvSurviveFramingExactly(
