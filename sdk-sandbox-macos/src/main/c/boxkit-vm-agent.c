@@ -10,6 +10,7 @@
  * Policy lives on the host (Java); this file only executes the spec. Frames, both ways:
  *   u8 type, u32 big-endian length, payload.
  * Host -> guest: 'S' spec (a list of u8 tag, u32 length, bytes records), 'K' signal (u32),
+ *   'I' stdin bytes (an empty one closes stdin; only when the spec asked for a stdin pipe),
  *   'Q' quit (the host has read everything: power off now).
  * Guest -> host: 'O' stdout bytes, 'E' stderr bytes, 'X' exit (u32 status, u32 signal),
  *   'F' setup failure (u32 errno, then "step\0path\0message").
@@ -58,6 +59,7 @@ struct spec {
   const char *cwd;
   const char *hostname;
   const char *root; /* "ro" or "rw" */
+  int stdin_pipe;   /* stdin comes from 'I' frames, else /dev/null */
   uint32_t uid, gid;
   uint64_t nofile;
 };
@@ -241,6 +243,7 @@ static void parse_spec(const char *p, uint32_t len, struct spec *s) {
       case 'w': s->cwd = v; break;
       case 'h': s->hostname = v; break;
       case 'r': s->root = v; break;
+      case 'i': s->stdin_pipe = strcmp(v, "pipe") == 0; break;
       case 'u': s->uid = (uint32_t)strtoul(v, NULL, 10); break;
       case 'g': s->gid = (uint32_t)strtoul(v, NULL, 10); break;
       case 'n': s->nofile = strtoull(v, NULL, 10); break;
@@ -396,10 +399,11 @@ static void exec_program(struct spec *s, int status_fd) {
   child_fail(status_fd, STEP_EXEC);
 }
 
-static void child(struct spec *s, int out, int err, int status_fd) {
-  int devnull = open("/dev/null", O_RDONLY);
+static void child(struct spec *s, int in, int out, int err, int status_fd) {
+  int src = in >= 0 ? in : open("/dev/null", O_RDONLY);
   setsid();
-  if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_fail(status_fd, STEP_STDIO);
+  signal(SIGPIPE, SIG_DFL); /* the agent ignores it; an ignored signal would stay ignored across exec */
+  if (src < 0 || dup2(src, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_fail(status_fd, STEP_STDIO);
   if (chroot(ROOT) != 0) child_fail(status_fd, STEP_CHROOT);
   if (chdir(s->cwd) != 0) child_fail(status_fd, STEP_CHDIR);
   for (size_t i = 0; i < sizeof dropped_caps / sizeof dropped_caps[0]; i++) prctl(PR_CAPBSET_DROP, dropped_caps[i], 0, 0, 0);
@@ -420,6 +424,35 @@ static void child(struct spec *s, int out, int err, int status_fd) {
 static void host_gone(pid_t pid) {
   kill(-pid, SIGKILL);
   power_off();
+}
+
+/* One frame from the host while the program runs: a signal, or stdin bytes (blocking: stdin
+ * is a pipe, so a program that does not read it holds the host's writer back, as a pipe would). */
+static void control_frame(pid_t pid, int *stdin_fd) {
+  char head[5], buf[65536];
+  uint32_t be, len;
+  if (read_all(ctl, head, 5) < 0) host_gone(pid);
+  memcpy(&be, head + 1, 4);
+  len = ntohl(be);
+  if (head[0] == 'K' && len == 4) {
+    if (read_all(ctl, &be, 4) < 0) host_gone(pid);
+    kill(-pid, (int)ntohl(be));
+    return;
+  }
+  if (head[0] != 'I') host_gone(pid); /* protocol error: fail closed */
+  if (len == 0 && *stdin_fd >= 0) {
+    close(*stdin_fd);
+    *stdin_fd = -1;
+  }
+  while (len > 0) {
+    uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
+    if (read_all(ctl, buf, n) < 0) host_gone(pid);
+    if (*stdin_fd >= 0 && write_all(*stdin_fd, buf, n) < 0) { /* the program closed stdin: drop the rest */
+      close(*stdin_fd);
+      *stdin_fd = -1;
+    }
+    len -= n;
+  }
 }
 
 static void pump(int from, char type, int *open_fd) {
@@ -453,11 +486,15 @@ int main(void) {
   parse_spec(raw, len, &s);
   setup_root(&s);
 
-  int out[2], err[2], status_pipe[2];
-  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC)) die_errno("pipe", NULL, "pipe2");
+  int in[2] = {-1, -1}, out[2], err[2], status_pipe[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
+      (s.stdin_pipe && pipe2(in, O_CLOEXEC)))
+    die_errno("pipe", NULL, "pipe2");
+  signal(SIGPIPE, SIG_IGN); /* a program that stops reading stdin must not kill the agent */
   pid_t pid = fork();
   if (pid < 0) die_errno("fork", NULL, "fork");
-  if (pid == 0) child(&s, out[1], err[1], status_pipe[1]);
+  if (pid == 0) child(&s, in[0], out[1], err[1], status_pipe[1]);
+  if (in[0] >= 0) close(in[0]);
   close(out[1]);
   close(err[1]);
   close(status_pipe[1]);
@@ -476,16 +513,12 @@ int main(void) {
     if (p[0].revents) pump(fo, 'O', &fo);
     if (p[1].revents) pump(fe, 'E', &fe);
     if (p[2].revents & POLLIN) {
-      char head[5];
-      uint32_t sig;
-      if (read_all(ctl, head, 5) < 0 || head[0] != 'K' || read_all(ctl, &sig, 4) < 0) {
-        host_gone(pid);
-      }
-      kill(-pid, (int)ntohl(sig));
+      control_frame(pid, &in[1]);
     } else if (p[2].revents) {
       host_gone(pid);
     }
   }
+  if (in[1] >= 0) close(in[1]);
   int wstatus = 0;
   while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
   uint32_t result[2] = {0, 0};

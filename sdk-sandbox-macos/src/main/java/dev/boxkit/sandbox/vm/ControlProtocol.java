@@ -21,6 +21,8 @@ final class ControlProtocol {
   static final byte SPEC = 'S';
   /** Host to guest: send a signal (u32) to the program's process group. */
   static final byte SIGNAL = 'K';
+  /** Host to guest: stdin bytes; an empty frame closes the program's stdin. */
+  static final byte STDIN = 'I';
   /** Host to guest: everything was read; power off. */
   static final byte QUIT = 'Q';
   /** Guest to host: stdout bytes. */

@@ -71,8 +71,8 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
             + " is below the 64 MiB a VM (kernel, in-memory root) needs");
       }
     }
-    if (!(spec.stdin() instanceof Stdio.Discard) && !(spec.stdin() instanceof Stdio.Pipe)) {
-      throw new InvalidSandboxSpecException("stdin", "the VM backend supports discard and pipe only");
+    if (spec.stdin() instanceof Stdio.Inherit) {
+      throw new InvalidSandboxSpecException("stdin", "the JVM's own stdin cannot be given to a VM sandbox");
     }
 
     ControlProtocol.SpecWriter w = new ControlProtocol.SpecWriter();
@@ -81,6 +81,9 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       w.add('e', e.getKey() + "=" + e.getValue());
     }
     w.add('w', spec.workingDir()).add('h', spec.hostname()).add('r', "ro");
+    if (!(spec.stdin() instanceof Stdio.Discard)) {
+      w.add('i', "pipe");
+    }
     w.add('u', Long.toString(spec.uid())).add('g', Long.toString(spec.gid()));
     if (l.openFiles() > 0) {
       w.add('n', Long.toString(l.openFiles()));

@@ -30,9 +30,11 @@ final class VmSandboxProcess implements SandboxProcess {
   private final PipedInputStream stdout;
   private final PipedInputStream stderr;
   private final CompletableFuture<ExecResult> result = new CompletableFuture<>();
+  private final OutputStream stdin;
 
-  private VmSandboxProcess(VmSession session, boolean pipeOut, boolean pipeErr) {
+  private VmSandboxProcess(VmSession session, boolean pipeIn, boolean pipeOut, boolean pipeErr) {
     this.session = session;
+    this.stdin = pipeIn ? new StdinStream(session) : null;
     this.stdout = pipeOut ? new PipedInputStream(PIPE_BUFFER_BYTES) : null;
     this.stderr = pipeErr ? new PipedInputStream(PIPE_BUFFER_BYTES) : null;
   }
@@ -41,9 +43,9 @@ final class VmSandboxProcess implements SandboxProcess {
    * Starts the VM on a new daemon thread (if the JVM exits, the control channel closes and the
    * guest agent kills the program and powers off).
    */
-  static VmSandboxProcess start(VmSession session, GuestPlan plan, boolean pipeOut, OutputStream out,
-      boolean pipeErr, OutputStream err, Duration timeout) {
-    VmSandboxProcess p = new VmSandboxProcess(session, pipeOut, pipeErr);
+  static VmSandboxProcess start(VmSession session, GuestPlan plan, boolean pipeIn, boolean pipeOut,
+      OutputStream out, boolean pipeErr, OutputStream err, Duration timeout) {
+    VmSandboxProcess p = new VmSandboxProcess(session, pipeIn, pipeOut, pipeErr);
     try {
       OutputStream o = pipeOut ? new PipedOutputStream(p.stdout) : out;
       OutputStream e = pipeErr ? new PipedOutputStream(p.stderr) : err;
@@ -77,7 +79,41 @@ final class VmSandboxProcess implements SandboxProcess {
 
   @Override
   public OutputStream stdin() {
-    throw new IllegalStateException("stdin is not a pipe");
+    if (stdin == null) {
+      throw new IllegalStateException("stdin is not a pipe");
+    }
+    return stdin;
+  }
+
+  /** The program's stdin as frames on the control channel; closing sends end of file once. */
+  private static final class StdinStream extends OutputStream {
+    private final VmSession session;
+    private boolean closed;
+
+    StdinStream(VmSession session) {
+      this.session = session;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+      if (closed) {
+        throw new IOException("stdin is closed");
+      }
+      session.writeStdin(b, off, len);
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+      if (!closed) {
+        closed = true;
+        session.closeStdin();
+      }
+    }
   }
 
   @Override

@@ -97,7 +97,13 @@ public final class VmSandboxProvider implements SandboxProvider {
     Capture err = new Capture(spec.captureLimitBytes());
     try (OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
         OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
-      VmSession.Outcome o = new VmSession(hypervisor, k, cpus).run(plan, stdout, stderr, spec.limits().timeout());
+      VmSession session = new VmSession(hypervisor, k, cpus);
+      if (spec.stdin() instanceof Stdio.File f) {
+        session.feedStdin(Files.newInputStream(f.path()));
+      } else if (spec.stdin() instanceof Stdio.Pipe) {
+        session.feedStdin(null); // run() has no writer: the program reads end of file at once
+      }
+      VmSession.Outcome o = session.run(plan, stdout, stderr, spec.limits().timeout());
       return new ExecResult(o.exitCode(), o.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(o.signal()),
           out.bytes(), err.bytes(), Duration.ofNanos(System.nanoTime() - start), OptionalLong.empty(), false,
           o.timedOut());
@@ -109,23 +115,22 @@ public final class VmSandboxProvider implements SandboxProvider {
   /**
    * {@inheritDoc}
    *
-   * <p>The VM boots on a new thread; {@link SandboxProcess#pid()} is the hypervisor's. Piped stdin
-   * is not supported yet.
-   *
-   * @throws InvalidSandboxSpecException also when stdin is a pipe
+   * <p>The VM boots on a new thread; {@link SandboxProcess#pid()} is the hypervisor's. Writes to a
+   * piped {@link SandboxProcess#stdin()} wait until the guest is connected.
    */
   @Override
   public SandboxProcess start(SandboxSpec spec) {
     if (spec == null) {
       throw new InvalidSandboxSpecException("spec", "is null");
     }
-    if (spec.stdin() instanceof Stdio.Pipe) {
-      throw new InvalidSandboxSpecException("stdin", "a piped stdin is not supported by the VM backend's start()");
-    }
     GuestPlan plan = GuestPlan.compile(spec);
     KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     try {
-      return VmSandboxProcess.start(new VmSession(hypervisor, k, cpus), plan,
+      VmSession session = new VmSession(hypervisor, k, cpus);
+      if (spec.stdin() instanceof Stdio.File f) {
+        session.feedStdin(Files.newInputStream(f.path()));
+      }
+      return VmSandboxProcess.start(session, plan, spec.stdin() instanceof Stdio.Pipe,
           spec.stdout() instanceof Stdio.Pipe, sink(spec.stdout(), null, FileDescriptor.out),
           spec.stderr() instanceof Stdio.Pipe, sink(spec.stderr(), null, FileDescriptor.err), spec.limits().timeout());
     } catch (IOException e) {

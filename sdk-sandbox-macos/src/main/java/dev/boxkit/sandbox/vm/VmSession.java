@@ -8,6 +8,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.StandardProtocolFamily;
@@ -21,10 +22,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
@@ -59,6 +62,7 @@ final class VmSession {
   private final AtomicBoolean killed = new AtomicBoolean();
   private final Object writeLock = new Object();
   private volatile OutputStream toGuest;
+  private final CompletableFuture<OutputStream> connected = new CompletableFuture<>();
 
   VmSession(Hypervisor hypervisor, KernelImage kernel, int cpus) {
     this.hypervisor = hypervisor;
@@ -107,13 +111,16 @@ final class VmSession {
       }
     } catch (RuntimeException e) {
       started.completeExceptionally(e);
+      connected.completeExceptionally(e);
       throw e;
     } catch (IOException e) {
       started.completeExceptionally(e);
+      connected.completeExceptionally(e);
       String logs = work == null ? "" : "; " + hypervisor.name() + ": " + tail(work.resolve("hypervisor.log"))
           + "; console: " + tail(work.resolve("console.log"));
       throw new SandboxSetupException("vm", null, 0, null, "running the VM: " + e + logs);
     } finally {
+      connected.completeExceptionally(new IOException("the VM has ended"));
       for (int i = processes.size() - 1; i >= 0; i--) {
         processes.get(i).destroyForcibly();
         try {
@@ -195,6 +202,7 @@ final class VmSession {
     DataInputStream fromGuest = new DataInputStream(new BufferedInputStream(in, 1 << 16));
     send(out, ControlProtocol.SPEC, plan.specFrame());
     toGuest = out;
+    connected.complete(out);
     AtomicBoolean timedOut = new AtomicBoolean();
     if (!timeout.isZero()) {
       CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
@@ -261,6 +269,57 @@ final class VmSession {
       send(out, ControlProtocol.SIGNAL, ByteBuffer.allocate(4).putInt(signal).array());
     } catch (IOException e) {
       LOG.debug("signal {} not delivered: {}", signal, e.toString());
+    }
+  }
+
+  /**
+   * Sends bytes to the program's stdin (a pipe in the guest), waiting until the guest is connected.
+   *
+   * @throws IOException when the VM has ended or could not start
+   */
+  void writeStdin(byte[] b, int off, int len) throws IOException {
+    OutputStream out = awaitConnected();
+    for (int done = 0; done < len; ) {
+      int n = Math.min(len - done, 1 << 16);
+      byte[] chunk = Arrays.copyOfRange(b, off + done, off + done + n);
+      send(out, ControlProtocol.STDIN, chunk);
+      done += n;
+    }
+  }
+
+  /**
+   * Feeds the program's stdin on a daemon thread once the guest is connected: {@code source} to
+   * its end, then end of file; nothing but end of file when {@code source} is null.
+   */
+  void feedStdin(InputStream source) {
+    Thread t = new Thread(() -> {
+      try (InputStream in = source == null ? InputStream.nullInputStream() : source) {
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          writeStdin(buf, 0, n);
+        }
+        closeStdin();
+      } catch (IOException e) {
+        LOG.debug("stdin of the VM sandbox not fully delivered: {}", e.toString());
+      }
+    }, "boxkit-vm-stdin");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Closes the program's stdin (it reads end of file). */
+  void closeStdin() throws IOException {
+    send(awaitConnected(), ControlProtocol.STDIN, new byte[0]);
+  }
+
+  private OutputStream awaitConnected() throws IOException {
+    try {
+      return connected.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while the VM boots");
+    } catch (ExecutionException e) {
+      throw new IOException("the VM sandbox did not start: " + e.getCause().getMessage(), e.getCause());
     }
   }
 

@@ -11,6 +11,7 @@ import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
 import dev.boxkit.testing.ExternalTools;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -55,7 +56,8 @@ class QemuVmSandboxTest {
         "VM binds need root: QEMU 7.2's virtiofsd writes its pid file under /var/run/virtiofsd");
     Path data = Files.createDirectories(tmp.resolve("data"));
     Files.writeString(data.resolve("greeting.txt"), "from the host\n");
-    String script = "cat /data/greeting.txt;"
+    Path input = Files.writeString(tmp.resolve("input.txt"), "line from a host file\n");
+    String script = "read -r first; echo \"stdin: $first\"; cat /data/greeting.txt;"
         + " if echo x > /data/new.txt; then echo data-writable; else echo data-ro; fi;"
         + " if echo x > /rootfile; then echo root-writable; else echo root-ro; fi;"
         // uid 0 in the guest, but without CAP_SYS_ADMIN: read-only cannot be undone.
@@ -64,9 +66,9 @@ class QemuVmSandboxTest {
         // 10.0.2.2 is the host as QEMU's user-mode network would show it.
         + " if echo > /dev/tcp/10.0.2.2/80; then echo net-reachable; else echo net-unreachable; fi";
     ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
-        .mount(Mount.bind(data, "/data"))
+        .mount(Mount.bind(data, "/data")).stdin(Stdio.file(input))
         .command("/bin/bash", "-c", script).build());
-    assertEquals("from the host\ndata-ro\nroot-ro\nremount-denied\nif lo\nnet-unreachable\n", r.stdoutText(), r.stderrText());
+    assertEquals("stdin: line from a host file\nfrom the host\ndata-ro\nroot-ro\nremount-denied\nif lo\nnet-unreachable\n", r.stdoutText(), r.stderrText());
     assertTrue(r.stderrText().contains("/data/new.txt: Read-only file system"), r.stderrText());
     assertTrue(r.stderrText().contains("/rootfile: Read-only file system"), r.stderrText());
     assertTrue(r.stderrText().contains("Network is unreachable"), r.stderrText());
@@ -75,10 +77,14 @@ class QemuVmSandboxTest {
   }
 
   @Test
-  void startedSandboxStreamsStdoutAndReceivesSignals() throws Exception {
-    try (SandboxProcess p = provider.start(SandboxSpec.builder().root(Rootfs.directory(root))
-        .command("/bin/sh", "-c", "echo ready; exec /bin/sleep 600").build())) {
+  void startedSandboxTakesStdinStreamsStdoutAndReceivesSignals() throws Exception {
+    try (SandboxProcess p = provider.start(SandboxSpec.builder().root(Rootfs.directory(root)).stdin(Stdio.pipe())
+        .command("/bin/sh", "-c", "read -r a; echo \"got $a\"; cat; echo ready; exec /bin/sleep 600").build())) {
+      p.stdin().write("first line\nrest\n".getBytes(StandardCharsets.UTF_8));
+      p.stdin().close();
       BufferedReader out = new BufferedReader(new InputStreamReader(p.stdout(), StandardCharsets.UTF_8));
+      assertEquals("got first line", out.readLine());
+      assertEquals("rest", out.readLine(), "cat copies the rest and ends at the closed stdin");
       assertEquals("ready", out.readLine());
       assertTrue(p.pid() > 0);
       assertTrue(p.waitFor(Duration.ZERO).isEmpty(), "still running");
