@@ -9,7 +9,8 @@
  * Three processes run this code:
  *   monitor  spawned by the JVM, stays in the host namespaces. Writes uid/gid maps when the plan
  *            asks it to (only a process in the parent user namespace can write full ranges),
- *            forwards signals, and kills the sandbox when the JVM dies (EOF on the plan pipe,
+ *            makes idmapped copies of the trees the plan names and sends them to the child
+ *            (only the initial namespace's root may idmap host filesystems), forwards signals, and kills the sandbox when the JVM dies (EOF on the plan pipe,
  *            fd 3, whose write end the JVM holds). PR_SET_PDEATHSIG is not used for this: it
  *            fires when the spawning *thread* exits, and JVM threads come and go.
  *   init     PID 1 of the new pid namespace, created by OP_CLONE. Builds the mount tree, pivots
@@ -56,7 +57,7 @@ enum op_code {
   OP_NOT_DUMPABLE, OP_ROOT, OP_BIND, OP_TMPFS, OP_PROC, OP_DEVPTS, OP_MKDIR, OP_SYMLINK,
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
-  OP_EXEC, OP_OPEN_SOURCE, OP_COUNT
+  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -64,10 +65,11 @@ static const char *const op_names[OP_COUNT] = {
   "not-dumpable", "root", "mount-bind", "mount-tmpfs", "mount-proc", "mount-devpts", "mkdir",
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
-  "open-source",
+  "open-source", "mount-overlay", "idmap",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
+#define OPF_RECEIVED 0x2u     /* OPEN_SOURCE: take the next tree the monitor sent (OP_IDMAP) */
 #define BIND_RO 0x1u          /* remount read-only, nosuid, nodev */
 #define BIND_NOSUID_NODEV 0x2u
 #define BIND_SRC_IN_ROOT 0x4u /* source is resolved inside the new root like a destination */
@@ -84,6 +86,16 @@ static const char *const op_names[OP_COUNT] = {
 #ifndef SYS_close_range
 #define SYS_close_range 436
 #endif
+#ifndef SYS_open_tree
+#define SYS_open_tree 428
+#endif
+#ifndef SYS_move_mount
+#define SYS_move_mount 429
+#endif
+#define BK_OPEN_TREE_CLONE 1u
+#define BK_MOVE_MOUNT_F_EMPTY_PATH 0x4u
+#define BK_MOVE_MOUNT_T_EMPTY_PATH 0x40u
+#define BK_MOUNT_ATTR_IDMAP 0x100000ull
 #define BK_MOUNT_ATTR_RDONLY 0x1ull
 #define BK_MOUNT_ATTR_NOSUID 0x2ull
 #define BK_MOUNT_ATTR_NODEV 0x4ull
@@ -247,15 +259,40 @@ static void mount_fs(int root_fd, const char *dst, const char *type, unsigned lo
 
 #define MAX_SOURCES 1024
 
-/* Host paths opened before anything is mounted over them (OP_OPEN_SOURCE), by index. */
-struct sources { int fd[MAX_SOURCES]; uint32_t count; };
+/*
+ * Host paths opened before anything is mounted over them (OP_OPEN_SOURCE), by index. A detached
+ * source is an idmapped tree the monitor made (OP_IDMAP): it is attached by move_mount the
+ * first time it is used and bound like any other source after that.
+ */
+struct sources {
+  int fd[MAX_SOURCES];
+  unsigned char detached[MAX_SOURCES];
+  uint32_t count;
+  int received[MAX_SOURCES]; /* trees sent by the monitor, not yet claimed, in order */
+  uint32_t received_count, received_next;
+};
 
 static int source_fd(const struct sources *srcs, uint32_t index, const char *src) {
   if (index >= srcs->count) die_errno(EINVAL, src, "no source #%u for %s", index, src);
   return srcs->fd[index];
 }
 
-static void op_bind(int root_fd, const struct sources *srcs, struct cursor *c) {
+/* Mounts source `index` on the directory or file open as target_fd. */
+static void attach_source(struct sources *srcs, uint32_t index, const char *src, int target_fd,
+                          const char *dst) {
+  char sp[32], dp[32];
+  int fd = source_fd(srcs, index, src);
+  if (srcs->detached[index]) {
+    if (syscall(SYS_move_mount, fd, "", target_fd, "",
+                BK_MOVE_MOUNT_F_EMPTY_PATH | BK_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      die_errno(errno, dst, "attach idmapped %s -> %s", src, dst);
+    srcs->detached[index] = 0;
+  } else if (mount(fd_path(sp, fd), fd_path(dp, target_fd), NULL, MS_BIND | MS_REC, NULL) < 0) {
+    die_errno(errno, dst, "mount %s -> %s (bind)", src, dst);
+  }
+}
+
+static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
   const char *src = get_str(c), *dst = get_str(c);
   uint32_t flags = get_u32(c), index = get_u32(c);
   char sp[32], dp[32];
@@ -267,8 +304,12 @@ static void op_bind(int root_fd, const struct sources *srcs, struct cursor *c) {
   struct stat st;
   if (sfd < 0 || fstat(sfd, &st) < 0) die_errno(errno, src, "bind source %s", src);
   int dfd = open_beneath(root_fd, dst, S_ISDIR(st.st_mode) ? CREATE_DIR : CREATE_FILE);
-  if (mount(fd_path(sp, sfd), fd_path(dp, dfd), NULL, MS_BIND | MS_REC, NULL) < 0)
-    die_errno(errno, dst, "mount %s -> %s (bind%s)", src, dst, (flags & BIND_RO) ? ", ro" : "");
+  if (flags & BIND_SRC_IN_ROOT) {
+    if (mount(fd_path(sp, sfd), fd_path(dp, dfd), NULL, MS_BIND | MS_REC, NULL) < 0)
+      die_errno(errno, dst, "mount %s -> %s (bind%s)", src, dst, (flags & BIND_RO) ? ", ro" : "");
+  } else {
+    attach_source(srcs, index, src, dfd, dst);
+  }
   close(sfd);
   close(dfd);
   uint64_t attr = ((flags & BIND_RO) ? BK_MOUNT_ATTR_RDONLY : 0)
@@ -286,10 +327,8 @@ static void op_bind(int root_fd, const struct sources *srcs, struct cursor *c) {
  * source at /root. Pivoting first (as bubblewrap does) means the scratch tmpfs hides nothing:
  * a source under the scratch directory still shows the host's files.
  */
-static int op_root(const struct sources *srcs, struct cursor *c) {
-  const char *base = get_str(c), *src = get_str(c);
-  uint32_t flags = get_u32(c), index = get_u32(c);
-  char path[4096], sp[32];
+static void enter_scratch(const char *base) {
+  char path[4096];
   /* Nothing done below may propagate back to the host's mount namespace. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) die_errno(errno, "/", "make / private");
   if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755") < 0)
@@ -301,12 +340,51 @@ static int op_root(const struct sources *srcs, struct cursor *c) {
   if (syscall(SYS_pivot_root, base, path) < 0) die_errno(errno, base, "pivot_root to %s", base);
   if (chdir("/") < 0) die_errno(errno, "/", "chdir /");
   current.proc = "/old/proc";
-  if (mount(fd_path(sp, source_fd(srcs, index, src)), "/root", NULL, MS_BIND | MS_REC, NULL) < 0)
-    die_errno(errno, src, "mount %s -> / (bind)", src);
+}
+
+static int open_scratch_dir(const char *path) {
+  if (mkdir(path, 0700) < 0 && errno != EEXIST) die_errno(errno, path, "mkdir %s", path);
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) die_errno(errno, path, "open %s", path);
+  return fd;
+}
+
+static int op_root(struct sources *srcs, struct cursor *c) {
+  const char *base = get_str(c), *src = get_str(c);
+  uint32_t flags = get_u32(c), index = get_u32(c);
+  enter_scratch(base);
+  int target = open_scratch_dir("/root");
+  attach_source(srcs, index, src, target, "/");
+  close(target);
   int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) die_errno(errno, "/", "open new root");
   if (flags & BIND_RO)
     set_mount_attr(fd, "/", BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV);
+  return fd;
+}
+
+/*
+ * As op_root, but / is an overlay: the shared image tree as the read-only lower layer, the
+ * sandbox's own directory (holding upper/ and work/, on one mount as overlayfs requires) on top.
+ * Both are first attached in the scratch tmpfs at /lower and /rw, so host paths need no escaping
+ * and idmapped trees work alike. Mounted here, in the sandbox's user namespace (Linux 5.11+);
+ * userxattr keeps overlay metadata in user.* xattrs, the only ones it may set.
+ */
+static int op_overlay(struct sources *srcs, struct cursor *c) {
+  const char *base = get_str(c);
+  uint32_t lower = get_u32(c), rw = get_u32(c);
+  const char *data = "lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work,userxattr";
+  enter_scratch(base);
+  int t = open_scratch_dir("/lower");
+  attach_source(srcs, lower, "image tree", t, "/lower");
+  close(t);
+  t = open_scratch_dir("/rw");
+  attach_source(srcs, rw, "writable layer", t, "/rw");
+  close(t);
+  if (mount("overlay", "/root", "overlay", MS_NOSUID | MS_NODEV, data) < 0)
+    die_errno(errno, "/", "mount overlay (%s) -> / (in a user namespace: Linux 5.11+, layers on filesystems overlayfs accepts)", data);
+  int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) die_errno(errno, "/", "open new root");
   return fd;
 }
 
@@ -442,6 +520,54 @@ static void init_loop(pid_t payload) {
 
 struct run_state { int root_fd, watch_fd, sync_fd; pid_t child; int is_child; struct sources srcs; };
 
+/*
+ * Monitor, in the host's user namespace: clones the tree at `src` as a detached mount whose
+ * owners are shifted through the child's user namespace (mount_setattr MOUNT_ATTR_IDMAP, Linux
+ * 5.12+; only the initial namespace's root may do this for host filesystems), and sends it to
+ * the child. Files owned by host uid N then appear as inside uid N and writes land as uid N.
+ */
+static void send_idmapped(struct run_state *s, const char *src) {
+  char ns[64], cbuf[CMSG_SPACE(sizeof(int))];
+  int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
+                          BK_OPEN_TREE_CLONE | O_CLOEXEC | BK_AT_RECURSIVE);
+  if (tree < 0) { kill(s->child, SIGKILL); die_errno(errno, src, "open_tree %s", src); }
+  snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int)s->child);
+  int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+  if (nsfd < 0) { kill(s->child, SIGKILL); die_errno(errno, ns, "open %s", ns); }
+  struct bk_mount_attr a = { .attr_set = BK_MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
+  if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | BK_AT_RECURSIVE, &a, sizeof a) < 0) {
+    kill(s->child, SIGKILL);
+    die_errno(errno, src, "idmapped mount of %s (its filesystem must support idmapped mounts)", src);
+  }
+  char b = 'f';
+  struct iovec iov = { &b, 1 };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &tree, sizeof tree);
+  if (sendmsg(s->sync_fd, &m, 0) != 1) { kill(s->child, SIGKILL); die_errno(errno, src, "send tree"); }
+  close(tree);
+  close(nsfd);
+}
+
+/* Child: collects the trees the monitor sent, up to its go-ahead byte 'g'. */
+static void sync_receive(struct run_state *s) {
+  for (;;) {
+    char b = 0, cbuf[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { &b, 1 };
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+    if (recvmsg(s->sync_fd, &m, MSG_CMSG_CLOEXEC) != 1) die_errno(errno, NULL, "sync (monitor gone)");
+    if (b == 'g') break;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    if (b != 'f' || !cm || cm->cmsg_type != SCM_RIGHTS || s->srcs.received_count >= MAX_SOURCES)
+      die_errno(EPROTO, NULL, "sync: unexpected message");
+    memcpy(&s->srcs.received[s->srcs.received_count++], CMSG_DATA(cm), sizeof(int));
+  }
+  /* Kept open: it hangs up when the monitor dies (see OP_SETIDS). */
+}
+
 static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cursor *c) {
   char path[64];
   if (s->child > 0 && !s->is_child && !(flags & OPF_PARENT) && code != OP_SYNC) return;
@@ -451,26 +577,24 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     s->watch_fd = PLAN_FD;
     break;
   case OP_CLONE: {
-    int sp[2], lifeline[2];
-    if (pipe2(sp, O_CLOEXEC) < 0 || pipe2(lifeline, O_CLOEXEC) < 0) die_errno(errno, NULL, "pipe");
+    int sp[2];
+    /* Packets, so that trees sent by OP_IDMAP and the final sync byte arrive one by one. */
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) die_errno(errno, NULL, "socketpair");
     pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)get_u64(c) | SIGCHLD, 0, 0, 0, 0);
     if (pid < 0) die_errno(errno, NULL, "clone (namespaces)");
     if (pid == 0) {
       /* The monitor is single-threaded, so PDEATHSIG is safe here. It only fires for a death
-       * after this call: a monitor killed before it is seen as the hang-up of the lifeline,
-       * whose write end the monitor holds until it dies (getppid() is 0 in a new pid ns). */
+       * after this call; a monitor killed before it is seen as the hang-up of the sync socket,
+       * which the monitor holds open until it dies (checked again at OP_SETIDS). */
       if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
-      close(lifeline[1]);
-      struct pollfd alive = { .fd = lifeline[0], .events = POLLIN };
-      if (poll(&alive, 1, 0) != 0) _exit(1);
-      close(lifeline[0]);
       close(sp[1]);
+      struct pollfd alive = { sp[0], POLLIN, 0 };
+      if (poll(&alive, 1, 0) > 0 && (alive.revents & (POLLHUP | POLLERR))) _exit(1);
       close(PLAN_FD);
       s->is_child = 1;
       s->sync_fd = sp[0];
     } else {
       close(sp[0]);
-      close(lifeline[0]); /* lifeline[1] stays open for the monitor's whole life */
       s->child = pid;
       s->sync_fd = sp[1];
     }
@@ -490,14 +614,16 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     char b = 'g';
     if (!s->is_child) {
       if (write(s->sync_fd, &b, 1) != 1) { kill(s->child, SIGKILL); die_errno(errno, NULL, "sync"); }
-      close(s->sync_fd);
+      /* The sync socket stays open until the monitor dies, so the child can tell it died. */
       prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
       monitor_loop(s->child, s->watch_fd);
     }
-    if (read(s->sync_fd, &b, 1) != 1) die_errno(errno, NULL, "sync (monitor gone)");
-    close(s->sync_fd);
+    sync_receive(s);
     break;
   }
+  case OP_IDMAP:
+    send_idmapped(s, get_str(c));
+    break;
   case OP_NOT_DUMPABLE:
     /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_errno(errno, NULL, "PR_SET_DUMPABLE");
@@ -505,13 +631,23 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
   case OP_OPEN_SOURCE: {
     const char *src = get_str(c);
     if (s->srcs.count >= MAX_SOURCES) die_errno(E2BIG, src, "too many sources");
-    int fd = open(src, O_PATH | O_CLOEXEC);
-    if (fd < 0) die_errno(errno, src, "bind source %s", src);
+    int fd;
+    if (flags & OPF_RECEIVED) {
+      if (s->srcs.received_next >= s->srcs.received_count)
+        die_errno(EINVAL, src, "no idmapped tree received for %s", src);
+      fd = s->srcs.received[s->srcs.received_next++];
+    } else if ((fd = open(src, O_PATH | O_CLOEXEC)) < 0) {
+      die_errno(errno, src, "bind source %s", src);
+    }
+    s->srcs.detached[s->srcs.count] = (flags & OPF_RECEIVED) != 0;
     s->srcs.fd[s->srcs.count++] = fd;
     break;
   }
   case OP_ROOT:
     s->root_fd = op_root(&s->srcs, c);
+    break;
+  case OP_OVERLAY:
+    s->root_fd = op_overlay(&s->srcs, c);
     break;
   case OP_BIND:
     op_bind(s->root_fd, &s->srcs, c);
@@ -558,6 +694,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     close(s->root_fd);
     s->root_fd = -1;
     while (s->srcs.count > 0) close(s->srcs.fd[--s->srcs.count]);
+    while (s->srcs.received_next < s->srcs.received_count) close(s->srcs.received[s->srcs.received_next++]);
     break;
   case OP_FORK_INIT: {
     pid_t pid = fork();
@@ -605,6 +742,12 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     if ((fl & SETIDS_CLEAR_GROUPS) && setgroups(0, NULL) < 0) die_errno(errno, NULL, "setgroups");
     if (setresgid(gid, gid, gid) < 0) die_errno(errno, NULL, "setresgid %u", gid);
     if (setresuid(uid, uid, uid) < 0) die_errno(errno, NULL, "setresuid %u", uid);
+    /* Changing credentials clears the parent-death signal: arm it again, then check that the
+       parent (the monitor, whose sync socket hangs up when it dies) did not die meanwhile. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
+    struct pollfd pf = { s->sync_fd, POLLIN, 0 };
+    if (s->sync_fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
+      die_errno(ESRCH, NULL, "the monitor died");
     break;
   }
   case OP_CAPS_CLEAR:

@@ -1,5 +1,8 @@
 package dev.boxkit.sandbox;
 
+import dev.boxkit.image.Image;
+import dev.boxkit.oci.ContainerConfig;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,8 +17,9 @@ import java.util.Objects;
  * @param argv the program and its arguments, not empty; a program name without {@code /} is
  *     looked up on the sandbox's {@code PATH} (or {@code /bin:/usr/bin} when none is given)
  * @param env the program's whole environment; default empty (nothing is inherited)
- * @param workingDir absolute path inside the sandbox; default {@code /}
- * @param uid user id inside the sandbox, 0..4294967294; default 0
+ * @param workingDir absolute path inside the sandbox; default {@code /}, or the image's WorkingDir
+ * @param uid user id inside the sandbox, 0..4294967294 (0..65535 for a root JVM without
+ *     {@code hostIdentityMapping}); default 0, or the image's User (see {@link Builder#image})
  * @param gid group id inside the sandbox; default 0
  * @param hostname host name inside the sandbox (its own UTS namespace); default {@code sandbox}
  * @param mounts mounts applied in order after the root; default {@link Mount#proc()} then
@@ -28,11 +32,20 @@ import java.util.Objects;
  * @param captureLimitBytes most bytes of stdout and of stderr kept by {@link Sandbox#run}, the
  *     rest is read and dropped; default 16 MiB
  * @param dieWithParent whether the sandbox is killed when the JVM dies; default true
+ * @param hostIdentityMapping whether, when the JVM runs as root, ids inside the sandbox are the
+ *     host's own (inside uid 0 is host uid 0). Default false: a root JVM maps the sandbox's ids
+ *     0..65535 to an unprivileged host range (on Linux host 1879048192 + id, i.e. {@code
+ *     0x70000000} + id), so host files owned by root (for example {@code /etc/shadow} under
+ *     {@link Rootfs#hostReadOnly()}) are out of the sandbox's reach, while trees the spec names
+ *     (a directory or image root, bind sources) are shown with their real owners through
+ *     idmapped mounts. True is weaker: the sandbox's root is the host's root for every file it can
+ *     reach, and uid/gid may then be above 65535. Without root (one-id maps) it changes nothing.
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
     String hostname, List<Mount> mounts, NetworkMode network, ResourceLimits limits, Stdio stdin,
-    Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent) {
+    Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
+    boolean hostIdentityMapping) {
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -109,8 +122,7 @@ public record SandboxSpec(
     b.argv = argv;
     b.env = new LinkedHashMap<>(env);
     b.workingDir = workingDir;
-    b.uid = uid;
-    b.gid = gid;
+    b.user = uid + ":" + gid;
     b.hostname = hostname;
     b.mounts = new ArrayList<>(mounts);
     b.network = network;
@@ -120,6 +132,7 @@ public record SandboxSpec(
     b.stderr = stderr;
     b.captureLimitBytes = captureLimitBytes;
     b.dieWithParent = dieWithParent;
+    b.hostIdentityMapping = hostIdentityMapping;
     return b;
   }
 
@@ -127,14 +140,20 @@ public record SandboxSpec(
    * Builds a {@link SandboxSpec}. Setters reject bad values at once with {@link
    * InvalidSandboxSpecException}; {@link #run()} and {@link #start()} are shortcuts for {@link
    * Sandbox#run}/{@link Sandbox#start} of {@link #build()}.
+   *
+   * <p>With {@link #image(Image)}, the image's configuration gives the defaults that this
+   * builder's setters override, in any call order (see {@link #image(Image)}).
    */
   public static final class Builder {
     private Rootfs root = Rootfs.hostReadOnly();
-    private List<String> argv = List.of();
+    /** The configuration applied at {@link #build()}; null when no image was given. */
+    private ContainerConfig imageConfig;
+    private List<String> entrypoint;
+    private List<String> argv;
     private Map<String, String> env = new LinkedHashMap<>();
-    private String workingDir = "/";
-    private long uid;
-    private long gid;
+    private boolean envReplaced;
+    private String workingDir;
+    private String user;
     private String hostname = "sandbox";
     private List<Mount> mounts = new ArrayList<>(List.of(Mount.proc(), Mount.devMinimal()));
     private NetworkMode network = NetworkMode.NONE;
@@ -144,6 +163,7 @@ public record SandboxSpec(
     private Stdio stderr = Stdio.pipe();
     private long captureLimitBytes = DEFAULT_CAPTURE_LIMIT_BYTES;
     private boolean dieWithParent = true;
+    private boolean hostIdentityMapping;
 
     private Builder() {}
 
@@ -153,12 +173,56 @@ public record SandboxSpec(
       return this;
     }
 
-    /** @param argv the program and its arguments */
+    /**
+     * Runs in {@code image}: its root filesystem becomes the root ({@link Rootfs#image(Image)},
+     * writable, writes discarded at the end) and its configuration (image-spec {@code config.md})
+     * gives the defaults, as {@code docker run} applies them:
+     * <ul>
+     *   <li>argv = Entrypoint + Cmd. {@link #command} / {@link #argv} replace Cmd only, so with an
+     *       Entrypoint they are its arguments; {@link #entrypoint} replaces the Entrypoint and
+     *       drops the image's Cmd (as {@code docker run --entrypoint} does), so {@code
+     *       entrypoint()} with no arguments makes {@link #command} the whole argv.
+     *   <li>Env is the base environment; {@link #env(String, String)} adds or overrides a
+     *       variable; {@link #env(Map)} replaces the whole environment, the image's included.
+     *   <li>WorkingDir unless {@link #workingDir} is set; {@code /} when neither is.
+     *   <li>User unless {@link #user} is set: names are resolved through the image's {@code
+     *       /etc/passwd} and {@code /etc/group} when the spec is built, which unpacks the image
+     *       into the cache then; a user without group gets its primary group.
+     * </ul>
+     * A later {@link #root(Rootfs)} replaces the root but keeps the configuration.
+     *
+     * @param image the image to run
+     */
+    public Builder image(Image image) {
+      SandboxPaths.nonNull("image", image);
+      this.root = Rootfs.image(image);
+      this.imageConfig = image.config().config();
+      return this;
+    }
+
+    /**
+     * Replaces the image's Entrypoint (and drops the image's Cmd); without an image this is a
+     * prefix of {@link #command}.
+     *
+     * @param entrypoint the argv prefix; none to run {@link #command} as the whole argv
+     */
+    public Builder entrypoint(String... entrypoint) {
+      this.entrypoint = List.of(SandboxPaths.nonNull("entrypoint", entrypoint));
+      return this;
+    }
+
+    /**
+     * @param argv the program and its arguments; with an image, the arguments replacing its Cmd
+     *     (see {@link #image(Image)})
+     */
     public Builder command(String... argv) {
       return argv(List.of(SandboxPaths.nonNull("argv", argv)));
     }
 
-    /** @param argv the program and its arguments */
+    /**
+     * @param argv the program and its arguments; with an image, the arguments replacing its Cmd
+     *     (see {@link #image(Image)})
+     */
     public Builder argv(List<String> argv) {
       this.argv = List.copyOf(SandboxPaths.nonNull("argv", argv));
       return this;
@@ -174,9 +238,10 @@ public record SandboxSpec(
       return this;
     }
 
-    /** @param env the whole environment, replacing what was set */
+    /** @param env the whole environment, replacing what was set and an image's Env */
     public Builder env(Map<String, String> env) {
       this.env = new LinkedHashMap<>(copyEnv(SandboxPaths.nonNull("env", env)));
+      this.envReplaced = true;
       return this;
     }
 
@@ -193,8 +258,27 @@ public record SandboxSpec(
     public Builder user(long uid, long gid) {
       checkId("uid", uid);
       checkId("gid", gid);
-      this.uid = uid;
-      this.gid = gid;
+      this.user = uid + ":" + gid;
+      return this;
+    }
+
+    /**
+     * Sets the user as an image configuration names it: {@code uid[:gid]} by number, or
+     * {@code user[:group]} by name, resolved when the spec is built through the root's {@code
+     * /etc/passwd} and {@code /etc/group} (the image's tree for an image root, the directory for
+     * a directory root, the host's for the host root), never following a symbolic link. Without a
+     * group, the user's primary group (0 for a uid not listed).
+     *
+     * @param user e.g. {@code "1000"}, {@code "1000:100"}, {@code "nobody"}, {@code "app:staff"}
+     * @throws InvalidSandboxSpecException naming {@code user} at once when malformed, at {@link
+     *     #build()} when a name is not listed
+     */
+    public Builder user(String user) {
+      SandboxPaths.nonNull("user", user);
+      if (user.isEmpty() || user.indexOf('\0') >= 0 || user.chars().filter(c -> c == ':').count() > 1) {
+        throw new InvalidSandboxSpecException("user", "\"" + user + "\" is not user[:group]");
+      }
+      this.user = user;
       return this;
     }
 
@@ -260,12 +344,64 @@ public record SandboxSpec(
     }
 
     /**
+     * Keeps host ids inside the sandbox when the JVM runs as root (inside uid 0 = host uid 0);
+     * weaker than the default shifted range, see {@link SandboxSpec#hostIdentityMapping()}.
+     */
+    public Builder hostIdentityMapping() {
+      this.hostIdentityMapping = true;
+      return this;
+    }
+
+    /**
      * @return the spec
      * @throws InvalidSandboxSpecException when the argv is missing or a value is bad
      */
     public SandboxSpec build() {
-      return new SandboxSpec(root, argv, env, workingDir, uid, gid, hostname, mounts, network,
-          limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent);
+      ContainerConfig c = imageConfig != null ? imageConfig : ContainerConfig.EMPTY;
+      List<String> fullArgv = new ArrayList<>();
+      if (entrypoint != null) {
+        fullArgv.addAll(entrypoint);
+      } else if (c.entrypoint() != null) {
+        fullArgv.addAll(c.entrypoint());
+      }
+      if (argv != null) {
+        fullArgv.addAll(argv);
+      } else if (entrypoint == null && c.cmd() != null) {
+        fullArgv.addAll(c.cmd());
+      }
+      if (fullArgv.isEmpty() && imageConfig != null) {
+        throw new InvalidSandboxSpecException("argv",
+            "the image has no Entrypoint or Cmd: give a command");
+      }
+      Map<String, String> fullEnv = new LinkedHashMap<>();
+      if (!envReplaced) {
+        for (String kv : c.env()) {
+          int eq = kv.indexOf('=');
+          fullEnv.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
+        }
+      }
+      fullEnv.putAll(env);
+      String dir = workingDir != null ? workingDir
+          : c.workingDir() != null && !c.workingDir().isEmpty() ? c.workingDir() : "/";
+      UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
+      return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
+          network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
+          hostIdentityMapping);
+    }
+
+    private UserResolver.Ids resolveUser(String spec) {
+      if (spec == null || spec.isEmpty() || spec.matches("[0-9]+:[0-9]+")) {
+        return UserResolver.resolve(spec, null);
+      }
+      Path tree;
+      if (root instanceof Rootfs.FromImage fi) {
+        tree = fi.unpack().rootfs();
+      } else if (root instanceof Rootfs.Directory d) {
+        tree = d.path();
+      } else {
+        tree = Path.of("/");
+      }
+      return UserResolver.resolve(spec, tree);
     }
 
     /** @return {@code Sandbox.run(build())} */

@@ -2,6 +2,7 @@ package dev.boxkit.sandbox.linux;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
@@ -127,11 +128,17 @@ public final class LinuxSandboxProvider implements SandboxProvider {
       throw new SandboxUnavailableException(name() + ": " + why.get());
     }
     LibC c = LibC.INSTANCE;
-    Plan plan = PlanCompiler.compile(spec, Integer.toUnsignedLong(c.geteuid()),
-        Integer.toUnsignedLong(c.getegid()), Optional.of(seccomp()));
     HelperBinary h = helper();
+    byte[] bpf = seccomp();
     SandboxResources resources = resources(spec.limits());
     try {
+      OverlayRoot overlay = null;
+      if (spec.root() instanceof Rootfs.FromImage image) {
+        overlay = OverlayRoot.create(image, resources);
+        resources = overlay;
+      }
+      Plan plan = PlanCompiler.compile(spec, Integer.toUnsignedLong(c.geteuid()),
+          Integer.toUnsignedLong(c.getegid()), Optional.of(bpf), overlay);
       return LinuxSandboxProcess.launch(h, spec, plan, resources);
     } catch (RuntimeException e) {
       resources.finish();

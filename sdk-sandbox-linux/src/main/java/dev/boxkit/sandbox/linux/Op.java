@@ -33,10 +33,14 @@ enum Op {
   NO_NEW_PRIVS(26, "no-new-privs"),
   SECCOMP(27, "seccomp"),
   EXEC(28, "exec"),
-  OPEN_SOURCE(29, "open-source");
+  OPEN_SOURCE(29, "open-source"),
+  OVERLAY(30, "mount-overlay"),
+  IDMAP(31, "idmap");
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;
+  /** OPEN_SOURCE flag: the source is the next idmapped tree the monitor sent (IDMAP). */
+  static final int RECEIVED = 0x2;
   /** BIND flag: remount read-only, nosuid, nodev. */
   static final int BIND_RO = 0x1;
   /** BIND flag: remount nosuid, nodev. */

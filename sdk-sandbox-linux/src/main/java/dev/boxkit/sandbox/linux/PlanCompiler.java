@@ -27,6 +27,20 @@ final class PlanCompiler {
   static final int RLIMIT_CORE = 4;
   static final int RLIMIT_NOFILE = 7;
 
+  /**
+   * First host id of the range a root JVM maps the sandbox's ids 0..65535 to, unless the spec
+   * asks for host identity: {@code 0x70000000}, in the range systemd documents as unused
+   * (above its container range 0x00080000-0x6FFFFFFF, below its foreign range 0x7FFE0000 and the
+   * 2^31 ids that tools treating ids as signed mishandle), and far from {@code /etc/subuid}'s
+   * usual 100000-based allocations. Every sandbox uses the same range: they are apart anyway
+   * (own pid, ipc, mount namespaces), and a fixed range keeps kept layers' ownership stable.
+   */
+  static final long SHIFTED_BASE = 0x7000_0000L;
+  /** How many ids the shifted map holds: inside 0..65535. */
+  static final long SHIFTED_COUNT = 65536;
+  /** Source-list prefix of a tree the monitor idmaps (a separate source from the plain path). */
+  private static final String IDMAPPED = "idmapped:";
+
   /** Where the helper mounts its scratch tmpfs, in its own mount namespace only. */
   static final String SCRATCH = "/tmp";
 
@@ -42,6 +56,20 @@ final class PlanCompiler {
    * @throws InvalidSandboxSpecException when the working directory is under {@code /proc}
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf) {
+    return compile(spec, hostUid, hostGid, seccompBpf, null);
+  }
+
+  /**
+   * As {@link #compile(SandboxSpec, long, long, Optional)}, for a spec whose root is an image.
+   *
+   * @param overlay the image root's host directories; required for (and only for) {@link
+   *     Rootfs.FromImage}
+   */
+  static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
+      OverlayRoot overlay) {
+    if ((spec.root() instanceof Rootfs.FromImage) != (overlay != null)) {
+      throw new IllegalArgumentException("an overlay is needed exactly for an image root");
+    }
     if (spec.workingDir().equals("/proc") || spec.workingDir().startsWith("/proc/")) {
       // A cwd reached through /proc/<pid>/fd or /proc/<pid>/cwd can lie outside the root (CVE-2024-21626).
       throw new InvalidSandboxSpecException("workingDir", "\"" + spec.workingDir() + "\" is under /proc");
@@ -54,10 +82,33 @@ final class PlanCompiler {
         | CLONE_NEWCGROUP | (spec.network() == NetworkMode.NONE ? CLONE_NEWNET : 0);
     plan.add(Op.CLONE, "create namespaces", new Plan.Fields().u64(flags));
     boolean privileged = hostUid == 0;
+    boolean shifted = privileged && !spec.hostIdentityMapping();
+    if (shifted) {
+      for (String[] id : new String[][] {{"uid", Long.toString(spec.uid())}, {"gid", Long.toString(spec.gid())}}) {
+        if (Long.parseLong(id[1]) >= SHIFTED_COUNT) {
+          throw new InvalidSandboxSpecException(id[0], id[1] + " is outside 0..65535, the ids a"
+              + " root JVM maps by default; hostIdentityMapping() allows any id");
+        }
+      }
+    }
+    List<String> sources = hostSources(spec, overlay, shifted);
     if (privileged) {
-      plan.add(Op.UID_MAP, Op.PARENT, "write uid_map", new Plan.Fields().str("0 0 4294967295\n"));
-      plan.add(Op.GID_MAP, Op.PARENT, "write gid_map", new Plan.Fields().str("0 0 4294967295\n"));
+      String map = shifted ? "0 " + SHIFTED_BASE + " " + SHIFTED_COUNT + "\n" : "0 0 4294967295\n";
+      plan.add(Op.UID_MAP, Op.PARENT, "write uid_map", new Plan.Fields().str(map));
+      plan.add(Op.GID_MAP, Op.PARENT, "write gid_map", new Plan.Fields().str(map));
+      for (String src : sources) {
+        if (src.startsWith(IDMAPPED)) {
+          String path = src.substring(IDMAPPED.length());
+          plan.add(Op.IDMAP, Op.PARENT, "idmapped mount of " + path, new Plan.Fields().str(path));
+        }
+      }
       plan.add(Op.SYNC, "wait for the id maps");
+      if (shifted) {
+        // The child still holds host uid 0, which the shifted map leaves out: files it made
+        // would have no owner (EOVERFLOW). Become the namespace's own root first.
+        plan.add(Op.SETIDS, "become uid 0 of the user namespace",
+            new Plan.Fields().u32(0).u32(0).u32(Op.SETIDS_CLEAR_GROUPS));
+      }
     } else {
       plan.add(Op.SYNC, "wait for the monitor");
       plan.add(Op.UID_MAP, "write uid_map", new Plan.Fields().str(spec.uid() + " " + hostUid + " 1\n"));
@@ -66,13 +117,21 @@ final class PlanCompiler {
     }
     plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
     // Host sources are opened before the scratch tmpfs or any mount could hide them.
-    List<String> sources = hostSources(spec);
     for (String src : sources) {
-      plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
+      if (src.startsWith(IDMAPPED)) {
+        String path = src.substring(IDMAPPED.length());
+        plan.add(Op.OPEN_SOURCE, Op.RECEIVED, "receive idmapped " + path, new Plan.Fields().str(path));
+      } else {
+        plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
+      }
     }
-    addRoot(plan, spec.root(), sources);
+    if (overlay != null) {
+      addOverlayRoot(plan, overlay, sources, shifted);
+    } else {
+      addRoot(plan, spec.root(), sources, shifted);
+    }
     for (Mount m : spec.mounts()) {
-      addMount(plan, m, sources);
+      addMount(plan, m, sources, shifted);
     }
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));
     if (spec.network() == NetworkMode.NONE) {
@@ -106,11 +165,29 @@ final class PlanCompiler {
 
   /** Every host path the plan binds, in first-use order; a path's index is its source number. */
   static List<String> hostSources(SandboxSpec spec) {
+    return hostSources(spec, null, false);
+  }
+
+  /**
+   * The source-list key of a tree the spec names: shifted ids show such trees through an
+   * idmapped mount, so that their files keep their owners inside. The host root is never one:
+   * its root-owned files must stay out of reach.
+   */
+  private static String chosenTree(String path, boolean shifted) {
+    return shifted ? IDMAPPED + path : path;
+  }
+
+  private static List<String> hostSources(SandboxSpec spec, OverlayRoot overlay, boolean shifted) {
     java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
-    out.add(rootSource(spec.root()));
+    if (overlay != null) {
+      out.add(chosenTree(overlay.lower().toString(), shifted));
+      out.add(chosenTree(overlay.dir().toString(), shifted));
+    } else {
+      out.add(rootKey(spec.root(), shifted));
+    }
     for (Mount m : spec.mounts()) {
       if (m instanceof Mount.Bind b) {
-        out.add(b.source().toString());
+        out.add(chosenTree(b.source().toString(), shifted));
       } else if (m instanceof Mount.DevMinimal) {
         DEVICES.forEach(d -> out.add("/dev/" + d));
       }
@@ -127,20 +204,31 @@ final class PlanCompiler {
     throw new IllegalStateException("unknown rootfs " + root);
   }
 
-  private static void addRoot(Plan plan, Rootfs root, List<String> sources) {
+  private static String rootKey(Rootfs root, boolean shifted) {
+    return root instanceof Rootfs.HostReadOnly ? rootSource(root) : chosenTree(rootSource(root), shifted);
+  }
+
+  private static void addOverlayRoot(Plan plan, OverlayRoot o, List<String> sources, boolean shifted) {
+    plan.add(Op.OVERLAY, "mount overlay " + o.lower() + " + " + o.upper() + " -> /",
+        new Plan.Fields().str(SCRATCH).u32(sources.indexOf(chosenTree(o.lower().toString(), shifted)))
+            .u32(sources.indexOf(chosenTree(o.dir().toString(), shifted))));
+  }
+
+  private static void addRoot(Plan plan, Rootfs root, List<String> sources, boolean shifted) {
     String src = rootSource(root);
     boolean writable = root instanceof Rootfs.Directory d && d.writable();
     plan.add(Op.ROOT, "mount " + src + " -> / (bind, " + (writable ? "rw" : "ro") + ")",
-        new Plan.Fields().str(SCRATCH).str(src).u32(writable ? 0 : Op.BIND_RO).u32(sources.indexOf(src)));
+        new Plan.Fields().str(SCRATCH).str(src).u32(writable ? 0 : Op.BIND_RO)
+            .u32(sources.indexOf(rootKey(root, shifted))));
   }
 
-  private static void addMount(Plan plan, Mount mount, List<String> sources) {
+  private static void addMount(Plan plan, Mount mount, List<String> sources, boolean shifted) {
     if (mount instanceof Mount.Bind b) {
       String src = b.source().toString();
       plan.add(Op.BIND, "mount " + src + " -> " + b.destination() + " (bind, "
           + (b.writable() ? "rw" : "ro") + ")", new Plan.Fields().str(src)
           .str(b.destination()).u32(b.writable() ? Op.BIND_NOSUID_NODEV : Op.BIND_RO)
-          .u32(sources.indexOf(src)));
+          .u32(sources.indexOf(chosenTree(src, shifted))));
     } else if (mount instanceof Mount.Tmpfs t) {
       plan.add(Op.TMPFS, "mount tmpfs on " + t.destination(),
           new Plan.Fields().str(t.destination()).u64(t.sizeBytes()).u32(01777));

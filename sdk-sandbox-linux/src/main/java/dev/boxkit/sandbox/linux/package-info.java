@@ -30,6 +30,27 @@
  *       Every fd but 0-2 is close-on-exec ({@code close_range}).
  * </ul>
  *
+ * <h2>Id maps (decided once)</h2>
+ * Without root the sandbox maps one id: the requested inside uid/gid to the JVM's own, written by
+ * the child itself. With root, by default, inside ids 0..65535 map to host {@code 0x70000000}
+ * (1879048192) + id, written by the monitor, and the child switches to the namespace's uid 0
+ * first (it still holds host uid 0, which that map leaves out). Host files owned by root are then
+ * "nobody" inside: under {@link dev.boxkit.sandbox.Rootfs#hostReadOnly()} a sandbox cannot read
+ * {@code /etc/shadow} or any other root-only file, nor would a writable one let it change them.
+ * Trees the spec names itself — a directory root, an image's cached tree and its writable layer,
+ * bind sources — are instead shown through idmapped mounts ({@code mount_setattr}
+ * MOUNT_ATTR_IDMAP with the sandbox's user namespace, Linux 5.12+, made by the monitor since only
+ * the initial namespace's root may idmap host filesystems, and passed to init over the sync
+ * socket with SCM_RIGHTS): their files keep their owners inside (an image's root-owned files are
+ * root's, its uid 1234 files are 1234's) and what the sandbox writes there lands with the same
+ * ids on disk, so kept upper layers and written binds look as they would without the shift.
+ * That is the chosen handling of image roots: a shifted map (so nothing of the host outside the
+ * named trees is root's) plus idmapped lower and upper layers under the overlay, rather than
+ * identity maps for image roots or re-owning a shared cache. A filesystem without idmapped mount
+ * support fails the sandbox at step {@code idmap}, naming the path. {@code
+ * SandboxSpec.hostIdentityMapping()} restores the identity map of all 2^32-1 ids (and ids above
+ * 65535), which is weaker: the sandbox's root is then the host's root for every file it can reach.
+ *
  * <h2>Plan format (fd 3, little-endian)</h2>
  * <pre>
  * header: u32 magic 0x31505842 ("BXP1"), u32 length of the ops that follow
@@ -38,9 +59,14 @@
  * </pre>
  * Codes (see {@link dev.boxkit.sandbox.linux.Op}): WATCH_PARENT; CLONE(u64 flags);
  * UID_MAP/GID_MAP(str) and SETGROUPS_DENY, run by the monitor when flag PARENT (0x1) is set,
- * else by the child on itself; SYNC; NOT_DUMPABLE; OPEN_SOURCE(str host path), opening the
- * host sources as O_PATH fds numbered in order, before anything is mounted over them;
+ * else by the child on itself; IDMAP(str host path) with PARENT, by which the monitor sends an
+ * idmapped detached copy of the tree to the child; SYNC (the child collects the trees sent, then
+ * the go-ahead byte, over a SOCK_SEQPACKET pair); NOT_DUMPABLE; OPEN_SOURCE(str host path),
+ * opening the host sources as O_PATH fds numbered in order, before anything is mounted over
+ * them, or with flag RECEIVED (0x2) taking the next tree IDMAP sent (attached with
+ * {@code move_mount} on first use, bound after that);
  * ROOT(str scratch dir, str source, u32 flags, u32 source number);
+ * OVERLAY(str scratch dir, u32 lower, u32 writable-layer source numbers), the root of an image;
  * BIND(str source, str destination, u32 flags RO=1, NOSUID_NODEV=2, SRC_IN_ROOT=4,
  * IF_EXISTS=8 (only with SRC_IN_ROOT), u32 source number (ignored with SRC_IN_ROOT));
  * TMPFS(str dst, u64 size, u32 mode); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
@@ -53,6 +79,22 @@
  * (a symlink anywhere fails the step), missing components are created, and the mount is made on
  * {@code /proc/self/fd/N} of the opened fd. Read-only is applied with
  * {@code mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY|NOSUID|NODEV)} (Linux 5.12+).
+ *
+ * <h2>Image roots</h2>
+ * {@link dev.boxkit.sandbox.Rootfs.FromImage} is an overlayfs mounted by init inside the
+ * sandbox's user namespace (allowed since Linux 5.11), with option {@code userxattr} (overlay
+ * metadata in {@code user.overlay.*}, the only xattrs a user namespace may set): lower = the
+ * image's tree in the shared {@code RootfsCache}, never written; upper and work = {@code upper/}
+ * and {@code work/} of a per-sandbox directory {@code .boxkit-overlay-<uuid>} (mode 0700) under
+ * {@code java.io.tmpdir}, or next to {@code keepUpper} so that the upper can be renamed there.
+ * Both trees are first attached at {@code /lower} and {@code /rw} of the scratch tmpfs, so host
+ * paths need no escaping of {@code ,} or {@code :}. Mount points the spec needs are created by
+ * the ordinary step-by-step resolution, so they land in the upper layer: images without {@code
+ * /proc}, {@code /dev} or {@code /tmp} work. There is no fallback: a kernel that refuses the
+ * overlay fails the sandbox at step {@code mount-overlay} with its errno, rather than running a
+ * read-only or shared root the caller did not ask for. The directory is deleted (after making
+ * every directory in it accessible, since the sandbox may have made some mode 0) when the
+ * sandbox's resources are released, after the helper has been reaped.
  *
  * <h2>Status records (fd 4, little-endian)</h2>
  * <pre>

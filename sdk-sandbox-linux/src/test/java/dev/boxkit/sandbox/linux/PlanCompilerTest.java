@@ -32,8 +32,8 @@ class PlanCompilerTest {
     List<Op> ops = ops(Sandbox.builder().command("/bin/true").build(), 0);
     assertEquals(Op.EXEC, ops.get(ops.size() - 1));
     assertEquals(Op.SECCOMP, ops.get(ops.size() - 2));
-    assertTrue(ops.indexOf(Op.CAPS_BOUNDING) < ops.indexOf(Op.SETIDS), "bounding set needs CAP_SETPCAP");
-    assertTrue(ops.indexOf(Op.SETIDS) < ops.indexOf(Op.CAPS_CLEAR));
+    assertTrue(ops.indexOf(Op.CAPS_BOUNDING) < ops.lastIndexOf(Op.SETIDS), "bounding set needs CAP_SETPCAP");
+    assertTrue(ops.lastIndexOf(Op.SETIDS) < ops.indexOf(Op.CAPS_CLEAR));
     assertTrue(ops.indexOf(Op.CAPS_CLEAR) < ops.indexOf(Op.NO_NEW_PRIVS));
     assertTrue(ops.indexOf(Op.NO_NEW_PRIVS) < ops.indexOf(Op.SECCOMP), "seccomp needs no_new_privs");
     assertTrue(ops.indexOf(Op.OPEN_SOURCE) < ops.indexOf(Op.ROOT), "sources open before anything is mounted");
@@ -51,6 +51,21 @@ class PlanCompilerTest {
     List<Op> asUser = ops(spec, 1000);
     assertTrue(asUser.indexOf(Op.SYNC) < asUser.indexOf(Op.UID_MAP));
     assertTrue(asUser.indexOf(Op.SETGROUPS_DENY) < asUser.indexOf(Op.GID_MAP));
+  }
+
+  @Test
+  void rootShiftsIdsAndIdmapsOnlyTheTreesTheSpecNames() {
+    SandboxSpec spec = Sandbox.builder().command("/bin/true")
+        .mount(dev.boxkit.sandbox.Mount.bind(java.nio.file.Path.of("/srv"), "/srv")).build();
+    List<Op> asRoot = ops(spec, 0);
+    assertEquals(1, asRoot.stream().filter(o -> o == Op.IDMAP).count(), "the bind, not the host root");
+    assertTrue(asRoot.indexOf(Op.GID_MAP) < asRoot.indexOf(Op.IDMAP), "idmapping needs the maps");
+    assertTrue(asRoot.indexOf(Op.IDMAP) < asRoot.indexOf(Op.SYNC));
+    assertEquals(asRoot.indexOf(Op.SYNC) + 1, asRoot.indexOf(Op.SETIDS), "become the namespace's root");
+    assertEquals(-1, ops(spec.toBuilder().hostIdentityMapping().build(), 0).indexOf(Op.IDMAP));
+    assertEquals(-1, ops(spec, 1000).indexOf(Op.IDMAP), "without root nothing is idmapped");
+    Plan plan = PlanCompiler.compile(spec, 0, 0, Optional.of(BPF));
+    assertTrue(plan.describe(plan.ops().indexOf(Op.IDMAP)).contains("/srv"));
   }
 
   @Test

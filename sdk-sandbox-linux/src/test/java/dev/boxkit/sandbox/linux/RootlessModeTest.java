@@ -40,6 +40,18 @@ class RootlessModeTest {
       } catch (SandboxSetupException e) {
         System.out.println("cgroup=" + e.step());
       }
+      // An image root: overlayfs mounted in a user namespace an unprivileged user owns.
+      Path work = Path.of(args[1]);
+      dev.boxkit.image.Image image = dev.boxkit.image.Image.builder().cacheDir(work.resolve("store"))
+          .layer(dev.boxkit.image.Layer.fromExecutables(Path.of("/bin/sh"), Path.of("/bin/cat"),
+              Path.of("/usr/bin/id")))
+          .entrypoint("/bin/sh", "-c").env("PATH", "/bin:/usr/bin").build();
+      ExecResult img = Sandbox.builder().image(image)
+          .root(dev.boxkit.sandbox.Rootfs.image(image).withCache(
+              dev.boxkit.oci.unpack.RootfsCache.open(work.resolve("rootfs"))))
+          .command("echo written > /new && cat /new && id -u").run();
+      System.out.println("image=" + img.exitCode() + "|" + img.stdoutText().replace('\n', '|')
+          + img.stderrText().replace('\n', '|'));
     }
   }
 
@@ -63,9 +75,11 @@ class RootlessModeTest {
       cp.add(p.toString());
     }
     String uid = "1234";
+    Path work = Files.createDirectory(tmp.resolve("work"));
+    Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
     Process child = new ProcessBuilder(runuser.toString(), "-u", "nobody", "--",
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", String.join(":", cp),
-        Main.class.getName(), uid).directory(tmp.toFile()).redirectErrorStream(true).start();
+        Main.class.getName(), uid, work.toString()).directory(tmp.toFile()).redirectErrorStream(true).start();
     String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(0, child.waitFor(), out);
     long nobody = Long.parseLong(new String(new ProcessBuilder("id", "-u", "nobody").start()
@@ -78,5 +92,6 @@ class RootlessModeTest {
     assertEquals(false, ids[4].equals(hostUserNs), "own user namespace");
     assertEquals(true, out.contains("exit=5"), out);
     assertEquals(true, out.contains("cgroup=cgroup"), "limits without a writable cgroup fail closed: " + out);
+    assertEquals(true, out.contains("image=0|written|0|"), "a writable image root without root: " + out);
   }
 }

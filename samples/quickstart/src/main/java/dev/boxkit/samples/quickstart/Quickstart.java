@@ -3,10 +3,8 @@ package dev.boxkit.samples.quickstart;
 import dev.boxkit.image.Image;
 import dev.boxkit.image.Layer;
 import dev.boxkit.image.OciLayoutTarget;
-import dev.boxkit.oci.ContainerConfig;
 import dev.boxkit.oci.layer.EntryAttributes;
 import dev.boxkit.oci.layer.FileMode;
-import dev.boxkit.oci.unpack.CachedRootfs;
 import dev.boxkit.oci.unpack.RootfsCache;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Mount;
@@ -14,18 +12,17 @@ import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.Sandbox;
-import dev.boxkit.sandbox.SandboxSpec;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Builds a small image with no base image — a shell, a few tools and a script, found on the host
  * with their shared libraries — writes it as an OCI layout, then runs it in a sandbox with no
- * network, a memory cap and nothing of the host but what the image holds.
+ * network, memory and process caps and nothing of the host but what the image holds. The image
+ * is unpacked once into a cache and shared read-only; the sandbox writes to its own layer on top,
+ * discarded when it ends.
  *
  * <p>Usage: {@code Quickstart [WORKDIR]} (default {@code target/quickstart}). Exit status is the
  * sandboxed program's.
@@ -38,9 +35,13 @@ public final class Quickstart {
       "echo \"/ holds: $(ls / | tr '\\n' ' ')\"",
       "echo \"network interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')\"",
       "if cat /etc/shadow >/dev/null 2>&1; then echo 'host /etc/shadow is visible'; else echo 'host /etc/shadow: not there'; fi",
-      "if touch /app/x 2>/dev/null; then echo 'image is writable'; else echo 'image is read-only'; fi",
+      "if touch /app/x 2>/dev/null; then echo '/app is writable by uid 1000'; else echo '/app is read-only for uid 1000'; fi",
+      "echo note > /home/app/note && echo \"home is writable: $(cat /home/app/note) (this sandbox's own layer)\"",
       "echo scratch > /tmp/note && echo \"/tmp is writable: $(cat /tmp/note)\"",
       "");
+
+  private static final String PASSWD = "root:x:0:0:root:/root:/bin/sh\n"
+      + "app:x:1000:1000:app:/home/app:/bin/sh\n";
 
   private Quickstart() {}
 
@@ -54,40 +55,32 @@ public final class Quickstart {
         .layer(Layer.fromExecutables(Path.of("/bin/sh"), Path.of("/bin/ls"), Path.of("/bin/cat"),
             Path.of("/usr/bin/id"), Path.of("/usr/bin/tail"), Path.of("/usr/bin/cut"),
             Path.of("/usr/bin/tr"), Path.of("/usr/bin/touch")))
-        // The rootfs is shared read-only, so the image carries the mount points itself.
         .layer(Layer.of("app", b -> b.addFile("/app/hello.sh", SCRIPT.getBytes(StandardCharsets.UTF_8),
                 EntryAttributes.DEFAULTS.withMode(FileMode.of(0755)))
-            .addDirectory("/proc").addDirectory("/dev").addDirectory("/tmp")))
+            .addFile("/etc/passwd", PASSWD.getBytes(StandardCharsets.UTF_8))
+            .addDirectory("/home/app", EntryAttributes.DEFAULTS.withOwner(1000, 1000))))
         .entrypoint("/bin/sh", "/app/hello.sh")
         .env("GREETING", "Hello")
         .env("PATH", "/usr/bin:/bin")
         .workingDir("/app")
+        .user("app")
         .cacheDir(work.resolve("store"))
         .build();
     image.writeTo(OciLayoutTarget.of(work.resolve("layout"), "quickstart:1"));
     out.println("built " + image.digest() + " (" + image.layers().size() + " layers) into "
         + work.resolve("layout") + ":quickstart:1");
 
-    CachedRootfs rootfs = image.rootfs(RootfsCache.open(work.resolve("rootfs")));
-    ContainerConfig c = image.config().config();
-    List<String> argv = new ArrayList<>(c.entrypoint());
-    if (c.cmd() != null) {
-      argv.addAll(c.cmd());
-    }
-    SandboxSpec.Builder spec = Sandbox.builder()
-        .root(Rootfs.directory(rootfs.rootfs()))
-        .argv(argv)
-        .workingDir(c.workingDir())
-        .user(1000, 1000)
-        .mounts(List.of(Mount.proc(), Mount.devMinimal(), Mount.tmpfs("/tmp", 16L << 20)))
+    // The image's entrypoint, env, working directory and user apply; the tree is unpacked once.
+    ExecResult result = Sandbox.builder()
+        .image(image)
+        .root(Rootfs.image(image).withCache(RootfsCache.open(work.resolve("rootfs"))))
+        .mount(Mount.tmpfs("/tmp", 16L << 20))
         .network(NetworkMode.NONE)
         .limits(ResourceLimits.builder()
-            .timeout(Duration.ofSeconds(10)).build());
-    for (String kv : c.env()) {
-      int eq = kv.indexOf('=');
-      spec.env(kv.substring(0, eq), kv.substring(eq + 1));
-    }
-    ExecResult result = spec.run();
+            .memoryBytes(64L << 20)
+            .pidsMax(64)
+            .timeout(Duration.ofSeconds(10)).build())
+        .run();
     out.print(result.stdoutText());
     if (!result.stderrText().isEmpty()) {
       out.print("stderr: " + result.stderrText());

@@ -22,7 +22,8 @@ class QuickstartTest {
     assertTrue(out.contains("uid=1000 host=sandbox pid="), out);
     assertTrue(out.contains("network interfaces: lo \n"), out);
     assertTrue(out.contains("host /etc/shadow: not there"), out);
-    assertTrue(out.contains("image is read-only"), out);
+    assertTrue(out.contains("/app is read-only for uid 1000"), out);
+    assertTrue(out.contains("home is writable: note"), out);
     assertTrue(out.contains("/tmp is writable: scratch"), out);
   }
 }
