@@ -1,5 +1,6 @@
 package dev.boxkit.sandbox.vm;
 
+import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,19 @@ public record VfkitHypervisor(Path vfkit, Optional<Path> restSocket) implements 
     if (vfkit == null || restSocket == null) {
       throw new IllegalArgumentException("vfkit and restSocket must not be null");
     }
+  }
+
+  /**
+   * @return {@code vfkit} as found on {@code PATH}, else Homebrew's {@code /opt/homebrew/bin/vfkit}
+   *     (returned even when absent; {@link #unavailableReason()} says so), with no REST endpoint
+   */
+  public static VfkitHypervisor onHost() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, "vfkit"))) {
+        return new VfkitHypervisor(Path.of(dir, "vfkit"), Optional.empty());
+      }
+    }
+    return new VfkitHypervisor(Path.of("/opt/homebrew/bin/vfkit"), Optional.empty());
   }
 
   @Override

@@ -14,7 +14,6 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -59,7 +58,7 @@ public final class VmSandboxProvider implements SandboxProvider {
 
   private static Hypervisor defaultHypervisor() {
     if (System.getProperty("os.name", "").startsWith("Mac")) {
-      return new VfkitHypervisor(Path.of("/opt/homebrew/bin/vfkit"), Optional.empty());
+      return VfkitHypervisor.onHost();
     }
     return QemuHypervisor.onHost();
   }
