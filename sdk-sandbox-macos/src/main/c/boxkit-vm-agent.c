@@ -1,0 +1,538 @@
+/*
+ * boxkit-vm-agent: PID 1 of a BoxKit micro-VM.
+ *
+ * Runs inside the guest, from the initramfs BoxKit builds. It mounts /proc, /sys and /dev, loads
+ * the kernel modules listed in /boxkit/modules.order (in that order), opens the control channel
+ * named on the kernel command line (boxkit.ctl=serial:<port name> or boxkit.ctl=vsock:<port>),
+ * reads one spec frame, sets up the root and mounts under /rootfs, runs the program there,
+ * streams its stdout/stderr as frames, reports its exit status, syncs and powers off.
+ *
+ * Policy lives on the host (Java); this file only executes the spec. Frames, both ways:
+ *   u8 type, u32 big-endian length, payload.
+ * Host -> guest: 'S' spec (a list of u8 tag, u32 length, bytes records), 'K' signal (u32),
+ *   'I' stdin bytes (an empty one closes stdin; only when the spec asked for a stdin pipe),
+ *   'Q' quit (the host has read everything: power off now).
+ * Guest -> host: 'O' stdout bytes, 'E' stderr bytes, 'X' exit (u32 status, u32 signal),
+ *   'F' setup failure (u32 errno, then "step\0path\0message").
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <linux/vm_sockets.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ITEMS 256
+#define ROOT "/rootfs"
+
+struct spec {
+  char *argv[MAX_ITEMS + 1];
+  int argc;
+  char *envp[MAX_ITEMS + 1];
+  int envc;
+  char *mounts[MAX_ITEMS]; /* "kind\0dest\0arg\0flags" records, kept raw */
+  uint32_t mount_len[MAX_ITEMS];
+  int mountc;
+  const char *cwd;
+  const char *hostname;
+  const char *root; /* "ro" or "rw" */
+  int stdin_pipe;   /* stdin comes from 'I' frames, else /dev/null */
+  uint32_t uid, gid;
+  uint64_t nofile;
+};
+
+static int ctl = -1;
+
+static void power_off(void) {
+  sync();
+  reboot(RB_POWER_OFF);
+  _exit(1);
+}
+
+static int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len) {
+  char *p = buf;
+  while (len > 0) {
+    ssize_t n = read(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+static void send_frame(char type, const void *payload, uint32_t len) {
+  char head[5];
+  uint32_t be = htonl(len);
+  head[0] = type;
+  memcpy(head + 1, &be, 4);
+  if (ctl >= 0 && (write_all(ctl, head, 5) < 0 || write_all(ctl, payload, len) < 0)) power_off();
+}
+
+/* Reports a failed step to the host and powers off: the program never runs half set up. */
+static void die_errno(const char *step, const char *path, const char *fmt, ...) {
+  int err = errno;
+  char buf[1024];
+  uint32_t be = htonl((uint32_t)err);
+  size_t off = 4;
+  memcpy(buf, &be, 4);
+  off += (size_t)snprintf(buf + off, sizeof buf - off, "%s", step) + 1;
+  off += (size_t)snprintf(buf + off, sizeof buf - off, "%s", path ? path : "") + 1;
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf + off, sizeof buf - off, fmt, ap);
+  va_end(ap);
+  off += n < 0 ? 0 : (size_t)n;
+  if (off > sizeof buf) off = sizeof buf;
+  fprintf(stderr, "boxkit-vm-agent: %s %s: %s\n", step, path ? path : "", strerror(err));
+  send_frame('F', buf, (uint32_t)off);
+  power_off();
+}
+
+static void load_modules(void) {
+  FILE *f = fopen("/boxkit/modules.order", "r");
+  char line[512];
+  if (!f) return; /* a kernel with everything built in needs no modules */
+  while (fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    if (!line[0]) continue;
+    int fd = open(line, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die_errno("load-module", line, "open");
+    if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) die_errno("load-module", line, "finit_module");
+    close(fd);
+  }
+  fclose(f);
+}
+
+static const char *cmdline_value(const char *key) {
+  static char buf[4096];
+  int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  if (n <= 0) return NULL;
+  buf[n] = 0;
+  size_t klen = strlen(key);
+  for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n")) {
+    if (strncmp(tok, key, klen) == 0 && tok[klen] == '=') return tok + klen + 1;
+  }
+  return NULL;
+}
+
+/* Finds /dev/vportNpM whose sysfs name is `name`; the driver probes asynchronously, so wait. */
+static int open_serial(const char *name) {
+  for (int tries = 0; tries < 1000; tries++) {
+    DIR *d = opendir("/sys/class/virtio-ports");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+      char path[300], got[128] = {0};
+      if (e->d_name[0] == '.') continue;
+      snprintf(path, sizeof path, "/sys/class/virtio-ports/%s/name", e->d_name);
+      int fd = open(path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0) continue;
+      ssize_t n = read(fd, got, sizeof got - 1);
+      close(fd);
+      if (n > 0 && got[n - 1] == '\n') got[n - 1] = 0;
+      if (strcmp(got, name) != 0) continue;
+      snprintf(path, sizeof path, "/dev/%s", e->d_name);
+      int port = open(path, O_RDWR | O_CLOEXEC);
+      if (port >= 0) {
+        closedir(d);
+        return port;
+      }
+    }
+    if (d) closedir(d);
+    usleep(10000);
+  }
+  errno = ENOENT;
+  die_errno("open-control", name, "no virtio-serial port named %s", name);
+  return -1;
+}
+
+static int open_vsock(unsigned port) {
+  for (int tries = 0; tries < 500; tries++) {
+    int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_HOST, .svm_port = port};
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) return fd;
+    if (fd >= 0) close(fd);
+    usleep(10000);
+  }
+  die_errno("open-control", "vsock", "connect to host port %u", port);
+  return -1;
+}
+
+static char *read_frame(char want, uint32_t *len) {
+  char head[5];
+  uint32_t be;
+  if (read_all(ctl, head, 5) < 0) die_errno("read-spec", NULL, "control channel closed");
+  memcpy(&be, head + 1, 4);
+  *len = ntohl(be);
+  if (head[0] != want || *len > (64u << 20)) {
+    errno = EPROTO;
+    die_errno("read-spec", NULL, "unexpected frame '%c' of %u bytes", head[0], *len);
+  }
+  char *p = malloc(*len + 1);
+  if (!p || read_all(ctl, p, *len) < 0) die_errno("read-spec", NULL, "short frame");
+  p[*len] = 0;
+  return p;
+}
+
+static int room(int used) {
+  if (used >= MAX_ITEMS) {
+    errno = E2BIG;
+    die_errno("read-spec", NULL, "more than %d arguments, variables or mounts", MAX_ITEMS);
+  }
+  return used;
+}
+
+/* Spec records: u8 tag, u32 length, value; each value is copied out NUL-terminated. */
+static void parse_spec(const char *p, uint32_t len, struct spec *s) {
+  uint32_t off = 0;
+  memset(s, 0, sizeof *s);
+  s->cwd = "/";
+  s->hostname = "sandbox";
+  s->root = "ro";
+  while (off + 5 <= len) {
+    char tag = p[off];
+    uint32_t be, n;
+    memcpy(&be, p + off + 1, 4);
+    n = ntohl(be);
+    if (n > len - off - 5) break;
+    char *v = malloc(n + 1);
+    if (!v) die_errno("read-spec", NULL, "malloc");
+    memcpy(v, p + off + 5, n);
+    v[n] = 0;
+    off += 5 + n;
+    switch (tag) {
+      case 'a': s->argv[room(s->argc)] = v; s->argc++; break;
+      case 'e': s->envp[room(s->envc)] = v; s->envc++; break;
+      case 'w': s->cwd = v; break;
+      case 'h': s->hostname = v; break;
+      case 'r': s->root = v; break;
+      case 'i': s->stdin_pipe = strcmp(v, "pipe") == 0; break;
+      case 'u': s->uid = (uint32_t)strtoul(v, NULL, 10); break;
+      case 'g': s->gid = (uint32_t)strtoul(v, NULL, 10); break;
+      case 'n': s->nofile = strtoull(v, NULL, 10); break;
+      case 'm':
+        s->mounts[room(s->mountc)] = v;
+        s->mount_len[s->mountc++] = n;
+        break;
+      default: errno = EPROTO; die_errno("read-spec", NULL, "unknown record '%c'", tag);
+    }
+  }
+  if (off != len || s->argc == 0) {
+    errno = EPROTO;
+    die_errno("read-spec", NULL, "malformed spec (%u of %u bytes, %d args)", off, len, s->argc);
+  }
+}
+
+/* Joins two path parts into a PATH_MAX buffer; a longer path is an error, never a truncation. */
+static void join(char out[PATH_MAX], const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la + lb + 1 > PATH_MAX) {
+    errno = ENAMETOOLONG;
+    die_errno("path", b, "path too long");
+  }
+  memcpy(out, a, la);
+  memcpy(out + la, b, lb + 1);
+}
+
+static void mkdirs(const char *path) {
+  char buf[PATH_MAX];
+  join(buf, "", path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/') continue;
+    *p = 0;
+    mkdir(buf, 0755);
+    *p = '/';
+  }
+  mkdir(buf, 0755);
+}
+
+static void setup_dev(const char *dev) {
+  static const struct { const char *name; unsigned maj, min; } nodes[] = {
+      {"/null", 1, 3}, {"/zero", 1, 5}, {"/full", 1, 7}, {"/random", 1, 8}, {"/urandom", 1, 9}, {"/tty", 5, 0}};
+  static const char *links[][2] = {{"/fd", "/proc/self/fd"}, {"/stdin", "/proc/self/fd/0"},
+      {"/stdout", "/proc/self/fd/1"}, {"/stderr", "/proc/self/fd/2"}, {"/ptmx", "pts/ptmx"}};
+  char path[PATH_MAX];
+  if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=65536k") != 0)
+    die_errno("mount-dev", dev, "tmpfs");
+  for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
+    join(path, dev, nodes[i].name);
+    if (mknod(path, S_IFCHR | 0666, makedev(nodes[i].maj, nodes[i].min)) != 0) die_errno("mount-dev", path, "mknod");
+    chmod(path, 0666);
+  }
+  for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
+    join(path, dev, links[i][0]);
+    if (symlink(links[i][1], path) != 0) die_errno("mount-dev", path, "symlink");
+  }
+  join(path, dev, "/pts");
+  mkdir(path, 0755);
+  if (mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620") != 0)
+    die_errno("mount-dev", path, "devpts");
+  join(path, dev, "/shm");
+  mkdir(path, 01777);
+  if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) die_errno("mount-dev", path, "shm");
+}
+
+/* One mount record: kind, destination, argument (share tag or size), "ro"/"rw". */
+static void apply_mount(char *rec, uint32_t len) {
+  char *kind = rec, *dest = kind + strlen(kind) + 1;
+  char *arg = dest < rec + len ? dest + strlen(dest) + 1 : rec + len;
+  char *mode = arg < rec + len ? arg + strlen(arg) + 1 : rec + len;
+  char target[PATH_MAX];
+  if (mode > rec + len || dest[0] != '/') {
+    errno = EPROTO;
+    die_errno("mount", NULL, "malformed mount record");
+  }
+  join(target, ROOT, dest);
+  mkdirs(target);
+  unsigned long ro = strcmp(mode, "rw") == 0 ? 0 : MS_RDONLY;
+  if (strcmp(kind, "bind") == 0) {
+    if (mount(arg, target, "virtiofs", MS_NOSUID | MS_NODEV | ro, NULL) != 0)
+      die_errno("mount-bind", dest, "virtiofs share %s", arg);
+  } else if (strcmp(kind, "tmpfs") == 0) {
+    char opts[64];
+    snprintf(opts, sizeof opts, "mode=0755,size=%s", arg);
+    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) die_errno("mount-tmpfs", dest, "tmpfs");
+  } else if (strcmp(kind, "proc") == 0) {
+    if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die_errno("mount-proc", dest, "proc");
+  } else if (strcmp(kind, "dev") == 0) {
+    setup_dev(target);
+  } else {
+    errno = EPROTO;
+    die_errno("mount", dest, "unknown kind %s", kind);
+  }
+}
+
+static void loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr = {0};
+  strcpy(ifr.ifr_name, "lo");
+  if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) != 0) die_errno("network", "lo", "get flags");
+  ifr.ifr_flags |= IFF_UP;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) die_errno("network", "lo", "set up");
+  close(fd);
+}
+
+static void setup_root(struct spec *s) {
+  /* The root is part of the initramfs (a tmpfs): bind it onto itself so it is a mount that the
+   * mounts go under and that can be made read-only afterwards. */
+  if (mount(ROOT, ROOT, NULL, MS_BIND | MS_REC, NULL) != 0) die_errno("mount-root", ROOT, "bind");
+  for (int i = 0; i < s->mountc; i++) apply_mount(s->mounts[i], s->mount_len[i]);
+  if (strcmp(s->root, "ro") == 0 &&
+      mount(NULL, ROOT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+    die_errno("mount-root", ROOT, "remount read-only");
+  if (sethostname(s->hostname, strlen(s->hostname)) != 0) die_errno("hostname", NULL, "sethostname");
+  loopback_up();
+}
+
+/* Capabilities the program must not have even as uid 0: remounting the read-only root or
+ * shares, loading modules, raw devices, rebooting the VM before the agent reports. */
+static const int dropped_caps[] = {CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_BOOT,
+    CAP_MKNOD, CAP_SYS_PTRACE, CAP_SYS_TIME, CAP_SYSLOG, CAP_MAC_ADMIN, CAP_MAC_OVERRIDE, CAP_BPF,
+    CAP_PERFMON, CAP_SYS_CHROOT, CAP_NET_ADMIN, CAP_NET_RAW};
+
+/* Steps of the child between fork and exec, reported with errno on the status pipe. */
+static const char *const child_steps[] = {"stdio", "chroot", "chdir", "rlimit", "setgroups", "setgid", "setuid", "exec"};
+enum { STEP_STDIO, STEP_CHROOT, STEP_CHDIR, STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_EXEC };
+
+static void child_fail(int status_fd, int step) {
+  int report[2] = {step, errno};
+  (void)!write(status_fd, report, sizeof report);
+  _exit(127);
+}
+
+static void exec_program(struct spec *s, int status_fd) {
+  const char *path = "/bin:/usr/bin";
+  for (int i = 0; i < s->envc; i++)
+    if (strncmp(s->envp[i], "PATH=", 5) == 0) path = s->envp[i] + 5;
+  if (strchr(s->argv[0], '/')) {
+    execve(s->argv[0], s->argv, s->envp);
+  } else {
+    char buf[4096];
+    const char *p = path;
+    int saved = ENOENT;
+    while (*p) {
+      size_t n = strcspn(p, ":");
+      snprintf(buf, sizeof buf, "%.*s/%s", (int)n, p, s->argv[0]);
+      execve(buf, s->argv, s->envp);
+      if (errno != ENOENT) saved = errno;
+      p += n + (p[n] == ':');
+    }
+    errno = saved;
+  }
+  child_fail(status_fd, STEP_EXEC);
+}
+
+static void child(struct spec *s, int in, int out, int err, int status_fd) {
+  int src = in >= 0 ? in : open("/dev/null", O_RDONLY);
+  setsid();
+  signal(SIGPIPE, SIG_DFL); /* the agent ignores it; an ignored signal would stay ignored across exec */
+  if (src < 0 || dup2(src, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_fail(status_fd, STEP_STDIO);
+  if (chroot(ROOT) != 0) child_fail(status_fd, STEP_CHROOT);
+  if (chdir(s->cwd) != 0) child_fail(status_fd, STEP_CHDIR);
+  for (size_t i = 0; i < sizeof dropped_caps / sizeof dropped_caps[0]; i++) prctl(PR_CAPBSET_DROP, dropped_caps[i], 0, 0, 0);
+  struct rlimit core = {0, 0};
+  if (setrlimit(RLIMIT_CORE, &core) != 0) child_fail(status_fd, STEP_RLIMIT);
+  if (s->nofile) {
+    struct rlimit rl = {s->nofile, s->nofile};
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) child_fail(status_fd, STEP_RLIMIT);
+  }
+  if (setgroups(0, NULL) != 0) child_fail(status_fd, STEP_SETGROUPS);
+  if (setgid(s->gid) != 0) child_fail(status_fd, STEP_SETGID);
+  if (setuid(s->uid) != 0) child_fail(status_fd, STEP_SETUID);
+  exec_program(s, status_fd);
+}
+
+/* The host closed the control channel (it ended or gave up on this VM): nobody will read the
+ * program's output or status, so the program dies with the VM. */
+static void host_gone(pid_t pid) {
+  kill(-pid, SIGKILL);
+  power_off();
+}
+
+/* One frame from the host while the program runs: a signal, or stdin bytes (blocking: stdin
+ * is a pipe, so a program that does not read it holds the host's writer back, as a pipe would). */
+static void control_frame(pid_t pid, int *stdin_fd) {
+  char head[5], buf[65536];
+  uint32_t be, len;
+  if (read_all(ctl, head, 5) < 0) host_gone(pid);
+  memcpy(&be, head + 1, 4);
+  len = ntohl(be);
+  if (head[0] == 'K' && len == 4) {
+    if (read_all(ctl, &be, 4) < 0) host_gone(pid);
+    kill(-pid, (int)ntohl(be));
+    return;
+  }
+  if (head[0] != 'I') host_gone(pid); /* protocol error: fail closed */
+  if (len == 0 && *stdin_fd >= 0) {
+    close(*stdin_fd);
+    *stdin_fd = -1;
+  }
+  while (len > 0) {
+    uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
+    if (read_all(ctl, buf, n) < 0) host_gone(pid);
+    if (*stdin_fd >= 0 && write_all(*stdin_fd, buf, n) < 0) { /* the program closed stdin: drop the rest */
+      close(*stdin_fd);
+      *stdin_fd = -1;
+    }
+    len -= n;
+  }
+}
+
+static void pump(int from, char type, int *open_fd) {
+  char buf[65536];
+  ssize_t n = read(from, buf, sizeof buf);
+  if (n > 0) {
+    send_frame(type, buf, (uint32_t)n);
+  } else if (n == 0 || errno != EINTR) {
+    close(from);
+    *open_fd = -1;
+  }
+}
+
+int main(void) {
+  struct spec s;
+  uint32_t len;
+  mkdir("/proc", 0555);
+  mkdir("/sys", 0555);
+  mkdir("/dev", 0755);
+  if (mount("proc", "/proc", "proc", 0, NULL) != 0 || mount("sysfs", "/sys", "sysfs", 0, NULL) != 0 ||
+      mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) != 0)
+    power_off();
+  int console = open("/dev/console", O_WRONLY | O_CLOEXEC);
+  if (console >= 0) dup2(console, 2);
+  load_modules();
+  const char *how = cmdline_value("boxkit.ctl");
+  if (how && strncmp(how, "serial:", 7) == 0) ctl = open_serial(how + 7);
+  else if (how && strncmp(how, "vsock:", 6) == 0) ctl = open_vsock((unsigned)strtoul(how + 6, NULL, 10));
+  else power_off();
+  char *raw = read_frame('S', &len);
+  parse_spec(raw, len, &s);
+  setup_root(&s);
+
+  int in[2] = {-1, -1}, out[2], err[2], status_pipe[2];
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
+      (s.stdin_pipe && pipe2(in, O_CLOEXEC)))
+    die_errno("pipe", NULL, "pipe2");
+  signal(SIGPIPE, SIG_IGN); /* a program that stops reading stdin must not kill the agent */
+  pid_t pid = fork();
+  if (pid < 0) die_errno("fork", NULL, "fork");
+  if (pid == 0) child(&s, in[0], out[1], err[1], status_pipe[1]);
+  if (in[0] >= 0) close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  close(status_pipe[1]);
+  int report[2];
+  if (read(status_pipe[0], report, sizeof report) == (ssize_t)sizeof report) {
+    errno = report[1];
+    waitpid(pid, NULL, 0);
+    int step = report[0] >= 0 && report[0] <= STEP_EXEC ? report[0] : STEP_EXEC;
+    const char *what = step == STEP_EXEC ? s.argv[0] : step == STEP_CHDIR ? s.cwd : NULL;
+    die_errno(child_steps[step], what, "%s failed before the program ran", child_steps[step]);
+  }
+  int fo = out[0], fe = err[0];
+  while (fo >= 0 || fe >= 0) {
+    struct pollfd p[3] = {{fo, POLLIN, 0}, {fe, POLLIN, 0}, {ctl, POLLIN, 0}};
+    if (poll(p, 3, -1) < 0) continue;
+    if (p[0].revents) pump(fo, 'O', &fo);
+    if (p[1].revents) pump(fe, 'E', &fe);
+    if (p[2].revents & POLLIN) {
+      control_frame(pid, &in[1]);
+    } else if (p[2].revents) {
+      host_gone(pid);
+    }
+  }
+  if (in[1] >= 0) close(in[1]);
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
+  uint32_t result[2] = {0, 0};
+  if (WIFEXITED(wstatus)) {
+    result[0] = htonl((uint32_t)WEXITSTATUS(wstatus));
+  } else if (WIFSIGNALED(wstatus)) {
+    result[0] = htonl(128u + (uint32_t)WTERMSIG(wstatus));
+    result[1] = htonl((uint32_t)WTERMSIG(wstatus));
+  }
+  sync();
+  send_frame('X', result, sizeof result);
+  /* Wait (briefly) for the host to confirm it has read everything before the VM disappears. */
+  struct pollfd q = {ctl, POLLIN, 0};
+  poll(&q, 1, 2000);
+  power_off();
+  return 0;
+}

@@ -1,0 +1,112 @@
+package dev.boxkit.sandbox.vm;
+
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.NetworkMode;
+import dev.boxkit.sandbox.ResourceLimits;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A {@link SandboxSpec} checked against what the VM backend can honour and compiled into the
+ * guest's spec frame plus the host directories to share. Fields the backend cannot honour are
+ * rejected, never ignored.
+ *
+ * @param root host directory packed into the initramfs as the guest's root
+ * @param shares host directories shared over virtio-fs, tags {@code b0, b1, ...}
+ * @param specFrame payload of the {@link ControlProtocol#SPEC} frame
+ * @param memoryBytes guest memory
+ */
+record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryBytes) {
+
+  /** Guest memory when the spec sets no memory limit: 512 MiB. */
+  static final long DEFAULT_MEMORY_BYTES = 512L << 20;
+
+  GuestPlan {
+    shares = List.copyOf(shares);
+    specFrame = specFrame.clone();
+  }
+
+  @Override
+  public byte[] specFrame() {
+    return specFrame.clone();
+  }
+
+  /**
+   * @throws InvalidSandboxSpecException naming the first field the VM backend cannot honour
+   */
+  static GuestPlan compile(SandboxSpec spec) {
+    if (!(spec.root() instanceof Rootfs.Directory dir)) {
+      throw new InvalidSandboxSpecException("root", "the VM backend needs Rootfs.directory(...):"
+          + " the host's own root is not a Linux guest root everywhere");
+    }
+    if (dir.writable()) {
+      throw new InvalidSandboxSpecException("root", "the VM backend copies the root into the VM, so"
+          + " writes could not reach " + dir.path() + ": use a read-only root plus a writable bind or tmpfs");
+    }
+    if (!Files.isDirectory(dir.path())) {
+      throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
+    }
+    if (spec.network() != NetworkMode.NONE) {
+      throw new InvalidSandboxSpecException("network", spec.network() + " is not supported by the VM backend (NONE only)");
+    }
+    ResourceLimits l = spec.limits();
+    if (l.pidsMax() > 0) {
+      throw new InvalidSandboxSpecException("limits.pidsMax", "not supported by the VM backend");
+    }
+    if (l.cpuQuotaMicros() > 0) {
+      throw new InvalidSandboxSpecException("limits.cpuQuotaMicros", "not supported by the VM backend");
+    }
+    long memory = DEFAULT_MEMORY_BYTES;
+    if (l.memoryBytes() > 0) {
+      memory = (l.memoryBytes() + (1L << 20) - 1) & ~((1L << 20) - 1);
+      if (memory < VmConfig.MIN_MEMORY_BYTES) {
+        throw new InvalidSandboxSpecException("limits.memoryBytes", l.memoryBytes()
+            + " is below the 64 MiB a VM (kernel, in-memory root) needs");
+      }
+    }
+    if (spec.stdin() instanceof Stdio.Inherit) {
+      throw new InvalidSandboxSpecException("stdin", "the JVM's own stdin cannot be given to a VM sandbox");
+    }
+
+    ControlProtocol.SpecWriter w = new ControlProtocol.SpecWriter();
+    spec.argv().forEach(a -> w.add('a', a));
+    for (Map.Entry<String, String> e : spec.env().entrySet()) {
+      w.add('e', e.getKey() + "=" + e.getValue());
+    }
+    w.add('w', spec.workingDir()).add('h', spec.hostname()).add('r', "ro");
+    if (!(spec.stdin() instanceof Stdio.Discard)) {
+      w.add('i', "pipe");
+    }
+    w.add('u', Long.toString(spec.uid())).add('g', Long.toString(spec.gid()));
+    if (l.openFiles() > 0) {
+      w.add('n', Long.toString(l.openFiles()));
+    }
+    List<Path> shares = new ArrayList<>();
+    for (int i = 0; i < spec.mounts().size(); i++) {
+      Mount m = spec.mounts().get(i);
+      if (m instanceof Mount.Bind b) {
+        if (!Files.isDirectory(b.source())) {
+          throw new InvalidSandboxSpecException("mounts[" + i + "].source", b.source()
+              + " is not an existing directory (the VM backend shares directories only)");
+        }
+        String tag = "b" + shares.size();
+        shares.add(b.source());
+        w.mount(List.of("bind", b.destination(), tag, b.writable() ? "rw" : "ro"));
+      } else if (m instanceof Mount.Tmpfs t) {
+        w.mount(List.of("tmpfs", t.destination(), Long.toString(t.sizeBytes()), "rw"));
+      } else if (m instanceof Mount.Proc p) {
+        w.mount(List.of("proc", p.destination(), "", "rw"));
+      } else if (m instanceof Mount.DevMinimal d) {
+        w.mount(List.of("dev", d.destination(), "", "rw"));
+      }
+    }
+    return new GuestPlan(dir.path(), shares, w.toByteArray(), memory);
+  }
+}

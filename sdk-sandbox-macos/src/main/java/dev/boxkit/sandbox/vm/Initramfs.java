@@ -1,0 +1,148 @@
+package dev.boxkit.sandbox.vm;
+
+import dev.boxkit.sandbox.SandboxException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
+import org.apache.commons.compress.archivers.cpio.CpioConstants;
+
+/**
+ * Writes the guest's initramfs: an uncompressed cpio "newc" archive (the format the kernel
+ * unpacks, see {@code Documentation/driver-api/early-userspace/buffer-format.rst}) holding the
+ * agent as {@code /init}, the kernel modules it loads with their order in
+ * {@code /boxkit/modules.order}, and the sandbox's root directory under {@code /rootfs}.
+ *
+ * <p>BoxKit's own entries are reproducible (mtime 0, owner 0:0, fixed modes, sequential inode
+ * numbers). Root entries keep their owner, group, mode and mtime as the host reports them, in
+ * sorted order; hard links are stored as separate copies and extended attributes are dropped.
+ */
+final class Initramfs {
+  private final CpioArchiveOutputStream cpio;
+  private long inode = 1;
+
+  private Initramfs(OutputStream out) {
+    this.cpio = new CpioArchiveOutputStream(out, CpioConstants.FORMAT_NEW, 512, StandardCharsets.UTF_8.name());
+  }
+
+  /**
+   * Writes an initramfs.
+   *
+   * @param out where the archive goes (not closed)
+   * @param agent the static agent binary
+   * @param modules kernel module files, in load order
+   * @param root host directory packed as the guest's {@code /rootfs}
+   * @throws SandboxException when a file cannot be read or is of a type cpio cannot carry
+   */
+  static void write(OutputStream out, byte[] agent, List<Path> modules, Path root) {
+    try {
+      Initramfs w = new Initramfs(out);
+      for (String dir : List.of("boxkit", "boxkit/modules", "dev", "proc", "sys")) {
+        w.entry(dir, CpioConstants.C_ISDIR | 0755, 0, 0, 0, null);
+      }
+      CpioArchiveEntry console = w.header("dev/console", CpioConstants.C_ISCHR | 0600, 0, 0, 0, 0);
+      console.setRemoteDeviceMaj(5);
+      console.setRemoteDeviceMin(1);
+      w.cpio.putArchiveEntry(console);
+      w.cpio.closeArchiveEntry();
+      w.entry("init", CpioConstants.C_ISREG | 0755, 0, 0, 0, agent);
+      StringBuilder order = new StringBuilder();
+      for (Path ko : modules) {
+        String name = "boxkit/modules/" + ko.getFileName();
+        w.entry(name, CpioConstants.C_ISREG | 0644, 0, 0, 0, Files.readAllBytes(ko));
+        order.append('/').append(name).append('\n');
+      }
+      w.entry("boxkit/modules.order", CpioConstants.C_ISREG | 0644, 0, 0, 0,
+          order.toString().getBytes(StandardCharsets.UTF_8));
+      w.tree(root);
+      w.cpio.finish();
+    } catch (IOException e) {
+      throw new SandboxException("writing the VM initramfs: " + e.getMessage(), e);
+    }
+  }
+
+  private CpioArchiveEntry header(String name, long mode, long uid, long gid, long mtimeSeconds, long size) {
+    CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
+    e.setMode(mode);
+    e.setUID(uid);
+    e.setGID(gid);
+    e.setTime(mtimeSeconds);
+    e.setInode(inode++);
+    e.setNumberOfLinks((mode & CpioConstants.S_IFMT) == CpioConstants.C_ISDIR ? 2 : 1);
+    e.setSize(size);
+    return e;
+  }
+
+  private void entry(String name, long mode, long uid, long gid, long mtime, byte[] content)
+      throws IOException {
+    byte[] data = content == null ? new byte[0] : content;
+    cpio.putArchiveEntry(header(name, mode, uid, gid, mtime, data.length));
+    cpio.write(data);
+    cpio.closeArchiveEntry();
+  }
+
+  private void tree(Path root) throws IOException {
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      throw new SandboxException("VM root " + root + " is not a directory");
+    }
+    List<Path> all = new ArrayList<>();
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+        all.add(dir);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+        all.add(file);
+        return FileVisitResult.CONTINUE;
+      }
+    });
+    all.sort((a, b) -> root.relativize(a).toString().compareTo(root.relativize(b).toString()));
+    for (Path p : all) {
+      String rel = root.relativize(p).toString();
+      String name = rel.isEmpty() ? "rootfs" : "rootfs/" + rel;
+      Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,rdev,size",
+          LinkOption.NOFOLLOW_LINKS);
+      long mode = ((Integer) a.get("mode")) & 0xFFFFL;
+      long uid = ((Integer) a.get("uid")) & 0xFFFFFFFFL;
+      long gid = ((Integer) a.get("gid")) & 0xFFFFFFFFL;
+      long mtime = Math.max(0, ((FileTime) a.get("lastModifiedTime")).toMillis() / 1000);
+      long type = mode & CpioConstants.S_IFMT;
+      if (type == CpioConstants.C_ISREG) {
+        cpio.putArchiveEntry(header(name, mode, uid, gid, mtime, Files.size(p)));
+        try (var in = Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS)) {
+          in.transferTo(cpio);
+        }
+        cpio.closeArchiveEntry();
+      } else if (type == CpioConstants.C_ISLNK) {
+        byte[] target = Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8);
+        entry(name, mode, uid, gid, mtime, target);
+      } else if (type == CpioConstants.C_ISDIR || type == CpioConstants.C_ISFIFO) {
+        entry(name, mode, uid, gid, mtime, null);
+      } else if (type == CpioConstants.C_ISCHR || type == CpioConstants.C_ISBLK) {
+        long rdev = ((Long) a.get("rdev"));
+        CpioArchiveEntry e = header(name, mode, uid, gid, mtime, 0);
+        e.setRemoteDeviceMaj((rdev >> 8) & 0xfff);
+        e.setRemoteDeviceMin((rdev & 0xff) | ((rdev >> 12) & 0xfff00));
+        cpio.putArchiveEntry(e);
+        cpio.closeArchiveEntry();
+      } else {
+        throw new SandboxException("VM root entry " + p + " is a socket or of unknown type " + Long.toOctalString(type)
+            + ": cpio cannot carry it");
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+package dev.boxkit.sandbox.vm;
+
+import dev.boxkit.sandbox.SandboxException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The guest kernel: a bootable image plus, where the kernel has them, its loadable modules and
+ * build configuration.
+ *
+ * <p>Debian's {@code linux-image-<version>-cloud-amd64} package (or {@code -arm64}) is a tested
+ * source: {@code apt-get download} it, {@code dpkg-deb -x} it into a directory {@code D}, and point
+ * {@code BOXKIT_VM_KERNEL} at {@code D/boot/vmlinuz-<version>}; {@code D/lib/modules/<version>} and
+ * {@code D/boot/config-<version>} are then found beside it. On Apple silicon, vfkit needs an
+ * uncompressed arm64 {@code Image}.
+ *
+ * @param kernel the kernel image file
+ * @param modules the {@code lib/modules/<version>} directory, empty when every driver is built in
+ * @param config the kernel's {@code config-<version>} file, empty when unknown (features are then
+ *     not checked before boot)
+ */
+public record KernelImage(Path kernel, Optional<Path> modules, Optional<Path> config) {
+
+  /** Environment variable naming the kernel image. */
+  public static final String ENV = "BOXKIT_VM_KERNEL";
+
+  /** @throws SandboxException when a path is null or the kernel is not a readable file */
+  public KernelImage {
+    if (kernel == null || modules == null || config == null) {
+      throw new SandboxException("kernel image paths must not be null");
+    }
+    if (!Files.isRegularFile(kernel) || !Files.isReadable(kernel)) {
+      throw new SandboxException("VM kernel " + kernel + " is not a readable file");
+    }
+  }
+
+  /**
+   * Uses a kernel image, finding {@code ../lib/modules/<version>} and {@code config-<version>}
+   * beside a {@code boot/vmlinuz-<version>} path when they exist.
+   *
+   * @param kernel the kernel image file
+   * @throws SandboxException when it is not a readable file
+   */
+  public static KernelImage of(Path kernel) {
+    Path abs = kernel.toAbsolutePath().normalize();
+    String file = abs.getFileName().toString();
+    Optional<Path> modules = Optional.empty();
+    Optional<Path> config = Optional.empty();
+    int dash = file.indexOf('-');
+    if (dash > 0 && abs.getParent() != null) {
+      String version = file.substring(dash + 1);
+      Path cfg = abs.getParent().resolve("config-" + version);
+      config = Files.isRegularFile(cfg) ? Optional.of(cfg) : Optional.empty();
+      Path root = abs.getParent().getParent();
+      if (root != null && Files.isDirectory(root.resolve("lib/modules").resolve(version))) {
+        modules = Optional.of(root.resolve("lib/modules").resolve(version));
+      }
+    }
+    return new KernelImage(abs, modules, config);
+  }
+
+  /** @return the kernel named by {@value #ENV}, if set */
+  public static Optional<KernelImage> fromEnvironment() {
+    String path = System.getenv(ENV);
+    return path == null || path.isBlank() ? Optional.empty() : Optional.of(of(Path.of(path)));
+  }
+
+  /**
+   * The modules the guest must load for a set of kernel features, in load order.
+   *
+   * @param features Kconfig symbols without {@code CONFIG_} (e.g. {@code VIRTIO_CONSOLE}) mapped to
+   *     the module that provides each when it is not built in
+   * @return module files, each after its dependencies; empty when all are built in
+   * @throws SandboxException naming the feature when the kernel lacks it (not built in, no module)
+   */
+  List<Path> modulesFor(Map<String, String> features) {
+    Map<String, String> cfg = readConfig();
+    Optional<KernelModules> index = modules.map(KernelModules::index);
+    List<String> wanted = new ArrayList<>();
+    for (Map.Entry<String, String> f : features.entrySet()) {
+      String state = cfg.get(f.getKey());
+      if ("y".equals(state)) {
+        continue;
+      }
+      boolean present = index.flatMap(i -> i.find(f.getValue())).isPresent();
+      if (present) {
+        wanted.add(f.getValue());
+      } else if (!cfg.isEmpty() || index.isPresent()) {
+        throw new SandboxException("VM kernel " + kernel + " lacks CONFIG_" + f.getKey()
+            + (("m".equals(state)) ? " (a module, but " + f.getValue() + ".ko is not under "
+                + modules.map(Path::toString).orElse("any modules directory") + ")"
+                : " (neither built in nor a module)")
+            + ": use a kernel with it, e.g. Debian's linux-image-*-cloud-amd64");
+      }
+    }
+    return index.map(i -> i.loadOrder(wanted)).orElse(List.of());
+  }
+
+  private Map<String, String> readConfig() {
+    Map<String, String> cfg = new TreeMap<>();
+    if (config.isEmpty()) {
+      return cfg;
+    }
+    try {
+      for (String line : Files.readAllLines(config.get())) {
+        int eq = line.indexOf('=');
+        if (line.startsWith("CONFIG_") && eq > 0) {
+          cfg.put(line.substring("CONFIG_".length(), eq), line.substring(eq + 1));
+        }
+      }
+    } catch (IOException e) {
+      throw new SandboxException("reading kernel config " + config.get(), e);
+    }
+    return cfg;
+  }
+}

@@ -1,0 +1,170 @@
+package dev.boxkit.sandbox.vm;
+
+import dev.boxkit.sandbox.SandboxUnavailableException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * QEMU on Linux: a {@code q35} machine with KVM when {@code /dev/kvm} is usable and TCG
+ * (emulation, much slower) otherwise; the console on the first serial port written to a file;
+ * the control channel on a virtio-serial port named {@value #CONTROL_PORT} connected to the host's
+ * listening Unix socket; each share served by its own {@code virtiofsd} (QEMU's
+ * {@code vhost-user-fs-pci}, which needs the guest memory shared through a memfd).
+ *
+ * @param qemu the {@code qemu-system-<arch>} program
+ * @param virtiofsd the {@code virtiofsd} program, empty when absent (VMs then cannot have shares)
+ * @param kvm whether to use KVM
+ */
+public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) implements Hypervisor {
+
+  /** Name of the virtio-serial port carrying the control channel. */
+  public static final String CONTROL_PORT = "boxkit.ctl";
+
+  /** Places Debian (qemu-system-common) and Fedora put virtiofsd when it is not on PATH. */
+  private static final List<String> VIRTIOFSD_PLACES = List.of("/usr/lib/qemu/virtiofsd", "/usr/libexec/virtiofsd");
+
+  /** @throws IllegalArgumentException when a path is null */
+  public QemuHypervisor {
+    if (qemu == null || virtiofsd == null) {
+      throw new IllegalArgumentException("qemu and virtiofsd must not be null");
+    }
+  }
+
+  /**
+   * @return QEMU for this host's architecture as found on {@code PATH} (the path is returned even
+   *     when absent; {@link #unavailableReason()} says so), with KVM when {@code /dev/kvm} is
+   *     readable and writable and a paused KVM machine survives {@value #KVM_PROBE_MILLIS} ms
+   *     (nested virtualisation often exposes a {@code /dev/kvm} on which vCPU set-up fails)
+   */
+  public static QemuHypervisor onHost() {
+    String program = "qemu-system-" + guestArch();
+    Path qemu = onPath(program).orElse(Path.of("/usr/bin", program));
+    Optional<Path> virtiofsd = onPath("virtiofsd");
+    for (String place : VIRTIOFSD_PLACES) {
+      if (virtiofsd.isEmpty() && Files.isExecutable(Path.of(place))) {
+        virtiofsd = Optional.of(Path.of(place));
+      }
+    }
+    Path kvm = Path.of("/dev/kvm");
+    boolean useKvm = Files.isReadable(kvm) && Files.isWritable(kvm) && Files.isExecutable(qemu) && kvmWorks(qemu);
+    return new QemuHypervisor(qemu, virtiofsd, useKvm);
+  }
+
+  /** How long a paused KVM machine must stay up for KVM to count as working. */
+  static final long KVM_PROBE_MILLIS = 500;
+
+  private static boolean kvmWorks(Path qemu) {
+    try {
+      Process p = new ProcessBuilder(qemu.toString(), "-nodefaults", "-no-user-config", "-display", "none",
+          "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "64M", "-S", "-monitor", "none", "-serial", "none")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      boolean exited = p.waitFor(KVM_PROBE_MILLIS, TimeUnit.MILLISECONDS);
+      p.destroyForcibly();
+      p.waitFor();
+      return !exited;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static String guestArch() {
+    String arch = System.getProperty("os.arch", "");
+    return arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : "x86_64";
+  }
+
+  private static Optional<Path> onPath(String program) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = dir.isEmpty() ? null : Path.of(dir, program);
+      if (p != null && Files.isExecutable(p)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public String name() {
+    return "qemu";
+  }
+
+  @Override
+  public Optional<String> unavailableReason() {
+    if (!System.getProperty("os.name", "").equals("Linux")) {
+      return Optional.of("QEMU VMs are only driven on Linux hosts");
+    }
+    if (!Files.isExecutable(qemu)) {
+      return Optional.of(qemu + " not found: install the Debian package qemu-system-x86"
+          + " (qemu-system-arm on arm64)");
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Map<String, String> kernelFeatures(boolean shares) {
+    Map<String, String> f = new LinkedHashMap<>();
+    f.put("VIRTIO_PCI", "virtio_pci");
+    f.put("VIRTIO_CONSOLE", "virtio_console");
+    if (shares) {
+      f.put("VIRTIO_FS", "virtiofs");
+    }
+    return f;
+  }
+
+  @Override
+  public String kernelParameters() {
+    return "console=ttyS0 boxkit.ctl=serial:" + CONTROL_PORT;
+  }
+
+  @Override
+  public List<List<String>> helperCommands(VmConfig vm) {
+    List<List<String>> helpers = new ArrayList<>();
+    for (VmConfig.Share s : vm.shares()) {
+      Path daemon = virtiofsd.orElseThrow(() -> new SandboxUnavailableException(
+          "virtiofsd not found (Debian: package qemu-system-common, /usr/lib/qemu/virtiofsd): VM binds need it"));
+      // sandbox=chroot: virtiofsd's namespace sandbox needs privileges containers often lack.
+      helpers.add(List.of(daemon.toString(), "--socket-path=" + s.socket(), "-o", "source=" + s.hostDir(),
+          "-o", "cache=none", "-o", "sandbox=chroot", "-o", "no_posix_lock", "-o", "no_flock"));
+    }
+    return helpers;
+  }
+
+  @Override
+  public List<String> command(VmConfig vm) {
+    List<String> c = new ArrayList<>();
+    long mib = vm.memoryMib();
+    c.add(qemu.toString());
+    c.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
+    c.addAll(List.of("-machine", "q35,accel=" + (kvm ? "kvm" : "tcg") + ",memory-backend=mem"));
+    c.addAll(List.of("-cpu", kvm ? "host" : "max"));
+    c.addAll(List.of("-smp", Integer.toString(vm.cpus()), "-m", mib + "M"));
+    c.addAll(List.of("-object", "memory-backend-memfd,id=mem,size=" + mib + "M,share=on"));
+    c.addAll(List.of("-kernel", vm.kernel().toString(), "-initrd", vm.initrd().toString()));
+    c.addAll(List.of("-append", vm.cmdline().isEmpty() ? kernelParameters() : vm.cmdline() + " " + kernelParameters()));
+    c.addAll(List.of("-serial", "file:" + vm.consoleLog()));
+    c.addAll(List.of("-device", "virtio-serial-pci,id=vser"));
+    c.addAll(List.of("-chardev", "socket,id=ctl,path=" + vm.controlSocket()));
+    c.addAll(List.of("-device", "virtserialport,bus=vser.0,chardev=ctl,name=" + CONTROL_PORT));
+    for (int i = 0; i < vm.shares().size(); i++) {
+      VmConfig.Share s = vm.shares().get(i);
+      c.addAll(List.of("-chardev", "socket,id=fs" + i + ",path=" + s.socket()));
+      c.addAll(List.of("-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs" + i + ",tag=" + s.tag()));
+    }
+    if (vm.network()) {
+      c.addAll(List.of("-nic", "user,model=virtio-net-pci"));
+    } else {
+      c.addAll(List.of("-nic", "none"));
+    }
+    return List.copyOf(c);
+  }
+}

@@ -1,0 +1,187 @@
+package dev.boxkit.sandbox.vm;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.SandboxException;
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.SandboxProcess;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.SandboxUnavailableException;
+import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.sandbox.spi.SandboxProvider;
+import java.io.ByteArrayOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * Runs sandboxes in micro-VMs: {@link QemuHypervisor} on Linux, {@link VfkitHypervisor} on macOS,
+ * booting the kernel named by {@value KernelImage#ENV} (or given) with an initramfs built per
+ * sandbox. Not registered with {@link java.util.ServiceLoader} yet: construct it and call
+ * {@link #run} or {@link #start} directly.
+ *
+ * <p>Spec mapping: the root must be a read-only {@link dev.boxkit.sandbox.Rootfs#directory};
+ * {@code limits.memoryBytes} is the VM's memory (default 512 MiB); network {@code NONE} means no
+ * network device; {@code limits.timeout} kills the VM. {@code HOST} network, pid and cpu limits,
+ * and stdin other than discard/pipe are rejected with an
+ * {@link dev.boxkit.sandbox.InvalidSandboxSpecException}.
+ */
+public final class VmSandboxProvider implements SandboxProvider {
+  private final Hypervisor hypervisor;
+  private final Optional<KernelImage> kernel;
+  private final int cpus;
+
+  /** The host's hypervisor and the kernel named by {@value KernelImage#ENV}, one virtual CPU. */
+  public VmSandboxProvider() {
+    this(defaultHypervisor(), KernelImage.fromEnvironment(), 1);
+  }
+
+  /**
+   * @param hypervisor what boots the VMs
+   * @param kernel the guest kernel, empty when none is configured (the provider is then unavailable)
+   * @param cpus virtual CPUs per VM, 1..64
+   * @throws IllegalArgumentException on a null argument or a bad cpu count
+   */
+  public VmSandboxProvider(Hypervisor hypervisor, Optional<KernelImage> kernel, int cpus) {
+    if (hypervisor == null || kernel == null || cpus < 1 || cpus > 64) {
+      throw new IllegalArgumentException("hypervisor and kernel must not be null; cpus must be 1..64");
+    }
+    this.hypervisor = hypervisor;
+    this.kernel = kernel;
+    this.cpus = cpus;
+  }
+
+  private static Hypervisor defaultHypervisor() {
+    if (System.getProperty("os.name", "").startsWith("Mac")) {
+      return VfkitHypervisor.onHost();
+    }
+    return QemuHypervisor.onHost();
+  }
+
+  @Override
+  public String name() {
+    return "vm-" + hypervisor.name();
+  }
+
+  @Override
+  public Optional<String> unavailableReason() {
+    Optional<String> hv = hypervisor.unavailableReason();
+    if (hv.isPresent()) {
+      return hv;
+    }
+    if (kernel.isEmpty()) {
+      return Optional.of("no VM kernel configured: set " + KernelImage.ENV + " to a vmlinuz (e.g. from"
+          + " Debian's linux-image-*-cloud-amd64, extracted with dpkg-deb -x)");
+    }
+    if (!GuestAgent.bundled()) {
+      return Optional.of("the VM guest agent is not in this jar (built only where gcc links static binaries)");
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public ExecResult run(SandboxSpec spec) {
+    if (spec == null) {
+      throw new InvalidSandboxSpecException("spec", "is null");
+    }
+    GuestPlan plan = GuestPlan.compile(spec);
+    KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
+    long start = System.nanoTime();
+    Capture out = new Capture(spec.captureLimitBytes());
+    Capture err = new Capture(spec.captureLimitBytes());
+    try (OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
+        OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
+      VmSession session = new VmSession(hypervisor, k, cpus);
+      if (spec.stdin() instanceof Stdio.File f) {
+        session.feedStdin(Files.newInputStream(f.path()));
+      } else if (spec.stdin() instanceof Stdio.Pipe) {
+        session.feedStdin(null); // run() has no writer: the program reads end of file at once
+      }
+      VmSession.Outcome o = session.run(plan, stdout, stderr, spec.limits().timeout());
+      return new ExecResult(o.exitCode(), o.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(o.signal()),
+          out.bytes(), err.bytes(), Duration.ofNanos(System.nanoTime() - start), OptionalLong.empty(), false,
+          o.timedOut());
+    } catch (IOException e) {
+      throw new SandboxException("writing the VM's output: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The VM boots on a new thread; {@link SandboxProcess#pid()} is the hypervisor's. Writes to a
+   * piped {@link SandboxProcess#stdin()} wait until the guest is connected.
+   */
+  @Override
+  public SandboxProcess start(SandboxSpec spec) {
+    if (spec == null) {
+      throw new InvalidSandboxSpecException("spec", "is null");
+    }
+    GuestPlan plan = GuestPlan.compile(spec);
+    KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
+    try {
+      VmSession session = new VmSession(hypervisor, k, cpus);
+      if (spec.stdin() instanceof Stdio.File f) {
+        session.feedStdin(Files.newInputStream(f.path()));
+      }
+      return VmSandboxProcess.start(session, plan, spec.stdin() instanceof Stdio.Pipe,
+          spec.stdout() instanceof Stdio.Pipe, sink(spec.stdout(), null, FileDescriptor.out),
+          spec.stderr() instanceof Stdio.Pipe, sink(spec.stderr(), null, FileDescriptor.err), spec.limits().timeout());
+    } catch (IOException e) {
+      throw new SandboxException("opening the VM's output files: " + e.getMessage(), e);
+    }
+  }
+
+  private static OutputStream sink(Stdio stdio, OutputStream capture, FileDescriptor jvmFd) throws IOException {
+    if (stdio instanceof Stdio.Pipe) {
+      return capture == null ? OutputStream.nullOutputStream() : capture;
+    }
+    if (stdio instanceof Stdio.File f) {
+      return Files.newOutputStream(f.path());
+    }
+    if (stdio instanceof Stdio.Inherit) {
+      // Not closed: the JVM's own stream outlives the sandbox.
+      return new FileOutputStream(jvmFd) {
+        @Override
+        public void close() throws IOException {
+          flush();
+        }
+      };
+    }
+    return OutputStream.nullOutputStream();
+  }
+
+  /** Keeps the first {@code limit} bytes, reads and drops the rest. */
+  private static final class Capture extends OutputStream {
+    private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
+    private final long limit;
+
+    Capture(long limit) {
+      this.limit = limit;
+    }
+
+    @Override
+    public void write(int b) {
+      if (kept.size() < limit) {
+        kept.write(b);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      int n = (int) Math.min(len, limit - kept.size());
+      if (n > 0) {
+        kept.write(b, off, n);
+      }
+    }
+
+    byte[] bytes() {
+      return kept.toByteArray();
+    }
+  }
+}

@@ -1,0 +1,393 @@
+package dev.boxkit.sandbox.vm;
+
+import dev.boxkit.sandbox.SandboxException;
+import dev.boxkit.sandbox.SandboxSetupException;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Boots one VM for one {@link GuestPlan}, streams the program's output to the given sinks and
+ * returns how it ended. Everything it creates (a private work directory holding the initramfs
+ * and sockets, the hypervisor and helper processes) is gone when {@link #run} returns.
+ */
+final class VmSession {
+  private static final Logger LOG = LoggerFactory.getLogger(VmSession.class);
+
+  /** How long the hypervisor gets to connect the control channel: TCG boots are slow. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(60);
+  /** How long the guest gets to power off after reporting; then the VM is killed. */
+  static final Duration POWER_OFF_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final Map<Integer, String> ERRNO = Map.ofEntries(Map.entry(1, "EPERM"),
+      Map.entry(2, "ENOENT"), Map.entry(8, "ENOEXEC"), Map.entry(13, "EACCES"), Map.entry(17, "EEXIST"),
+      Map.entry(19, "ENODEV"), Map.entry(20, "ENOTDIR"), Map.entry(22, "EINVAL"), Map.entry(30, "EROFS"),
+      Map.entry(36, "ENAMETOOLONG"), Map.entry(71, "EPROTO"));
+
+  /** How the program ended, as the guest reported it. */
+  record Outcome(int exitCode, int signal, boolean timedOut) {}
+
+  private final Hypervisor hypervisor;
+  private final KernelImage kernel;
+  private final int cpus;
+  private final CompletableFuture<Process> started = new CompletableFuture<>();
+  private final AtomicBoolean killed = new AtomicBoolean();
+  private final Object writeLock = new Object();
+  private volatile OutputStream toGuest;
+  private final CompletableFuture<OutputStream> connected = new CompletableFuture<>();
+
+  VmSession(Hypervisor hypervisor, KernelImage kernel, int cpus) {
+    this.hypervisor = hypervisor;
+    this.kernel = kernel;
+    this.cpus = cpus;
+  }
+
+  /**
+   * @param plan what to run
+   * @param stdout receives the program's stdout
+   * @param stderr receives the program's stderr
+   * @param timeout wall-clock limit, zero = none
+   * @return how the program ended
+   * @throws SandboxSetupException when the VM cannot boot or the guest reports a failed step
+   */
+  Outcome run(GuestPlan plan, OutputStream stdout, OutputStream stderr, Duration timeout) {
+    Path work = null;
+    List<Process> processes = new ArrayList<>();
+    try {
+      work = Files.createTempDirectory("boxkit-vm-");
+      List<VmConfig.Share> shares = new ArrayList<>();
+      for (int i = 0; i < plan.shares().size(); i++) {
+        shares.add(new VmConfig.Share("b" + i, plan.shares().get(i), work.resolve("fs" + i + ".sock")));
+      }
+      List<Path> modules = kernel.modulesFor(hypervisor.kernelFeatures(!shares.isEmpty()));
+      Path initrd = work.resolve("initrd.cpio");
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
+        Initramfs.write(out, GuestAgent.load(), modules, plan.root());
+      }
+      VmConfig vm = new VmConfig(kernel.kernel(), initrd, "quiet panic=-1", cpus, plan.memoryBytes(),
+          work.resolve("ctl.sock"), work.resolve("console.log"), shares, false);
+      try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        server.bind(UnixDomainSocketAddress.of(vm.controlSocket()));
+        startHelpers(vm, work, processes);
+        Process hv = new ProcessBuilder(hypervisor.command(vm))
+            .redirectErrorStream(true).redirectOutput(work.resolve("hypervisor.log").toFile()).start();
+        processes.add(hv);
+        started.complete(hv);
+        if (killed.get()) {
+          hv.destroyForcibly();
+        }
+        LOG.debug("started {} pid {} for {}", hypervisor.name(), hv.pid(), plan.root());
+        try (SocketChannel ctl = accept(server, hv, work)) {
+          return converse(ctl, plan, hv, stdout, stderr, timeout, work);
+        }
+      }
+    } catch (RuntimeException e) {
+      started.completeExceptionally(e);
+      connected.completeExceptionally(e);
+      throw e;
+    } catch (IOException e) {
+      started.completeExceptionally(e);
+      connected.completeExceptionally(e);
+      String logs = work == null ? "" : "; " + hypervisor.name() + ": " + tail(work.resolve("hypervisor.log"))
+          + "; console: " + tail(work.resolve("console.log"));
+      throw new SandboxSetupException("vm", null, 0, null, "running the VM: " + e + logs);
+    } finally {
+      connected.completeExceptionally(new IOException("the VM has ended"));
+      for (int i = processes.size() - 1; i >= 0; i--) {
+        processes.get(i).destroyForcibly();
+        try {
+          processes.get(i).waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      deleteTree(work);
+    }
+  }
+
+  private void startHelpers(VmConfig vm, Path work, List<Process> processes) throws IOException {
+    List<List<String>> helpers = hypervisor.helperCommands(vm);
+    for (int i = 0; i < helpers.size(); i++) {
+      processes.add(new ProcessBuilder(helpers.get(i)).redirectErrorStream(true)
+          .redirectOutput(work.resolve("helper" + i + ".log").toFile()).start());
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int i = 0; i < helpers.size(); i++) {
+      Path socket = vm.shares().get(i).socket();
+      while (!Files.exists(socket)) {
+        if (!processes.get(i).isAlive() || System.nanoTime() > deadline) {
+          throw new SandboxSetupException("share", vm.shares().get(i).hostDir().toString(), 0, null,
+              "virtiofsd did not start: " + tail(work.resolve("helper" + i + ".log")));
+        }
+        sleep(5);
+      }
+    }
+  }
+
+  private SocketChannel accept(ServerSocketChannel server, Process hv, Path work) throws IOException {
+    server.configureBlocking(false);
+    long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+    while (true) {
+      SocketChannel ch = server.accept();
+      if (ch != null) {
+        ch.configureBlocking(true);
+        return ch;
+      }
+      if (!hv.isAlive() || System.nanoTime() > deadline) {
+        throw new SandboxSetupException("boot", null, 0, null, hypervisor.name() + " did not connect the"
+            + " control channel: " + tail(work.resolve("hypervisor.log")));
+      }
+      sleep(2);
+    }
+  }
+
+  private Outcome converse(SocketChannel ctl, GuestPlan plan, Process hv, OutputStream stdout,
+      OutputStream stderr, Duration timeout, Path work) throws IOException {
+    // Not Channels.newInputStream/newOutputStream: those share the channel's blocking lock, so a
+    // signal could not be written while the reader waits for output.
+    OutputStream out = new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+          ctl.write(buf);
+        }
+      }
+    };
+    InputStream in = new InputStream() {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return len == 0 ? 0 : ctl.read(ByteBuffer.wrap(b, off, len));
+      }
+    };
+    DataInputStream fromGuest = new DataInputStream(new BufferedInputStream(in, 1 << 16));
+    send(out, ControlProtocol.SPEC, plan.specFrame());
+    toGuest = out;
+    connected.complete(out);
+    AtomicBoolean timedOut = new AtomicBoolean();
+    if (!timeout.isZero()) {
+      CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+        if (hv.isAlive()) {
+          timedOut.set(true);
+          hv.destroyForcibly();
+        }
+      });
+    }
+    while (true) {
+      ControlProtocol.Frame f;
+      try {
+        f = ControlProtocol.read(fromGuest);
+      } catch (EOFException | AsynchronousCloseException e) {
+        if (timedOut.get() || killed.get()) {
+          return new Outcome(128 + 9, 9, timedOut.get());
+        }
+        throw new SandboxSetupException("vm", null, 0, null, "the VM ended without reporting an exit status;"
+            + " console: " + tail(work.resolve("console.log")));
+      } catch (IOException e) {
+        if (timedOut.get() || killed.get()) {
+          return new Outcome(128 + 9, 9, timedOut.get());
+        }
+        throw e;
+      }
+      switch (f.type()) {
+        case ControlProtocol.STDOUT -> stdout.write(f.payload());
+        case ControlProtocol.STDERR -> stderr.write(f.payload());
+        case ControlProtocol.EXIT -> {
+          ByteBuffer b = ByteBuffer.wrap(f.payload());
+          Outcome o = new Outcome(b.getInt(), b.getInt(), false);
+          send(out, ControlProtocol.QUIT, new byte[0]);
+          awaitPowerOff(hv);
+          return o;
+        }
+        case ControlProtocol.FAILURE -> throw failure(f.payload(), work);
+        default -> throw new SandboxSetupException("vm", null, 0, null,
+            "unexpected control frame '" + (char) f.type() + "' from the guest");
+      }
+    }
+  }
+
+  private void send(OutputStream out, byte type, byte[] payload) throws IOException {
+    synchronized (writeLock) {
+      ControlProtocol.write(out, type, payload);
+    }
+  }
+
+  /** @return completes with the hypervisor process once started (exceptionally when set-up failed first) */
+  CompletableFuture<Process> started() {
+    return started;
+  }
+
+  /**
+   * Asks the guest agent to send a signal to the program's process group; ignored before the
+   * program runs or after it ended.
+   */
+  void signal(int signal) {
+    OutputStream out = toGuest;
+    if (out == null) {
+      return;
+    }
+    try {
+      send(out, ControlProtocol.SIGNAL, ByteBuffer.allocate(4).putInt(signal).array());
+    } catch (IOException e) {
+      LOG.debug("signal {} not delivered: {}", signal, e.toString());
+    }
+  }
+
+  /**
+   * Sends bytes to the program's stdin (a pipe in the guest), waiting until the guest is connected.
+   *
+   * @throws IOException when the VM has ended or could not start
+   */
+  void writeStdin(byte[] b, int off, int len) throws IOException {
+    OutputStream out = awaitConnected();
+    for (int done = 0; done < len; ) {
+      int n = Math.min(len - done, 1 << 16);
+      byte[] chunk = Arrays.copyOfRange(b, off + done, off + done + n);
+      send(out, ControlProtocol.STDIN, chunk);
+      done += n;
+    }
+  }
+
+  /**
+   * Feeds the program's stdin on a daemon thread once the guest is connected: {@code source} to
+   * its end, then end of file; nothing but end of file when {@code source} is null.
+   */
+  void feedStdin(InputStream source) {
+    Thread t = new Thread(() -> {
+      try (InputStream in = source == null ? InputStream.nullInputStream() : source) {
+        byte[] buf = new byte[1 << 16];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          writeStdin(buf, 0, n);
+        }
+        closeStdin();
+      } catch (IOException e) {
+        LOG.debug("stdin of the VM sandbox not fully delivered: {}", e.toString());
+      }
+    }, "boxkit-vm-stdin");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  /** Closes the program's stdin (it reads end of file). */
+  void closeStdin() throws IOException {
+    send(awaitConnected(), ControlProtocol.STDIN, new byte[0]);
+  }
+
+  private OutputStream awaitConnected() throws IOException {
+    try {
+      return connected.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while the VM boots");
+    } catch (ExecutionException e) {
+      throw new IOException("the VM sandbox did not start: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Kills the VM (and so the program): {@link #run} then reports signal 9. Returns at once. */
+  void kill() {
+    killed.set(true);
+    Process hv = started.isDone() && !started.isCompletedExceptionally() ? started.join() : null;
+    if (hv != null) {
+      hv.destroyForcibly();
+    }
+  }
+
+  private static SandboxSetupException failure(byte[] payload, Path work) {
+    ByteBuffer b = ByteBuffer.wrap(payload);
+    int errno = b.getInt();
+    String[] parts = new String(payload, 4, payload.length - 4, StandardCharsets.UTF_8).split("\0", 3);
+    String step = parts[0];
+    String path = parts.length > 1 && !parts[1].isEmpty() ? parts[1] : null;
+    String msg = parts.length > 2 ? parts[2] : "";
+    return new SandboxSetupException(step, path, errno, ERRNO.get(errno),
+        (path != null ? path + ": " : "") + msg + " (in the VM guest)");
+  }
+
+  private static void awaitPowerOff(Process hv) {
+    try {
+      if (!hv.waitFor(POWER_OFF_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.warn("VM did not power off within {}; killing it", POWER_OFF_TIMEOUT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static String tail(Path log) {
+    try {
+      if (!Files.exists(log)) {
+        return "(no log)";
+      }
+      String s = Files.readString(log, StandardCharsets.ISO_8859_1);
+      return s.length() > 2000 ? "..." + s.substring(s.length() - 2000) : s;
+    } catch (IOException e) {
+      return "(log unreadable: " + e.getMessage() + ")";
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted while starting the VM");
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(dir)) {
+      all.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("could not remove VM work directory {}: {}", dir, e.toString());
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package dev.boxkit.sandbox.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The exact hypervisor command lines for a set of VMs, against golden files (one argument per
+ * line). vfkit cannot run here, so its golden files are its specification on Linux.
+ */
+class HypervisorCommandTest {
+  private static final Path W = Path.of("/tmp/boxkit-vm-1");
+
+  private static VmConfig vm(List<VmConfig.Share> shares, boolean network, long memoryBytes, int cpus) {
+    return new VmConfig(Path.of("/k/boot/vmlinuz-6.1.0-56-cloud-amd64"), W.resolve("initrd.cpio"), "quiet panic=-1",
+        cpus, memoryBytes, W.resolve("ctl.sock"), W.resolve("console.log"), shares, network);
+  }
+
+  private static final List<VmConfig.Share> TWO_SHARES = List.of(
+      new VmConfig.Share("b0", Path.of("/srv/data"), W.resolve("fs0.sock")),
+      new VmConfig.Share("b1", Path.of("/home/u/project"), W.resolve("fs1.sock")));
+
+  private static String golden(String name) throws IOException {
+    try (InputStream in = HypervisorCommandTest.class.getResourceAsStream(name)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static String lines(List<String> argv) {
+    return String.join("\n", argv) + "\n";
+  }
+
+  @Test
+  void vfkitMinimalVmHasNoNetworkDeviceAndNoShares() throws IOException {
+    VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/opt/homebrew/bin/vfkit"), Optional.empty());
+    assertEquals(golden("vfkit-minimal.args"), lines(vfkit.command(vm(List.of(), false, 512L << 20, 1))));
+  }
+
+  @Test
+  void vfkitWithSharesNetworkAndRestEndpoint() throws IOException {
+    VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/usr/local/bin/vfkit"), Optional.of(W.resolve("rest.sock")));
+    assertEquals(golden("vfkit-shares-network-rest.args"), lines(vfkit.command(vm(TWO_SHARES, true, 2048L << 20, 4))));
+    assertEquals(List.of(), vfkit.helperCommands(vm(TWO_SHARES, true, 2048L << 20, 4)));
+  }
+
+  @Test
+  void qemuTcgVmWithSharesAndNoNetwork() throws IOException {
+    QemuHypervisor qemu = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"),
+        Optional.of(Path.of("/usr/lib/qemu/virtiofsd")), false);
+    assertEquals(golden("qemu-tcg-shares.args"), lines(qemu.command(vm(TWO_SHARES, false, 512L << 20, 2))));
+    assertEquals(List.of(
+        List.of("/usr/lib/qemu/virtiofsd", "--socket-path=/tmp/boxkit-vm-1/fs0.sock", "-o", "source=/srv/data",
+            "-o", "cache=none", "-o", "sandbox=chroot", "-o", "no_posix_lock", "-o", "no_flock"),
+        List.of("/usr/lib/qemu/virtiofsd", "--socket-path=/tmp/boxkit-vm-1/fs1.sock", "-o", "source=/home/u/project",
+            "-o", "cache=none", "-o", "sandbox=chroot", "-o", "no_posix_lock", "-o", "no_flock")),
+        qemu.helperCommands(vm(TWO_SHARES, false, 512L << 20, 2)));
+  }
+
+  @Test
+  void qemuKvmUsesTheHostCpu() {
+    QemuHypervisor qemu = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), true);
+    List<String> argv = qemu.command(vm(List.of(), false, 256L << 20, 1));
+    assertTrue(String.join(" ", argv).contains("-machine q35,accel=kvm,memory-backend=mem -cpu host"), argv.toString());
+    assertTrue(String.join(" ", argv).contains("-nic none"), argv.toString());
+    assertFalse(String.join(" ", argv).contains("vhost-user-fs"), argv.toString());
+  }
+
+  @Test
+  void kernelFeaturesFollowTheDevices() {
+    QemuHypervisor qemu = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), false);
+    VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/usr/bin/vfkit"), Optional.empty());
+    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE"), List.copyOf(qemu.kernelFeatures(false).keySet()));
+    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_FS"), List.copyOf(qemu.kernelFeatures(true).keySet()));
+    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_VSOCKETS", "VIRTIO_FS"),
+        List.copyOf(vfkit.kernelFeatures(true).keySet()));
+  }
+}
