@@ -39,22 +39,53 @@ public final class Sandbox {
   }
 
   /**
-   * @return the first usable provider
-   * @throws SandboxUnavailableException naming each provider and why it cannot run here, or
-   *     saying that none is on the class path
+   * The first usable provider, as for a spec with {@link Isolation#AUTO}.
+   *
+   * @throws SandboxUnavailableException when none is on the class path or none can run here,
+   *     with each provider's reason
    */
   public static SandboxProvider provider() {
+    return choose(Isolation.AUTO);
+  }
+
+  /**
+   * The provider that runs {@code spec}: the first usable one giving {@link
+   * SandboxSpec#isolation()}; for {@link Isolation#AUTO}, namespaces on Linux and a micro-VM on
+   * other hosts, else whichever is usable.
+   *
+   * @throws SandboxUnavailableException when no provider gives that isolation on this host, with
+   *     each provider's reason
+   */
+  public static SandboxProvider provider(SandboxSpec spec) {
+    return choose(SandboxPaths.nonNull("spec", spec).isolation());
+  }
+
+  private static SandboxProvider choose(Isolation wanted) {
     if (Loaded.ALL.isEmpty()) {
       throw new SandboxUnavailableException("no sandbox provider on the class path: add a backend"
           + " such as dev.boxkit:sdk-sandbox-linux");
     }
-    StringBuilder why = new StringBuilder("no sandbox provider can run on this host:");
+    Isolation preferred = wanted != Isolation.AUTO ? wanted
+        : System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")
+            ? Isolation.NAMESPACES : Isolation.VM;
+    StringBuilder why = new StringBuilder("no sandbox provider with " + wanted
+        + " isolation can run on this host:");
+    SandboxProvider fallback = null;
     for (SandboxProvider p : Loaded.ALL) {
       Optional<String> reason = p.unavailableReason();
-      if (reason.isEmpty()) {
+      if (reason.isPresent()) {
+        why.append("\n  ").append(p.name()).append(": ").append(reason.get());
+      } else if (p.isolation() == preferred) {
         return p;
+      } else if (fallback == null) {
+        fallback = p;
       }
-      why.append("\n  ").append(p.name()).append(": ").append(reason.get());
+      if (reason.isEmpty() && p.isolation() != preferred) {
+        why.append("\n  ").append(p.name()).append(": gives ").append(p.isolation()).append(" isolation");
+      }
+    }
+    if (wanted == Isolation.AUTO && fallback != null) {
+      return fallback;
     }
     throw new SandboxUnavailableException(why.toString());
   }
@@ -68,7 +99,7 @@ public final class Sandbox {
    * @throws SandboxSetupException when a setup step (or the exec of the program) fails
    */
   public static ExecResult run(SandboxSpec spec) {
-    return provider().run(SandboxPaths.nonNull("spec", spec));
+    return provider(spec).run(spec);
   }
 
   /**
@@ -80,6 +111,6 @@ public final class Sandbox {
    * @throws SandboxSetupException when a setup step fails
    */
   public static SandboxProcess start(SandboxSpec spec) {
-    return provider().start(SandboxPaths.nonNull("spec", spec));
+    return provider(spec).start(spec);
   }
 }

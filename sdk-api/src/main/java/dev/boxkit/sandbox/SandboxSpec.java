@@ -40,12 +40,13 @@ import java.util.Objects;
  *     (a directory or image root, bind sources) are shown with their real owners through
  *     idmapped mounts. True is weaker: the sandbox's root is the host's root for every file it can
  *     reach, and uid/gid may then be above 65535. Without root (one-id maps) it changes nothing.
+ * @param isolation the kind of boundary wanted; default {@link Isolation#AUTO}
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
     String hostname, List<Mount> mounts, NetworkMode network, ResourceLimits limits, Stdio stdin,
     Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
-    boolean hostIdentityMapping) {
+    boolean hostIdentityMapping, Isolation isolation) {
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -78,6 +79,7 @@ public record SandboxSpec(
     SandboxPaths.nonNull("stdin", stdin);
     SandboxPaths.nonNull("stdout", stdout);
     SandboxPaths.nonNull("stderr", stderr);
+    SandboxPaths.nonNull("isolation", isolation);
     if (captureLimitBytes < 0 || captureLimitBytes > Integer.MAX_VALUE - 8) {
       throw new InvalidSandboxSpecException("captureLimitBytes", captureLimitBytes + " is outside [0, 2^31-9]");
     }
@@ -133,6 +135,7 @@ public record SandboxSpec(
     b.captureLimitBytes = captureLimitBytes;
     b.dieWithParent = dieWithParent;
     b.hostIdentityMapping = hostIdentityMapping;
+    b.isolation = isolation;
     return b;
   }
 
@@ -164,6 +167,7 @@ public record SandboxSpec(
     private long captureLimitBytes = DEFAULT_CAPTURE_LIMIT_BYTES;
     private boolean dieWithParent = true;
     private boolean hostIdentityMapping;
+    private Isolation isolation = Isolation.AUTO;
 
     private Builder() {}
 
@@ -353,6 +357,15 @@ public record SandboxSpec(
     }
 
     /**
+     * @param isolation the kind of boundary wanted; {@link Isolation#VM} on Linux runs the spec
+     *     in a micro-VM (the sdk-sandbox-macos backend must be on the class path)
+     */
+    public Builder isolation(Isolation isolation) {
+      this.isolation = SandboxPaths.nonNull("isolation", isolation);
+      return this;
+    }
+
+    /**
      * @return the spec
      * @throws InvalidSandboxSpecException when the argv is missing or a value is bad
      */
@@ -386,7 +399,7 @@ public record SandboxSpec(
       UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
           network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
-          hostIdentityMapping);
+          hostIdentityMapping, isolation);
     }
 
     private UserResolver.Ids resolveUser(String spec) {

@@ -1,6 +1,7 @@
 package dev.boxkit.sandbox.spi;
 
 import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Isolation;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import java.util.Optional;
@@ -41,4 +42,13 @@ public interface SandboxProvider {
    * @throws dev.boxkit.sandbox.InvalidSandboxSpecException when this backend cannot honour a field
    */
   SandboxProcess start(SandboxSpec spec);
+
+  /**
+   * @return the kind of boundary this provider gives; used by {@link
+   *     dev.boxkit.sandbox.Sandbox#provider(SandboxSpec)} to match {@link SandboxSpec#isolation()}.
+   *     Default {@link Isolation#NAMESPACES}.
+   */
+  default Isolation isolation() {
+    return Isolation.NAMESPACES;
+  }
 }

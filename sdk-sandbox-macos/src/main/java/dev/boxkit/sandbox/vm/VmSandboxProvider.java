@@ -1,6 +1,7 @@
 package dev.boxkit.sandbox.vm;
 
 import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Isolation;
 import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
 import dev.boxkit.sandbox.SandboxProcess;
@@ -66,6 +67,12 @@ public final class VmSandboxProvider implements SandboxProvider {
   @Override
   public String name() {
     return "vm-" + hypervisor.name();
+  }
+
+  /** @return {@link Isolation#VM} */
+  @Override
+  public Isolation isolation() {
+    return Isolation.VM;
   }
 
   @Override
