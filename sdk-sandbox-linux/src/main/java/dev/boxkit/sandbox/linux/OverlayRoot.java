@@ -142,7 +142,14 @@ final class OverlayRoot implements SandboxResources {
 
         @Override
         public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-          Files.deleteIfExists(f);
+          // The walker opens a directory before preVisitDirectory: without root, a mode-0
+          // directory (overlayfs's work/work) fails here first. Open it up and walk it again.
+          if (Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+            delete(f);
+          } else {
+            Files.deleteIfExists(f);
+          }
           return FileVisitResult.CONTINUE;
         }
 
