@@ -5,10 +5,13 @@ import dev.boxkit.sandbox.SandboxSetupException;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +48,7 @@ final class OverlayRoot implements SandboxResources {
     Path lower = root.unpack().rootfs();
     Path keep = root.keepUpper();
     Path parent = keep != null ? keep.getParent() : Path.of(System.getProperty("java.io.tmpdir"));
-    if (keep != null && Files.exists(keep, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (keep != null && Files.exists(keep, LinkOption.NOFOLLOW_LINKS)) {
       throw new SandboxSetupException("overlay", keep.toString(), 0, null,
           "root.keepUpper " + keep + " already exists; it would be overwritten");
     }
@@ -119,48 +122,52 @@ final class OverlayRoot implements SandboxResources {
    * overlayfs's own {@code work/work}, mode 0) are made accessible first; links are not followed.
    */
   static void delete(Path root) {
-    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
     try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
-          try {
-            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-          } catch (IOException | UnsupportedOperationException e) {
-            // deletion below says what is left
-          }
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-          Files.delete(f);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-          // The walker opens a directory before preVisitDirectory: without root, a mode-0
-          // directory (overlayfs's work/work) fails here first. Open it up and walk it again.
-          if (Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
-            delete(f);
-          } else {
-            Files.deleteIfExists(f);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-          Files.delete(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      delete(root, new HashSet<>());
     } catch (IOException e) {
       LOG.warn("could not delete the sandbox's writable layer {}: {}", root, e.toString());
     }
+  }
+
+  private static void delete(Path root, Set<Path> openedUp) throws IOException {
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Files.walkFileTree(root, new SimpleFileVisitor<>() {
+      @Override
+      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
+        try {
+          Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException | UnsupportedOperationException e) {
+          // deletion below says what is left
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
+        Files.delete(f);
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+        // The walker opens a directory before preVisitDirectory: without root, a mode-0
+        // directory (overlayfs's work/work) fails here first. Open it up and walk it again.
+        if (Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) && openedUp.add(f)) {
+          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+          delete(f, openedUp);
+        } else {
+          Files.deleteIfExists(f);
+        }
+        return FileVisitResult.CONTINUE;
+      }
+
+      @Override
+      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+        Files.delete(d);
+        return FileVisitResult.CONTINUE;
+      }
+    });
   }
 }
