@@ -8,6 +8,7 @@ import dev.boxkit.oci.unpack.CachedRootfs;
 import dev.boxkit.oci.unpack.RootfsCache;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.Isolation;
 import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Rootfs;
@@ -79,6 +80,11 @@ final class RunCommand implements Callable<Integer> {
       description = "none (default: only lo) or host.")
   NetworkMode network;
 
+  @Option(names = "--isolation", paramLabel = "auto|namespaces|vm", defaultValue = "auto",
+      description = "auto (default: namespaces on Linux), namespaces, or vm (a QEMU micro-VM; needs "
+          + "BOXKIT_VM_KERNEL).")
+  Isolation isolation;
+
   @Option(names = "--memory", paramLabel = "SIZE", description = "Memory limit, e.g. 256m (needs a usable cgroup).")
   ByteSize memory;
 
@@ -138,7 +144,7 @@ final class RunCommand implements Callable<Integer> {
     environment.putIfAbsent("PATH", DEFAULT_PATH);
     SandboxSpec.Builder b = Sandbox.builder()
         .stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit())
-        .network(network).limits(limits())
+        .network(network).limits(limits()).isolation(isolation)
         .argv(argv).env(environment)
         .workingDir(workdir != null ? workdir : defaults.workingDir());
     UserArg who = user != null ? user : defaults.user();
@@ -147,6 +153,14 @@ final class RunCommand implements Callable<Integer> {
       b.user(ids.uid(), ids.gid());
     }
 
+    if (isolation == Isolation.VM) {
+      if (root.image == null && root.rootfs == null) {
+        throw new InvalidInputException("--isolation", "vm", "a VM needs --image or --rootfs, not the host root");
+      }
+      // The guest makes its own /proc and /dev; the JVM's stdin cannot be handed to a VM.
+      return exitOf(err, runForwardingTermination(b.root(Rootfs.directory(tree)).mounts(mounts)
+          .stdin(Stdio.discard()).build()));
+    }
     try (MountPoints points = root.hostRoot || (root.image == null && root.rootfs == null)
         ? MountPoints.none(Rootfs.hostReadOnly())
         : MountPoints.forTree(tree, mounts)) {
@@ -154,16 +168,19 @@ final class RunCommand implements Callable<Integer> {
       all.add(Mount.proc());
       all.add(Mount.devMinimal());
       all.addAll(mounts);
-      ExecResult r = runForwardingTermination(b.root(points.root()).mounts(all).build());
-      if (r.timedOut()) {
-        err.println("boxkit: timed out after " + timeout.duration().toString().substring(2).toLowerCase());
-      }
-      if (r.oomKilled()) {
-        err.println("boxkit: killed for using more than its memory limit of " + memory.bytes() + " bytes");
-      }
-      err.flush();
-      return r.exitCode();
+      return exitOf(err, runForwardingTermination(b.root(points.root()).mounts(all).build()));
     }
+  }
+
+  private int exitOf(PrintWriter err, ExecResult r) {
+    if (r.timedOut()) {
+      err.println("boxkit: timed out after " + timeout.duration().toString().substring(2).toLowerCase());
+    }
+    if (r.oomKilled()) {
+      err.println("boxkit: killed for using more than its memory limit of " + memory.bytes() + " bytes");
+    }
+    err.flush();
+    return r.exitCode();
   }
 
   /**

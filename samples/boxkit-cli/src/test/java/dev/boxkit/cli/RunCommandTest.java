@@ -89,6 +89,20 @@ class RunCommandTest {
     assertTrue(missing.err().contains("not a directory"), missing.toString());
   }
 
+  @Test
+  void isolationVmRunsTheTreeInAMicroVm() throws Exception {
+    dev.boxkit.testing.ExternalTools.require("qemu-system-x86_64", "qemu-system-x86");
+    dev.boxkit.testing.ExternalTools.requireHost(System.getenv("BOXKIT_VM_KERNEL") != null,
+        "set BOXKIT_VM_KERNEL to a Debian cloud kernel (sdk-sandbox-macos/scripts/fetch-debian-kernel.sh)");
+    String image = shImage();
+    Path tree = tmp.resolve("vm-tree");
+    assertEquals(0, Cli.run("unpack", image, tree.toString()).exitCode());
+    Cli.Result r = runInChild("--isolation", "vm", "--rootfs", tree.toString(), "--", "/bin/sh", "-c",
+        "echo from the vm; exit 5");
+    assertEquals(5, r.exitCode(), r.toString());
+    assertEquals("from the vm\n", r.out());
+  }
+
   private static List<String> listing(Path tree) throws IOException {
     try (java.util.stream.Stream<Path> s = Files.walk(tree)) {
       return s.map(p -> tree.relativize(p).toString()).sorted().toList();
