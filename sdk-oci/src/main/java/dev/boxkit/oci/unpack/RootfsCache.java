@@ -18,6 +18,8 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,6 +53,11 @@ import org.slf4j.LoggerFactory;
  * must not {@link #prune} with a shorter idle time than its sandboxes live.
  */
 public final class RootfsCache {
+  /**
+   * Mode of the cache root (when BoxKit creates it) and of every entry: an unpacked image may hold
+   * setuid-root programs and device nodes, which no other host user may reach.
+   */
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
   private static final Logger LOG = LoggerFactory.getLogger(RootfsCache.class);
   private static final String ROOTFS = "rootfs";
   private static final String OWNERSHIP = "ownership.json";
@@ -87,7 +94,10 @@ public final class RootfsCache {
       throw new InvalidInputException(root == null ? "root" : "unpacker", null, "must not be null");
     }
     try {
-      Files.createDirectories(root);
+      if (!Files.isDirectory(root)) {
+        // Trees hold the images' setuid files and device nodes: other users must not reach them.
+        Files.createDirectories(root, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      }
       return new RootfsCache(root.toRealPath(), unpacker);
     } catch (IOException e) {
       throw new UnpackException(null, "cannot open rootfs cache " + root + ": " + e, e);
@@ -147,7 +157,7 @@ public final class RootfsCache {
         return new CachedRootfs(chain, entry.resolve(ROOTFS), false, readOwnership(entry));
       }
       Path tmp = root.resolve(".tmp-" + entry.getFileName() + "-" + UUID.randomUUID());
-      Files.createDirectory(tmp);
+      Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
       try {
         UnpackResult r = unpacker.unpack(layers, tmp.resolve(ROOTFS));
         if (!r.ownersNotApplied().isEmpty()) {

@@ -53,6 +53,17 @@ class RootfsCacheTest {
     }
   }
 
+  /** Unpacked images may hold setuid-root programs and device nodes: only the owner may reach them. */
+  @Test
+  void cacheRootAndEntriesAreReachableByTheOwnerOnly() throws IOException {
+    RootfsCache cache = RootfsCache.open(cacheRoot());
+    CachedRootfs r = cache.get(image("private", "x"));
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(cacheRoot())));
+    assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(r.rootfs().getParent())));
+  }
+
   @Test
   void chainIdFollowsConfigMd() {
     Digest a = Digest.sha256("a");
