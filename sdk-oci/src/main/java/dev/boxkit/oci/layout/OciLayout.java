@@ -23,6 +23,7 @@ import java.nio.channels.FileLock;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -503,7 +504,8 @@ public final class OciLayout {
             digest + " (" + size + " bytes)");
       }
       Path target = blobPath(digest);
-      if (!Files.isRegularFile(target)) {
+      // A blob of the wrong size (truncated, say) is replaced by the content just verified.
+      if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.size(target) != size) {
         mkdirs(target.getParent());
         moveAtomically(tmp, target);
         syncDir(target.getParent());

@@ -115,6 +115,16 @@ class OciLayoutTest {
   }
 
   @Test
+  void writingATruncatedBlobAgainRepairsIt() throws IOException {
+    OciLayout layout = OciLayout.create(tmp.resolve("l"));
+    byte[] content = "hello world".getBytes(StandardCharsets.UTF_8);
+    Descriptor d = layout.writeBlob(content, MediaType.OCI_LAYER_TAR);
+    Files.writeString(layout.blobPath(d.digest()), "hello");
+    layout.writeBlob(content, MediaType.OCI_LAYER_TAR);
+    drain(layout.openBlob(d)); // verifies: the blob was replaced
+  }
+
+  @Test
   void aFailureMidWriteLeavesNoPartialBlob() throws IOException {
     OciLayout layout = OciLayout.create(tmp.resolve("l"));
     InputStream failing = new InputStream() {
