@@ -198,6 +198,15 @@ public final class OciLayout {
     return Files.isRegularFile(blobPath(digest));
   }
 
+  private boolean hasBlob(Digest digest, long sizeBytes) {
+    Path p = blobPath(digest);
+    try {
+      return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == sizeBytes;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   /**
    * Stores {@code content} as a blob (sha256), unless already present.
    *
@@ -206,7 +215,7 @@ public final class OciLayout {
    */
   public Descriptor writeBlob(byte[] content, String mediaType) {
     Descriptor d = Descriptor.of(mediaType, content);
-    if (hasBlob(d.digest())) {
+    if (hasBlob(d.digest(), d.size())) {
       return d;
     }
     return writeBlob(new ByteArrayInputStream(content), mediaType);
