@@ -262,6 +262,10 @@ final class TreeBuilder {
     if (targetRel.equals(rel)) {
       throw Refused.invalid("hardlink to itself");
     }
+    if (targetRel.startsWith(rel + "/")) {
+      // Replacing the entry's path would remove the directory that holds the target.
+      throw Refused.invalid("hardlink target \"" + linkName + "\" lies inside the path it replaces");
+    }
     Path target = tree.path(targetRel);
     remove(rel);
     try {

@@ -174,6 +174,15 @@ class UnsafeLayerTest {
     assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
   }
 
+  /** Found by UnpackConfinementProperties: replacing "d" would remove the target "d/f" first. */
+  @Test
+  void hardlinkReplacingTheDirectoryThatHoldsItsTargetIsRefused() {
+    LayerSource l1 = TestLayer.of().file("d/f", "f").writeTar(layers, "l1");
+    LayerSource l2 = TestLayer.of().hardlink("d", "d/f").writeTar(layers, "l2");
+    InvalidLayerEntryException e = refused(InvalidLayerEntryException.class, l2, "d", l1, l2);
+    assertTrue(e.getMessage().contains("inside the path it replaces"), e.getMessage());
+  }
+
   @Test
   void hardlinkToAnAbsoluteNameLinksTheImagesFileNotTheHosts() throws IOException {
     unpack(TestLayer.of().file("etc/passwd", "image\n").hardlink("x", "/etc/passwd").writeTar(layers, "l"));
