@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * ({@code DT_RPATH} when there is no {@code DT_RUNPATH}, then {@code DT_RUNPATH}, then
  * {@code /etc/ld.so.cache}, then the default directories; {@code $ORIGIN} expanded), and every
  * symlink on the way to each of them (including directory symlinks such as a merged-/usr
- * {@code /lib64 -> usr/lib64}), kept as symlinks.
+ * {@code /lib64 -> usr/lib64}), kept as symlinks. A {@code DT_NEEDED} name that is the file name of
+ * one of the given programs resolves to it first, as ld.so reuses an object already loaded.
  *
  * <p>Image paths equal host paths, so the programs run at the same paths inside an image.
  * {@code LD_LIBRARY_PATH} is ignored on purpose: the closure must not depend on the caller's
@@ -117,6 +118,10 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
     private final List<String> defaultDirs;
     private final SortedMap<String, Entry> out = new TreeMap<>();
     private final Set<String> visitedObjects = new HashSet<>();
+    /** The given programs by file name: like objects ld.so has already loaded, they satisfy a
+     *  DT_NEEDED of that name before any search (a JDK's libjava.so needs the libjvm.so that the
+     *  launcher loaded by path from lib/server). */
+    private final java.util.Map<String, Path> given = new java.util.HashMap<>();
 
     Resolver(LdSoCache cache, List<String> defaultDirs) {
       this.cache = cache;
@@ -133,6 +138,7 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
           throw new InvalidInputException("executable", p.toString(), "no such regular file");
         }
         work.add(p);
+        given.putIfAbsent(p.getFileName().toString(), p);
       }
       while (!work.isEmpty()) {
         Path real = addWithLinks(work.poll());
@@ -152,6 +158,10 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
       if (soname.contains("/")) {
         Path p = Path.of(soname);
         return p.isAbsolute() ? p : neederPath.resolveSibling(p);
+      }
+      Path loaded = given.get(soname);
+      if (loaded != null && loadable(loaded, needer)) {
+        return loaded;
       }
       String origin = neederPath.getParent().toString();
       List<String> dirs = new ArrayList<>();

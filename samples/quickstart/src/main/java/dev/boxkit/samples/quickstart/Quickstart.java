@@ -12,10 +12,13 @@ import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxSpec;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Builds a small image with no base image — a shell, a few tools and a script, found on the host
@@ -51,6 +54,8 @@ public final class Quickstart {
   }
 
   static int run(Path work, PrintStream out) {
+    RootfsCache cache = RootfsCache.open(work.resolve("rootfs"));
+    long t0 = System.nanoTime();
     Image image = Image.builder()
         .layer(Layer.fromExecutables(Path.of("/bin/sh"), Path.of("/bin/ls"), Path.of("/bin/cat"),
             Path.of("/usr/bin/id"), Path.of("/usr/bin/tail"), Path.of("/usr/bin/cut"),
@@ -68,24 +73,58 @@ public final class Quickstart {
         .build();
     image.writeTo(OciLayoutTarget.of(work.resolve("layout"), "quickstart:1"));
     out.println("built " + image.digest() + " (" + image.layers().size() + " layers) into "
-        + work.resolve("layout") + ":quickstart:1");
+        + work.resolve("layout") + ":quickstart:1 in " + millis(t0) + " ms");
 
     // The image's entrypoint, env, working directory and user apply; the tree is unpacked once.
-    ExecResult result = Sandbox.builder()
+    int exit = show(out, "sh", Sandbox.builder()
         .image(image)
-        .root(Rootfs.image(image).withCache(RootfsCache.open(work.resolve("rootfs"))))
+        .root(Rootfs.image(image).withCache(cache))
         .mount(Mount.tmpfs("/tmp", 16L << 20))
         .network(NetworkMode.NONE)
-        .limits(ResourceLimits.builder()
-            .memoryBytes(64L << 20)
-            .pidsMax(64)
-            .timeout(Duration.ofSeconds(10)).build())
-        .run();
+        .limits(limits(64L << 20))
+        .run());
+
+    long t1 = System.nanoTime();
+    Optional<Image> java = JavaImage.build(work, work.resolve("store"), out);
+    if (java.isEmpty()) {
+      return exit;
+    }
+    java.get().writeTo(OciLayoutTarget.of(work.resolve("layout"), "java:1"));
+    out.println("built " + java.get().digest() + " (jlinked runtime + its closure + app, no base image)"
+        + " in " + millis(t1) + " ms");
+    long t2 = System.nanoTime();
+    boolean unpacked = java.get().rootfs(cache).unpacked();
+    out.println((unpacked ? "unpacked" : "reused the unpacked tree") + " in " + millis(t2) + " ms");
+    for (List<String> command : List.of(List.of("-version"), List.<String>of())) {
+      SandboxSpec.Builder spec = Sandbox.builder()
+          .image(java.get())
+          .root(Rootfs.image(java.get()).withCache(cache))
+          .network(NetworkMode.NONE)
+          .limits(limits(256L << 20));
+      if (!command.isEmpty()) {
+        spec.command(command.toArray(String[]::new));
+      }
+      exit = Math.max(exit, show(out, command.isEmpty() ? "java Hello" : "java -version", spec.run()));
+    }
+    return exit;
+  }
+
+  private static ResourceLimits limits(long memoryBytes) {
+    return ResourceLimits.builder().memoryBytes(memoryBytes).pidsMax(64)
+        .timeout(Duration.ofSeconds(30)).build();
+  }
+
+  private static int show(PrintStream out, String what, ExecResult result) {
+    out.println("$ " + what);
     out.print(result.stdoutText());
     if (!result.stderrText().isEmpty()) {
-      out.print("stderr: " + result.stderrText());
+      out.print(result.stderrText());
     }
     out.println("exit " + result.exitCode() + " in " + result.wallTime().toMillis() + " ms");
     return result.exitCode();
+  }
+
+  private static long millis(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1_000_000;
   }
 }

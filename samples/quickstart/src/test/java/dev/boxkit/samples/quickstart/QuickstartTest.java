@@ -25,5 +25,14 @@ class QuickstartTest {
     assertTrue(out.contains("/app is read-only for uid 1000"), out);
     assertTrue(out.contains("home is writable: note"), out);
     assertTrue(out.contains("/tmp is writable: scratch"), out);
+    // A jlinked runtime + its ELF closure, no base image: java runs in the sandbox.
+    boolean jmods = java.nio.file.Files.isDirectory(Path.of(System.getProperty("java.home"), "jmods"));
+    if (!jmods && !"1".equals(System.getenv("BOXKIT_REQUIRE_TOOLS"))) {
+      assertTrue(out.contains("skipping the Java image"), out);
+      return;
+    }
+    assertTrue(out.contains("$ java -version\nopenjdk version \""), out);
+    assertTrue(out.contains("Hello from Java " + Runtime.version().feature()), out);
+    assertTrue(out.contains("in a sandbox: pid 2, user app"), out);
   }
 }
