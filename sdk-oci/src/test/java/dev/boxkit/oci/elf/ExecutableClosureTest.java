@@ -82,6 +82,20 @@ class ExecutableClosureTest {
     assertInstanceOf(HostFile.class, c.entries().get(realDir.resolve("usr/bin/tool").toString()));
   }
 
+  /** libjava.so needs libjvm.so, which only the launcher knows where to find (lib/server). */
+  @Test
+  void aGivenLibrarySatisfiesANeededNameBeforeAnySearch() throws IOException {
+    Path lib = Path.of(System.getProperty("java.home"), "lib");
+    Path libjava = lib.resolve("libjava.so");
+    Path libjvm = lib.resolve("server/libjvm.so");
+    ExternalTools.requireHost(Files.isRegularFile(libjava) && Files.isRegularFile(libjvm),
+        "a JDK with lib/libjava.so and lib/server/libjvm.so");
+    assertThrows(ExecutableClosure.MissingLibraryException.class,
+        () -> ExecutableClosure.of(List.of(libjava)));
+    ExecutableClosure c = ExecutableClosure.of(List.of(libjava, libjvm));
+    assertInstanceOf(HostFile.class, c.entries().get(libjvm.toRealPath().toString()));
+  }
+
   @Test
   void rejectsRelativeAndMissingPrograms() {
     InvalidInputException e = assertThrows(InvalidInputException.class,
