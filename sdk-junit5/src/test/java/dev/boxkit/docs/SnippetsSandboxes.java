@@ -57,6 +57,18 @@ final class SnippetsSandboxes {
     // end::result[]
   }
 
+  static ExecResult imageSandbox(Image image) {
+    // tag::image-sandbox[]
+    ExecResult r = Sandbox.builder()
+        .image(image)                  // root, Entrypoint + Cmd, Env, WorkingDir, User from the image
+        .command("--verbose")          // replaces Cmd; .entrypoint(...) replaces both
+        .env("MODE", "test")           // on top of the image's Env
+        .network(NetworkMode.NONE)
+        .run();                        // writes went to a throwaway overlay layer
+    // end::image-sandbox[]
+    return r;
+  }
+
   static ExecResult imageRoot(Image image) {
     // tag::image-root[]
     Path tree = image.rootfs(RootfsCache.open(RootfsCache.defaultRoot())).rootfs(); // unpacked once
