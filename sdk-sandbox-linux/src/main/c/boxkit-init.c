@@ -70,6 +70,7 @@ static const char *const op_names[OP_COUNT] = {
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
 #define OPF_RECEIVED 0x2u     /* OPEN_SOURCE: take the next tree the monitor sent (OP_IDMAP) */
+#define OPF_SHALLOW 0x4u      /* REMOUNT_RO: this mount only, not the mounts below it */
 #define BIND_RO 0x1u          /* remount read-only, nosuid, nodev */
 #define BIND_NOSUID_NODEV 0x2u
 #define BIND_SRC_IN_ROOT 0x4u /* source is resolved inside the new root like a destination */
@@ -242,9 +243,9 @@ static int open_beneath(int root_fd, const char *path, enum create create) {
   return fd;
 }
 
-static void set_mount_attr(int fd, const char *path, uint64_t attr) {
+static void set_mount_attr(int fd, const char *path, uint64_t attr, int recursive) {
   struct bk_mount_attr a = { .attr_set = attr };
-  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | BK_AT_RECURSIVE, &a, sizeof a) < 0)
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? BK_AT_RECURSIVE : 0), &a, sizeof a) < 0)
     die_errno(errno, path, "set mount attributes on %s", path);
 }
 
@@ -317,7 +318,7 @@ static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
   if (attr) {
     /* Reopen: the fd above is the directory under the new mount, not its root. */
     int mfd = open_beneath(root_fd, dst, MUST_EXIST);
-    set_mount_attr(mfd, dst, attr);
+    set_mount_attr(mfd, dst, attr, 1);
     close(mfd);
   }
 }
@@ -359,7 +360,7 @@ static int op_root(struct sources *srcs, struct cursor *c) {
   int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) die_errno(errno, "/", "open new root");
   if (flags & BIND_RO)
-    set_mount_attr(fd, "/", BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV);
+    set_mount_attr(fd, "/", BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV, 1);
   return fd;
 }
 
@@ -677,7 +678,8 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
   case OP_REMOUNT_RO: {
     const char *dst = get_str(c);
     int fd = open_beneath(s->root_fd, dst, MUST_EXIST);
-    set_mount_attr(fd, dst, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV);
+    set_mount_attr(fd, dst, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV,
+                   !(flags & OPF_SHALLOW));
     close(fd);
     break;
   }

@@ -41,6 +41,8 @@ enum Op {
   static final int PARENT = 0x1;
   /** OPEN_SOURCE flag: the source is the next idmapped tree the monitor sent (IDMAP). */
   static final int RECEIVED = 0x2;
+  /** REMOUNT_RO flag: only the mount at the path, not the mounts below it. */
+  static final int SHALLOW = 0x4;
   /** BIND flag: remount read-only, nosuid, nodev. */
   static final int BIND_RO = 0x1;
   /** BIND flag: remount nosuid, nodev. */

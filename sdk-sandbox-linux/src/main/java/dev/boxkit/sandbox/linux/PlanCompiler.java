@@ -5,6 +5,9 @@ import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSpec;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -43,6 +46,14 @@ final class PlanCompiler {
 
   /** Where the helper mounts its scratch tmpfs, in its own mount namespace only. */
   static final String SCRATCH = "/tmp";
+
+  /**
+   * Host directories that a {@link Rootfs.HostReadOnly} root shows only as empty read-only
+   * tmpfs mounts: they hold the host's Unix sockets (session bus, ssh-agent, docker), and
+   * {@code connect(2)} ignores read-only mounts. {@code /proc} and {@code /dev} are covered the
+   * same way when the spec mounts nothing there, so the host's pids and devices never show.
+   */
+  static final List<String> HOST_COVERED = List.of("/run", "/tmp", "/var/tmp", "/proc", "/dev");
 
   /** Device nodes of a minimal /dev, bound from the host (mknod is not allowed in a userns). */
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
@@ -130,8 +141,17 @@ final class PlanCompiler {
     } else {
       addRoot(plan, spec.root(), sources, shifted);
     }
+    List<String> covers = spec.root() instanceof Rootfs.HostReadOnly ? hostCovers(spec.mounts()) : List.of();
+    for (String dir : covers) {
+      plan.add(Op.TMPFS, "hide host " + dir + " under an empty tmpfs",
+          new Plan.Fields().str(dir).u64(1 << 20).u32(0755));
+    }
     for (Mount m : spec.mounts()) {
       addMount(plan, m, sources, shifted);
+    }
+    for (String dir : covers) {
+      // After the spec's mounts, whose mount points may have been created in it.
+      plan.add(Op.REMOUNT_RO, Op.SHALLOW, "make " + dir + " read-only", new Plan.Fields().str(dir));
     }
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));
     if (spec.network() == NetworkMode.NONE) {
@@ -161,6 +181,18 @@ final class PlanCompiler {
     }
     plan.add(Op.EXEC, "exec " + spec.argv().get(0), exec);
     return plan;
+  }
+
+  /**
+   * The {@link #HOST_COVERED} directories to cover: those the host has (the root's mount points
+   * cannot be created) and that no mount of the spec replaces, at that path or above it.
+   */
+  static List<String> hostCovers(List<Mount> mounts) {
+    return HOST_COVERED.stream()
+        .filter(dir -> Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS))
+        .filter(dir -> mounts.stream().map(Mount::destination)
+            .noneMatch(d -> dir.equals(d) || dir.startsWith(d.endsWith("/") ? d : d + "/")))
+        .toList();
   }
 
   /** Every host path the plan binds, in first-use order; a path's index is its source number. */
