@@ -359,8 +359,9 @@ static int op_root(struct sources *srcs, struct cursor *c) {
   close(target);
   int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) die_errno(errno, "/", "open new root");
-  if (flags & BIND_RO)
-    set_mount_attr(fd, "/", BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV, 1);
+  if (flags & (BIND_RO | BIND_NOSUID_NODEV))
+    set_mount_attr(fd, "/", ((flags & BIND_RO) ? BK_MOUNT_ATTR_RDONLY : 0)
+                   | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV, 1);
   return fd;
 }
 

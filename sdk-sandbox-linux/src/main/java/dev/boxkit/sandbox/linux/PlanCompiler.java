@@ -250,7 +250,7 @@ final class PlanCompiler {
     String src = rootSource(root);
     boolean writable = root instanceof Rootfs.Directory d && d.writable();
     plan.add(Op.ROOT, "mount " + src + " -> / (bind, " + (writable ? "rw" : "ro") + ")",
-        new Plan.Fields().str(SCRATCH).str(src).u32(writable ? 0 : Op.BIND_RO)
+        new Plan.Fields().str(SCRATCH).str(src).u32(writable ? Op.BIND_NOSUID_NODEV : Op.BIND_RO)
             .u32(sources.indexOf(rootKey(root, shifted))));
   }
 

@@ -133,6 +133,18 @@ class FilesystemEscapeTest {
   }
 
   @Test
+  void writableDirectoryRootIsNosuidAndNodev() {
+    Path root = MiniRoot.create(tmp.resolve("rwroot"));
+    ExecResult r = Sandboxes.require0(() -> dev.boxkit.sandbox.Sandbox.builder()
+        .root(dev.boxkit.sandbox.Rootfs.directory(root).readWrite())
+        .mount(Mount.bind(Path.of("/usr"), "/usr"))
+        .command("/bin/sh", "-c", "grep '^[^ ]* [^ ]* [^ ]* [^ ]* / ' /proc/self/mountinfo").run());
+    assertEquals(0, r.exitCode(), r.stderrText());
+    String opts = r.stdoutText().split(" ")[5];
+    assertTrue(opts.startsWith("rw") && opts.contains("nosuid") && opts.contains("nodev"), r.stdoutText());
+  }
+
+  @Test
   void missingMountPointInReadOnlyRootFailsNamingIt() {
     Sandboxes.require();
     SandboxSetupException e = assertThrows(SandboxSetupException.class,
