@@ -57,7 +57,7 @@ enum op_code {
   OP_NOT_DUMPABLE, OP_ROOT, OP_BIND, OP_TMPFS, OP_PROC, OP_DEVPTS, OP_MKDIR, OP_SYMLINK,
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
-  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_COUNT
+  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -65,7 +65,7 @@ static const char *const op_names[OP_COUNT] = {
   "not-dumpable", "root", "mount-bind", "mount-tmpfs", "mount-proc", "mount-devpts", "mkdir",
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
-  "open-source", "mount-overlay", "idmap",
+  "open-source", "mount-overlay", "idmap", "mask",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -321,6 +321,31 @@ static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
     set_mount_attr(mfd, dst, attr, 1);
     close(mfd);
   }
+}
+
+/*
+ * Hides `path` beneath the root, if it exists: a directory under an empty read-only tmpfs,
+ * anything else under a read-only bind of /dev/null (source `index`), as runc's maskedPaths.
+ */
+static void op_mask(int root_fd, struct sources *srcs, struct cursor *c) {
+  const char *path = get_str(c);
+  uint32_t index = get_u32(c);
+  char fp[32];
+  struct stat st;
+  if (faccessat(root_fd, path + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) return;
+  int fd = open_beneath(root_fd, path, MUST_EXIST);
+  if (fstat(fd, &st) < 0) die_errno(errno, path, "stat %s", path);
+  if (!S_ISDIR(st.st_mode)) {
+    attach_source(srcs, index, "/dev/null", fd, path);
+  } else if (mount("tmpfs", fd_path(fp, fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   "size=4k,mode=0555") < 0) {
+    die_errno(errno, path, "mount tmpfs on %s", path);
+  }
+  close(fd);
+  fd = open_beneath(root_fd, path, MUST_EXIST);
+  /* Not nodev: /dev/null must still open. */
+  set_mount_attr(fd, path, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID, 1);
+  close(fd);
 }
 
 /*
@@ -653,6 +678,9 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     break;
   case OP_BIND:
     op_bind(s->root_fd, &s->srcs, c);
+    break;
+  case OP_MASK:
+    op_mask(s->root_fd, &s->srcs, c);
     break;
   case OP_TMPFS: {
     const char *dst = get_str(c);

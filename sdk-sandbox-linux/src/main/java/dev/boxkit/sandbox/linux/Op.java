@@ -35,7 +35,8 @@ enum Op {
   EXEC(28, "exec"),
   OPEN_SOURCE(29, "open-source"),
   OVERLAY(30, "mount-overlay"),
-  IDMAP(31, "idmap");
+  IDMAP(31, "idmap"),
+  MASK(32, "mask");
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;

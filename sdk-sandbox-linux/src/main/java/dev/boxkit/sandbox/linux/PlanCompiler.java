@@ -55,6 +55,18 @@ final class PlanCompiler {
    */
   static final List<String> HOST_COVERED = List.of("/run", "/tmp", "/var/tmp", "/proc", "/dev");
 
+  /** Parts of a fresh {@code /proc} made read-only, if they exist: runc's {@code readonlyPaths}. */
+  static final List<String> PROC_READ_ONLY = List.of("bus", "fs", "irq", "sys", "sysrq-trigger");
+
+  /**
+   * Parts of a fresh {@code /proc} hidden, if they exist (directories under an empty read-only
+   * tmpfs, files under {@code /dev/null}): runc's {@code maskedPaths}.
+   */
+  static final List<String> PROC_MASKED = List.of("acpi", "kcore", "keys", "latency_stats",
+      "timer_list", "timer_stats", "sched_debug", "scsi");
+
+  private static final String DEV_NULL = "/dev/null";
+
   /** Device nodes of a minimal /dev, bound from the host (mknod is not allowed in a userns). */
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
 
@@ -222,6 +234,8 @@ final class PlanCompiler {
         out.add(chosenTree(b.source().toString(), shifted));
       } else if (m instanceof Mount.DevMinimal) {
         DEVICES.forEach(d -> out.add("/dev/" + d));
+      } else if (m instanceof Mount.Proc) {
+        out.add(DEV_NULL);
       }
     }
     return List.copyOf(out);
@@ -267,11 +281,17 @@ final class PlanCompiler {
     } else if (mount instanceof Mount.Proc p) {
       String dst = p.destination();
       plan.add(Op.PROC, "mount proc on " + dst, new Plan.Fields().str(dst));
-      // Kernel-wide knobs stay read-only even for a uid 0 that maps to the host's root.
-      for (String sub : List.of("sys", "sysrq-trigger")) {
+      // Kernel-wide knobs and hardware stay read-only even for a uid 0 that maps to the host's
+      // root (their write handlers check no capability), and kernel memory, keys and timers
+      // stay hidden, whatever the id map.
+      for (String sub : PROC_READ_ONLY) {
         String path = dst + "/" + sub;
         plan.add(Op.BIND, "mount " + path + " -> " + path + " (bind, ro)", new Plan.Fields()
             .str(path).str(path).u32(Op.BIND_RO | Op.BIND_SRC_IN_ROOT | Op.BIND_IF_EXISTS).u32(0));
+      }
+      for (String sub : PROC_MASKED) {
+        String path = dst + "/" + sub;
+        plan.add(Op.MASK, "mask " + path, new Plan.Fields().str(path).u32(sources.indexOf(DEV_NULL)));
       }
     } else if (mount instanceof Mount.DevMinimal d) {
       addDev(plan, d.destination(), sources);

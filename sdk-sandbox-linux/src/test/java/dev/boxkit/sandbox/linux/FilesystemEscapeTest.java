@@ -145,6 +145,22 @@ class FilesystemEscapeTest {
   }
 
   @Test
+  void procHardwareKnobsAreReadOnlyAndKernelInternalsMasked() {
+    dev.boxkit.testing.ExternalTools.requireHost(Files.exists(Path.of("/proc/irq/default_smp_affinity"))
+        && Files.exists(Path.of("/proc/timer_list")), "this kernel has /proc/irq and /proc/timer_list");
+    ExecResult r = Sandboxes.run("echo f > /proc/irq/default_smp_affinity; echo f > /proc/sys/kernel/ns_last_pid;"
+        + " echo timers=$(wc -c < /proc/timer_list) keys=$(wc -c < /proc/keys);"
+        + " grep -c -E ' /proc/(irq|sys|keys|timer_list) ' /proc/self/mountinfo");
+    assertEquals(0, r.exitCode(), r.stderrText());
+    List<String> err = r.stderrText().lines().toList();
+    assertEquals(2, err.size(), r.stderrText());
+    assertTrue(err.stream().allMatch(l -> l.contains("Read-only file system")), r.stderrText());
+    List<String> out = r.stdoutText().lines().toList();
+    assertEquals("timers=0 keys=0", out.get(0), "masked by /dev/null");
+    assertTrue(Integer.parseInt(out.get(1)) >= 4, "read-only and masking mounts: " + r.stdoutText());
+  }
+
+  @Test
   void missingMountPointInReadOnlyRootFailsNamingIt() {
     Sandboxes.require();
     SandboxSetupException e = assertThrows(SandboxSetupException.class,
