@@ -71,6 +71,7 @@ static const char *const op_names[OP_COUNT] = {
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
 #define OPF_RECEIVED 0x2u     /* OPEN_SOURCE: take the next tree the monitor sent (OP_IDMAP) */
 #define OPF_SHALLOW 0x4u      /* REMOUNT_RO: this mount only, not the mounts below it */
+#define OPF_NOFOLLOW 0x4u     /* OPEN_SOURCE, IDMAP: the path must be exactly the opened object */
 #define BIND_RO 0x1u          /* remount read-only, nosuid, nodev */
 #define BIND_NOSUID_NODEV 0x2u
 #define BIND_SRC_IN_ROOT 0x4u /* source is resolved inside the new root like a destination */
@@ -276,6 +277,25 @@ struct sources {
 static int source_fd(const struct sources *srcs, uint32_t index, const char *src) {
   if (index >= srcs->count) die_errno(EINVAL, src, "no source #%u for %s", index, src);
   return srcs->fd[index];
+}
+
+/*
+ * Opens host path `src` without following a symbolic link as its last component, and checks
+ * that the object opened is at exactly `src` (the JVM resolved it), so a link swapped into the
+ * path after that cannot redirect the bind. Returns the O_PATH fd, or -1 with errno set.
+ */
+static int open_source(const char *src, int nofollow) {
+  char fp[32], got[4096];
+  struct stat st;
+  int fd = open(src, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+  if (fd < 0 || !nofollow) return fd;
+  ssize_t n = readlink(fd_path(fp, fd), got, sizeof got - 1);
+  if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode) || n < 0 || (got[n] = 0, strcmp(got, src))) {
+    close(fd);
+    errno = ELOOP;
+    return -1;
+  }
+  return fd;
 }
 
 /* Mounts source `index` on the directory or file open as target_fd. */
@@ -553,11 +573,14 @@ struct run_state { int root_fd, watch_fd, sync_fd; pid_t child; int is_child; st
  * 5.12+; only the initial namespace's root may do this for host filesystems), and sends it to
  * the child. Files owned by host uid N then appear as inside uid N and writes land as uid N.
  */
-static void send_idmapped(struct run_state *s, const char *src) {
+static void send_idmapped(struct run_state *s, const char *src, int nofollow) {
   char ns[64], cbuf[CMSG_SPACE(sizeof(int))];
-  int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
-                          BK_OPEN_TREE_CLONE | O_CLOEXEC | BK_AT_RECURSIVE);
+  int pfd = open_source(src, nofollow);
+  if (pfd < 0) { kill(s->child, SIGKILL); die_errno(errno, src, "open %s (no symbolic links)", src); }
+  int tree = (int)syscall(SYS_open_tree, pfd, "",
+                          BK_OPEN_TREE_CLONE | O_CLOEXEC | BK_AT_RECURSIVE | AT_EMPTY_PATH);
   if (tree < 0) { kill(s->child, SIGKILL); die_errno(errno, src, "open_tree %s", src); }
+  close(pfd);
   snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int)s->child);
   int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
   if (nsfd < 0) { kill(s->child, SIGKILL); die_errno(errno, ns, "open %s", ns); }
@@ -649,7 +672,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     break;
   }
   case OP_IDMAP:
-    send_idmapped(s, get_str(c));
+    send_idmapped(s, get_str(c), (flags & OPF_NOFOLLOW) != 0);
     break;
   case OP_NOT_DUMPABLE:
     /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
@@ -663,8 +686,8 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       if (s->srcs.received_next >= s->srcs.received_count)
         die_errno(EINVAL, src, "no idmapped tree received for %s", src);
       fd = s->srcs.received[s->srcs.received_next++];
-    } else if ((fd = open(src, O_PATH | O_CLOEXEC)) < 0) {
-      die_errno(errno, src, "bind source %s", src);
+    } else if ((fd = open_source(src, (flags & OPF_NOFOLLOW) != 0)) < 0) {
+      die_errno(errno, src, "bind source %s%s", src, errno == ELOOP ? " (no symbolic links)" : "");
     }
     s->srcs.detached[s->srcs.count] = (flags & OPF_RECEIVED) != 0;
     s->srcs.fd[s->srcs.count++] = fd;

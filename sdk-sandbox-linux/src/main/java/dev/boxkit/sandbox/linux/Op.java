@@ -42,6 +42,11 @@ enum Op {
   static final int PARENT = 0x1;
   /** OPEN_SOURCE flag: the source is the next idmapped tree the monitor sent (IDMAP). */
   static final int RECEIVED = 0x2;
+  /**
+   * OPEN_SOURCE and IDMAP flag: a symbolic link as the last component is refused, and the
+   * object opened must be at exactly the path given (which the JVM resolved).
+   */
+  static final int NOFOLLOW = 0x4;
   /** REMOUNT_RO flag: only the mount at the path, not the mounts below it. */
   static final int SHALLOW = 0x4;
   /** BIND flag: remount read-only, nosuid, nodev. */

@@ -8,9 +8,11 @@ import dev.boxkit.sandbox.SandboxSpec;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns a {@link SandboxSpec} into the helper's {@link Plan}. All policy lives here: which
@@ -115,6 +117,13 @@ final class PlanCompiler {
       }
     }
     List<String> sources = hostSources(spec, overlay, shifted);
+    // Bind sources were resolved by the JVM (LinuxSandboxProvider#resolveBindSources).
+    Set<String> bindKeys = new HashSet<>();
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Bind b) {
+        bindKeys.add(chosenTree(b.source().toString(), shifted));
+      }
+    }
     if (privileged) {
       String map = shifted ? "0 " + SHIFTED_BASE + " " + SHIFTED_COUNT + "\n" : "0 0 4294967295\n";
       plan.add(Op.UID_MAP, Op.PARENT, "write uid_map", new Plan.Fields().str(map));
@@ -122,7 +131,8 @@ final class PlanCompiler {
       for (String src : sources) {
         if (src.startsWith(IDMAPPED)) {
           String path = src.substring(IDMAPPED.length());
-          plan.add(Op.IDMAP, Op.PARENT, "idmapped mount of " + path, new Plan.Fields().str(path));
+          plan.add(Op.IDMAP, Op.PARENT | (bindKeys.contains(src) ? Op.NOFOLLOW : 0),
+              "idmapped mount of " + path, new Plan.Fields().str(path));
         }
       }
       plan.add(Op.SYNC, "wait for the id maps");
@@ -145,7 +155,8 @@ final class PlanCompiler {
         String path = src.substring(IDMAPPED.length());
         plan.add(Op.OPEN_SOURCE, Op.RECEIVED, "receive idmapped " + path, new Plan.Fields().str(path));
       } else {
-        plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
+        plan.add(Op.OPEN_SOURCE, bindKeys.contains(src) ? Op.NOFOLLOW : 0, "open " + src,
+            new Plan.Fields().str(src));
       }
     }
     if (overlay != null) {

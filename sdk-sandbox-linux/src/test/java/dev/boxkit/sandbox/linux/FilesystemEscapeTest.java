@@ -171,6 +171,25 @@ class FilesystemEscapeTest {
   }
 
   @Test
+  void bindSourceThatIsASymlinkIsRefused() throws IOException {
+    Path link = Files.createSymbolicLink(tmp.resolve("cache"), Path.of("/etc"));
+    dev.boxkit.sandbox.InvalidSandboxSpecException e = assertThrows(
+        dev.boxkit.sandbox.InvalidSandboxSpecException.class,
+        () -> Sandboxes.sh("cat /mnt/hostname").mount(Mount.bind(link, "/mnt").readWrite()).run());
+    assertEquals("mount.source", e.field());
+    assertTrue(e.getMessage().contains(link.toString()), e.getMessage());
+  }
+
+  @Test
+  void bindSourceBelowASymlinkedDirectoryBindsTheResolvedPath() throws IOException {
+    hostSecret();
+    Path link = Files.createSymbolicLink(tmp.resolve("via"), tmp);
+    ExecResult r = Sandboxes.sh("cat /mnt/secret.txt").mount(Mount.bind(link.resolve("host"), "/mnt")).run();
+    assertEquals(0, r.exitCode(), r.stderrText());
+    assertEquals("TOP-SECRET", r.stdoutText());
+  }
+
+  @Test
   void missingBindSourceFailsNamingIt() {
     Sandboxes.require();
     SandboxSetupException e = assertThrows(SandboxSetupException.class,
