@@ -11,7 +11,9 @@
  * fd left in place). ProcessBuilder was rejected because it cannot pass fds other than 0-2. The
  * helper runs from a sealed memfd ({@code /proc/self/fd/N}) holding bytes whose SHA-256 was checked
  * against the value recorded by the build (CVE-2019-5736); where memfd_create is refused, from a
- * cache file named by that SHA-256 and re-hashed before every spawn. The JVM reaps the helper itself with
+ * cache file named by that SHA-256 and re-hashed before every spawn, refused unless it and its
+ * two parent directories belong to the JVM's user (or root), are no symbolic links and no one
+ * else can write them. The JVM reaps the helper itself with
  * {@code waitpid}, only after the status pipe reached end of file, and signals it only before.
  *
  * <h2>Processes</h2>
