@@ -152,7 +152,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   }
 
   /**
-   * The spec with each bind source replaced by its real path, so that a symbolic link in it
+   * The spec with each bind source (and a directory root) replaced by its real path, so that a symbolic link in it
    * (perhaps planted by an earlier sandbox in a directory it could write) is resolved once, here;
    * the helper then opens exactly that path without following links and fails if it changed.
    * A missing source is left as it is, for the helper to report.
@@ -179,7 +179,17 @@ public final class LinuxSandboxProvider implements SandboxProvider {
         mounts.add(m);
       }
     }
-    return new SandboxSpec(spec.root(), spec.argv(), spec.env(), spec.workingDir(), spec.uid(),
+    Rootfs root = spec.root();
+    if (root instanceof Rootfs.Directory d) {
+      try {
+        // A link here is the caller's own choice (say, a "current" link), so it is followed,
+        // but once: the helper then opens exactly the resolved path.
+        root = new Rootfs.Directory(d.path().toRealPath(), d.writable());
+      } catch (IOException e) {
+        // Missing: the helper fails opening it, naming the path and errno.
+      }
+    }
+    return new SandboxSpec(root, spec.argv(), spec.env(), spec.workingDir(), spec.uid(),
         spec.gid(), spec.hostname(), mounts, spec.network(), spec.limits(), spec.stdin(),
         spec.stdout(), spec.stderr(), spec.captureLimitBytes(), spec.dieWithParent(),
         spec.hostIdentityMapping(), spec.isolation());

@@ -117,8 +117,12 @@ final class PlanCompiler {
       }
     }
     List<String> sources = hostSources(spec, overlay, shifted);
-    // Bind sources were resolved by the JVM (LinuxSandboxProvider#resolveBindSources).
+    // Bind sources and a directory root were resolved by the JVM
+    // (LinuxSandboxProvider#resolveBindSources).
     Set<String> bindKeys = new HashSet<>();
+    if (spec.root() instanceof Rootfs.Directory) {
+      bindKeys.add(rootKey(spec.root(), shifted));
+    }
     for (Mount m : spec.mounts()) {
       if (m instanceof Mount.Bind b) {
         bindKeys.add(chosenTree(b.source().toString(), shifted));

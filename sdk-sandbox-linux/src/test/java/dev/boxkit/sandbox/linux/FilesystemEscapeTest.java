@@ -190,6 +190,17 @@ class FilesystemEscapeTest {
   }
 
   @Test
+  void directoryRootGivenThroughALinkIsResolvedOnce() throws IOException {
+    Path root = MiniRoot.create(tmp.resolve("real-root"));
+    Files.writeString(root.resolve("data/marker"), "real");
+    Path link = Files.createSymbolicLink(tmp.resolve("current"), root);
+    ExecResult r = Sandboxes.require0(() -> dev.boxkit.sandbox.Sandbox.builder()
+        .root(dev.boxkit.sandbox.Rootfs.directory(link)).mount(Mount.bind(Path.of("/usr"), "/usr"))
+        .command("/bin/sh", "-c", "cat /data/marker").run());
+    assertEquals("real", r.stdoutText(), r.stderrText());
+  }
+
+  @Test
   void missingBindSourceFailsNamingIt() {
     Sandboxes.require();
     SandboxSetupException e = assertThrows(SandboxSetupException.class,
