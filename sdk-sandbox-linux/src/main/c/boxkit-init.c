@@ -57,7 +57,7 @@ enum op_code {
   OP_NOT_DUMPABLE, OP_ROOT, OP_BIND, OP_TMPFS, OP_PROC, OP_DEVPTS, OP_MKDIR, OP_SYMLINK,
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
-  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_COUNT
+  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -65,11 +65,13 @@ static const char *const op_names[OP_COUNT] = {
   "not-dumpable", "root", "mount-bind", "mount-tmpfs", "mount-proc", "mount-devpts", "mkdir",
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
-  "open-source", "mount-overlay", "idmap",
+  "open-source", "mount-overlay", "idmap", "mask",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
 #define OPF_RECEIVED 0x2u     /* OPEN_SOURCE: take the next tree the monitor sent (OP_IDMAP) */
+#define OPF_SHALLOW 0x4u      /* REMOUNT_RO: this mount only, not the mounts below it */
+#define OPF_NOFOLLOW 0x4u     /* OPEN_SOURCE, IDMAP: the path must be exactly the opened object */
 #define BIND_RO 0x1u          /* remount read-only, nosuid, nodev */
 #define BIND_NOSUID_NODEV 0x2u
 #define BIND_SRC_IN_ROOT 0x4u /* source is resolved inside the new root like a destination */
@@ -242,9 +244,9 @@ static int open_beneath(int root_fd, const char *path, enum create create) {
   return fd;
 }
 
-static void set_mount_attr(int fd, const char *path, uint64_t attr) {
+static void set_mount_attr(int fd, const char *path, uint64_t attr, int recursive) {
   struct bk_mount_attr a = { .attr_set = attr };
-  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | BK_AT_RECURSIVE, &a, sizeof a) < 0)
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (recursive ? BK_AT_RECURSIVE : 0), &a, sizeof a) < 0)
     die_errno(errno, path, "set mount attributes on %s", path);
 }
 
@@ -275,6 +277,25 @@ struct sources {
 static int source_fd(const struct sources *srcs, uint32_t index, const char *src) {
   if (index >= srcs->count) die_errno(EINVAL, src, "no source #%u for %s", index, src);
   return srcs->fd[index];
+}
+
+/*
+ * Opens host path `src` without following a symbolic link as its last component, and checks
+ * that the object opened is at exactly `src` (the JVM resolved it), so a link swapped into the
+ * path after that cannot redirect the bind. Returns the O_PATH fd, or -1 with errno set.
+ */
+static int open_source(const char *src, int nofollow) {
+  char fp[32], got[4096];
+  struct stat st;
+  int fd = open(src, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+  if (fd < 0 || !nofollow) return fd;
+  ssize_t n = readlink(fd_path(fp, fd), got, sizeof got - 1);
+  if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode) || n < 0 || (got[n] = 0, strcmp(got, src))) {
+    close(fd);
+    errno = ELOOP;
+    return -1;
+  }
+  return fd;
 }
 
 /* Mounts source `index` on the directory or file open as target_fd. */
@@ -317,9 +338,34 @@ static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
   if (attr) {
     /* Reopen: the fd above is the directory under the new mount, not its root. */
     int mfd = open_beneath(root_fd, dst, MUST_EXIST);
-    set_mount_attr(mfd, dst, attr);
+    set_mount_attr(mfd, dst, attr, 1);
     close(mfd);
   }
+}
+
+/*
+ * Hides `path` beneath the root, if it exists: a directory under an empty read-only tmpfs,
+ * anything else under a read-only bind of /dev/null (source `index`), as runc's maskedPaths.
+ */
+static void op_mask(int root_fd, struct sources *srcs, struct cursor *c) {
+  const char *path = get_str(c);
+  uint32_t index = get_u32(c);
+  char fp[32];
+  struct stat st;
+  if (faccessat(root_fd, path + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) return;
+  int fd = open_beneath(root_fd, path, MUST_EXIST);
+  if (fstat(fd, &st) < 0) die_errno(errno, path, "stat %s", path);
+  if (!S_ISDIR(st.st_mode)) {
+    attach_source(srcs, index, "/dev/null", fd, path);
+  } else if (mount("tmpfs", fd_path(fp, fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                   "size=4k,mode=0555") < 0) {
+    die_errno(errno, path, "mount tmpfs on %s", path);
+  }
+  close(fd);
+  fd = open_beneath(root_fd, path, MUST_EXIST);
+  /* Not nodev: /dev/null must still open. */
+  set_mount_attr(fd, path, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID, 1);
+  close(fd);
 }
 
 /*
@@ -358,8 +404,9 @@ static int op_root(struct sources *srcs, struct cursor *c) {
   close(target);
   int fd = open("/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) die_errno(errno, "/", "open new root");
-  if (flags & BIND_RO)
-    set_mount_attr(fd, "/", BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV);
+  if (flags & (BIND_RO | BIND_NOSUID_NODEV))
+    set_mount_attr(fd, "/", ((flags & BIND_RO) ? BK_MOUNT_ATTR_RDONLY : 0)
+                   | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV, 1);
   return fd;
 }
 
@@ -526,11 +573,14 @@ struct run_state { int root_fd, watch_fd, sync_fd; pid_t child; int is_child; st
  * 5.12+; only the initial namespace's root may do this for host filesystems), and sends it to
  * the child. Files owned by host uid N then appear as inside uid N and writes land as uid N.
  */
-static void send_idmapped(struct run_state *s, const char *src) {
+static void send_idmapped(struct run_state *s, const char *src, int nofollow) {
   char ns[64], cbuf[CMSG_SPACE(sizeof(int))];
-  int tree = (int)syscall(SYS_open_tree, AT_FDCWD, src,
-                          BK_OPEN_TREE_CLONE | O_CLOEXEC | BK_AT_RECURSIVE);
+  int pfd = open_source(src, nofollow);
+  if (pfd < 0) { kill(s->child, SIGKILL); die_errno(errno, src, "open %s (no symbolic links)", src); }
+  int tree = (int)syscall(SYS_open_tree, pfd, "",
+                          BK_OPEN_TREE_CLONE | O_CLOEXEC | BK_AT_RECURSIVE | AT_EMPTY_PATH);
   if (tree < 0) { kill(s->child, SIGKILL); die_errno(errno, src, "open_tree %s", src); }
+  close(pfd);
   snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int)s->child);
   int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
   if (nsfd < 0) { kill(s->child, SIGKILL); die_errno(errno, ns, "open %s", ns); }
@@ -622,7 +672,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     break;
   }
   case OP_IDMAP:
-    send_idmapped(s, get_str(c));
+    send_idmapped(s, get_str(c), (flags & OPF_NOFOLLOW) != 0);
     break;
   case OP_NOT_DUMPABLE:
     /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
@@ -636,8 +686,8 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       if (s->srcs.received_next >= s->srcs.received_count)
         die_errno(EINVAL, src, "no idmapped tree received for %s", src);
       fd = s->srcs.received[s->srcs.received_next++];
-    } else if ((fd = open(src, O_PATH | O_CLOEXEC)) < 0) {
-      die_errno(errno, src, "bind source %s", src);
+    } else if ((fd = open_source(src, (flags & OPF_NOFOLLOW) != 0)) < 0) {
+      die_errno(errno, src, "bind source %s%s", src, errno == ELOOP ? " (no symbolic links)" : "");
     }
     s->srcs.detached[s->srcs.count] = (flags & OPF_RECEIVED) != 0;
     s->srcs.fd[s->srcs.count++] = fd;
@@ -651,6 +701,9 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     break;
   case OP_BIND:
     op_bind(s->root_fd, &s->srcs, c);
+    break;
+  case OP_MASK:
+    op_mask(s->root_fd, &s->srcs, c);
     break;
   case OP_TMPFS: {
     const char *dst = get_str(c);
@@ -677,7 +730,8 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
   case OP_REMOUNT_RO: {
     const char *dst = get_str(c);
     int fd = open_beneath(s->root_fd, dst, MUST_EXIST);
-    set_mount_attr(fd, dst, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV);
+    set_mount_attr(fd, dst, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV,
+                   !(flags & OPF_SHALLOW));
     close(fd);
     break;
   }

@@ -125,6 +125,7 @@ int main(int argc, char **argv) {
   report("fsopen", syscall(__NR_fsopen, NULL, 0));
   report("bpf", syscall(__NR_bpf, -1, NULL, 0));
   report("perf_event_open", syscall(__NR_perf_event_open, NULL, 0, -1, -1, 0));
+  report("kcmp", syscall(__NR_kcmp, getpid(), getpid(), 0 /* KCMP_FILE */, 0, 0));
   report("personality_query", personality(0xffffffff));
   int v = socket(AF_VSOCK, SOCK_STREAM, 0);
   report("socket_vsock", v);

@@ -16,6 +16,15 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
    * The host's own {@code /}, bound recursively and read-only (nosuid, nodev): programs and
    * libraries of the host are usable, nothing of the host can be written. Host paths hidden by a
    * {@link Mount} over them are unreachable.
+   *
+   * <p>Because {@code connect(2)} to a Unix socket ignores read-only mounts, the host's {@code
+   * /run}, {@code /tmp} and {@code /var/tmp} (where session buses, ssh-agent and container engine
+   * sockets live) are shown as empty read-only tmpfs mounts, and so are {@code /proc} and {@code
+   * /dev} when the spec's mounts put nothing there: the host's processes and devices never show.
+   * A {@link Mount} at one of these paths, or above it, replaces that cover. Everything else
+   * stays readable as far as file permissions allow, home directories included (with sockets or
+   * secrets kept there): this root suits trusted or mostly trusted code; give untrusted code an
+   * image or directory root.
    */
   static Rootfs hostReadOnly() {
     return new HostReadOnly();

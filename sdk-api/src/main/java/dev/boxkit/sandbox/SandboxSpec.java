@@ -299,7 +299,11 @@ public record SandboxSpec(
       return this;
     }
 
-    /** @param mounts replaces every mount, including the default proc and dev */
+    /**
+     * @param mounts replaces every mount, including the default proc and dev (with {@link
+     *     Rootfs#hostReadOnly()}, a {@code /proc} or {@code /dev} left out is an empty
+     *     read-only directory, never the host's)
+     */
     public Builder mounts(List<Mount> mounts) {
       this.mounts = new ArrayList<>(List.copyOf(SandboxPaths.nonNull("mounts", mounts)));
       return this;

@@ -133,22 +133,50 @@ final class HelperBinary {
     Path dir = cacheRoot.resolve(digest.hex());
     Path file = dir.resolve("boxkit-init");
     try {
-      Files.createDirectories(cacheRoot);
-      if (!Files.isDirectory(dir)) {
+      // Created private whatever the umask (a group-writable one would fail requirePrivate).
+      Files.createDirectories(cacheRoot, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
         Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
+      requirePrivate(cacheRoot);
+      requirePrivate(dir);
       if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) || !Digest.sha256(Files.readAllBytes(file)).equals(digest)) {
         Path tmp = Files.createTempFile(dir, "boxkit-init", ".tmp");
         Files.write(tmp, bytes);
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       }
+    } catch (SandboxException e) {
+      throw e;
     } catch (IOException e) {
       throw new SandboxException("extracting the sandbox helper to " + file + ": " + e, e);
     }
     HelperBinary h = new HelperBinary(-1, file, digest);
     h.execPath();
     return h;
+  }
+
+  /**
+   * Refuses a cache directory or file that someone else could change between the hash check and
+   * the spawn: it must not be a symbolic link, must belong to the JVM's effective uid (or root)
+   * and must be writable by no one else.
+   *
+   * @throws SandboxException naming the path, its owner and its mode otherwise
+   */
+  private static void requirePrivate(Path p) {
+    try {
+      int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      long euid = Integer.toUnsignedLong(LibC.INSTANCE.geteuid());
+      boolean link = (mode & 0170000) == 0120000;
+      if (link || (uid != euid && uid != 0) || (mode & 022) != 0) {
+        throw new SandboxException("sandbox helper location " + p + " (uid " + uid + ", mode "
+            + Integer.toOctalString(mode & 07777) + (link ? ", a symbolic link" : "") + ") must be"
+            + " a file or directory of uid " + euid + " or root that no one else can write");
+      }
+    } catch (IOException e) {
+      throw new SandboxException("checking the sandbox helper location " + p + ": " + e, e);
+    }
   }
 
   private static byte[] readResource(String name) {
@@ -170,6 +198,9 @@ final class HelperBinary {
     if (file == null) {
       return "/proc/self/fd/" + fd;
     }
+    requirePrivate(file.getParent().getParent());
+    requirePrivate(file.getParent());
+    requirePrivate(file);
     try {
       Digest now = Digest.sha256(Files.readAllBytes(file));
       if (!now.equals(digest) || Files.isSymbolicLink(file)) {

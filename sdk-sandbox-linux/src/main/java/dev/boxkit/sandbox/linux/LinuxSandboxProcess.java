@@ -41,6 +41,8 @@ final class LinuxSandboxProcess implements SandboxProcess {
   private final long startNanos;
   private final Object lock = new Object();
   private boolean reaped;
+  /** kill() was called: a helper that then exits without an exit record ended by SIGKILL. */
+  private volatile boolean killed;
   private final CompletableFuture<ExecResult> exit = new CompletableFuture<>();
 
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
@@ -209,7 +211,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
       // The sandbox was killed as a whole (timeout, kill(), OOM of the monitor's cgroup).
       return new ExecResult(128 + termSig, OptionalInt.of(termSig), o, e, wall, peak, usage.oomKilled(), timedOut);
     }
-    if (usage.oomKilled() || timedOut) {
+    if (usage.oomKilled() || timedOut || killed) {
       return new ExecResult(128 + LibC.SIGKILL, OptionalInt.of(LibC.SIGKILL), o, e, wall, peak, usage.oomKilled(), timedOut);
     }
     throw new SandboxException("sandbox helper " + spawned.pid() + " exited with status "
@@ -312,7 +314,14 @@ final class LinuxSandboxProcess implements SandboxProcess {
   @Override
   public void kill() {
     synchronized (lock) {
-      if (!reaped) {
+      killed = true;
+      if (!reaped && spec.dieWithParent()) {
+        // The monitor sees its lifeline hang up, SIGKILLs init and exits only once init is
+        // reaped, which the kernel allows only after every process of the pid namespace is gone:
+        // nothing of the sandbox still runs when its resources (an overlay's upper layer) are
+        // released.
+        spawned.planWrite().close();
+      } else if (!reaped) {
         // The monitor's death takes init (PDEATHSIG) and with it the whole pid namespace.
         LibC.INSTANCE.kill(spawned.pid(), LibC.SIGKILL);
       }

@@ -1,6 +1,8 @@
 package dev.boxkit.sandbox.linux;
 
 import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSetupException;
@@ -18,6 +20,8 @@ import dev.boxkit.sandbox.spi.SandboxProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -127,6 +131,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (why.isPresent()) {
       throw new SandboxUnavailableException(name() + ": " + why.get());
     }
+    spec = resolveBindSources(spec);
     LibC c = LibC.INSTANCE;
     HelperBinary h = helper();
     byte[] bpf = seccomp();
@@ -144,6 +149,50 @@ public final class LinuxSandboxProvider implements SandboxProvider {
       resources.finish();
       throw e;
     }
+  }
+
+  /**
+   * The spec with each bind source (and a directory root) replaced by its real path, so that a symbolic link in it
+   * (perhaps planted by an earlier sandbox in a directory it could write) is resolved once, here;
+   * the helper then opens exactly that path without following links and fails if it changed.
+   * A missing source is left as it is, for the helper to report.
+   *
+   * @throws InvalidSandboxSpecException naming {@code mount.source} when a source is itself a
+   *     symbolic link: binding the link's target silently is what an attacker would want
+   */
+  static SandboxSpec resolveBindSources(SandboxSpec spec) {
+    List<Mount> mounts = new ArrayList<>();
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Bind b) {
+        if (Files.isSymbolicLink(b.source())) {
+          throw new InvalidSandboxSpecException("mount.source",
+              "\"" + b.source() + "\" is a symbolic link; bind the path it points to instead");
+        }
+        Path real = b.source();
+        try {
+          real = b.source().toRealPath();
+        } catch (IOException e) {
+          // Missing or unreadable: the helper fails opening it, naming the path and errno.
+        }
+        mounts.add(new Mount.Bind(real, b.destination(), b.writable()));
+      } else {
+        mounts.add(m);
+      }
+    }
+    Rootfs root = spec.root();
+    if (root instanceof Rootfs.Directory d) {
+      try {
+        // A link here is the caller's own choice (say, a "current" link), so it is followed,
+        // but once: the helper then opens exactly the resolved path.
+        root = new Rootfs.Directory(d.path().toRealPath(), d.writable());
+      } catch (IOException e) {
+        // Missing: the helper fails opening it, naming the path and errno.
+      }
+    }
+    return new SandboxSpec(root, spec.argv(), spec.env(), spec.workingDir(), spec.uid(),
+        spec.gid(), spec.hostname(), mounts, spec.network(), spec.limits(), spec.stdin(),
+        spec.stdout(), spec.stderr(), spec.captureLimitBytes(), spec.dieWithParent(),
+        spec.hostIdentityMapping(), spec.isolation());
   }
 
   /** A cgroup when memory, pids or cpu are limited; failing closed when none can be made. */

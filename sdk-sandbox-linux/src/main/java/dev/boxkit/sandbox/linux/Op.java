@@ -35,12 +35,20 @@ enum Op {
   EXEC(28, "exec"),
   OPEN_SOURCE(29, "open-source"),
   OVERLAY(30, "mount-overlay"),
-  IDMAP(31, "idmap");
+  IDMAP(31, "idmap"),
+  MASK(32, "mask");
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;
   /** OPEN_SOURCE flag: the source is the next idmapped tree the monitor sent (IDMAP). */
   static final int RECEIVED = 0x2;
+  /**
+   * OPEN_SOURCE and IDMAP flag: a symbolic link as the last component is refused, and the
+   * object opened must be at exactly the path given (which the JVM resolved).
+   */
+  static final int NOFOLLOW = 0x4;
+  /** REMOUNT_RO flag: only the mount at the path, not the mounts below it. */
+  static final int SHALLOW = 0x4;
   /** BIND flag: remount read-only, nosuid, nodev. */
   static final int BIND_RO = 0x1;
   /** BIND flag: remount nosuid, nodev. */

@@ -3,12 +3,15 @@ package dev.boxkit.sandbox.linux;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSetupException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashSet;
 import java.util.Set;
@@ -129,6 +132,25 @@ final class OverlayRoot implements SandboxResources {
     }
   }
 
+  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+
+  /**
+   * Makes a directory the sandbox wrote accessible to its owner without following a symbolic
+   * link swapped in for it. Without root a mode-0 directory cannot be opened to change it, so
+   * only then is it changed by path: a root JVM never gets there, so a link raced in meanwhile
+   * can only lead to the JVM user's own files.
+   */
+  private static void openUp(Path d) throws IOException {
+    try {
+      Files.getFileAttributeView(d, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setPermissions(OWNER_ONLY);
+    } catch (AccessDeniedException e) {
+      if (!Files.isSymbolicLink(d)) {
+        Files.setPosixFilePermissions(d, OWNER_ONLY);
+      }
+    }
+  }
+
   private static void delete(Path root, Set<Path> openedUp) throws IOException {
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
       return;
@@ -137,7 +159,7 @@ final class OverlayRoot implements SandboxResources {
       @Override
       public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
         try {
-          Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
+          openUp(d);
         } catch (IOException | UnsupportedOperationException e) {
           // deletion below says what is left
         }
@@ -155,7 +177,7 @@ final class OverlayRoot implements SandboxResources {
         // The walker opens a directory before preVisitDirectory: without root, a mode-0
         // directory (overlayfs's work/work) fails here first. Open it up and walk it again.
         if (Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) && openedUp.add(f)) {
-          Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rwx------"));
+          openUp(f);
           delete(f, openedUp);
         } else {
           Files.deleteIfExists(f);

@@ -5,9 +5,14 @@ import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSpec;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Turns a {@link SandboxSpec} into the helper's {@link Plan}. All policy lives here: which
@@ -43,6 +48,26 @@ final class PlanCompiler {
 
   /** Where the helper mounts its scratch tmpfs, in its own mount namespace only. */
   static final String SCRATCH = "/tmp";
+
+  /**
+   * Host directories that a {@link Rootfs.HostReadOnly} root shows only as empty read-only
+   * tmpfs mounts: they hold the host's Unix sockets (session bus, ssh-agent, docker), and
+   * {@code connect(2)} ignores read-only mounts. {@code /proc} and {@code /dev} are covered the
+   * same way when the spec mounts nothing there, so the host's pids and devices never show.
+   */
+  static final List<String> HOST_COVERED = List.of("/run", "/tmp", "/var/tmp", "/proc", "/dev");
+
+  /** Parts of a fresh {@code /proc} made read-only, if they exist: runc's {@code readonlyPaths}. */
+  static final List<String> PROC_READ_ONLY = List.of("bus", "fs", "irq", "sys", "sysrq-trigger");
+
+  /**
+   * Parts of a fresh {@code /proc} hidden, if they exist (directories under an empty read-only
+   * tmpfs, files under {@code /dev/null}): runc's {@code maskedPaths}.
+   */
+  static final List<String> PROC_MASKED = List.of("acpi", "kcore", "keys", "latency_stats",
+      "timer_list", "timer_stats", "sched_debug", "scsi");
+
+  private static final String DEV_NULL = "/dev/null";
 
   /** Device nodes of a minimal /dev, bound from the host (mknod is not allowed in a userns). */
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
@@ -92,6 +117,17 @@ final class PlanCompiler {
       }
     }
     List<String> sources = hostSources(spec, overlay, shifted);
+    // Bind sources and a directory root were resolved by the JVM
+    // (LinuxSandboxProvider#resolveBindSources).
+    Set<String> bindKeys = new HashSet<>();
+    if (spec.root() instanceof Rootfs.Directory) {
+      bindKeys.add(rootKey(spec.root(), shifted));
+    }
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Bind b) {
+        bindKeys.add(chosenTree(b.source().toString(), shifted));
+      }
+    }
     if (privileged) {
       String map = shifted ? "0 " + SHIFTED_BASE + " " + SHIFTED_COUNT + "\n" : "0 0 4294967295\n";
       plan.add(Op.UID_MAP, Op.PARENT, "write uid_map", new Plan.Fields().str(map));
@@ -99,7 +135,8 @@ final class PlanCompiler {
       for (String src : sources) {
         if (src.startsWith(IDMAPPED)) {
           String path = src.substring(IDMAPPED.length());
-          plan.add(Op.IDMAP, Op.PARENT, "idmapped mount of " + path, new Plan.Fields().str(path));
+          plan.add(Op.IDMAP, Op.PARENT | (bindKeys.contains(src) ? Op.NOFOLLOW : 0),
+              "idmapped mount of " + path, new Plan.Fields().str(path));
         }
       }
       plan.add(Op.SYNC, "wait for the id maps");
@@ -122,7 +159,8 @@ final class PlanCompiler {
         String path = src.substring(IDMAPPED.length());
         plan.add(Op.OPEN_SOURCE, Op.RECEIVED, "receive idmapped " + path, new Plan.Fields().str(path));
       } else {
-        plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
+        plan.add(Op.OPEN_SOURCE, bindKeys.contains(src) ? Op.NOFOLLOW : 0, "open " + src,
+            new Plan.Fields().str(src));
       }
     }
     if (overlay != null) {
@@ -130,8 +168,17 @@ final class PlanCompiler {
     } else {
       addRoot(plan, spec.root(), sources, shifted);
     }
+    List<String> covers = spec.root() instanceof Rootfs.HostReadOnly ? hostCovers(spec.mounts()) : List.of();
+    for (String dir : covers) {
+      plan.add(Op.TMPFS, "hide host " + dir + " under an empty tmpfs",
+          new Plan.Fields().str(dir).u64(1 << 20).u32(0755));
+    }
     for (Mount m : spec.mounts()) {
       addMount(plan, m, sources, shifted);
+    }
+    for (String dir : covers) {
+      // After the spec's mounts, whose mount points may have been created in it.
+      plan.add(Op.REMOUNT_RO, Op.SHALLOW, "make " + dir + " read-only", new Plan.Fields().str(dir));
     }
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));
     if (spec.network() == NetworkMode.NONE) {
@@ -163,6 +210,18 @@ final class PlanCompiler {
     return plan;
   }
 
+  /**
+   * The {@link #HOST_COVERED} directories to cover: those the host has (the root's mount points
+   * cannot be created) and that no mount of the spec replaces, at that path or above it.
+   */
+  static List<String> hostCovers(List<Mount> mounts) {
+    return HOST_COVERED.stream()
+        .filter(dir -> Files.isDirectory(Path.of(dir), LinkOption.NOFOLLOW_LINKS))
+        .filter(dir -> mounts.stream().map(Mount::destination)
+            .noneMatch(d -> dir.equals(d) || dir.startsWith(d.endsWith("/") ? d : d + "/")))
+        .toList();
+  }
+
   /** Every host path the plan binds, in first-use order; a path's index is its source number. */
   static List<String> hostSources(SandboxSpec spec) {
     return hostSources(spec, null, false);
@@ -190,6 +249,8 @@ final class PlanCompiler {
         out.add(chosenTree(b.source().toString(), shifted));
       } else if (m instanceof Mount.DevMinimal) {
         DEVICES.forEach(d -> out.add("/dev/" + d));
+      } else if (m instanceof Mount.Proc) {
+        out.add(DEV_NULL);
       }
     }
     return List.copyOf(out);
@@ -218,7 +279,7 @@ final class PlanCompiler {
     String src = rootSource(root);
     boolean writable = root instanceof Rootfs.Directory d && d.writable();
     plan.add(Op.ROOT, "mount " + src + " -> / (bind, " + (writable ? "rw" : "ro") + ")",
-        new Plan.Fields().str(SCRATCH).str(src).u32(writable ? 0 : Op.BIND_RO)
+        new Plan.Fields().str(SCRATCH).str(src).u32(writable ? Op.BIND_NOSUID_NODEV : Op.BIND_RO)
             .u32(sources.indexOf(rootKey(root, shifted))));
   }
 
@@ -235,11 +296,17 @@ final class PlanCompiler {
     } else if (mount instanceof Mount.Proc p) {
       String dst = p.destination();
       plan.add(Op.PROC, "mount proc on " + dst, new Plan.Fields().str(dst));
-      // Kernel-wide knobs stay read-only even for a uid 0 that maps to the host's root.
-      for (String sub : List.of("sys", "sysrq-trigger")) {
+      // Kernel-wide knobs and hardware stay read-only even for a uid 0 that maps to the host's
+      // root (their write handlers check no capability), and kernel memory, keys and timers
+      // stay hidden, whatever the id map.
+      for (String sub : PROC_READ_ONLY) {
         String path = dst + "/" + sub;
         plan.add(Op.BIND, "mount " + path + " -> " + path + " (bind, ro)", new Plan.Fields()
             .str(path).str(path).u32(Op.BIND_RO | Op.BIND_SRC_IN_ROOT | Op.BIND_IF_EXISTS).u32(0));
+      }
+      for (String sub : PROC_MASKED) {
+        String path = dst + "/" + sub;
+        plan.add(Op.MASK, "mask " + path, new Plan.Fields().str(path).u32(sources.indexOf(DEV_NULL)));
       }
     } else if (mount instanceof Mount.DevMinimal d) {
       addDev(plan, d.destination(), sources);

@@ -11,7 +11,9 @@
  * fd left in place). ProcessBuilder was rejected because it cannot pass fds other than 0-2. The
  * helper runs from a sealed memfd ({@code /proc/self/fd/N}) holding bytes whose SHA-256 was checked
  * against the value recorded by the build (CVE-2019-5736); where memfd_create is refused, from a
- * cache file named by that SHA-256 and re-hashed before every spawn. The JVM reaps the helper itself with
+ * cache file named by that SHA-256 and re-hashed before every spawn, refused unless it and its
+ * two parent directories belong to the JVM's user (or root), are no symbolic links and no one
+ * else can write them. The JVM reaps the helper itself with
  * {@code waitpid}, only after the status pipe reached end of file, and signals it only before.
  *
  * <h2>Processes</h2>
@@ -69,8 +71,10 @@
  * OVERLAY(str scratch dir, u32 lower, u32 writable-layer source numbers), the root of an image;
  * BIND(str source, str destination, u32 flags RO=1, NOSUID_NODEV=2, SRC_IN_ROOT=4,
  * IF_EXISTS=8 (only with SRC_IN_ROOT), u32 source number (ignored with SRC_IN_ROOT));
+ * MASK(str path, u32 source number of /dev/null), hiding an existing path (a directory under an
+ * empty read-only tmpfs, anything else under a read-only bind of /dev/null);
  * TMPFS(str dst, u64 size, u32 mode); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
- * str path); REMOUNT_RO(str); HOSTNAME(str); LOOPBACK_UP; PIVOT_ROOT; FORK_INIT; SETSID;
+ * str path); REMOUNT_RO(str, flag SHALLOW (0x4): that mount only); HOSTNAME(str); LOOPBACK_UP; PIVOT_ROOT; FORK_INIT; SETSID;
  * RLIMIT(u32 resource, u64 soft, u64 hard); CHDIR(str); CAPS_BOUNDING; SETIDS(u32 uid, u32 gid,
  * u32 flags CLEAR_GROUPS=1); CAPS_CLEAR; NO_NEW_PRIVS; SECCOMP(blob of struct sock_filter);
  * EXEC(u32 argc, str..., u32 envc, str "K=V"...). Before CLONE the monitor runs every op; after

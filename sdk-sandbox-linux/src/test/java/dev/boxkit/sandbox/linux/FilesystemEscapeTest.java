@@ -133,6 +133,34 @@ class FilesystemEscapeTest {
   }
 
   @Test
+  void writableDirectoryRootIsNosuidAndNodev() {
+    Path root = MiniRoot.create(tmp.resolve("rwroot"));
+    ExecResult r = Sandboxes.require0(() -> dev.boxkit.sandbox.Sandbox.builder()
+        .root(dev.boxkit.sandbox.Rootfs.directory(root).readWrite())
+        .mount(Mount.bind(Path.of("/usr"), "/usr"))
+        .command("/bin/sh", "-c", "grep '^[^ ]* [^ ]* [^ ]* [^ ]* / ' /proc/self/mountinfo").run());
+    assertEquals(0, r.exitCode(), r.stderrText());
+    String opts = r.stdoutText().split(" ")[5];
+    assertTrue(opts.startsWith("rw") && opts.contains("nosuid") && opts.contains("nodev"), r.stdoutText());
+  }
+
+  @Test
+  void procHardwareKnobsAreReadOnlyAndKernelInternalsMasked() {
+    dev.boxkit.testing.ExternalTools.requireHost(Files.exists(Path.of("/proc/irq/default_smp_affinity"))
+        && Files.exists(Path.of("/proc/timer_list")), "this kernel has /proc/irq and /proc/timer_list");
+    ExecResult r = Sandboxes.run("echo f > /proc/irq/default_smp_affinity; echo f > /proc/sys/kernel/ns_last_pid;"
+        + " echo timers=$(wc -c < /proc/timer_list) keys=$(wc -c < /proc/keys);"
+        + " grep -c -E ' /proc/(irq|sys|keys|timer_list) ' /proc/self/mountinfo");
+    assertEquals(0, r.exitCode(), r.stderrText());
+    List<String> err = r.stderrText().lines().toList();
+    assertEquals(2, err.size(), r.stderrText());
+    assertTrue(err.stream().allMatch(l -> l.contains("Read-only file system")), r.stderrText());
+    List<String> out = r.stdoutText().lines().toList();
+    assertEquals("timers=0 keys=0", out.get(0), "masked by /dev/null");
+    assertTrue(Integer.parseInt(out.get(1)) >= 4, "read-only and masking mounts: " + r.stdoutText());
+  }
+
+  @Test
   void missingMountPointInReadOnlyRootFailsNamingIt() {
     Sandboxes.require();
     SandboxSetupException e = assertThrows(SandboxSetupException.class,
@@ -140,6 +168,36 @@ class FilesystemEscapeTest {
     assertEquals("mount-tmpfs", e.step());
     assertEquals(30, e.errno(), e.getMessage()); // EROFS: the host root is read-only
     assertTrue(e.getMessage().contains("/no-such-dir-boxkit"), e.getMessage());
+  }
+
+  @Test
+  void bindSourceThatIsASymlinkIsRefused() throws IOException {
+    Path link = Files.createSymbolicLink(tmp.resolve("cache"), Path.of("/etc"));
+    dev.boxkit.sandbox.InvalidSandboxSpecException e = assertThrows(
+        dev.boxkit.sandbox.InvalidSandboxSpecException.class,
+        () -> Sandboxes.sh("cat /mnt/hostname").mount(Mount.bind(link, "/mnt").readWrite()).run());
+    assertEquals("mount.source", e.field());
+    assertTrue(e.getMessage().contains(link.toString()), e.getMessage());
+  }
+
+  @Test
+  void bindSourceBelowASymlinkedDirectoryBindsTheResolvedPath() throws IOException {
+    hostSecret();
+    Path link = Files.createSymbolicLink(tmp.resolve("via"), tmp);
+    ExecResult r = Sandboxes.sh("cat /mnt/secret.txt").mount(Mount.bind(link.resolve("host"), "/mnt")).run();
+    assertEquals(0, r.exitCode(), r.stderrText());
+    assertEquals("TOP-SECRET", r.stdoutText());
+  }
+
+  @Test
+  void directoryRootGivenThroughALinkIsResolvedOnce() throws IOException {
+    Path root = MiniRoot.create(tmp.resolve("real-root"));
+    Files.writeString(root.resolve("data/marker"), "real");
+    Path link = Files.createSymbolicLink(tmp.resolve("current"), root);
+    ExecResult r = Sandboxes.require0(() -> dev.boxkit.sandbox.Sandbox.builder()
+        .root(dev.boxkit.sandbox.Rootfs.directory(link)).mount(Mount.bind(Path.of("/usr"), "/usr"))
+        .command("/bin/sh", "-c", "cat /data/marker").run());
+    assertEquals("real", r.stdoutText(), r.stderrText());
   }
 
   @Test

@@ -70,6 +70,26 @@ class ProviderTest {
   }
 
   @Test
+  void extractedHelperRefusesACacheEntryOthersCanWrite() throws IOException {
+    Sandboxes.require();
+    Path cache = tmp.resolve("shared");
+    String hex = HelperBinary.extracted(cache).digest().hex();
+    Path entry = cache.resolve(hex);
+    Files.setPosixFilePermissions(entry, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    dev.boxkit.sandbox.SandboxException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.boxkit.sandbox.SandboxException.class, () -> HelperBinary.extracted(cache));
+    assertTrue(e.getMessage().contains(entry.toString()) && e.getMessage().contains("777"), e.getMessage());
+
+    Path linked = tmp.resolve("linked");
+    Files.createDirectories(linked);
+    Files.createSymbolicLink(linked.resolve(hex), entry);
+    Files.setPosixFilePermissions(entry, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.boxkit.sandbox.SandboxException.class, () -> HelperBinary.extracted(linked));
+    assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+  }
+
+  @Test
   void helperIsSealedAndVerified() {
     Sandboxes.require();
     HelperBinary h = HelperBinary.load();

@@ -65,6 +65,7 @@ public enum SeccompArch {
       // Calls the default filter restricts.
       {"ptrace", 101, 117},
       {"syslog", 103, 116},
+      {"uselib", 134, ABSENT},
       {"pivot_root", 155, 41},
       {"adjtimex", 159, 171},
       {"chroot", 161, 51},
@@ -94,6 +95,7 @@ public enum SeccompArch {
       {"setns", 308, 268},
       {"process_vm_readv", 310, 270},
       {"process_vm_writev", 311, 271},
+      {"kcmp", 312, 272},
       {"finit_module", 313, 273},
       {"kexec_file_load", 320, 294},
       {"bpf", 321, 280},

@@ -86,14 +86,15 @@ public final class SeccompFilter {
     }
     // Kernel attack surface that is not namespaced or has a long CVE history.
     for (String s : List.of("keyctl", "add_key", "request_key", "bpf", "userfaultfd",
-        "perf_event_open", "open_by_handle_at", "name_to_handle_at")) {
+        "perf_event_open", "open_by_handle_at", "name_to_handle_at", "uselib")) {
       b.deny(s, SeccompAction.EPERM);
     }
     for (String s : List.of("io_uring_setup", "io_uring_enter", "io_uring_register")) {
       b.enosys(s);
     }
     // Reading or writing other processes' memory and file descriptors.
-    for (String s : List.of("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd")) {
+    for (String s : List.of("ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
+        "kcmp")) {
       b.deny(s, SeccompAction.EPERM);
     }
     for (int p : ALLOWED_PERSONALITIES) {

@@ -35,13 +35,16 @@
  *     namespaced: keys leak between sandboxes and the host</td></tr>
  * <tr><td>bpf, userfaultfd, perf_event_open</td><td>EPERM</td><td>large kernel attack surface,
  *     used by many exploits (userfaultfd to win races); perf exposes host-wide data</td></tr>
+ * <tr><td>uselib (x86_64 only)</td><td>EPERM</td><td>the legacy a.out library loader, old
+ *     and rarely audited kernel code no current program needs</td></tr>
  * <tr><td>open_by_handle_at, name_to_handle_at</td><td>EPERM</td><td>file handles reach
  *     files outside the mount namespace (the 2014 "shocker" container escape)</td></tr>
  * <tr><td>io_uring_setup, io_uring_enter, io_uring_register</td><td>ENOSYS</td><td>io_uring
  *     operations bypass seccomp entirely and have had many privilege escalations; ENOSYS makes
  *     libraries fall back to plain system calls</td></tr>
- * <tr><td>ptrace, process_vm_readv, process_vm_writev, pidfd_getfd</td><td>EPERM</td>
- *     <td>reading or changing another process's memory or file descriptors. This also keeps
+ * <tr><td>ptrace, process_vm_readv, process_vm_writev, pidfd_getfd, kcmp</td><td>EPERM</td>
+ *     <td>reading or changing another process's memory or file descriptors, or comparing
+ *     them (kcmp). This also keeps
  *     gdb and strace from working inside; {@code toBuilder().allow("ptrace")} relaxes it</td></tr>
  * <tr><td>personality with arg 0 other than 0, 0x8, 0x20000, 0x20008 or 0xffffffff (query)</td>
  *     <td>EPERM</td><td>e.g. ADDR_NO_RANDOMIZE turns ASLR off, a common exploit aid</td></tr>

@@ -29,7 +29,7 @@ class SeccompFilterTest {
         "pivot_root", "chroot", "swapoff", "swapon", "reboot", "syslog", "acct", "settimeofday",
         "clock_settime", "clock_adjtime", "adjtimex", "quotactl", "quotactl_fd", "lookup_dcookie",
         "iopl", "ioperm", "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_getfd",
-        "unshare", "setns")) {
+        "unshare", "setns", "kcmp", "uselib")) {
       UNCONDITIONALLY_DENIED.put(s, EPERM);
     }
     for (String s : List.of("clone3", "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount",

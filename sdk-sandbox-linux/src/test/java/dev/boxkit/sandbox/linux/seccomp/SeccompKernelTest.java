@@ -67,6 +67,7 @@ class SeccompKernelTest {
     want.put("fsopen", ENOSYS);
     want.put("bpf", EPERM);
     want.put("perf_event_open", EPERM);
+    want.put("kcmp", EPERM);
     want.put("personality_query", 0);
     want.put("socket_vsock", EAFNOSUPPORT);
     want.put("socket_unix", 0);
@@ -85,7 +86,7 @@ class SeccompKernelTest {
     assertEquals(want, got, "control run without a filter: " + control);
 
     // The control run shows the errnos come from the filter, not from the host or bad arguments.
-    for (String call : List.of("add_key", "ioctl_tiocsti_high", "ioctl_tioclinux_high", "fsopen")) {
+    for (String call : List.of("add_key", "ioctl_tiocsti_high", "ioctl_tioclinux_high", "fsopen", "kcmp")) {
       assertNotEquals(want.get(call), control.get(call), call + " unfiltered: " + control);
     }
     assertEquals(ENOTTY, control.get("ioctl_tiocsti_high"));
