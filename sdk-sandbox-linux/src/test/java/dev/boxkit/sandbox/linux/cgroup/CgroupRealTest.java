@@ -112,7 +112,7 @@ class CgroupRealTest {
   void pidsLimitStopsAForkLoop() throws Exception {
     Cgroup cg = controller.create(uniqueName(), CgroupLimits.builder().pidsMax(5).build());
     // Forks 20 sleepers; sh exits at the first fork the kernel refuses.
-    Process p = startWaiting("i=0; while [ $i -lt 20 ]; do sleep 600 & i=$((i+1)); done; wait");
+    Process p = startWaiting("i=0; while [ $i -lt 20 ]; do sleep 600 >/dev/null 2>&1 & i=$((i+1)); done; wait");
     try {
       cg.addProcess(p.pid());
       release(p);
