@@ -2,16 +2,16 @@ package dev.boxkit.sandbox.linux;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import dev.boxkit.oci.CacheRoot;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.sandbox.SandboxException;
+import dev.boxkit.sandbox.spi.BundledBinary;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  * mode 0500, directory 0700) and re-hashed before every spawn.
  */
 final class HelperBinary {
+  private static final String NAME = "boxkit-init";
+
   private static final Logger LOG = LoggerFactory.getLogger(HelperBinary.class);
 
   private final int fd;
@@ -42,26 +44,15 @@ final class HelperBinary {
 
   /** @return the jar resource directory for this JVM's architecture, e.g. {@code linux-x86_64} */
   static Optional<String> platform() {
-    String arch = System.getProperty("os.arch", "");
     if (!System.getProperty("os.name", "").equals("Linux")) {
       return Optional.empty();
     }
-    if (arch.equals("amd64") || arch.equals("x86_64")) {
-      return Optional.of("linux-x86_64");
-    }
-    if (arch.equals("aarch64") || arch.equals("arm64")) {
-      return Optional.of("linux-aarch64");
-    }
-    return Optional.empty();
+    return BundledBinary.linuxArch();
   }
 
   /** @return whether the jar carries a helper for this platform */
   static boolean bundled() {
-    return platform().map(p -> HelperBinary.class.getResource(resource(p)) != null).orElse(false);
-  }
-
-  private static String resource(String platform) {
-    return "native/" + platform + "/boxkit-init";
+    return platform().isPresent() && BundledBinary.present(HelperBinary.class, NAME);
   }
 
   /**
@@ -100,27 +91,17 @@ final class HelperBinary {
   }
 
   private static byte[] verifiedBytes() {
-    String platform = platform().orElseThrow(() -> new SandboxException(
-        "no native sandbox helper for " + System.getProperty("os.name") + "/" + System.getProperty("os.arch")));
-    byte[] bytes = readResource(resource(platform));
-    String expected = new String(readResource(resource(platform) + ".sha256"), StandardCharsets.US_ASCII).trim();
-    Digest actual = Digest.sha256(bytes);
-    if (!actual.hex().equals(expected)) {
-      throw new SandboxException("native sandbox helper " + resource(platform) + " is corrupt: sha256 "
-          + actual.hex() + ", the build recorded " + expected);
+    if (platform().isEmpty()) {
+      throw new SandboxException("no native sandbox helper for " + System.getProperty("os.name")
+          + "/" + System.getProperty("os.arch"));
     }
-    return bytes;
+    return BundledBinary.load(HelperBinary.class, NAME, "native sandbox helper");
   }
 
-  /** {@code boxkit.cache.dir}, else {@code $XDG_CACHE_HOME/boxkit}, else {@code ~/.cache/boxkit}. */
+  /** {@code helpers} under {@code boxkit.cache.dir}, else under {@link CacheRoot#path()}. */
   static Path defaultCacheRoot() {
     String prop = System.getProperty("boxkit.cache.dir");
-    if (prop != null) {
-      return Path.of(prop, "helpers");
-    }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("boxkit").resolve("helpers");
+    return (prop != null ? Path.of(prop) : CacheRoot.path()).resolve("helpers");
   }
 
   /** The jar's helper extracted under {@code cacheRoot} (the memfd-less fallback). */
@@ -176,17 +157,6 @@ final class HelperBinary {
       }
     } catch (IOException e) {
       throw new SandboxException("checking the sandbox helper location " + p + ": " + e, e);
-    }
-  }
-
-  private static byte[] readResource(String name) {
-    try (InputStream in = HelperBinary.class.getResourceAsStream(name)) {
-      if (in == null) {
-        throw new SandboxException("native sandbox helper resource " + name + " is missing from the jar");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new SandboxException("reading native sandbox helper resource " + name, e);
     }
   }
 
