@@ -57,7 +57,7 @@ enum op_code {
   OP_NOT_DUMPABLE, OP_ROOT, OP_BIND, OP_TMPFS, OP_PROC, OP_DEVPTS, OP_MKDIR, OP_SYMLINK,
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
-  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_COUNT
+  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_STDIO, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -65,17 +65,20 @@ static const char *const op_names[OP_COUNT] = {
   "not-dumpable", "root", "mount-bind", "mount-tmpfs", "mount-proc", "mount-devpts", "mkdir",
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
-  "open-source", "mount-overlay", "idmap", "mask",
+  "open-source", "mount-overlay", "idmap", "mask", "stdio",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
 #define OPF_RECEIVED 0x2u     /* OPEN_SOURCE: take the next tree the monitor sent (OP_IDMAP) */
 #define OPF_SHALLOW 0x4u      /* REMOUNT_RO: this mount only, not the mounts below it */
-#define OPF_NOFOLLOW 0x4u     /* OPEN_SOURCE, IDMAP: the path must be exactly the opened object */
 #define BIND_RO 0x1u          /* remount read-only, nosuid, nodev */
 #define BIND_NOSUID_NODEV 0x2u
 #define BIND_SRC_IN_ROOT 0x4u /* source is resolved inside the new root like a destination */
 #define BIND_IF_EXISTS 0x8u   /* a missing source skips the op */
+#define BIND_DEVICE 0x10u     /* remount read-only and nosuid, but not nodev: a device node */
+#define STDIO_PROXY 0u        /* OP_STDIO: copy the helper's own fd through a pipe */
+#define STDIO_READ_FILE 1u    /* OP_STDIO: open the path for reading, copy it into a pipe */
+#define STDIO_WRITE_FILE 2u   /* OP_STDIO: create or truncate the path, copy a pipe into it */
 #define SETIDS_CLEAR_GROUPS 0x1u
 
 #define STATUS_ERROR 1u
@@ -94,6 +97,12 @@ static const char *const op_names[OP_COUNT] = {
 #ifndef SYS_move_mount
 #define SYS_move_mount 429
 #endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#define BK_RESOLVE_NO_MAGICLINKS 0x02ull
+#define BK_RESOLVE_NO_SYMLINKS 0x04ull
+struct bk_open_how { uint64_t flags, mode, resolve; };
 #define BK_OPEN_TREE_CLONE 1u
 #define BK_MOVE_MOUNT_F_EMPTY_PATH 0x4u
 #define BK_MOVE_MOUNT_T_EMPTY_PATH 0x40u
@@ -280,21 +289,41 @@ static int source_fd(const struct sources *srcs, uint32_t index, const char *src
 }
 
 /*
- * Opens host path `src` without following a symbolic link as its last component, and checks
- * that the object opened is at exactly `src` (the JVM resolved it), so a link swapped into the
- * path after that cannot redirect the bind. Returns the O_PATH fd, or -1 with errno set.
+ * Opens absolute host path `path` with `flags` (and `mode` when creating) without following a
+ * symbolic link in ANY component: a link a sandbox planted in a directory it could write (say
+ * `ln -s / W/stage`) must not turn `W/stage/etc` into the host's /etc. openat2 with
+ * RESOLVE_NO_SYMLINKS (Linux 5.6+); on older kernels, a walk one component at a time with
+ * O_NOFOLLOW. Returns the fd, or -1 with errno set (ELOOP for a link).
  */
-static int open_source(const char *src, int nofollow) {
-  char fp[32], got[4096];
+static int open_host_path(const char *path, int flags, mode_t mode) {
+  struct bk_open_how how = { (uint64_t)(flags | O_CLOEXEC), (flags & O_CREAT) ? mode : 0,
+                             BK_RESOLVE_NO_SYMLINKS | BK_RESOLVE_NO_MAGICLINKS };
+  int fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  if (fd >= 0 || errno != ENOSYS) return fd;
+  char buf[4096];
   struct stat st;
-  int fd = open(src, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
-  if (fd < 0 || !nofollow) return fd;
-  ssize_t n = readlink(fd_path(fp, fd), got, sizeof got - 1);
-  if (fstat(fd, &st) < 0 || S_ISLNK(st.st_mode) || n < 0 || (got[n] = 0, strcmp(got, src))) {
-    close(fd);
-    errno = ELOOP;
-    return -1;
+  if (path[0] != '/' || strlen(path) >= sizeof buf) { errno = EINVAL; return -1; }
+  strcpy(buf, path);
+  char *last = strrchr(buf, '/');
+  *last = 0;
+  int dir = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  char *save = NULL;
+  for (char *comp = strtok_r(buf + 1, "/", &save); comp && dir >= 0; comp = strtok_r(NULL, "/", &save)) {
+    int next = openat(dir, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    close(dir);
+    if (next >= 0 && (fstat(next, &st) < 0 || !S_ISDIR(st.st_mode))) {
+      int err = S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR;
+      close(next);
+      errno = err;
+      return -1;
+    }
+    dir = next;
   }
+  if (dir < 0) return -1;
+  if (!last[1]) return dir; /* the path was "/" */
+  fd = openat(dir, last + 1, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+  close(dir);
+  if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode)) { close(fd); errno = ELOOP; return -1; }
   return fd;
 }
 
@@ -333,7 +362,9 @@ static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
   }
   close(sfd);
   close(dfd);
-  uint64_t attr = ((flags & BIND_RO) ? BK_MOUNT_ATTR_RDONLY : 0)
+  /* A device node stays usable on a read-only mount (writes to a device are not writes to the
+   * filesystem), but its owner and mode can no longer be changed: not nodev, or it would not open. */
+  uint64_t attr = ((flags & (BIND_RO | BIND_DEVICE)) ? BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID : 0)
       | ((flags & (BIND_RO | BIND_NOSUID_NODEV)) ? BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV : 0);
   if (attr) {
     /* Reopen: the fd above is the directory under the new mount, not its root. */
@@ -523,24 +554,116 @@ static void forwarded_signals(sigset_t *set) {
   for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaddset(set, sigs[i]);
 }
 
-/* The monitor's life after setup: forward signals to init, kill it when the JVM dies. */
+/*
+ * A standard stream the sandbox gets as a pipe while the monitor copies between it and a host
+ * fd: a file (Stdio.file) or a non-tty fd of the caller. Handing the host fd itself over would
+ * let the sandbox reopen it through /proc/self/fd/N with other access (append to a file given
+ * as read-only stdin, read back what the caller's pipe carries).
+ */
+struct proxy {
+  int fd;         /* the sandbox's stream: 0, 1 or 2 */
+  int from, to;   /* copy from -> to; -1 once closed */
+  int output;     /* the sandbox writes (stdout/stderr): drained before the monitor exits */
+  size_t off, len;
+  char buf[65536];
+};
+
+#define MAX_PROXIES 3
+struct proxies { struct proxy p[MAX_PROXIES]; int count; };
+
+static void proxy_close(struct proxy *x) {
+  if (x->from >= 0) close(x->from);
+  if (x->to >= 0) close(x->to);
+  x->from = x->to = -1;
+}
+
+/* One step of a proxy after poll said `ev` about the fd it waited on. */
+static void proxy_step(struct proxy *x, short ev) {
+  if (x->len == 0) {
+    if (!(ev & (POLLIN | POLLHUP | POLLERR))) return;
+    ssize_t n = read(x->from, x->buf, sizeof x->buf);
+    if (n > 0) { x->off = 0; x->len = (size_t)n; }
+    else if (n == 0 || (errno != EAGAIN && errno != EINTR)) proxy_close(x);
+    return;
+  }
+  if (!(ev & (POLLOUT | POLLHUP | POLLERR))) return;
+  ssize_t w = write(x->to, x->buf + x->off, x->len);
+  if (w > 0) { x->off += (size_t)w; x->len -= (size_t)w; }
+  else if (w < 0 && errno != EAGAIN && errno != EINTR) proxy_close(x); /* EPIPE: reader gone */
+}
+
+/*
+ * The monitor's life after setup: forward signals to init, kill it when the JVM dies, copy the
+ * proxied streams. It exits once init has been reaped and every output stream reached end of
+ * file (every process of the sandbox is gone by then), so the caller has all the output when
+ * the status pipe closes.
+ */
 __attribute__((noreturn))
-static void monitor_loop(pid_t child, int watch_fd) {
+static void monitor_loop(pid_t child, int watch_fd, struct proxies *px) {
   sigset_t set;
   struct signalfd_siginfo si;
   forwarded_signals(&set);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   if (sfd < 0) { kill(child, SIGKILL); die_errno(errno, NULL, "signalfd"); }
-  struct pollfd p[2] = { { sfd, POLLIN, 0 }, { watch_fd, 0, 0 } };
-  nfds_t n = watch_fd >= 0 ? 2 : 1;
+  int child_done = 0;
   for (;;) {
-    if (poll(p, n, -1) < 0 && errno != EINTR) { kill(child, SIGKILL); die_errno(errno, NULL, "poll"); }
-    if (n == 2 && (p[1].revents & (POLLHUP | POLLERR))) { kill(child, SIGKILL); n = 1; }
+    struct pollfd p[2 + MAX_PROXIES];
+    struct proxy *who[MAX_PROXIES];
+    nfds_t n = 0;
+    int outputs_open = 0;
+    p[n++] = (struct pollfd){ sfd, POLLIN, 0 };
+    p[n++] = (struct pollfd){ watch_fd, 0, 0 }; /* -1 is ignored by poll */
+    for (int i = 0; i < px->count; i++) {
+      struct proxy *x = &px->p[i];
+      if (x->from < 0) continue;
+      if (child_done && !x->output) { proxy_close(x); continue; }
+      outputs_open |= x->output;
+      who[n - 2] = x;
+      p[n++] = (struct pollfd){ x->len ? x->to : x->from, x->len ? POLLOUT : POLLIN, 0 };
+    }
+    if (child_done && !outputs_open) _exit(0);
+    if (poll(p, n, -1) < 0) {
+      if (errno == EINTR) continue;
+      kill(child, SIGKILL);
+      die_errno(errno, NULL, "poll");
+    }
+    for (nfds_t i = 2; i < n; i++) if (p[i].revents) proxy_step(who[i - 2], p[i].revents);
+    if (p[1].revents & (POLLHUP | POLLERR)) { kill(child, SIGKILL); watch_fd = -1; }
     if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si) continue;
-    if (si.ssi_signo != SIGCHLD) { kill(child, (int)si.ssi_signo); continue; }
+    if (si.ssi_signo != SIGCHLD) { if (!child_done) kill(child, (int)si.ssi_signo); continue; }
     int st;
-    if (waitpid(child, &st, WNOHANG) == child) _exit(0);
+    if (!child_done && waitpid(child, &st, WNOHANG) == child) child_done = 1;
   }
+}
+
+/*
+ * Monitor, before CLONE: makes the sandbox's stream `fd` a pipe whose other end the monitor
+ * copies to or from `host` (see struct proxy). The sandbox's end lands on `fd` itself, so the
+ * clone inherits it; the monitor closes its copy right after the clone.
+ */
+static void op_stdio(struct proxies *px, struct cursor *c) {
+  uint32_t fd = get_u32(c), kind = get_u32(c);
+  const char *path = get_str(c);
+  int host, p[2];
+  if (fd > 2 || px->count >= MAX_PROXIES) die_errno(EINVAL, path, "stdio fd %u", fd);
+  if (kind == STDIO_PROXY) host = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+  else if (kind == STDIO_READ_FILE) host = open_host_path(path, O_RDONLY, 0);
+  else host = open_host_path(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (host < 0)
+    die_errno(errno, path, "open %s for %s%s", path, fd ? "output" : "input",
+              errno == ELOOP ? " (a symbolic link in the path: links are never followed)" : "");
+  if (pipe2(p, O_CLOEXEC) < 0) die_errno(errno, NULL, "pipe2");
+  int theirs = fd == 0 ? p[0] : p[1], ours = fd == 0 ? p[1] : p[0];
+  if (dup2(theirs, (int)fd) < 0) die_errno(errno, NULL, "dup2");
+  close(theirs);
+  /* Ours never blocks the monitor; the host fd is the caller's and keeps its flags. */
+  if (fcntl(ours, F_SETFL, O_NONBLOCK) < 0) die_errno(errno, NULL, "O_NONBLOCK");
+  struct proxy *x = &px->p[px->count++];
+  x->fd = (int)fd;
+  x->from = fd == 0 ? host : ours;
+  x->to = fd == 0 ? ours : host;
+  x->output = fd != 0;
+  x->off = x->len = 0;
 }
 
 /* PID 1: reap everything, forward signals to the payload, report its end. */
@@ -565,25 +688,85 @@ static void init_loop(pid_t payload) {
   }
 }
 
-struct run_state { int root_fd, watch_fd, sync_fd; pid_t child; int is_child; struct sources srcs; };
+#define MAX_USERNS 8
+
+/* User namespaces the monitor made only to idmap writable trees with, by their maps. */
+struct userns_cache { int count; int fd[MAX_USERNS]; char *maps[MAX_USERNS]; };
+
+struct run_state {
+  int root_fd, watch_fd, sync_fd;
+  pid_t child;
+  int is_child;
+  struct sources srcs;
+  struct proxies px;
+  struct userns_cache userns;
+};
+
+/*
+ * Monitor: a user namespace with the given maps, held by nothing but the returned fd. Its
+ * process, cloned into it and kept only until the maps are written and the namespace opened,
+ * is then killed and reaped (its SIGCHLD is still blocked, so monitor_loop never sees it).
+ */
+static int make_userns(struct run_state *s, const char *uid_map, const char *gid_map) {
+  char key[8192], path[64];
+  snprintf(key, sizeof key, "%s|%s", uid_map, gid_map);
+  for (int i = 0; i < s->userns.count; i++)
+    if (!strcmp(s->userns.maps[i], key)) return s->userns.fd[i];
+  if (s->userns.count >= MAX_USERNS) die_errno(E2BIG, NULL, "too many distinct id maps");
+  int hold[2];
+  if (pipe2(hold, O_CLOEXEC) < 0) die_errno(errno, NULL, "pipe2");
+  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) die_errno(errno, NULL, "clone (user namespace for an id-mapped tree)");
+  if (pid == 0) {
+    char b;
+    close(hold[1]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (read(hold[0], &b, 1) < 0) { /* woken by the monitor's close or death */ }
+    _exit(0);
+  }
+  close(hold[0]);
+  snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+  write_file(path, uid_map);
+  snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+  write_file(path, gid_map);
+  snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die_errno(errno, path, "open %s", path);
+  close(hold[1]);
+  waitpid(pid, NULL, 0);
+  s->userns.fd[s->userns.count] = fd;
+  s->userns.maps[s->userns.count++] = strdup(key);
+  return fd;
+}
 
 /*
  * Monitor, in the host's user namespace: clones the tree at `src` as a detached mount whose
- * owners are shifted through the child's user namespace (mount_setattr MOUNT_ATTR_IDMAP, Linux
- * 5.12+; only the initial namespace's root may do this for host filesystems), and sends it to
- * the child. Files owned by host uid N then appear as inside uid N and writes land as uid N.
+ * owners are mapped through a user namespace (mount_setattr MOUNT_ATTR_IDMAP, Linux 5.12+; only
+ * the initial namespace's root may do this for host filesystems), and sends it to the child.
+ * With empty maps that namespace is the child's own: files owned by host uid N appear as inside
+ * uid N and writes land as uid N (read-only trees, the image layers). Otherwise it is one made
+ * with the maps given (writable trees): the plan's maps leave host id 0 out, so nothing the
+ * sandbox writes there is ever owned by the host's root.
  */
-static void send_idmapped(struct run_state *s, const char *src, int nofollow) {
+static void send_idmapped(struct run_state *s, const char *src, const char *uid_map, const char *gid_map) {
   char ns[64], cbuf[CMSG_SPACE(sizeof(int))];
-  int pfd = open_source(src, nofollow);
-  if (pfd < 0) { kill(s->child, SIGKILL); die_errno(errno, src, "open %s (no symbolic links)", src); }
+  int pfd = open_host_path(src, O_PATH, 0);
+  if (pfd < 0) {
+    kill(s->child, SIGKILL);
+    die_errno(errno, src, "open %s%s", src, errno == ELOOP ? " (a symbolic link in the path: links are never followed)" : "");
+  }
   int tree = (int)syscall(SYS_open_tree, pfd, "",
                           BK_OPEN_TREE_CLONE | O_CLOEXEC | BK_AT_RECURSIVE | AT_EMPTY_PATH);
   if (tree < 0) { kill(s->child, SIGKILL); die_errno(errno, src, "open_tree %s", src); }
   close(pfd);
-  snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int)s->child);
-  int nsfd = open(ns, O_RDONLY | O_CLOEXEC);
-  if (nsfd < 0) { kill(s->child, SIGKILL); die_errno(errno, ns, "open %s", ns); }
+  int nsfd;
+  if (uid_map[0]) {
+    nsfd = dup(make_userns(s, uid_map, gid_map));
+  } else {
+    snprintf(ns, sizeof ns, "/proc/%d/ns/user", (int)s->child);
+    nsfd = open(ns, O_RDONLY | O_CLOEXEC);
+  }
+  if (nsfd < 0) { kill(s->child, SIGKILL); die_errno(errno, ns, "open the user namespace for %s", src); }
   struct bk_mount_attr a = { .attr_set = BK_MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)nsfd };
   if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | BK_AT_RECURSIVE, &a, sizeof a) < 0) {
     kill(s->child, SIGKILL);
@@ -641,12 +824,18 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       struct pollfd alive = { sp[0], POLLIN, 0 };
       if (poll(&alive, 1, 0) > 0 && (alive.revents & (POLLHUP | POLLERR))) _exit(1);
       close(PLAN_FD);
+      /* The host ends of proxied streams are the monitor's alone (a stdin write end held here
+       * would keep the program from ever reading end of file). */
+      for (int i = 0; i < s->px.count; i++) proxy_close(&s->px.p[i]);
+      s->px.count = 0;
       s->is_child = 1;
       s->sync_fd = sp[0];
     } else {
       close(sp[0]);
       s->child = pid;
       s->sync_fd = sp[1];
+      /* The sandbox's ends: an output stream reaches end of file once the sandbox's copies close. */
+      for (int i = 0; i < s->px.count; i++) close(s->px.p[i].fd);
     }
     break;
   }
@@ -666,13 +855,19 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       if (write(s->sync_fd, &b, 1) != 1) { kill(s->child, SIGKILL); die_errno(errno, NULL, "sync"); }
       /* The sync socket stays open until the monitor dies, so the child can tell it died. */
       prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-      monitor_loop(s->child, s->watch_fd);
+      for (int i = 0; i < s->userns.count; i++) close(s->userns.fd[i]);
+      monitor_loop(s->child, s->watch_fd, &s->px);
     }
     sync_receive(s);
     break;
   }
-  case OP_IDMAP:
-    send_idmapped(s, get_str(c), (flags & OPF_NOFOLLOW) != 0);
+  case OP_IDMAP: {
+    const char *src = get_str(c), *uid_map = get_str(c), *gid_map = get_str(c);
+    send_idmapped(s, src, uid_map, gid_map);
+    break;
+  }
+  case OP_STDIO:
+    op_stdio(&s->px, c);
     break;
   case OP_NOT_DUMPABLE:
     /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
@@ -686,8 +881,9 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       if (s->srcs.received_next >= s->srcs.received_count)
         die_errno(EINVAL, src, "no idmapped tree received for %s", src);
       fd = s->srcs.received[s->srcs.received_next++];
-    } else if ((fd = open_source(src, (flags & OPF_NOFOLLOW) != 0)) < 0) {
-      die_errno(errno, src, "bind source %s%s", src, errno == ELOOP ? " (no symbolic links)" : "");
+    } else if ((fd = open_host_path(src, O_PATH, 0)) < 0) {
+      die_errno(errno, src, "bind source %s%s", src,
+                errno == ELOOP ? " (a symbolic link in the path: links are never followed)" : "");
     }
     s->srcs.detached[s->srcs.count] = (flags & OPF_RECEIVED) != 0;
     s->srcs.fd[s->srcs.count++] = fd;

@@ -62,5 +62,8 @@ interface LibC extends Library {
 
   int getegid();
 
+  /** @return 1 when fd is a terminal, 0 otherwise */
+  int isatty(int fd);
+
   String strerror(int errno);
 }

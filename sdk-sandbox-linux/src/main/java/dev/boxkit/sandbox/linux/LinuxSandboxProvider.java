@@ -33,6 +33,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   private final Object lock = new Object();
   private HelperBinary helper;
   private byte[] seccomp;
+  private byte[] seccompNoSetId;
   private Cgroups.Detection cgroups;
   /** Once usable, stays so: the checks read files and sit on every sandbox's path. */
   private volatile boolean usable;
@@ -134,7 +135,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     spec = resolveBindSources(spec);
     LibC c = LibC.INSTANCE;
     HelperBinary h = helper();
-    byte[] bpf = seccomp();
+    byte[] bpf = seccomp(writesHostTrees(spec));
     SandboxResources resources = resources(spec.limits());
     try {
       OverlayRoot overlay = null;
@@ -143,7 +144,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
         resources = overlay;
       }
       Plan plan = PlanCompiler.compile(spec, Integer.toUnsignedLong(c.geteuid()),
-          Integer.toUnsignedLong(c.getegid()), Optional.of(bpf), overlay);
+          Integer.toUnsignedLong(c.getegid()), Optional.of(bpf), overlay, fd -> c.isatty(fd) == 1);
       return LinuxSandboxProcess.launch(h, spec, plan, resources);
     } catch (RuntimeException e) {
       resources.finish();
@@ -214,12 +215,23 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     }
   }
 
-  private byte[] seccomp() {
+  /**
+   * Whether the sandbox can write files that outlive it in host trees: a writable bind or a
+   * writable directory root. An image root's upper layer is not one: it is deleted, or stripped
+   * of set-id bits before it is kept (see {@link OverlayRoot}).
+   */
+  static boolean writesHostTrees(SandboxSpec spec) {
+    return spec.root() instanceof Rootfs.Directory d && d.writable()
+        || spec.mounts().stream().anyMatch(m -> m instanceof Mount.Bind b && b.writable());
+  }
+
+  private byte[] seccomp(boolean noSetIdFiles) {
     synchronized (lock) {
       if (seccomp == null) {
         seccomp = SeccompFilter.defaultDenyList().compile(SeccompArch.host());
+        seccompNoSetId = SeccompFilter.noSetIdFiles().compile(SeccompArch.host());
       }
-      return seccomp;
+      return noSetIdFiles ? seccompNoSetId : seccomp;
     }
   }
 

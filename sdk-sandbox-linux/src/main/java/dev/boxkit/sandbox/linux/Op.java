@@ -36,17 +36,13 @@ enum Op {
   OPEN_SOURCE(29, "open-source"),
   OVERLAY(30, "mount-overlay"),
   IDMAP(31, "idmap"),
-  MASK(32, "mask");
+  MASK(32, "mask"),
+  STDIO(33, "stdio");
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;
   /** OPEN_SOURCE flag: the source is the next idmapped tree the monitor sent (IDMAP). */
   static final int RECEIVED = 0x2;
-  /**
-   * OPEN_SOURCE and IDMAP flag: a symbolic link as the last component is refused, and the
-   * object opened must be at exactly the path given (which the JVM resolved).
-   */
-  static final int NOFOLLOW = 0x4;
   /** REMOUNT_RO flag: only the mount at the path, not the mounts below it. */
   static final int SHALLOW = 0x4;
   /** BIND flag: remount read-only, nosuid, nodev. */
@@ -57,6 +53,14 @@ enum Op {
   static final int BIND_SRC_IN_ROOT = 0x4;
   /** BIND flag: a missing source (inside the new root) skips the op. */
   static final int BIND_IF_EXISTS = 0x8;
+  /** BIND flag: a device node: remount read-only and nosuid, not nodev. */
+  static final int BIND_DEVICE = 0x10;
+  /** STDIO kind: copy the helper's own fd (the caller's stream) through a pipe. */
+  static final int STDIO_PROXY = 0;
+  /** STDIO kind: open the host path for reading and copy it into the program's stdin pipe. */
+  static final int STDIO_READ_FILE = 1;
+  /** STDIO kind: create or truncate the host path and copy the program's output pipe into it. */
+  static final int STDIO_WRITE_FILE = 2;
   /** SETIDS flag: clear supplementary groups. */
   static final int SETIDS_CLEAR_GROUPS = 0x1;
 

@@ -5,14 +5,13 @@ import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.NetworkMode;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Turns a {@link SandboxSpec} into the helper's {@link Plan}. All policy lives here: which
@@ -45,6 +44,8 @@ final class PlanCompiler {
   static final long SHIFTED_COUNT = 65536;
   /** Source-list prefix of a tree the monitor idmaps (a separate source from the plain path). */
   private static final String IDMAPPED = "idmapped:";
+  /** Source-list prefix of a writable tree the monitor idmaps with a {@link WritableIdMap}. */
+  private static final String IDMAPPED_RW = "idmapped-rw:";
 
   /** Where the helper mounts its scratch tmpfs, in its own mount namespace only. */
   static final String SCRATCH = "/tmp";
@@ -53,9 +54,11 @@ final class PlanCompiler {
    * Host directories that a {@link Rootfs.HostReadOnly} root shows only as empty read-only
    * tmpfs mounts: they hold the host's Unix sockets (session bus, ssh-agent, docker), and
    * {@code connect(2)} ignores read-only mounts. {@code /proc} and {@code /dev} are covered the
-   * same way when the spec mounts nothing there, so the host's pids and devices never show.
+   * same way when the spec mounts nothing there, so the host's pids and devices never show, and
+   * so is {@code /sys}: it shows the host's network interfaces and MAC addresses, its devices
+   * and its cgroup tree.
    */
-  static final List<String> HOST_COVERED = List.of("/run", "/tmp", "/var/tmp", "/proc", "/dev");
+  static final List<String> HOST_COVERED = List.of("/run", "/tmp", "/var/tmp", "/proc", "/dev", "/sys");
 
   /** Parts of a fresh {@code /proc} made read-only, if they exist: runc's {@code readonlyPaths}. */
   static final List<String> PROC_READ_ONLY = List.of("bus", "fs", "irq", "sys", "sysrq-trigger");
@@ -92,6 +95,18 @@ final class PlanCompiler {
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
       OverlayRoot overlay) {
+    return compile(spec, hostUid, hostGid, seccompBpf, overlay, fd -> false);
+  }
+
+  /**
+   * As {@link #compile(SandboxSpec, long, long, Optional, OverlayRoot)}, saying which of the
+   * caller's own fds 0-2 are terminals: an inherited stream is handed over as it is only when it
+   * is a terminal (with TIOCSTI filtered); any other is copied through a pipe, as a file is.
+   *
+   * @param isTty whether the JVM's fd 0, 1 or 2 is a terminal
+   */
+  static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
+      OverlayRoot overlay, java.util.function.IntPredicate isTty) {
     if ((spec.root() instanceof Rootfs.FromImage) != (overlay != null)) {
       throw new IllegalArgumentException("an overlay is needed exactly for an image root");
     }
@@ -103,6 +118,7 @@ final class PlanCompiler {
     if (spec.dieWithParent()) {
       plan.add(Op.WATCH_PARENT, "watch the JVM");
     }
+    addStdio(plan, List.of(spec.stdin(), spec.stdout(), spec.stderr()), isTty);
     long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
         | CLONE_NEWCGROUP | (spec.network() == NetworkMode.NONE ? CLONE_NEWNET : 0);
     plan.add(Op.CLONE, "create namespaces", new Plan.Fields().u64(flags));
@@ -117,17 +133,6 @@ final class PlanCompiler {
       }
     }
     List<String> sources = hostSources(spec, overlay, shifted);
-    // Bind sources and a directory root were resolved by the JVM
-    // (LinuxSandboxProvider#resolveBindSources).
-    Set<String> bindKeys = new HashSet<>();
-    if (spec.root() instanceof Rootfs.Directory) {
-      bindKeys.add(rootKey(spec.root(), shifted));
-    }
-    for (Mount m : spec.mounts()) {
-      if (m instanceof Mount.Bind b) {
-        bindKeys.add(chosenTree(b.source().toString(), shifted));
-      }
-    }
     if (privileged) {
       String map = shifted ? "0 " + SHIFTED_BASE + " " + SHIFTED_COUNT + "\n" : "0 0 4294967295\n";
       plan.add(Op.UID_MAP, Op.PARENT, "write uid_map", new Plan.Fields().str(map));
@@ -135,8 +140,16 @@ final class PlanCompiler {
       for (String src : sources) {
         if (src.startsWith(IDMAPPED)) {
           String path = src.substring(IDMAPPED.length());
-          plan.add(Op.IDMAP, Op.PARENT | (bindKeys.contains(src) ? Op.NOFOLLOW : 0),
-              "idmapped mount of " + path, new Plan.Fields().str(path));
+          plan.add(Op.IDMAP, Op.PARENT, "idmapped mount of " + path,
+              new Plan.Fields().str(path).str("").str(""));
+        } else if (src.startsWith(IDMAPPED_RW)) {
+          String path = src.substring(IDMAPPED_RW.length());
+          String field = spec.root() instanceof Rootfs.Directory d && d.path().toString().equals(path)
+              ? "root.path" : "mount.source";
+          String[] maps = writableMaps(field, path, spec.uid(), spec.gid());
+          plan.add(Op.IDMAP, Op.PARENT, "writable idmapped mount of " + path
+              + " (uid_map " + maps[0].trim().replace('\n', ';') + ")",
+              new Plan.Fields().str(path).str(maps[0]).str(maps[1]));
         }
       }
       plan.add(Op.SYNC, "wait for the id maps");
@@ -155,12 +168,11 @@ final class PlanCompiler {
     plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
     // Host sources are opened before the scratch tmpfs or any mount could hide them.
     for (String src : sources) {
-      if (src.startsWith(IDMAPPED)) {
-        String path = src.substring(IDMAPPED.length());
+      if (src.startsWith(IDMAPPED) || src.startsWith(IDMAPPED_RW)) {
+        String path = src.substring(src.indexOf(':') + 1);
         plan.add(Op.OPEN_SOURCE, Op.RECEIVED, "receive idmapped " + path, new Plan.Fields().str(path));
       } else {
-        plan.add(Op.OPEN_SOURCE, bindKeys.contains(src) ? Op.NOFOLLOW : 0, "open " + src,
-            new Plan.Fields().str(src));
+        plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
       }
     }
     if (overlay != null) {
@@ -229,11 +241,60 @@ final class PlanCompiler {
 
   /**
    * The source-list key of a tree the spec names: shifted ids show such trees through an
-   * idmapped mount, so that their files keep their owners inside. The host root is never one:
-   * its root-owned files must stay out of reach.
+   * idmapped mount, so that their files keep their owners inside (read-only trees and the
+   * image's layers), or, for writable host trees, with a {@link WritableIdMap}. The host root is
+   * never one: its root-owned files must stay out of reach.
    */
   private static String chosenTree(String path, boolean shifted) {
     return shifted ? IDMAPPED + path : path;
+  }
+
+  private static String chosenTree(String path, boolean shifted, boolean writable) {
+    return shifted && writable ? IDMAPPED_RW + path : chosenTree(path, shifted);
+  }
+
+  private static String bindKey(Mount.Bind b, boolean shifted) {
+    return chosenTree(b.source().toString(), shifted, b.writable());
+  }
+
+  /**
+   * The uid and gid maps for a writable host tree, from its owner and group on disk.
+   *
+   * @throws InvalidSandboxSpecException naming {@code field} when the host's root user or group
+   *     owns it (see {@link WritableIdMap#checkWritable})
+   */
+  private static String[] writableMaps(String field, String path, long uid, long gid) {
+    Map<String, Object> a;
+    try {
+      a = Files.readAttributes(Path.of(path), "unix:uid,gid", LinkOption.NOFOLLOW_LINKS);
+    } catch (java.io.IOException | UnsupportedOperationException e) {
+      // Missing or unreadable: the helper fails opening it, naming the path and errno.
+      return new String[] {new WritableIdMap(0, uid).lines(), new WritableIdMap(0, gid).lines()};
+    }
+    long owner = ((Integer) a.get("uid")).longValue() & 0xFFFF_FFFFL;
+    long group = ((Integer) a.get("gid")).longValue() & 0xFFFF_FFFFL;
+    WritableIdMap.checkWritable(field, path, owner, group);
+    return new String[] {new WritableIdMap(owner, uid).lines(), new WritableIdMap(group, gid).lines()};
+  }
+
+  /**
+   * STDIO ops, run by the monitor before the clone: a file, or an inherited stream that is not
+   * a terminal, reaches the program only as a pipe the monitor copies (CVE-2024-21626 shows
+   * what a host fd in a sandbox can reach; here the risk is {@code /proc/self/fd/0} reopened
+   * for writing). Pipes to the JVM and {@code /dev/null} are BoxKit's own and go as they are.
+   */
+  private static void addStdio(Plan plan, List<Stdio> streams, java.util.function.IntPredicate isTty) {
+    for (int fd = 0; fd < 3; fd++) {
+      Stdio s = streams.get(fd);
+      if (s instanceof Stdio.File f) {
+        int kind = fd == 0 ? Op.STDIO_READ_FILE : Op.STDIO_WRITE_FILE;
+        plan.add(Op.STDIO, "fd " + fd + " from a pipe copied " + (fd == 0 ? "from " : "to ") + f.path(),
+            new Plan.Fields().u32(fd).u32(kind).str(f.path().toString()));
+      } else if (s instanceof Stdio.Inherit && !isTty.test(fd)) {
+        plan.add(Op.STDIO, "fd " + fd + " from a pipe copied " + (fd == 0 ? "from" : "to")
+            + " the caller's fd " + fd, new Plan.Fields().u32(fd).u32(Op.STDIO_PROXY).str(""));
+      }
+    }
   }
 
   private static List<String> hostSources(SandboxSpec spec, OverlayRoot overlay, boolean shifted) {
@@ -246,7 +307,7 @@ final class PlanCompiler {
     }
     for (Mount m : spec.mounts()) {
       if (m instanceof Mount.Bind b) {
-        out.add(chosenTree(b.source().toString(), shifted));
+        out.add(bindKey(b, shifted));
       } else if (m instanceof Mount.DevMinimal) {
         DEVICES.forEach(d -> out.add("/dev/" + d));
       } else if (m instanceof Mount.Proc) {
@@ -266,7 +327,8 @@ final class PlanCompiler {
   }
 
   private static String rootKey(Rootfs root, boolean shifted) {
-    return root instanceof Rootfs.HostReadOnly ? rootSource(root) : chosenTree(rootSource(root), shifted);
+    return root instanceof Rootfs.HostReadOnly ? rootSource(root)
+        : chosenTree(rootSource(root), shifted, root instanceof Rootfs.Directory d && d.writable());
   }
 
   private static void addOverlayRoot(Plan plan, OverlayRoot o, List<String> sources, boolean shifted) {
@@ -289,7 +351,7 @@ final class PlanCompiler {
       plan.add(Op.BIND, "mount " + src + " -> " + b.destination() + " (bind, "
           + (b.writable() ? "rw" : "ro") + ")", new Plan.Fields().str(src)
           .str(b.destination()).u32(b.writable() ? Op.BIND_NOSUID_NODEV : Op.BIND_RO)
-          .u32(sources.indexOf(chosenTree(src, shifted))));
+          .u32(sources.indexOf(bindKey(b, shifted))));
     } else if (mount instanceof Mount.Tmpfs t) {
       plan.add(Op.TMPFS, "mount tmpfs on " + t.destination(),
           new Plan.Fields().str(t.destination()).u64(t.sizeBytes()).u32(01777));
@@ -318,8 +380,10 @@ final class PlanCompiler {
   private static void addDev(Plan plan, String dev, List<String> sources) {
     plan.add(Op.TMPFS, "mount tmpfs on " + dev, new Plan.Fields().str(dev).u64(1 << 20).u32(0755));
     for (String node : DEVICES) {
-      plan.add(Op.BIND, "mount /dev/" + node + " -> " + dev + "/" + node + " (bind)",
-          new Plan.Fields().str("/dev/" + node).str(dev + "/" + node).u32(0)
+      // Read-only: the device still reads and writes, but its inode (the host's) cannot be
+      // chmod'ed or chown'ed, whatever the id map.
+      plan.add(Op.BIND, "mount /dev/" + node + " -> " + dev + "/" + node + " (bind, device, ro)",
+          new Plan.Fields().str("/dev/" + node).str(dev + "/" + node).u32(Op.BIND_DEVICE)
               .u32(sources.indexOf("/dev/" + node)));
     }
     plan.add(Op.MKDIR, "mkdir " + dev + "/pts", new Plan.Fields().str(dev + "/pts"));

@@ -67,7 +67,6 @@ final class Spawner {
   private static Fd stdio(Memory actions, Stdio stdio, int target, List<Integer> childEnds, List<Fd> ours) {
     LibC c = LibC.INSTANCE;
     String name = new String[] {"stdin", "stdout", "stderr"}[target];
-    int writeFlags = LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC;
     if (stdio instanceof Stdio.Pipe) {
       int[] p = pipe();
       int childEnd = target == 0 ? p[0] : p[1];
@@ -75,10 +74,9 @@ final class Spawner {
       check(c.posix_spawn_file_actions_adddup2(actions, childEnd, target), "dup2 " + name);
       return track(ours, target == 0 ? p[1] : p[0]);
     }
-    if (stdio instanceof Stdio.File f) {
-      check(c.posix_spawn_file_actions_addopen(actions, target, f.path().toString(),
-          target == 0 ? LibC.O_RDONLY : writeFlags, 0644), "open " + name);
-    } else if (stdio instanceof Stdio.Discard) {
+    // A Stdio.File is opened by the helper itself, without following links, and copied through
+    // a pipe (PlanCompiler#addStdio): the program never holds the host file's fd.
+    if (stdio instanceof Stdio.Discard) {
       check(c.posix_spawn_file_actions_addopen(actions, target, "/dev/null",
           target == 0 ? LibC.O_RDONLY : LibC.O_WRONLY, 0), "open " + name);
     }

@@ -71,7 +71,7 @@ class FilesystemEscapeTest {
 
   @Test
   void readWriteBindWritesThroughToTheHost() throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve("rw"));
+    Path dir = Sandboxes.userOwned(Files.createDirectories(tmp.resolve("rw")));
     ExecResult r = Sandboxes.sh("echo written > /srv/result").mount(Mount.bind(dir, "/srv").readWrite()).run();
     assertEquals(0, r.exitCode(), r.stderrText());
     assertEquals("written\n", Files.readString(dir.resolve("result")));
@@ -120,7 +120,7 @@ class FilesystemEscapeTest {
 
   @Test
   void writableDirectoryRootGetsMissingMountPointsCreated() throws IOException {
-    Path root = MiniRoot.create(tmp.resolve("rwroot"));
+    Path root = Sandboxes.userOwned(MiniRoot.create(tmp.resolve("rwroot")));
     ExecResult r = Sandboxes.require0(() -> dev.boxkit.sandbox.Sandbox.builder()
         .root(dev.boxkit.sandbox.Rootfs.directory(root).readWrite())
         .mount(Mount.bind(Path.of("/usr"), "/usr")).mount(Mount.tmpfs("/new/scratch", 4096))
@@ -134,7 +134,7 @@ class FilesystemEscapeTest {
 
   @Test
   void writableDirectoryRootIsNosuidAndNodev() {
-    Path root = MiniRoot.create(tmp.resolve("rwroot"));
+    Path root = Sandboxes.userOwned(MiniRoot.create(tmp.resolve("rwroot")));
     ExecResult r = Sandboxes.require0(() -> dev.boxkit.sandbox.Sandbox.builder()
         .root(dev.boxkit.sandbox.Rootfs.directory(root).readWrite())
         .mount(Mount.bind(Path.of("/usr"), "/usr"))

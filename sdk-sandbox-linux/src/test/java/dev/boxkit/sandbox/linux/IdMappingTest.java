@@ -68,6 +68,7 @@ class IdMappingTest {
     Files.writeString(dir.resolve("secret"), "mine\n");
     Files.setPosixFilePermissions(dir.resolve("secret"),
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Sandboxes.userOwned(dir, dir.resolve("secret"));
     ExecResult r = Sandboxes.sh("stat -c %u /mnt/secret && cat /mnt/secret && echo new > /mnt/made")
         .mount(Mount.bind(dir, "/mnt").readWrite()).run();
     assertEquals(0, r.exitCode(), r.stderrText());

@@ -62,6 +62,14 @@ public enum SeccompArch {
       {"prctl", 157, 167},
       {"seccomp", 317, 277},
       {"personality", 135, 92},
+      // Calls that set a file's mode (the setuid rule).
+      {"open", 2, ABSENT},
+      {"creat", 85, ABSENT},
+      {"chmod", 90, ABSENT},
+      {"fchmod", 91, 52},
+      {"fchmodat", 268, 53},
+      {"mknod", 133, ABSENT},
+      {"mknodat", 259, 33},
       // Calls the default filter restricts.
       {"ptrace", 101, 117},
       {"syslog", 103, 116},
@@ -111,9 +119,11 @@ public enum SeccompArch {
       {"fsmount", 432, 432},
       {"fspick", 433, 433},
       {"clone3", 435, 435},
+      {"openat2", 437, 437},
       {"pidfd_getfd", 438, 438},
       {"mount_setattr", 442, 442},
       {"quotactl_fd", 443, 443},
+      {"fchmodat2", 452, 452},
       {"open_tree_attr", 467, 467},
   });
 

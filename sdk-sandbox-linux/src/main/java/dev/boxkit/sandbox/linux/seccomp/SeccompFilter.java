@@ -35,6 +35,10 @@ public final class SeccompFilter {
   public static final int TIOCLINUX = 0x541C;
   /** {@code AF_VSOCK}: host/guest sockets that no network namespace contains. */
   public static final int AF_VSOCK = 40;
+  /** {@code S_ISUID | S_ISGID}: mode bits that make an executable run as its owner or group. */
+  public static final int SET_ID_BITS = 06000;
+  /** {@code O_CREAT | __O_TMPFILE} (the same bits on x86_64 and aarch64): flags that take a mode. */
+  public static final int CREATE_FLAGS = 0100 | 020000000;
   /** {@code personality(2)} values a program may set or query (as Docker allows). */
   static final int[] ALLOWED_PERSONALITIES = {
       0x0, // PER_LINUX
@@ -106,6 +110,38 @@ public final class SeccompFilter {
     b.denyIf("ioctl", SeccompAction.EPERM, ArgCondition.equalTo(1, TIOCSTI));
     b.denyIf("ioctl", SeccompAction.EPERM, ArgCondition.equalTo(1, TIOCLINUX));
     b.denyIf("socket", SeccompAction.EAFNOSUPPORT, ArgCondition.equalTo(0, AF_VSOCK));
+    return b.build();
+  }
+
+  /**
+   * The default deny list plus the set-id rule: no call may give a file the setuid or setgid
+   * bit. For sandboxes that write into host trees (writable binds, a writable directory root):
+   * a sandbox's files there outlive it, and {@code nosuid} guards only the sandbox's own view,
+   * so a setuid file it wrote would run with its owner's privileges for any host user. The
+   * mode argument is compared on its low 32 bits ({@code mode_t}/{@code umode_t}):
+   * {@code chmod}, {@code fchmod}, {@code fchmodat}, {@code fchmodat2}, {@code mknod}, {@code
+   * mknodat} and {@code creat} with {@code S_ISUID|S_ISGID} in the mode, and {@code open}/{@code
+   * openat} with {@code O_CREAT} or {@code O_TMPFILE} and those bits, fail with EPERM; {@code
+   * openat2}, whose mode lives in memory the filter cannot read, fails with ENOSYS so libc falls
+   * back to {@code openat}. File capabilities need {@code CAP_SETFCAP}, which no sandboxed
+   * program holds.
+   *
+   * @return a new filter; everything neither list denies is allowed
+   */
+  public static SeccompFilter noSetIdFiles() {
+    Builder b = defaultDenyList().toBuilder();
+    b.denyIf("chmod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+    b.denyIf("fchmod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+    b.denyIf("fchmodat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
+    b.denyIf("fchmodat2", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
+    b.denyIf("creat", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+    b.denyIf("mknod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+    b.denyIf("mknodat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
+    b.denyIf("open", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, CREATE_FLAGS),
+        ArgCondition.anyBitsSet(2, SET_ID_BITS));
+    b.denyIf("openat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, CREATE_FLAGS),
+        ArgCondition.anyBitsSet(3, SET_ID_BITS));
+    b.enosys("openat2");
     return b.build();
   }
 

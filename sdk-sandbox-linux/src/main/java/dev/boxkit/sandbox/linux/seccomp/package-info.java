@@ -56,6 +56,13 @@
  *     or host and is not confined by a network namespace</td></tr>
  * </table>
  *
+ * <p>{@link dev.boxkit.sandbox.linux.seccomp.SeccompFilter#noSetIdFiles()} adds, for sandboxes
+ * that write into host trees: {@code chmod}, {@code fchmod}, {@code fchmodat}, {@code fchmodat2},
+ * {@code creat}, {@code mknod}, {@code mknodat} with {@code S_ISUID|S_ISGID} (06000) in the mode,
+ * and {@code open}/{@code openat} with {@code O_CREAT|O_TMPFILE} and those mode bits: EPERM, since
+ * a setuid file left in a host directory runs with its owner's privileges for every host user;
+ * {@code openat2}: ENOSYS (its mode is in memory; libc falls back to {@code openat}).
+ *
  * <p>Left allowed on purpose: {@code socket(AF_NETLINK)}, because netlink sockets act on the
  * sandbox's own network namespace and libc and {@code ip} use them; {@code seccomp} itself,
  * because a stacked filter can only restrict further.
