@@ -47,6 +47,7 @@ final class RunCommand implements Callable<Integer> {
   /** How long a program asked to stop (SIGTERM) may take before it is killed: 10 s, as docker stop. */
   static final Duration STOP_GRACE = Duration.ofSeconds(10);
   private static final int SIGTERM = 15;
+  private static final int SIGKILL = 9;
 
   @Spec CommandSpec spec;
 
@@ -176,8 +177,14 @@ final class RunCommand implements Callable<Integer> {
     if (r.timedOut()) {
       err.println("boxkit: timed out after " + timeout.duration().toString().substring(2).toLowerCase());
     }
-    if (r.oomKilled()) {
-      err.println("boxkit: killed for using more than its memory limit of " + memory.bytes() + " bytes");
+    // oomKilled only says the cgroup saw an oom_kill: the victim may have been a child the
+    // program survived. Blame the limit for the program's end only when it died of SIGKILL.
+    String limit = memory == null ? "the memory limit" : "its memory limit of " + memory.bytes() + " bytes";
+    if (r.oomKilled() && !r.timedOut() && r.signal().orElse(0) == SIGKILL) {
+      err.println("boxkit: killed for using more than " + limit);
+    } else if (r.oomKilled() && r.exitCode() != 0) {
+      err.println("boxkit: exited with status " + r.exitCode() + " after the OOM killer killed one of"
+          + " its processes for using more than " + limit);
     }
     err.flush();
     return r.exitCode();

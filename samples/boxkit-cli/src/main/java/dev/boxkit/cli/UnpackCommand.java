@@ -6,6 +6,7 @@ import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.oci.unpack.Compression;
 import dev.boxkit.oci.unpack.LayerSource;
+import dev.boxkit.oci.unpack.PrivilegePolicy;
 import dev.boxkit.oci.unpack.RootfsUnpacker;
 import dev.boxkit.oci.unpack.UnpackResult;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code boxkit unpack IMAGE DIR}: applies the image's layers into a new directory (image-spec
  * {@code layer.md}: whiteouts honoured, nothing written outside it, every diffID verified). The
- * directory must not exist; on failure it still does not.
+ * directory must not exist; on failure it still does not. Setuid/setgid bits and device nodes are
+ * dropped ({@link PrivilegePolicy#DROP}) unless {@code --keep-special} is given: the tree is
+ * reachable by other host users, and an image unpacked as root must not hand them privileges.
  */
 @Command(name = "unpack", mixinStandardHelpOptions = true,
     description = "Unpack an image's root filesystem into a new directory.")
@@ -35,6 +38,10 @@ final class UnpackCommand implements Callable<Integer> {
 
   @Option(names = "--platform", paramLabel = "OS/ARCH", description = "Platform to pick from an image index.")
   String platform;
+
+  @Option(names = "--keep-special", description = "Keep setuid/setgid bits and create device nodes"
+      + " as the image has them (default: dropped, so DIR grants no host user privileges).")
+  boolean keepSpecial;
 
   @Parameters(index = "0", paramLabel = "IMAGE", description = "oci:DIR:TAG, docker-archive:FILE or docker://REF.")
   SourceRef image;
@@ -60,7 +67,9 @@ final class UnpackCommand implements Callable<Integer> {
             : mt.endsWith("gzip") ? Compression.GZIP : Compression.NONE;
         layers.add(new LayerSource(layout.blobPath(l.digest()), l.digest(), img.config().diffIds().get(i), c));
       }
-      r = RootfsUnpacker.defaults().unpack(layers, target);
+      r = RootfsUnpacker.builder()
+          .privileges(keepSpecial ? PrivilegePolicy.KEEP : PrivilegePolicy.DROP)
+          .build().unpack(layers, target);
     }
     spec.commandLine().getErr().println("unpacked " + r.entryCount() + " entries, " + r.fileBytes()
         + " bytes of files into " + r.root()

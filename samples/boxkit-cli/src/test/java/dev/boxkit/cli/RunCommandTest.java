@@ -251,6 +251,27 @@ class RunCommandTest {
   }
 
   @Test
+  void onlyAProgramKilledForMemorySaysSo() throws Exception {
+    Cli.Result probe = run("--memory", "32m", "--", "/bin/true");
+    ExternalTools.requireHost(probe.exitCode() == 0, "memory limits need a cgroup this JVM may write"
+        + " (root, or a delegated cgroup v2 subtree): " + probe.err());
+    assertFalse(probe.err().contains("memory limit"), probe.toString());
+
+    // The OOM killer takes the subshell holding x (the largest process); the program goes on.
+    Cli.Result survived = runInChild("--memory", "32m", "--", "/bin/sh", "-c",
+        "(x=$(head -c 200000000 /dev/zero | tr '\\0' a)); echo \"subshell=$?\"; exit 0");
+    assertEquals(0, survived.exitCode(), survived.toString());
+    assertTrue(survived.out().contains("subshell=137"), "a process was OOM-killed: " + survived);
+    assertFalse(survived.err().contains("memory limit"), survived.toString());
+
+    Cli.Result failed = runInChild("--memory", "32m", "--", "/bin/sh", "-c",
+        "(x=$(head -c 200000000 /dev/zero | tr '\\0' a)); exit 3");
+    assertEquals(3, failed.exitCode(), failed.toString());
+    assertTrue(failed.err().contains("after the OOM killer killed one of its processes"), failed.toString());
+    assertFalse(failed.err().contains("killed for using"), failed.toString());
+  }
+
+  @Test
   void aTimeoutKillsTheSandbox() {
     Cli.Result r = run("--timeout", "500ms", "--", "/bin/sleep", "30");
     assertEquals(137, r.exitCode(), r.toString());

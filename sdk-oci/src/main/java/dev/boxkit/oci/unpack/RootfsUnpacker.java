@@ -33,8 +33,9 @@ import java.util.List;
  * <p>Metadata: modes (setuid, setgid and sticky included, as far as the kernel permits), mtimes
  * (directories' after all their children), ownership per {@link OwnershipPolicy} (owners not
  * applied are returned in {@link UnpackResult#ownersNotApplied()}), device nodes and fifos per
- * {@link Builder#specialFiles(boolean)} (created with {@code mknod(1)}). Extended attributes
- * ({@code SCHILY.xattr.*}) are not applied. A hardlink that {@code fs.protected_hardlinks}
+ * {@link Builder#specialFiles(boolean)} (created with {@code mknod(1)}); setuid/setgid bits and
+ * device nodes are dropped under {@link PrivilegePolicy#DROP}. Extended attributes
+ * ({@code SCHILY.xattr.*}, file capabilities included) are never applied. A hardlink that {@code fs.protected_hardlinks}
  * refuses becomes a copy (logged at WARN).
  *
  * <p>Assumption: nothing else writes to the temporary directory while it is being filled (it is
@@ -48,13 +49,18 @@ public final class RootfsUnpacker {
 
   private final OwnershipPolicy ownership;
   private final Boolean specialFiles;
+  private final PrivilegePolicy privileges;
 
   private RootfsUnpacker(Builder b) {
     this.ownership = b.ownership;
     this.specialFiles = b.specialFiles;
+    this.privileges = b.privileges;
   }
 
-  /** @return a builder with the defaults: {@link OwnershipPolicy#AUTO}, special files when root */
+  /**
+   * @return a builder with the defaults: {@link OwnershipPolicy#AUTO}, special files when root,
+   *     {@link PrivilegePolicy#KEEP}
+   */
   public static Builder builder() {
     return new Builder();
   }
@@ -109,7 +115,8 @@ public final class RootfsUnpacker {
       boolean root = ProcessIdentity.isEffectiveRoot();
       boolean chown = ownership == OwnershipPolicy.APPLY || (ownership == OwnershipPolicy.AUTO && root);
       TreeBuilder builder = new TreeBuilder(new RootfsTree(tmp), chown,
-          ownership == OwnershipPolicy.APPLY, specialFiles != null ? specialFiles : root);
+          ownership == OwnershipPolicy.APPLY, specialFiles != null ? specialFiles : root,
+          privileges == PrivilegePolicy.DROP);
       for (LayerSource layer : layers) {
         builder.applyLayer(layer);
       }
@@ -138,8 +145,23 @@ public final class RootfsUnpacker {
   public static final class Builder {
     private OwnershipPolicy ownership = OwnershipPolicy.AUTO;
     private Boolean specialFiles;
+    private PrivilegePolicy privileges = PrivilegePolicy.KEEP;
 
     private Builder() {}
+
+    /**
+     * @param policy whether setuid/setgid bits and device nodes are kept; default
+     *     {@link PrivilegePolicy#KEEP}. Use {@link PrivilegePolicy#DROP} for a tree other host
+     *     users can reach.
+     * @throws InvalidInputException when null
+     */
+    public Builder privileges(PrivilegePolicy policy) {
+      if (policy == null) {
+        throw new InvalidInputException("privileges", null, "must not be null");
+      }
+      this.privileges = policy;
+      return this;
+    }
 
     /**
      * @param policy what to do with entry owners; default {@link OwnershipPolicy#AUTO}

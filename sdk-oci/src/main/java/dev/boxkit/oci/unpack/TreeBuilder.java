@@ -51,9 +51,12 @@ final class TreeBuilder {
   private final boolean chown;
   private final boolean chownMustSucceed;
   private final boolean specialFiles;
+  private final boolean dropPrivileges;
   private final NavigableMap<String, DirMeta> pendingDirs = new TreeMap<>();
   private final NavigableMap<String, FileOwner> ownersNotApplied = new TreeMap<>();
   private final List<SkippedEntry> skipped = new ArrayList<>();
+  // Special files skipped, so that a hardlink to one is skipped too rather than failing.
+  private final NavigableSet<String> skippedSpecials = new TreeSet<>();
   private long entryCount;
   private long fileBytes;
 
@@ -61,11 +64,13 @@ final class TreeBuilder {
   private Digest layer;
   private NavigableSet<String> written = new TreeSet<>();
 
-  TreeBuilder(RootfsTree tree, boolean chown, boolean chownMustSucceed, boolean specialFiles) {
+  TreeBuilder(RootfsTree tree, boolean chown, boolean chownMustSucceed, boolean specialFiles,
+      boolean dropPrivileges) {
     this.tree = tree;
     this.chown = chown;
     this.chownMustSucceed = chownMustSucceed;
     this.specialFiles = specialFiles;
+    this.dropPrivileges = dropPrivileges;
   }
 
   long entryCount() {
@@ -234,7 +239,7 @@ final class TreeBuilder {
         }
         setOwner(rel, p, e);
         setMtime(p, e); // before the mode: the JDK opens the file to set times, mode 0 would stop it
-        setMode(p, e.getMode());
+        setMode(p, dropPrivileges ? e.getMode() & ~06000 : e.getMode());
       }
       default -> {
         skip(e, "unsupported tar entry type (e.g. a volume label)");
@@ -253,6 +258,11 @@ final class TreeBuilder {
     String parent = tree.resolveDir(t.subList(0, t.size() - 1), false, null);
     String targetRel = parent == null ? null : EntryNames.child(parent, t.get(t.size() - 1));
     BasicFileAttributes ta = targetRel == null ? null : RootfsTree.lstat(tree.path(targetRel));
+    if (ta == null && targetRel != null && skippedSpecials.contains(targetRel)) {
+      remove(rel);
+      skipSpecial(rel, e, "hardlink to \"" + linkName + "\", a special file that was skipped");
+      return;
+    }
     if (ta == null) {
       throw Refused.invalid("hardlink target \"" + linkName + "\" does not exist in the tree");
     }
@@ -285,11 +295,16 @@ final class TreeBuilder {
   }
 
   private void special(String rel, Path p, TarArchiveEntry e) throws IOException {
-    if (!specialFiles) {
-      skip(e, "device nodes and fifos are created only when running as root");
+    // The entry replaces what lower layers had at its path, even when it is not materialised.
+    remove(rel);
+    if (dropPrivileges && !e.isFIFO()) {
+      skipSpecial(rel, e, "device nodes are dropped (PrivilegePolicy.DROP)");
       return;
     }
-    remove(rel);
+    if (!specialFiles) {
+      skipSpecial(rel, e, "device nodes and fifos are created only when running as root");
+      return;
+    }
     // The mode goes through mknod, and the mtime is not set: the JDK sets both through an fd it
     // opens on the file, and opening a fifo blocks (a device open may have side effects).
     List<String> cmd = new ArrayList<>(List.of("mknod", "-m",
@@ -303,7 +318,7 @@ final class TreeBuilder {
     }
     String failure = runMknod(cmd);
     if (failure != null) {
-      skip(e, "mknod failed: " + failure);
+      skipSpecial(rel, e, "mknod failed: " + failure);
       return;
     }
     setOwner(rel, p, e);
@@ -326,6 +341,11 @@ final class TreeBuilder {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while running mknod", ie);
     }
+  }
+
+  private void skipSpecial(String rel, TarArchiveEntry e, String reason) {
+    skip(e, reason);
+    skippedSpecials.add(rel);
   }
 
   private void skip(TarArchiveEntry e, String reason) {
@@ -387,6 +407,7 @@ final class TreeBuilder {
     forget(pendingDirs, rel);
     forget(ownersNotApplied, rel);
     forget(written, rel);
+    forget(skippedSpecials, rel);
   }
 
   private static void forget(NavigableMap<String, ?> map, String rel) {

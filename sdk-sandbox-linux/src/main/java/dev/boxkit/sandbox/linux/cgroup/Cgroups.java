@@ -19,10 +19,12 @@ import org.slf4j.LoggerFactory;
  * hierarchy offers the memory and pids controllers somewhere this process may write, else v1 when
  * the memory and pids hierarchies are mounted and writable, else none.
  *
- * <p>v2 placement: new cgroups go under the nearest of the process's own cgroup and its ancestors
- * that has memory and pids enabled in {@code cgroup.subtree_control}, or where enabling them
- * succeeds. The process's own cgroup usually fails the "no internal processes" rule (it holds
- * this JVM, which is never moved), so its parent is typically used, as with systemd delegation.
+ * <p>v2 placement: new cgroups go under the process's own cgroup (never an ancestor, so sandboxes
+ * count against the limits of the service that embeds BoxKit), with memory and pids (and cpu
+ * where offered) enabled in its {@code cgroup.subtree_control}. Because of the "no internal
+ * processes" rule, when this JVM is the only process in its cgroup it first moves itself into the
+ * leaf {@code boxkit-jvm} (systemd's {@code Delegate=yes} pattern); when other processes share
+ * the cgroup, v2 is rejected with a reason naming them (they are never moved).
  * v1 placement: under the process's own cgroup in each hierarchy.
  */
 public final class Cgroups {
@@ -46,8 +48,9 @@ public final class Cgroups {
 
   /**
    * Looks at {@code /proc/self/mountinfo} and {@code /proc/self/cgroup}; probes a candidate parent
-   * by creating and removing a child cgroup, and may enable memory/pids/cpu in a v2 parent's
-   * {@code cgroup.subtree_control}. Logs at DEBUG why a version was rejected. Does I/O each
+   * by creating and removing a child cgroup. On v2 it may enable memory/pids/cpu in the own
+   * cgroup's {@code cgroup.subtree_control} and, to do so, move this JVM into the child
+   * {@code boxkit-jvm} (only when no other process shares the cgroup). Logs at DEBUG why a version was rejected. Does I/O each
    * time: call once and keep the controller.
    *
    * @return a controller, or empty when this process cannot create limited cgroups
@@ -115,51 +118,103 @@ public final class Cgroups {
       reasons.add("v2: no cgroup2 mount or no 0:: line in /proc/self/cgroup");
       return Optional.empty();
     }
-    Optional<Path> own = m.get().dirOf(paths.get(""));
-    if (own.isEmpty()) {
+    Optional<Path> ownDir = m.get().dirOf(paths.get(""));
+    if (ownDir.isEmpty()) {
       reasons.add("v2: own cgroup " + paths.get("") + " is not under the mount's root " + m.get().root());
       return Optional.empty();
     }
+    Path own = ownDir.get();
     Path top = m.get().mountPoint();
-    for (Path p = own.get(); p != null && p.startsWith(top); p = p.getParent()) {
-      Optional<String> why = v2Unusable(p);
-      if (why.isEmpty()) {
-        return Optional.of(new CgroupV2Controller(p));
-      }
-      reasons.add("v2: " + p + ": " + why.get());
+    // An earlier detection moved this JVM into its leaf: the delegated cgroup is the leaf's parent.
+    if (!own.equals(top) && own.getFileName().toString().equals(V2Placement.JVM_LEAF)) {
+      own = own.getParent();
     }
-    return Optional.empty();
+    try {
+      prepareV2(own, own.equals(top), ProcessHandle.current().pid());
+      probe(own);
+      return Optional.of(new CgroupV2Controller(own));
+    } catch (CgroupException e) {
+      reasons.add("v2: " + e.getMessage());
+      return Optional.empty();
+    }
   }
 
-  /** @return why new cgroups cannot go under {@code p}, or empty when they can */
-  private static Optional<String> v2Unusable(Path p) {
-    try {
-      if (!Files.isWritable(p)) {
-        return Optional.of("not writable");
+  /**
+   * Makes {@code own} able to hold limited child cgroups: enables memory and pids (and cpu where
+   * offered) in its {@code cgroup.subtree_control}, first moving this process into
+   * {@code own/}{@value V2Placement#JVM_LEAF} when it is the only process there.
+   *
+   * @throws CgroupException naming {@code own} and what to do when it cannot be made so
+   */
+  static void prepareV2(Path own, boolean isHierarchyRoot, long selfPid) {
+    if (!Files.isWritable(own)) {
+      throw new CgroupException(own, "own cgroup " + own + " is not writable by this process"
+          + DELEGATE_HINT, null);
+    }
+    Set<String> available = CgroupFiles.words(own.resolve("cgroup.controllers"));
+    if (!available.containsAll(V2_NEEDED)) {
+      throw new CgroupException(own, "own cgroup " + own + " offers controllers " + available
+          + ", lacking one of " + V2_NEEDED + DELEGATE_HINT, null);
+    }
+    Path subtree = own.resolve("cgroup.subtree_control");
+    boolean enabled = CgroupFiles.words(subtree).containsAll(V2_NEEDED);
+    Set<Long> procs = CgroupFiles.pids(own.resolve("cgroup.procs"));
+    V2Placement.Decision d = V2Placement.decide(enabled, isHierarchyRoot, procs, selfPid);
+    if (d.action() == V2Placement.Action.ENABLE && isHierarchyRoot && !procs.isEmpty()) {
+      try {
+        enableV2(subtree, available);
+        return;
+      } catch (CgroupException e) {
+        // A cgroup namespace's root is no real root: the rule applies there too.
+        LOG.debug("enabling controllers in {} with processes in it failed: {}", own, e.getMessage());
+        d = V2Placement.decide(false, false, procs, selfPid);
       }
-      Set<String> available = CgroupFiles.words(p.resolve("cgroup.controllers"));
-      if (!available.containsAll(V2_NEEDED)) {
-        return Optional.of("controllers " + available + " lack one of " + V2_NEEDED);
-      }
-      Path subtree = p.resolve("cgroup.subtree_control");
-      if (!CgroupFiles.words(subtree).containsAll(V2_NEEDED)) {
-        // Fails with EBUSY where p holds processes ("no internal processes" rule).
-        CgroupFiles.write(subtree, "+memory +pids");
-        if (available.contains("cpu")) {
-          try {
-            CgroupFiles.write(subtree, "+cpu");
-          } catch (CgroupException e) {
-            LOG.debug("cpu controller stays off under {}: {}", p, e.getMessage());
-          }
+    }
+    switch (d.action()) {
+      case USE -> { }
+      case ENABLE -> enableV2(subtree, available);
+      case MOVE_SELF_THEN_ENABLE -> {
+        Path leaf = own.resolve(V2Placement.JVM_LEAF);
+        try {
+          Files.createDirectories(leaf);
+        } catch (IOException e) {
+          throw new CgroupException(leaf, "cannot create " + leaf + " to move this JVM into: "
+              + CgroupFiles.reason(e), e);
         }
-        if (!CgroupFiles.words(subtree).containsAll(V2_NEEDED)) {
-          return Optional.of("memory and pids did not stay enabled in " + subtree);
+        // Writing a pid to cgroup.procs moves the whole process, every thread included.
+        CgroupFiles.write(leaf.resolve("cgroup.procs"), Long.toString(selfPid));
+        LOG.info("moved this JVM (pid {}) into {} so that sandbox cgroups can be created under {}",
+            selfPid, leaf, own);
+        try {
+          enableV2(subtree, available);
+        } catch (CgroupException e) {
+          throw new CgroupException(subtree, e.getMessage() + " (after moving this JVM into " + leaf
+              + "; did another process join " + own + "?)", e);
         }
       }
-      probe(p);
-      return Optional.empty();
-    } catch (CgroupException e) {
-      return Optional.of(e.getMessage());
+      case REFUSE -> throw new CgroupException(own, "own cgroup " + own + " also holds processes "
+          + d.othersPids() + " that are not this JVM (pid " + selfPid + "); BoxKit will not move them,"
+          + " and cgroup v2 allows no child cgroups with limits while they are there"
+          + DELEGATE_HINT, null);
+      default -> throw new IllegalStateException(d.toString());
+    }
+  }
+
+  private static final String DELEGATE_HINT = ": run the JVM in a cgroup of its own that it may"
+      + " manage, e.g. a systemd service with Delegate=yes, or systemd-run --scope -p Delegate=yes";
+
+  private static void enableV2(Path subtree, Set<String> available) {
+    // Fails with EBUSY while the cgroup holds processes ("no internal processes" rule).
+    CgroupFiles.write(subtree, "+memory +pids");
+    if (available.contains("cpu")) {
+      try {
+        CgroupFiles.write(subtree, "+cpu");
+      } catch (CgroupException e) {
+        LOG.debug("cpu controller stays off under {}: {}", subtree.getParent(), e.getMessage());
+      }
+    }
+    if (!CgroupFiles.words(subtree).containsAll(V2_NEEDED)) {
+      throw new CgroupException(subtree, "memory and pids did not stay enabled in " + subtree, null);
     }
   }
 

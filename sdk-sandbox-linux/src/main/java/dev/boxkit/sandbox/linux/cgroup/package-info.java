@@ -11,6 +11,13 @@
  * with cgroupfs mounted read-only (v1 {@code release_agent}: CVE-2022-0492); that is set up by the
  * native helper, not here.
  *
+ * <p>Placement: on v2, sandbox cgroups are children of the JVM's own cgroup (never an ancestor, so
+ * they count against the embedding service's limits). To satisfy the "no internal processes"
+ * rule the JVM moves itself into the leaf {@code boxkit-jvm} when it is alone in its cgroup, then
+ * enables the controllers in {@code cgroup.subtree_control}; a cgroup shared with other processes
+ * is refused with a message naming them (see {@code V2Placement}). On v1, children of the JVM's
+ * own cgroup in each hierarchy.
+ *
  * <p>Arguments and results are non-null unless documented otherwise.
  */
 package dev.boxkit.sandbox.linux.cgroup;
