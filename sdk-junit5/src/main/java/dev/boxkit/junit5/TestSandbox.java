@@ -67,7 +67,8 @@ public final class TestSandbox implements AutoCloseable {
     try {
       Files.createDirectories(tempRoot);
       this.scratch = Files.createTempDirectory(tempRoot, "boxkit-test-");
-      this.hostTmp = Files.createDirectory(scratch.resolve("tmp"));
+      // Owned by an unprivileged id when the JVM is root: a root JVM lets no sandbox write as root.
+      this.hostTmp = dev.boxkit.sandbox.SandboxDirectories.createWritable(scratch.resolve("tmp"));
       // World-writable like /tmp, for programs that switch to another uid inside.
       Files.setPosixFilePermissions(hostTmp, PosixFilePermissions.fromString("rwxrwxrwx"));
     } catch (IOException e) {

@@ -176,13 +176,37 @@ class RunCommandTest {
 
   @Test
   void bindsAreReadOnlyUnlessRw() throws IOException {
-    Path data = Files.createDirectories(tmp.resolve("data"));
+    Path data = dev.boxkit.sandbox.SandboxDirectories.createWritable(tmp.resolve("data"));
     Cli.Result ro = run("--bind", data + ":/mnt", "--", "/bin/sh", "-c", "echo x > /mnt/f");
     assertNotEquals(0, ro.exitCode());
     assertFalse(Files.exists(data.resolve("f")));
     Cli.Result rw = run("--bind", data + ":/mnt:rw", "--", "/bin/sh", "-c", "echo x > /mnt/f");
     assertEquals(0, rw.exitCode(), rw.toString());
     assertEquals("x\n", Files.readString(data.resolve("f")));
+  }
+
+  @Test
+  void aRootOwnedWritableBindIsRefusedWithItsReason() throws IOException {
+    ExternalTools.requireHost(Files.getAttribute(tmp, "unix:uid").equals(0), "applies to a root JVM");
+    Path data = Files.createDirectories(tmp.resolve("rootdata"));
+    Cli.Result rw = run("--bind", data + ":/mnt:rw", "--", "/bin/true");
+    assertEquals(125, rw.exitCode(), rw.toString());
+    assertTrue(rw.err().contains("owned by the host's root"), rw.toString());
+  }
+
+  @Test
+  void stdinRedirectedFromAFileCannotBeWrittenThroughProcSelfFd() throws Exception {
+    Path in = Files.writeString(tmp.resolve("stdin.txt"), "keep me\n");
+    List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--", "/bin/sh", "-c",
+        "echo x >> /proc/self/fd/0; echo y > /dev/stdin; readlink /proc/self/fd/0; cat");
+    Process boxkit = new ProcessBuilder(cmd).redirectInput(in.toFile()).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("out").toFile()).start();
+    assertTrue(boxkit.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    String out = read(tmp.resolve("out"));
+    assertEquals("keep me\n", Files.readString(in), "the caller's file is unchanged: " + out);
+    assertTrue(out.contains("pipe:["), "the program got a pipe, not the file: " + out);
+    assertTrue(out.endsWith("keep me\n"), "and still read the file through it: " + out);
   }
 
   @Test
@@ -213,8 +237,10 @@ class RunCommandTest {
 
   @Test
   void stoppingBoxkitGivesTheProgramSigterm() throws Exception {
-    Path dir = Files.createDirectories(tmp.resolve("logs"));
+    Path dir = dev.boxkit.sandbox.SandboxDirectories.createWritable(tmp.resolve("logs"));
     Path log = Files.createFile(dir.resolve("log"));
+    Files.setAttribute(log, "unix:uid", Files.getAttribute(dir, "unix:uid"));
+    Files.setAttribute(log, "unix:gid", Files.getAttribute(dir, "unix:gid"));
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
         "--bind", dir + ":/mnt:rw", "--", "/bin/sh", "-c",

@@ -120,7 +120,7 @@ public final class AgentWorkspace {
       Files.createDirectories(project);
       Files.writeString(project.resolve("README.md"), "# a project the agent may change\n");
       if (Files.getAttribute(Path.of("/proc/self"), "unix:uid").equals(0)) {
-        // With a root JVM, ids map one to one: hand the project to the agent's uid.
+        // A root JVM lets no sandbox write a tree the host root owns: the project is the agent's.
         for (Path p : List.of(project, project.resolve("README.md"))) {
           Files.setAttribute(p, "unix:uid", AgentJail.AGENT_ID);
           Files.setAttribute(p, "unix:gid", AgentJail.AGENT_ID);
