@@ -67,7 +67,7 @@ class AgentWorkspaceTest {
 
   @Test
   void aMemoryCapIsEnforcedOrTheRunIsRefused(@TempDir Path work) throws Exception {
-    Path project = Files.createDirectories(work.resolve("project"));
+    Path project = dev.boxkit.sandbox.SandboxDirectories.createWritable(work.resolve("project"));
     AgentJail jail = AgentJail.create(work, project, 64L << 20);
     try {
       ExecResult r = jail.run(AgentWorkspace.MEMORY_HOG);
