@@ -7,8 +7,10 @@
  * <h2>Spawning (decided once)</h2>
  * The JVM starts the helper with {@code posix_spawn} called through JNA, with explicit file
  * actions: fd 3 = read end of the plan pipe, fd 4 = write end of the status pipe, fds 0-2 = the
- * program's stdio (a pipe, a file opened by the file action, {@code /dev/null}, or the JVM's own
- * fd left in place). ProcessBuilder was rejected because it cannot pass fds other than 0-2. The
+ * program's stdio (a pipe, {@code /dev/null}, or the JVM's own fd left in place). A {@code
+ * Stdio.file} is opened by the monitor itself (no symbolic link in any component) and, like an
+ * inherited fd that is not a terminal, reaches the program only as a pipe the monitor copies
+ * (op STDIO), so the program cannot reopen the host file through {@code /proc/self/fd/N}. ProcessBuilder was rejected because it cannot pass fds other than 0-2. The
  * helper runs from a sealed memfd ({@code /proc/self/fd/N}) holding bytes whose SHA-256 was checked
  * against the value recorded by the build (CVE-2019-5736); where memfd_create is refused, from a
  * cache file named by that SHA-256 and re-hashed before every spawn, refused unless it and its
@@ -46,6 +48,11 @@
  * socket with SCM_RIGHTS): their files keep their owners inside (an image's root-owned files are
  * root's, its uid 1234 files are 1234's) and what the sandbox writes there lands with the same
  * ids on disk, so kept upper layers and written binds look as they would without the shift.
+ * Writable host trees (writable binds, a writable directory root) are idmapped through a user
+ * namespace of their own instead ({@link dev.boxkit.sandbox.linux.WritableIdMap}): the tree's owner
+ * is the program's id inside, other sandbox ids write as their shifted ids, host id 0 is in no
+ * line, so nothing the sandbox writes there is root's; a tree the host's root owns is refused.
+ * Such sandboxes also get the seccomp rule that no file may be made setuid or setgid.
  * That is the chosen handling of image roots: a shifted map (so nothing of the host outside the
  * named trees is root's) plus idmapped lower and upper layers under the overlay, rather than
  * identity maps for image roots or re-owning a shared cache. A filesystem without idmapped mount
@@ -60,9 +67,12 @@
  * fields: u32, u64, str = u32 length (with NUL) + bytes + NUL, blob = u32 length + bytes
  * </pre>
  * Codes (see {@link dev.boxkit.sandbox.linux.Op}): WATCH_PARENT; CLONE(u64 flags);
+ * STDIO(u32 fd 0-2, u32 kind PROXY=0 (the helper's own fd) / READ_FILE=1 / WRITE_FILE=2, str
+ * path), run by the monitor before CLONE;
  * UID_MAP/GID_MAP(str) and SETGROUPS_DENY, run by the monitor when flag PARENT (0x1) is set,
- * else by the child on itself; IDMAP(str host path) with PARENT, by which the monitor sends an
- * idmapped detached copy of the tree to the child; SYNC (the child collects the trees sent, then
+ * else by the child on itself; IDMAP(str host path, str uid_map, str gid_map) with PARENT, by
+ * which the monitor sends an idmapped detached copy of the tree to the child (empty maps: the
+ * child's user namespace; else one the monitor makes with those maps); SYNC (the child collects the trees sent, then
  * the go-ahead byte, over a SOCK_SEQPACKET pair); NOT_DUMPABLE; OPEN_SOURCE(str host path),
  * opening the host sources as O_PATH fds numbered in order, before anything is mounted over
  * them, or with flag RECEIVED (0x2) taking the next tree IDMAP sent (attached with
@@ -70,7 +80,8 @@
  * ROOT(str scratch dir, str source, u32 flags, u32 source number);
  * OVERLAY(str scratch dir, u32 lower, u32 writable-layer source numbers), the root of an image;
  * BIND(str source, str destination, u32 flags RO=1, NOSUID_NODEV=2, SRC_IN_ROOT=4,
- * IF_EXISTS=8 (only with SRC_IN_ROOT), u32 source number (ignored with SRC_IN_ROOT));
+ * IF_EXISTS=8 (only with SRC_IN_ROOT), DEVICE=0x10 (read-only and nosuid, not nodev), u32 source
+ * number (ignored with SRC_IN_ROOT));
  * MASK(str path, u32 source number of /dev/null), hiding an existing path (a directory under an
  * empty read-only tmpfs, anything else under a read-only bind of /dev/null);
  * TMPFS(str dst, u64 size, u32 mode); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
