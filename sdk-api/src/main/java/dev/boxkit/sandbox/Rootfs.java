@@ -33,7 +33,9 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
   /**
    * A host directory (for example an unpacked image) as {@code /}, read-only.
    *
-   * @param path absolute normalised host path of an existing directory
+   * @param path absolute normalised host path of an existing directory, with no symbolic link in
+   *     any component (the Linux provider refuses one with an {@link InvalidSandboxSpecException}
+   *     for {@code root.path}, even a "current" link of the caller's: pass its real path)
    * @throws InvalidSandboxSpecException when the path is relative or not normalised
    */
   static Directory directory(Path path) {
@@ -105,7 +107,9 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
     }
 
     /**
-     * @param dir absolute normalised host path, not existing yet, whose parent exists
+     * @param dir absolute normalised host path, not existing yet, whose parent exists and is
+     *     reached through no symbolic link (the Linux provider refuses one with an {@link
+     *     InvalidSandboxSpecException} for {@code root.keepUpper})
      * @return this root, keeping its upper layer at {@code dir} when the sandbox ends
      */
     public FromImage keepUpper(Path dir) {
