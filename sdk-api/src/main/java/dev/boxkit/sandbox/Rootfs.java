@@ -90,7 +90,8 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
    * @param keepUpper null to delete the upper layer when the sandbox ends (the default), or an
    *     absolute normalised host path that must not exist yet: when the sandbox ends its upper
    *     layer (the files it created or changed, overlayfs whiteouts for what it deleted) is moved
-   *     there; the parent directory must exist
+   *     there, without setuid/setgid bits on files, file capabilities or device nodes (on Linux);
+   *     the parent directory must exist and be reached through no symbolic link
    */
   record FromImage(Image image, RootfsCache cache, Path keepUpper) implements Rootfs {
     /** @throws InvalidSandboxSpecException when the image is null or keepUpper is not absolute */
