@@ -16,7 +16,9 @@ public sealed interface Mount permits Mount.Bind, Mount.Tmpfs, Mount.Proc, Mount
   /**
    * A read-only bind of a host file or directory (call {@link Bind#readWrite()} to allow writes).
    *
-   * @param source absolute normalised host path; must exist when the sandbox starts
+   * @param source absolute normalised host path; must exist when the sandbox starts, with no
+   *     symbolic link in any component (the Linux provider refuses one with an {@link
+   *     InvalidSandboxSpecException} for {@code mount.source}: a sandbox may have planted it)
    * @param destination absolute normalised path inside the sandbox
    */
   static Bind bind(Path source, String destination) {

@@ -33,7 +33,9 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
   /**
    * A host directory (for example an unpacked image) as {@code /}, read-only.
    *
-   * @param path absolute normalised host path of an existing directory
+   * @param path absolute normalised host path of an existing directory, with no symbolic link in
+   *     any component (the Linux provider refuses one with an {@link InvalidSandboxSpecException}
+   *     for {@code root.path}, even a "current" link of the caller's: pass its real path)
    * @throws InvalidSandboxSpecException when the path is relative or not normalised
    */
   static Directory directory(Path path) {
@@ -88,7 +90,8 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
    * @param keepUpper null to delete the upper layer when the sandbox ends (the default), or an
    *     absolute normalised host path that must not exist yet: when the sandbox ends its upper
    *     layer (the files it created or changed, overlayfs whiteouts for what it deleted) is moved
-   *     there; the parent directory must exist
+   *     there, without setuid/setgid bits on files, file capabilities or device nodes (on Linux);
+   *     the parent directory must exist and be reached through no symbolic link
    */
   record FromImage(Image image, RootfsCache cache, Path keepUpper) implements Rootfs {
     /** @throws InvalidSandboxSpecException when the image is null or keepUpper is not absolute */
@@ -105,7 +108,9 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
     }
 
     /**
-     * @param dir absolute normalised host path, not existing yet, whose parent exists
+     * @param dir absolute normalised host path, not existing yet, whose parent exists and is
+     *     reached through no symbolic link (the Linux provider refuses one with an {@link
+     *     InvalidSandboxSpecException} for {@code root.keepUpper})
      * @return this root, keeping its upper layer at {@code dir} when the sandbox ends
      */
     public FromImage keepUpper(Path dir) {

@@ -23,7 +23,9 @@ public sealed interface Stdio permits Stdio.Inherit, Stdio.Pipe, Stdio.File, Std
    * A host file, opened by the host before the sandbox exists: read for stdin; for output,
    * created (mode 0644) or truncated.
    *
-   * @param path absolute normalised host path
+   * @param path absolute normalised host path, with no symbolic link in any component (the Linux
+   *     provider refuses one with an {@link InvalidSandboxSpecException} for {@code stdin.path},
+   *     {@code stdout.path} or {@code stderr.path}: a sandbox may have planted it)
    */
   static Stdio file(Path path) {
     return new File(path);

@@ -28,6 +28,8 @@ interface LibC extends Library {
   int SIGKILL = 9;
   int EINTR = 4;
   int EAGAIN = 11;
+  int ENODATA = 61;
+  int EOPNOTSUPP = 95;
 
   int pipe2(int[] fds, int flags);
 
@@ -66,4 +68,10 @@ interface LibC extends Library {
   int isatty(int fd);
 
   String strerror(int errno);
+
+  /** Size of xattr {@code name} of {@code path} itself (not a link's target); -1 and errno else. */
+  long lgetxattr(String path, String name, Pointer value, long size);
+
+  /** Removes xattr {@code name} from {@code path} itself; -1 and errno on failure. */
+  int lremovexattr(String path, String name);
 }

@@ -20,8 +20,6 @@ import dev.boxkit.sandbox.spi.SandboxProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -132,7 +130,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (why.isPresent()) {
       throw new SandboxUnavailableException(name() + ": " + why.get());
     }
-    spec = resolveBindSources(spec);
+    checkHostPaths(spec);
     LibC c = LibC.INSTANCE;
     HelperBinary h = helper();
     byte[] bpf = seccomp(writesHostTrees(spec));
@@ -153,47 +151,43 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   }
 
   /**
-   * The spec with each bind source (and a directory root) replaced by its real path, so that a symbolic link in it
-   * (perhaps planted by an earlier sandbox in a directory it could write) is resolved once, here;
-   * the helper then opens exactly that path without following links and fails if it changed.
-   * A missing source is left as it is, for the helper to report.
+   * Refuses the spec when a host path BoxKit would open for it has a symbolic link in any
+   * component: bind sources ({@code mount.source}), a directory root ({@code root.path}), stdio
+   * files ({@code stdin.path}, {@code stdout.path}, {@code stderr.path}) and an image root's
+   * {@code root.keepUpper} (whose parent chain must hold no link; that it must not exist yet is
+   * checked by {@link OverlayRoot#create}). A sandbox with a writable bind can plant a link there
+   * ({@code ln -s / W/stage}), so following one silently could hand a later sandbox the host's
+   * {@code /}; links are never resolved here, not even the caller's own (a "current" link to a
+   * root directory is refused too: the caller passes {@code path.toRealPath()} instead). Paths
+   * are not rewritten; a missing path is left for the helper to report with its errno, and the
+   * helper opens every path again without following links, so a link planted after this check
+   * fails there.
    *
-   * @throws InvalidSandboxSpecException naming {@code mount.source} when a source is itself a
-   *     symbolic link: binding the link's target silently is what an attacker would want
+   * @param spec the spec to launch
+   * @throws InvalidSandboxSpecException naming the field, the path and its linked component
    */
-  static SandboxSpec resolveBindSources(SandboxSpec spec) {
-    List<Mount> mounts = new ArrayList<>();
+  static void checkHostPaths(SandboxSpec spec) {
     for (Mount m : spec.mounts()) {
       if (m instanceof Mount.Bind b) {
-        if (Files.isSymbolicLink(b.source())) {
-          throw new InvalidSandboxSpecException("mount.source",
-              "\"" + b.source() + "\" is a symbolic link; bind the path it points to instead");
-        }
-        Path real = b.source();
-        try {
-          real = b.source().toRealPath();
-        } catch (IOException e) {
-          // Missing or unreadable: the helper fails opening it, naming the path and errno.
-        }
-        mounts.add(new Mount.Bind(real, b.destination(), b.writable()));
-      } else {
-        mounts.add(m);
+        HostPaths.requireNoLinks("mount.source", b.source());
       }
     }
-    Rootfs root = spec.root();
-    if (root instanceof Rootfs.Directory d) {
-      try {
-        // A link here is the caller's own choice (say, a "current" link), so it is followed,
-        // but once: the helper then opens exactly the resolved path.
-        root = new Rootfs.Directory(d.path().toRealPath(), d.writable());
-      } catch (IOException e) {
-        // Missing: the helper fails opening it, naming the path and errno.
-      }
+    if (spec.root() instanceof Rootfs.Directory d) {
+      HostPaths.requireNoLinks("root.path", d.path());
+    } else if (spec.root() instanceof Rootfs.FromImage image && image.keepUpper() != null) {
+      // The whole path: a link as its last component is refused here, before OverlayRoot would
+      // refuse it as already existing, with the clearer reason.
+      HostPaths.requireNoLinks("root.keepUpper", image.keepUpper());
     }
-    return new SandboxSpec(root, spec.argv(), spec.env(), spec.workingDir(), spec.uid(),
-        spec.gid(), spec.hostname(), mounts, spec.network(), spec.limits(), spec.stdin(),
-        spec.stdout(), spec.stderr(), spec.captureLimitBytes(), spec.dieWithParent(),
-        spec.hostIdentityMapping(), spec.isolation());
+    checkStdio("stdin.path", spec.stdin());
+    checkStdio("stdout.path", spec.stdout());
+    checkStdio("stderr.path", spec.stderr());
+  }
+
+  private static void checkStdio(String field, Stdio stdio) {
+    if (stdio instanceof Stdio.File f) {
+      HostPaths.requireNoLinks(field, f.path());
+    }
   }
 
   /** A cgroup when memory, pids or cpu are limited; failing closed when none can be made. */

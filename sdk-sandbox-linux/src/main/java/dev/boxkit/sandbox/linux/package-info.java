@@ -109,7 +109,10 @@
  * overlay fails the sandbox at step {@code mount-overlay} with its errno, rather than running a
  * read-only or shared root the caller did not ask for. The directory is deleted (after making
  * every directory in it accessible, since the sandbox may have made some mode 0) when the
- * sandbox's resources are released, after the helper has been reaped.
+ * sandbox's resources are released, after the helper has been reaped. An upper layer kept at
+ * {@code keepUpper} is first stripped of privilege (setuid/setgid bits of files, which copy-up
+ * keeps, {@code security.capability} xattrs, device nodes other than 0:0 whiteouts); an entry
+ * that cannot be stripped is deleted with a warning.
  *
  * <h2>Status records (fd 4, little-endian)</h2>
  * <pre>

@@ -1,0 +1,81 @@
+package dev.boxkit.sandbox.linux;
+
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+
+/**
+ * Refuses host paths with a symbolic link in any component. A sandbox given a writable bind of a
+ * host directory can plant a link there ({@code ln -s / W/stage}); a later spec naming {@code
+ * W/stage/etc} would then reach the host's {@code /etc}. So every host path BoxKit opens for the
+ * caller is walked here first, one component at a time without following links, and the first
+ * link found is refused with a message naming it. This is the early, well-worded check only: the
+ * helper opens the same paths again without following links, which also covers a link planted
+ * between this check and the open.
+ */
+final class HostPaths {
+  private HostPaths() {}
+
+  /**
+   * The first component of {@code path} that is a symbolic link, walking from {@code /} down and
+   * reading each component's own attributes ({@link LinkOption#NOFOLLOW_LINKS}). The walk ends
+   * without a result at a component that is missing, cannot be read, or is not a directory while
+   * more components follow: the helper's own open then fails with the errno that explains it.
+   *
+   * @param path absolute, normalised host path
+   * @return the linked component (a prefix of {@code path}, perhaps {@code path} itself), or
+   *     empty when no component is a link as far as the walk got
+   * @throws IllegalArgumentException when {@code path} is relative or not normalised
+   */
+  static Optional<Path> firstLink(Path path) {
+    if (!path.isAbsolute() || !path.normalize().equals(path)) {
+      throw new IllegalArgumentException("not an absolute normalised path: " + path);
+    }
+    Path current = path.getRoot();
+    int n = path.getNameCount();
+    for (int i = 0; i < n; i++) {
+      current = current.resolve(path.getName(i));
+      BasicFileAttributes a;
+      try {
+        a = Files.readAttributes(current, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException e) {
+        return Optional.empty(); // missing or unreadable: the helper reports it with its errno
+      }
+      if (a.isSymbolicLink()) {
+        return Optional.of(current);
+      }
+      if (!a.isDirectory()) {
+        return Optional.empty(); // ENOTDIR further down, or the path's own last component
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Refuses {@code path} when any of its components is a symbolic link.
+   *
+   * @param field the spec field the path came from, e.g. {@code "mount.source"}
+   * @param path absolute, normalised host path
+   * @throws InvalidSandboxSpecException naming {@code field}, quoting {@code path}, the linked
+   *     component and (where it can be read) the link's target
+   */
+  static void requireNoLinks(String field, Path path) {
+    Optional<Path> link = firstLink(path);
+    if (link.isEmpty()) {
+      return;
+    }
+    String target;
+    try {
+      target = Files.readSymbolicLink(link.get()).toString();
+    } catch (IOException e) {
+      target = "?"; // replaced or removed meanwhile; the component is still refused
+    }
+    throw new InvalidSandboxSpecException(field, "\"" + path + "\": component \"" + link.get()
+        + "\" is a symbolic link (-> " + target + "); BoxKit never follows links in host paths a"
+        + " sandbox could have planted; if this link is yours, pass path.toRealPath() instead");
+  }
+}
