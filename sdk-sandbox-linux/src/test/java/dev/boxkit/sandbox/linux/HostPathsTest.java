@@ -83,7 +83,7 @@ class HostPathsTest {
 
   /** A sandbox with a writable bind of {@code w} (at {@code /mnt}, a mount point the host has) links {@code w/stage} to {@code /}. */
   private Path plantRootLink() throws IOException {
-    Path w = dir("w");
+    Path w = Sandboxes.userOwned(dir("w"));
     ExecResult r = Sandboxes.sh("ln -s / /mnt/stage").mount(Mount.bind(w, "/mnt").readWrite()).run();
     assertEquals(0, r.exitCode(), r.stderrText());
     assertTrue(Files.isSymbolicLink(w.resolve("stage")), "the sandbox planted the link");
