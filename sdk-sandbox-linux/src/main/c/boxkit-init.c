@@ -28,6 +28,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -57,7 +59,8 @@ enum op_code {
   OP_NOT_DUMPABLE, OP_ROOT, OP_BIND, OP_TMPFS, OP_PROC, OP_DEVPTS, OP_MKDIR, OP_SYMLINK,
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
-  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_STDIO, OP_COUNT
+  OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_STDIO, OP_PUBLISH, OP_FORWARD_OUT,
+  OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -65,7 +68,7 @@ static const char *const op_names[OP_COUNT] = {
   "not-dumpable", "root", "mount-bind", "mount-tmpfs", "mount-proc", "mount-devpts", "mkdir",
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
-  "open-source", "mount-overlay", "idmap", "mask", "stdio",
+  "open-source", "mount-overlay", "idmap", "mask", "stdio", "publish", "forward-out",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -83,6 +86,7 @@ static const char *const op_names[OP_COUNT] = {
 
 #define STATUS_ERROR 1u
 #define STATUS_EXIT 2u
+#define STATUS_PORT 3u
 
 /* Userspace copies of newer uapi definitions, so older kernel headers still build. */
 #ifndef SYS_mount_setattr
@@ -162,6 +166,16 @@ static void report_exit(int code, int sig) {
   put_u32(&p, STATUS_EXIT);
   put_u32(&p, (uint32_t)code);
   put_u32(&p, (uint32_t)sig);
+  if (write(STATUS_FD, rec, sizeof rec) < 0) { /* the JVM is gone */ }
+}
+
+/* A published port is listening: the sandbox's port and the host port it is reached at. */
+static void report_port(uint32_t sandbox_port, uint32_t host_port) {
+  unsigned char rec[16], *p = rec;
+  put_u32(&p, 12);
+  put_u32(&p, STATUS_PORT);
+  put_u32(&p, sandbox_port);
+  put_u32(&p, host_port);
   if (write(STATUS_FD, rec, sizeof rec) < 0) { /* the JVM is gone */ }
 }
 
@@ -489,6 +503,14 @@ static void op_loopback_up(void) {
   r.ifr_flags |= IFF_UP | IFF_RUNNING;
   if (ioctl(s, SIOCSIFFLAGS, &r) < 0) die_errno(errno, NULL, "bring lo up");
   close(s);
+  /* Per network namespace (Linux 4.11+): services inside bind ports below 1024 without a
+   * capability, as rootless Podman's NET_BIND_SERVICE would let them; nothing outside changes. */
+  char path[64];
+  snprintf(path, sizeof path, "%s/sys/net/ipv4/ip_unprivileged_port_start", current.proc);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT) die_errno(errno, path, "open %s", path);
+  if (fd >= 0 && write(fd, "0", 1) != 1) die_errno(errno, path, "write %s", path);
+  if (fd >= 0) close(fd);
 }
 
 static void op_pivot_root(int root_fd) {
@@ -593,46 +615,319 @@ static void proxy_step(struct proxy *x, short ev) {
 }
 
 /*
+ * Port forwarding, done by the monitor (host namespaces) so that the sandbox holds no host
+ * socket. A published port is a listener on the host's 127.0.0.1; for each connection the
+ * monitor asks init, which lives in the sandbox's network namespace, for a socket connected to
+ * 127.0.0.1:PORT there (sockets keep the namespace they were made in) and relays between the
+ * two. A forwarded-out port is the reverse: a listener init made on the sandbox's loopback and
+ * sent over, whose connections the monitor relays to a fixed port on the host's loopback (the
+ * egress proxy); it is the only way out of a NONE network and goes nowhere else.
+ *
+ * Messages on the sync socket after setup (one SOCK_SEQPACKET packet each):
+ *   monitor -> init  'c' u32 id, u16 port             connect to 127.0.0.1:port inside
+ *   init -> monitor  'C' u32 id, i32 errno [+ fd]      the socket (connecting), or why not
+ *   child -> monitor 'L' u16 host port [+ fd]          a listener inside, for forward-out
+ */
+#define RELAY_BUF 65536
+#define MAX_LISTENERS 64
+#define MAX_RELAYS 4096
+
+struct half { size_t off, len; int done; char *buf; };
+struct relay {
+  int a, b;            /* a: the side that connected to a listener; b: the side we connected */
+  int state;           /* RELAY_WAIT_FD, RELAY_CONNECTING or RELAY_OPEN */
+  uint32_t id;
+  struct half ab, ba;
+};
+enum { RELAY_WAIT_FD, RELAY_CONNECTING, RELAY_OPEN };
+struct listener { int fd, out; uint16_t target; };
+struct ports {
+  struct listener l[MAX_LISTENERS];
+  int nl;
+  struct relay *r;
+  int nr, cap;
+  uint32_t next_id;
+};
+
+static int send_packet(int sock, const void *data, size_t len, int fd) {
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = { (void *)data, len };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+  if (fd >= 0) {
+    m.msg_control = cbuf;
+    m.msg_controllen = sizeof cbuf;
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  }
+  return sendmsg(sock, &m, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
+}
+
+/* One packet; *fd gets a passed descriptor or -1. Returns its length, 0 at hang-up, -1 on error. */
+static ssize_t recv_packet(int sock, unsigned char *buf, size_t cap, int *fd) {
+  char cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = { buf, cap };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  *fd = -1;
+  ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+  if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(cm), sizeof(int));
+  return n;
+}
+
+static int loopback_socket(uint16_t port, struct sockaddr_in *a) {
+  memset(a, 0, sizeof *a);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(port);
+  a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+}
+
+/* A listener on 127.0.0.1:port (0: any free port); returns the fd and sets *bound. */
+static int listen_loopback(uint16_t port, uint16_t *bound) {
+  struct sockaddr_in a;
+  socklen_t alen = sizeof a;
+  int one = 1, fd = loopback_socket(port, &a);
+  if (fd < 0) return -1;
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0
+      || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 128) < 0
+      || getsockname(fd, (struct sockaddr *)&a, &alen) < 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  *bound = ntohs(a.sin_port);
+  return fd;
+}
+
+/* A socket connecting (non-blocking) to 127.0.0.1:port in the caller's network namespace. */
+static int connect_loopback(uint16_t port) {
+  struct sockaddr_in a;
+  int fd = loopback_socket(port, &a);
+  if (fd < 0) return -1;
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 && errno != EINPROGRESS) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+static void relay_close(struct relay *r) {
+  if (r->a >= 0) close(r->a);
+  if (r->b >= 0) close(r->b);
+  free(r->ab.buf);
+  free(r->ba.buf);
+  memset(r, 0, sizeof *r);
+  r->a = r->b = -1;
+}
+
+static struct relay *relay_add(struct ports *pt, int a) {
+  if (pt->nr == pt->cap) {
+    if (pt->cap >= MAX_RELAYS) return NULL;
+    int cap = pt->cap ? pt->cap * 2 : 16;
+    struct relay *r = realloc(pt->r, (size_t)cap * sizeof *r);
+    if (!r) return NULL;
+    pt->r = r;
+    pt->cap = cap;
+  }
+  struct relay *r = &pt->r[pt->nr++];
+  memset(r, 0, sizeof *r);
+  r->a = a;
+  r->b = -1;
+  r->id = ++pt->next_id;
+  r->ab.buf = malloc(RELAY_BUF);
+  r->ba.buf = malloc(RELAY_BUF);
+  if (!r->ab.buf || !r->ba.buf) { relay_close(r); pt->nr--; return NULL; }
+  return r;
+}
+
+/* Moves bytes one way; returns -1 when the relay must close. */
+static int half_step(struct half *h, int from, int to, short from_ev, short to_ev) {
+  if (h->len == 0 && !h->done && (from_ev & (POLLIN | POLLHUP | POLLERR))) {
+    ssize_t n = read(from, h->buf, RELAY_BUF);
+    if (n > 0) { h->off = 0; h->len = (size_t)n; }
+    else if (n == 0) { h->done = 1; shutdown(to, SHUT_WR); }
+    else if (errno != EAGAIN && errno != EINTR) return -1;
+  }
+  if (h->len > 0 && (to_ev & (POLLOUT | POLLERR | POLLHUP))) {
+    ssize_t w = send(to, h->buf + h->off, h->len, MSG_NOSIGNAL);
+    if (w > 0) { h->off += (size_t)w; h->len -= (size_t)w; }
+    else if (w < 0 && errno != EAGAIN && errno != EINTR) return -1;
+  }
+  return 0;
+}
+
+static short half_wants_from(const struct half *h) { return h->len == 0 && !h->done ? POLLIN : 0; }
+static short half_wants_to(const struct half *h) { return h->len > 0 ? POLLOUT : 0; }
+
+/* A connection arrived on listener l. */
+static void port_accept(struct ports *pt, struct listener *l, int sync_fd) {
+  int a = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (a < 0) return;
+  struct relay *r = relay_add(pt, a);
+  if (!r) { close(a); return; }
+  if (l->out) {
+    r->b = connect_loopback(l->target);
+    r->state = RELAY_CONNECTING;
+    if (r->b < 0) { relay_close(r); }
+    return;
+  }
+  unsigned char msg[7] = { 'c' };
+  memcpy(msg + 1, &r->id, 4);
+  memcpy(msg + 5, &l->target, 2);
+  r->state = RELAY_WAIT_FD;
+  if (send_packet(sync_fd, msg, sizeof msg, -1) < 0) relay_close(r);
+}
+
+/* A packet from the child or init on the sync socket. Returns 0 once it hung up. */
+static int port_message(struct ports *pt, int sync_fd) {
+  unsigned char msg[16];
+  int fd;
+  ssize_t n = recv_packet(sync_fd, msg, sizeof msg, &fd);
+  if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return 0;
+  if (n == 3 && msg[0] == 'L' && fd >= 0 && pt->nl < MAX_LISTENERS) {
+    struct listener *l = &pt->l[pt->nl++];
+    l->fd = fd;
+    l->out = 1;
+    memcpy(&l->target, msg + 1, 2);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    return 1;
+  }
+  if (n == 9 && msg[0] == 'C') {
+    uint32_t id;
+    int32_t err;
+    memcpy(&id, msg + 1, 4);
+    memcpy(&err, msg + 5, 4);
+    for (int i = 0; i < pt->nr; i++) {
+      struct relay *r = &pt->r[i];
+      if (r->a < 0 || r->state != RELAY_WAIT_FD || r->id != id) continue;
+      if (err || fd < 0) { relay_close(r); } else { r->b = fd; r->state = RELAY_CONNECTING; fd = -1; }
+      break;
+    }
+  }
+  if (fd >= 0) close(fd); /* unexpected or unclaimed */
+  return 1;
+}
+
+/* Init: answers a connect request from the monitor with a socket made in this namespace. */
+static void init_answer(int sync_fd) {
+  unsigned char msg[16], reply[9] = { 'C' };
+  int fd;
+  ssize_t n = recv_packet(sync_fd, msg, sizeof msg, &fd);
+  if (fd >= 0) close(fd);
+  if (n != 7 || msg[0] != 'c') return;
+  uint16_t port;
+  memcpy(&port, msg + 5, 2);
+  int s = connect_loopback(port);
+  int32_t err = s < 0 ? errno : 0;
+  memcpy(reply + 1, msg + 1, 4);
+  memcpy(reply + 5, &err, 4);
+  if (send_packet(sync_fd, reply, sizeof reply, s) < 0) { /* the monitor is gone */ }
+  if (s >= 0) close(s);
+}
+
+/*
  * The monitor's life after setup: forward signals to init, kill it when the JVM dies, copy the
  * proxied streams. It exits once init has been reaped and every output stream reached end of
  * file (every process of the sandbox is gone by then), so the caller has all the output when
  * the status pipe closes.
  */
 __attribute__((noreturn))
-static void monitor_loop(pid_t child, int watch_fd, struct proxies *px) {
+static void monitor_loop(pid_t child, int watch_fd, struct proxies *px, struct ports *pt, int sync_fd) {
   sigset_t set;
   struct signalfd_siginfo si;
   forwarded_signals(&set);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   if (sfd < 0) { kill(child, SIGKILL); die_errno(errno, NULL, "signalfd"); }
   int child_done = 0;
+  struct pollfd *p = NULL;
+  size_t pcap = 0;
   for (;;) {
-    struct pollfd p[2 + MAX_PROXIES];
+    size_t need = 3 + MAX_PROXIES + MAX_LISTENERS + 2 * (size_t)pt->nr;
+    if (need > pcap) {
+      struct pollfd *np = realloc(p, need * sizeof *p);
+      if (!np) { kill(child, SIGKILL); die_errno(ENOMEM, NULL, "poll set"); }
+      p = np;
+      pcap = need;
+    }
     struct proxy *who[MAX_PROXIES];
     nfds_t n = 0;
     int outputs_open = 0;
     p[n++] = (struct pollfd){ sfd, POLLIN, 0 };
     p[n++] = (struct pollfd){ watch_fd, 0, 0 }; /* -1 is ignored by poll */
+    p[n++] = (struct pollfd){ child_done ? -1 : sync_fd, POLLIN, 0 };
+    nfds_t first_proxy = n;
     for (int i = 0; i < px->count; i++) {
       struct proxy *x = &px->p[i];
       if (x->from < 0) continue;
       if (child_done && !x->output) { proxy_close(x); continue; }
       outputs_open |= x->output;
-      who[n - 2] = x;
+      who[n - first_proxy] = x;
       p[n++] = (struct pollfd){ x->len ? x->to : x->from, x->len ? POLLOUT : POLLIN, 0 };
     }
     if (child_done && !outputs_open) _exit(0);
+    nfds_t first_listener = n;
+    for (int i = 0; i < pt->nl; i++) p[n++] = (struct pollfd){ child_done ? -1 : pt->l[i].fd, POLLIN, 0 };
+    nfds_t first_relay = n;
+    for (int i = 0; i < pt->nr; i++) {
+      struct relay *r = &pt->r[i];
+      short ea = 0, eb = 0;
+      if (r->a >= 0 && r->state == RELAY_OPEN) {
+        ea = half_wants_from(&r->ab) | half_wants_to(&r->ba);
+        eb = half_wants_from(&r->ba) | half_wants_to(&r->ab);
+      } else if (r->a >= 0 && r->state == RELAY_CONNECTING) {
+        eb = POLLOUT;
+      }
+      p[n++] = (struct pollfd){ ea ? r->a : -1, ea, 0 };
+      p[n++] = (struct pollfd){ eb ? r->b : -1, eb, 0 };
+    }
     if (poll(p, n, -1) < 0) {
       if (errno == EINTR) continue;
       kill(child, SIGKILL);
       die_errno(errno, NULL, "poll");
     }
-    for (nfds_t i = 2; i < n; i++) if (p[i].revents) proxy_step(who[i - 2], p[i].revents);
+    for (nfds_t i = first_proxy; i < first_listener; i++)
+      if (p[i].revents) proxy_step(who[i - first_proxy], p[i].revents);
+    int nr = pt->nr; /* relays added below are polled from the next round on */
+    for (int i = 0; i < nr; i++) {
+      struct relay *r = &pt->r[i];
+      short ra = p[first_relay + 2 * (nfds_t)i].revents, rb = p[first_relay + 2 * (nfds_t)i + 1].revents;
+      if (r->a < 0 || !(ra | rb)) continue;
+      if (r->state == RELAY_CONNECTING) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (getsockopt(r->b, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) { relay_close(r); continue; }
+        r->state = RELAY_OPEN;
+        continue;
+      }
+      if (half_step(&r->ab, r->a, r->b, ra, rb) < 0 || half_step(&r->ba, r->b, r->a, rb, ra) < 0
+          || (r->ab.done && r->ba.done && !r->ab.len && !r->ba.len))
+        relay_close(r);
+    }
+    for (int i = 0; i < pt->nl; i++)
+      if (p[first_listener + (nfds_t)i].revents & POLLIN) port_accept(pt, &pt->l[i], sync_fd);
+    /* Compact: closed relays go. */
+    int k = 0;
+    for (int i = 0; i < pt->nr; i++) if (pt->r[i].a >= 0) pt->r[k++] = pt->r[i];
+    pt->nr = k;
+    if ((p[2].revents & POLLIN) && !port_message(pt, sync_fd)) sync_fd = -1;
+    else if (p[2].revents & (POLLHUP | POLLERR)) sync_fd = -1;
     if (p[1].revents & (POLLHUP | POLLERR)) { kill(child, SIGKILL); watch_fd = -1; }
     if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si) continue;
     if (si.ssi_signo != SIGCHLD) { if (!child_done) kill(child, (int)si.ssi_signo); continue; }
     int st;
-    if (!child_done && waitpid(child, &st, WNOHANG) == child) child_done = 1;
+    if (!child_done && waitpid(child, &st, WNOHANG) == child) {
+      child_done = 1;
+      for (int i = 0; i < pt->nl; i++) close(pt->l[i].fd);
+      pt->nl = 0;
+      for (int i = 0; i < pt->nr; i++) relay_close(&pt->r[i]);
+      pt->nr = 0;
+    }
   }
 }
 
@@ -666,21 +961,28 @@ static void op_stdio(struct proxies *px, struct cursor *c) {
   x->off = x->len = 0;
 }
 
-/* PID 1: reap everything, forward signals to the payload, report its end. */
+/*
+ * PID 1: reap everything, forward signals to the payload, report its end, and make sockets in
+ * this network namespace for the monitor's published ports (init_answer).
+ */
 __attribute__((noreturn))
-static void init_loop(pid_t payload) {
+static void init_loop(pid_t payload, int sync_fd) {
   sigset_t set;
   struct signalfd_siginfo si;
   forwarded_signals(&set);
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   if (sfd < 0) { kill(payload, SIGKILL); die_errno(errno, NULL, "signalfd"); }
   for (;;) {
-    if (read(sfd, &si, sizeof si) != sizeof si) continue;
+    struct pollfd p[2] = { { sfd, POLLIN, 0 }, { sync_fd, POLLIN, 0 } };
+    if (poll(p, 2, -1) < 0) continue;
+    if (p[1].revents & POLLIN) init_answer(sync_fd);
+    else if (p[1].revents & (POLLHUP | POLLERR)) sync_fd = -1;
+    if (!(p[0].revents & POLLIN) || read(sfd, &si, sizeof si) != sizeof si) continue;
     if (si.ssi_signo != SIGCHLD) { kill(payload, (int)si.ssi_signo); continue; }
     int st;
-    pid_t p;
-    while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-      if (p != payload) continue;
+    pid_t w;
+    while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
+      if (w != payload) continue;
       if (WIFEXITED(st)) report_exit(WEXITSTATUS(st), 0);
       else report_exit(128 + WTERMSIG(st), WTERMSIG(st));
       _exit(0); /* the kernel kills what is left in the pid namespace */
@@ -700,6 +1002,7 @@ struct run_state {
   struct sources srcs;
   struct proxies px;
   struct userns_cache userns;
+  struct ports ports;
 };
 
 /*
@@ -828,6 +1131,8 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
        * would keep the program from ever reading end of file). */
       for (int i = 0; i < s->px.count; i++) proxy_close(&s->px.p[i]);
       s->px.count = 0;
+      for (int i = 0; i < s->ports.nl; i++) close(s->ports.l[i].fd); /* host listeners stay outside */
+      s->ports.nl = 0;
       s->is_child = 1;
       s->sync_fd = sp[0];
     } else {
@@ -856,7 +1161,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       /* The sync socket stays open until the monitor dies, so the child can tell it died. */
       prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
       for (int i = 0; i < s->userns.count; i++) close(s->userns.fd[i]);
-      monitor_loop(s->child, s->watch_fd, &s->px);
+      monitor_loop(s->child, s->watch_fd, &s->px, &s->ports, s->sync_fd);
     }
     sync_receive(s);
     break;
@@ -869,6 +1174,35 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
   case OP_STDIO:
     op_stdio(&s->px, c);
     break;
+  case OP_PUBLISH: {
+    /* Monitor, before CLONE: the host side of a published port. */
+    uint32_t host = get_u32(c), inside = get_u32(c);
+    uint16_t bound;
+    char where[32];
+    snprintf(where, sizeof where, "127.0.0.1:%u", host);
+    if (host > 65535 || inside == 0 || inside > 65535 || s->ports.nl >= MAX_LISTENERS)
+      die_errno(EINVAL, where, "publish %u -> %u", host, inside);
+    int fd = listen_loopback((uint16_t)host, &bound);
+    if (fd < 0) die_errno(errno, where, "listen on %s for sandbox port %u", where, inside);
+    s->ports.l[s->ports.nl++] = (struct listener){ fd, 0, (uint16_t)inside };
+    report_port(inside, bound);
+    break;
+  }
+  case OP_FORWARD_OUT: {
+    /* Child, in the new network namespace: a listener on its loopback for the monitor. */
+    uint32_t inside = get_u32(c), host = get_u32(c);
+    uint16_t bound, h = (uint16_t)host;
+    char where[32];
+    snprintf(where, sizeof where, "127.0.0.1:%u", inside);
+    if (inside == 0 || inside > 65535 || host == 0 || host > 65535) die_errno(EINVAL, where, "forward %u -> %u", inside, host);
+    int fd = listen_loopback((uint16_t)inside, &bound);
+    if (fd < 0) die_errno(errno, where, "listen on %s inside", where);
+    unsigned char msg[3] = { 'L' };
+    memcpy(msg + 1, &h, 2);
+    if (send_packet(s->sync_fd, msg, sizeof msg, fd) < 0) die_errno(errno, where, "send the listener to the monitor");
+    close(fd);
+    break;
+  }
   case OP_NOT_DUMPABLE:
     /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
     if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_errno(errno, NULL, "PR_SET_DUMPABLE");
@@ -953,7 +1287,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       close(STDIN_FILENO);
       close(STDOUT_FILENO);
       close(STDERR_FILENO);
-      init_loop(pid);
+      init_loop(pid, s->sync_fd);
     }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
     /* Only stdio survives exec; the status fd stays open until then to report exec errors. */

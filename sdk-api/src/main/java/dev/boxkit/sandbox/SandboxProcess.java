@@ -63,6 +63,21 @@ public interface SandboxProcess extends AutoCloseable {
    */
   void signal(int signal);
 
+  /**
+   * The host port a published sandbox port is reached at, on {@code 127.0.0.1}, as
+   * Testcontainers' {@code getMappedPort}. Waits until the host side listens (it does before the
+   * program starts), so a connection made right after this call is queued, not refused.
+   *
+   * @param sandboxPort a port given to {@link SandboxSpec.Builder#publish(int)}
+   * @return the host port, 1..65535
+   * @throws InvalidSandboxSpecException naming {@code ports} when that port was not published
+   * @throws SandboxException when the sandbox failed before listening, or this backend cannot
+   *     publish ports
+   */
+  default int mappedPort(int sandboxPort) {
+    throw new SandboxException("this sandbox backend does not publish ports");
+  }
+
   /** Kills every process in the sandbox with SIGKILL. Returns without waiting. */
   void kill();
 

@@ -41,12 +41,14 @@ import java.util.Objects;
  *     idmapped mounts. True is weaker: the sandbox's root is the host's root for every file it can
  *     reach, and uid/gid may then be above 65535. Without root (one-id maps) it changes nothing.
  * @param isolation the kind of boundary wanted; default {@link Isolation#AUTO}
+ * @param ports published TCP ports (host 127.0.0.1 to the sandbox's own loopback); default none;
+ *     only with {@link NetworkMode#NONE}, each sandbox port and each fixed host port at most once
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
     String hostname, List<Mount> mounts, NetworkMode network, ResourceLimits limits, Stdio stdin,
     Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
-    boolean hostIdentityMapping, Isolation isolation) {
+    boolean hostIdentityMapping, Isolation isolation, List<PortMapping> ports) {
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -80,6 +82,8 @@ public record SandboxSpec(
     SandboxPaths.nonNull("stdout", stdout);
     SandboxPaths.nonNull("stderr", stderr);
     SandboxPaths.nonNull("isolation", isolation);
+    ports = List.copyOf(SandboxPaths.nonNull("ports", ports));
+    checkPorts(ports, network);
     if (captureLimitBytes < 0 || captureLimitBytes > Integer.MAX_VALUE - 8) {
       throw new InvalidSandboxSpecException("captureLimitBytes", captureLimitBytes + " is outside [0, 2^31-9]");
     }
@@ -97,6 +101,23 @@ public record SandboxSpec(
       copy.put(k, v);
     });
     return java.util.Collections.unmodifiableMap(copy);
+  }
+
+  private static void checkPorts(List<PortMapping> ports, NetworkMode network) {
+    if (!ports.isEmpty() && network != NetworkMode.NONE) {
+      throw new InvalidSandboxSpecException("ports", "publishing needs NetworkMode.NONE; with "
+          + network + " the program's ports are the host's own");
+    }
+    java.util.Set<Integer> inside = new java.util.HashSet<>();
+    java.util.Set<Integer> host = new java.util.HashSet<>();
+    for (PortMapping p : ports) {
+      if (!inside.add(p.sandboxPort())) {
+        throw new InvalidSandboxSpecException("ports", "sandbox port " + p.sandboxPort() + " is published twice");
+      }
+      if (p.hostPort() != 0 && !host.add(p.hostPort())) {
+        throw new InvalidSandboxSpecException("ports", "host port " + p.hostPort() + " is published twice");
+      }
+    }
   }
 
   private static void checkId(String field, long id) {
@@ -136,6 +157,7 @@ public record SandboxSpec(
     b.dieWithParent = dieWithParent;
     b.hostIdentityMapping = hostIdentityMapping;
     b.isolation = isolation;
+    b.ports = new ArrayList<>(ports);
     return b;
   }
 
@@ -168,6 +190,7 @@ public record SandboxSpec(
     private boolean dieWithParent = true;
     private boolean hostIdentityMapping;
     private Isolation isolation = Isolation.AUTO;
+    private List<PortMapping> ports = new ArrayList<>();
 
     private Builder() {}
 
@@ -315,6 +338,30 @@ public record SandboxSpec(
       return this;
     }
 
+    /**
+     * Publishes {@code sandboxPort} on a free port of the host's {@code 127.0.0.1}, read with
+     * {@link SandboxProcess#mappedPort(int)} once the sandbox started (see {@link PortMapping}).
+     *
+     * @param sandboxPort 1..65535
+     * @throws InvalidSandboxSpecException naming {@code ports} when out of range
+     */
+    public Builder publish(int sandboxPort) {
+      return publish(0, sandboxPort);
+    }
+
+    /**
+     * Publishes {@code sandboxPort} on {@code 127.0.0.1:hostPort} of the host. A host port in use
+     * fails the start with a {@link SandboxSetupException} for step {@code publish} naming it.
+     *
+     * @param hostPort 1..65535, or 0 for a free one
+     * @param sandboxPort 1..65535
+     * @throws InvalidSandboxSpecException naming {@code ports} when out of range
+     */
+    public Builder publish(int hostPort, int sandboxPort) {
+      ports.add(new PortMapping(hostPort, sandboxPort));
+      return this;
+    }
+
     /** @param limits resource limits */
     public Builder limits(ResourceLimits limits) {
       this.limits = SandboxPaths.nonNull("limits", limits);
@@ -403,7 +450,7 @@ public record SandboxSpec(
       UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
           network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
-          hostIdentityMapping, isolation);
+          hostIdentityMapping, isolation, ports);
     }
 
     private UserResolver.Ids resolveUser(String spec) {

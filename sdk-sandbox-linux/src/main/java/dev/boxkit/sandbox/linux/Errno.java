@@ -15,7 +15,8 @@ final class Errno {
       Map.entry(22, "EINVAL"), Map.entry(24, "EMFILE"), Map.entry(26, "ETXTBSY"),
       Map.entry(28, "ENOSPC"), Map.entry(30, "EROFS"), Map.entry(32, "EPIPE"),
       Map.entry(36, "ENAMETOOLONG"), Map.entry(38, "ENOSYS"), Map.entry(40, "ELOOP"),
-      Map.entry(95, "EOPNOTSUPP"));
+      Map.entry(71, "EPROTO"), Map.entry(75, "EOVERFLOW"), Map.entry(95, "EOPNOTSUPP"),
+      Map.entry(98, "EADDRINUSE"), Map.entry(99, "EADDRNOTAVAIL"), Map.entry(111, "ECONNREFUSED"));
 
   /** @return e.g. {@code "ENOENT"}, or {@code "errno N"} when unknown */
   static String name(int errno) {

@@ -44,6 +44,8 @@ final class LinuxSandboxProcess implements SandboxProcess {
   /** kill() was called: a helper that then exits without an exit record ended by SIGKILL. */
   private volatile boolean killed;
   private final CompletableFuture<ExecResult> exit = new CompletableFuture<>();
+  /** Host ports by sandbox port, complete once every published port listens or the run ended. */
+  private final CompletableFuture<java.util.Map<Integer, Integer>> ports = new CompletableFuture<>();
 
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
       SandboxResources resources, long startNanos) {
@@ -170,11 +172,15 @@ final class LinuxSandboxProcess implements SandboxProcess {
         long got = fds[i].read(buf, buf.size());
         if (got > 0) {
           sinks[i].add(buf, (int) got);
+          if (i == 0 && !ports.isDone()) {
+            notePorts(StatusRecord.parse(status.bytes()), false);
+          }
         } else if (got == 0 || got != -LibC.EAGAIN) {
           open[i] = false;
         }
       }
     }
+    notePorts(StatusRecord.parse(status.bytes()), true);
     int wstatus = reap();
     spawned.planWrite().close();
     spawned.status().close();
@@ -187,6 +193,44 @@ final class LinuxSandboxProcess implements SandboxProcess {
     Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
     SandboxResources.Usage usage = resources.finish();
     return result(StatusRecord.parse(status.bytes()), wstatus, wall, usage, timedOut, out, err);
+  }
+
+  /** Completes {@link #ports} once every published port reported, or with what came at the end. */
+  private void notePorts(List<StatusRecord> records, boolean ended) {
+    java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
+    for (StatusRecord r : records) {
+      if (r instanceof StatusRecord.Port p) {
+        seen.put(p.sandboxPort(), p.hostPort());
+      }
+    }
+    if (ended || seen.size() == spec.ports().size()) {
+      ports.complete(java.util.Map.copyOf(seen));
+    }
+  }
+
+  @Override
+  public int mappedPort(int sandboxPort) {
+    if (spec.ports().stream().noneMatch(p -> p.sandboxPort() == sandboxPort)) {
+      throw new dev.boxkit.sandbox.InvalidSandboxSpecException("ports",
+          "sandbox port " + sandboxPort + " was not published; published: " + spec.ports());
+    }
+    Integer host = ports.join().get(sandboxPort);
+    if (host == null) {
+      try {
+        exit.get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof SandboxException se) {
+          throw se; // the setup failure, e.g. the host port in use
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.TimeoutException e) {
+        // fall through to the general message
+      }
+      throw new SandboxException("sandbox port " + sandboxPort + " was never published: the"
+          + " sandbox ended before its host side listened");
+    }
+    return host;
   }
 
   private ExecResult result(List<StatusRecord> records, int wstatus, Duration wall,

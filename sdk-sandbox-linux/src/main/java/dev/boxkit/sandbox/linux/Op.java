@@ -37,7 +37,9 @@ enum Op {
   OVERLAY(30, "mount-overlay"),
   IDMAP(31, "idmap"),
   MASK(32, "mask"),
-  STDIO(33, "stdio");
+  STDIO(33, "stdio"),
+  PUBLISH(34, "publish"),
+  FORWARD_OUT(35, "forward-out");
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;

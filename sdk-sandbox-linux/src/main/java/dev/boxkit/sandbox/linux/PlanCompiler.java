@@ -119,6 +119,11 @@ final class PlanCompiler {
       plan.add(Op.WATCH_PARENT, "watch the JVM");
     }
     addStdio(plan, List.of(spec.stdin(), spec.stdout(), spec.stderr()), isTty);
+    for (dev.boxkit.sandbox.PortMapping p : spec.ports()) {
+      // The monitor listens on the host side before the sandbox exists; init connects inside.
+      plan.add(Op.PUBLISH, "publish 127.0.0.1:" + p.hostPort() + " -> sandbox port " + p.sandboxPort(),
+          new Plan.Fields().u32(p.hostPort()).u32(p.sandboxPort()));
+    }
     long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
         | CLONE_NEWCGROUP | (spec.network() == NetworkMode.NONE ? CLONE_NEWNET : 0);
     plan.add(Op.CLONE, "create namespaces", new Plan.Fields().u64(flags));

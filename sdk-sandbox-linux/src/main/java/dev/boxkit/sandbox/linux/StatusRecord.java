@@ -7,10 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** What the helper reports on its status fd (format: see package-info). */
-sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit {
+sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit, StatusRecord.Port {
 
   /** A step failed; the helper process that ran it has exited. */
   record Failure(int opIndex, int errno, String step, String path, String message) implements StatusRecord {}
+
+  /** A published port listens: {@code 127.0.0.1:hostPort} on the host reaches sandboxPort. */
+  record Port(int sandboxPort, int hostPort) implements StatusRecord {}
 
   /** The program ended: exit status, or 128 + signal and the signal. */
   record Exit(int code, int signal) implements StatusRecord {}
@@ -37,6 +40,8 @@ sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit {
         out.add(new Failure(op, errno, str(rec), str(rec), str(rec)));
       } else if (type == 2 && rec.remaining() >= 8) {
         out.add(new Exit(rec.getInt(), rec.getInt()));
+      } else if (type == 3 && rec.remaining() >= 8) {
+        out.add(new Port(rec.getInt(), rec.getInt()));
       }
     }
     return out;

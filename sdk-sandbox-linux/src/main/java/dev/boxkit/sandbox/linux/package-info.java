@@ -68,7 +68,12 @@
  * </pre>
  * Codes (see {@link dev.boxkit.sandbox.linux.Op}): WATCH_PARENT; CLONE(u64 flags);
  * STDIO(u32 fd 0-2, u32 kind PROXY=0 (the helper's own fd) / READ_FILE=1 / WRITE_FILE=2, str
- * path), run by the monitor before CLONE;
+ * path), run by the monitor before CLONE; PUBLISH(u32 host port or 0, u32 sandbox port), run by
+ * the monitor before CLONE: it listens on the host's 127.0.0.1, reports the port (status type
+ * 3) and, per connection, asks init over the sync socket for a socket connected to the sandbox
+ * port inside the sandbox's network namespace, then relays between the two; FORWARD_OUT(u32
+ * sandbox port, u32 host port), run by the child after LOOPBACK_UP: a listener on the sandbox's
+ * loopback, sent to the monitor, whose connections the monitor relays to the host port;
  * UID_MAP/GID_MAP(str) and SETGROUPS_DENY, run by the monitor when flag PARENT (0x1) is set,
  * else by the child on itself; IDMAP(str host path, str uid_map, str gid_map) with PARENT, by
  * which the monitor sends an idmapped detached copy of the tree to the child (empty maps: the
@@ -119,6 +124,7 @@
  * u32 length of the rest, u32 type, then
  *   type 1 (failure): u32 op index, u32 errno, str step, str path, str message (str = u32 len + bytes)
  *   type 2 (exit):    u32 exit code (128 + signal when killed), u32 signal (0 when it exited)
+ *   type 3 (port):    u32 sandbox port, u32 host port (a published port listens)
  * </pre>
  * A failed exec is a failure record for step {@code exec}, distinct from a program exiting 127.
  */

@@ -53,6 +53,10 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
     if (!Files.isDirectory(dir.path())) {
       throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
     }
+    if (!spec.ports().isEmpty()) {
+      throw new InvalidSandboxSpecException("ports", "published ports are not supported by the VM"
+          + " backend yet; use Isolation.NAMESPACES");
+    }
     if (spec.network() != NetworkMode.NONE) {
       throw new InvalidSandboxSpecException("network", spec.network() + " is not supported by the VM backend (NONE only)");
     }
