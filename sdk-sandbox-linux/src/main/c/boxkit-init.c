@@ -60,7 +60,7 @@ enum op_code {
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
   OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_STDIO, OP_PUBLISH, OP_FORWARD_OUT,
-  OP_COUNT
+  OP_JOIN_NET, OP_REPORT_CHILD, OP_HOLD, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -69,6 +69,7 @@ static const char *const op_names[OP_COUNT] = {
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
   "open-source", "mount-overlay", "idmap", "mask", "stdio", "publish", "forward-out",
+  "join-network", "report-child", "hold",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -87,6 +88,8 @@ static const char *const op_names[OP_COUNT] = {
 #define STATUS_ERROR 1u
 #define STATUS_EXIT 2u
 #define STATUS_PORT 3u
+#define STATUS_CHILD 4u
+#define JOIN_USERNS 0x1u      /* OP_JOIN_NET: enter the holder's user namespace first (no root) */
 
 /* Userspace copies of newer uapi definitions, so older kernel headers still build. */
 #ifndef SYS_mount_setattr
@@ -177,6 +180,37 @@ static void report_port(uint32_t sandbox_port, uint32_t host_port) {
   put_u32(&p, sandbox_port);
   put_u32(&p, host_port);
   if (write(STATUS_FD, rec, sizeof rec) < 0) { /* the JVM is gone */ }
+}
+
+static uint32_t get_u32(struct cursor *c);
+
+/* The sandbox's first process, by its pid in the host's pid namespace. */
+static void report_child(pid_t pid) {
+  unsigned char rec[12], *p = rec;
+  put_u32(&p, 8);
+  put_u32(&p, STATUS_CHILD);
+  put_u32(&p, (uint32_t)pid);
+  if (write(STATUS_FD, rec, sizeof rec) < 0) { /* the JVM is gone */ }
+}
+
+/*
+ * Monitor, before CLONE: enters the network namespace of a shared network's holder process, so
+ * the sandbox cloned next is in it (pod-style: one loopback for every member). Without root,
+ * the holder's user namespace first: its owner (this user) has every capability there, and
+ * joining its network namespace needs CAP_SYS_ADMIN over that namespace's owner.
+ */
+static void op_join_net(struct cursor *c) {
+  uint32_t pid = get_u32(c), flags = get_u32(c);
+  char path[64];
+  int types[2] = { CLONE_NEWUSER, CLONE_NEWNET };
+  const char *names[2] = { "user", "net" };
+  for (int i = (flags & JOIN_USERNS) ? 0 : 1; i < 2; i++) {
+    snprintf(path, sizeof path, "/proc/%u/ns/%s", pid, names[i]);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) die_errno(errno, path, "open %s (the network's holder is gone?)", path);
+    if (setns(fd, types[i]) < 0) die_errno(errno, path, "setns %s", path);
+    close(fd);
+  }
 }
 
 static uint32_t get_u32(struct cursor *c) {
@@ -1174,6 +1208,16 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
   case OP_STDIO:
     op_stdio(&s->px, c);
     break;
+  case OP_JOIN_NET:
+    op_join_net(c);
+    break;
+  case OP_REPORT_CHILD:
+    report_child(s->child);
+    break;
+  case OP_HOLD:
+    /* A shared network's holder: keeps the namespaces alive until it is killed (the monitor
+     * does when the JVM closes the plan pipe or dies; PDEATHSIG when the monitor dies). */
+    for (;;) pause();
   case OP_PUBLISH: {
     /* Monitor, before CLONE: the host side of a published port. */
     uint32_t host = get_u32(c), inside = get_u32(c);
