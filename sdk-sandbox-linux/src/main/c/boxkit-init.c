@@ -1212,7 +1212,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     op_join_net(c);
     break;
   case OP_REPORT_CHILD:
-    report_child(s->child);
+    report_child(s->is_child ? getpid() : s->child);
     break;
   case OP_HOLD:
     /* A shared network's holder: keeps the namespaces alive until it is killed (the monitor

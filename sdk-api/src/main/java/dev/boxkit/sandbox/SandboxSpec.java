@@ -43,12 +43,15 @@ import java.util.Objects;
  * @param isolation the kind of boundary wanted; default {@link Isolation#AUTO}
  * @param ports published TCP ports (host 127.0.0.1 to the sandbox's own loopback); default none;
  *     only with {@link NetworkMode#NONE}, each sandbox port and each fixed host port at most once
+ * @param sharedNetwork the network this sandbox joins as {@link #hostname()}, or null (the
+ *     default) for a network namespace of its own; only with {@link NetworkMode#NONE}
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
     String hostname, List<Mount> mounts, NetworkMode network, ResourceLimits limits, Stdio stdin,
     Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
-    boolean hostIdentityMapping, Isolation isolation, List<PortMapping> ports) {
+    boolean hostIdentityMapping, Isolation isolation, List<PortMapping> ports,
+    SandboxNetwork sharedNetwork) {
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -84,6 +87,9 @@ public record SandboxSpec(
     SandboxPaths.nonNull("isolation", isolation);
     ports = List.copyOf(SandboxPaths.nonNull("ports", ports));
     checkPorts(ports, network);
+    if (sharedNetwork != null && network != NetworkMode.NONE) {
+      throw new InvalidSandboxSpecException("network", "a shared network needs NetworkMode.NONE, not " + network);
+    }
     if (captureLimitBytes < 0 || captureLimitBytes > Integer.MAX_VALUE - 8) {
       throw new InvalidSandboxSpecException("captureLimitBytes", captureLimitBytes + " is outside [0, 2^31-9]");
     }
@@ -158,6 +164,7 @@ public record SandboxSpec(
     b.hostIdentityMapping = hostIdentityMapping;
     b.isolation = isolation;
     b.ports = new ArrayList<>(ports);
+    b.sharedNetwork = sharedNetwork;
     return b;
   }
 
@@ -191,6 +198,7 @@ public record SandboxSpec(
     private boolean hostIdentityMapping;
     private Isolation isolation = Isolation.AUTO;
     private List<PortMapping> ports = new ArrayList<>();
+    private SandboxNetwork sharedNetwork;
 
     private Builder() {}
 
@@ -332,9 +340,32 @@ public record SandboxSpec(
       return this;
     }
 
-    /** @param network the network mode */
+    /**
+     * @param network the network mode; {@link NetworkMode#HOST} also leaves a shared network
+     *     given before
+     */
     public Builder network(NetworkMode network) {
       this.network = SandboxPaths.nonNull("network", network);
+      if (network != NetworkMode.NONE) {
+        this.sharedNetwork = null;
+      }
+      return this;
+    }
+
+    /**
+     * Joins {@code network} as {@link #hostname(String)}: the members reach each other by name
+     * and nothing else (see {@link SandboxNetwork}). Sets {@link NetworkMode#NONE}.
+     *
+     * @param network an open network
+     * @throws InvalidSandboxSpecException naming {@code network} when it is closed
+     */
+    public Builder network(SandboxNetwork network) {
+      SandboxPaths.nonNull("network", network);
+      if (network.isClosed()) {
+        throw new InvalidSandboxSpecException("network", network + " is closed");
+      }
+      this.sharedNetwork = network;
+      this.network = NetworkMode.NONE;
       return this;
     }
 
@@ -450,7 +481,7 @@ public record SandboxSpec(
       UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
           network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
-          hostIdentityMapping, isolation, ports);
+          hostIdentityMapping, isolation, ports, sharedNetwork);
     }
 
     private UserResolver.Ids resolveUser(String spec) {

@@ -46,6 +46,8 @@ final class LinuxSandboxProcess implements SandboxProcess {
   private final CompletableFuture<ExecResult> exit = new CompletableFuture<>();
   /** Host ports by sandbox port, complete once every published port listens or the run ended. */
   private final CompletableFuture<java.util.Map<Integer, Integer>> ports = new CompletableFuture<>();
+  /** The pid a REPORT_CHILD op reported, or 0 when the run ended without one. */
+  private final CompletableFuture<Integer> childPid = new CompletableFuture<>();
 
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
       SandboxResources resources, long startNanos) {
@@ -172,7 +174,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
         long got = fds[i].read(buf, buf.size());
         if (got > 0) {
           sinks[i].add(buf, (int) got);
-          if (i == 0 && !ports.isDone()) {
+          if (i == 0 && !(ports.isDone() && childPid.isDone())) {
             notePorts(StatusRecord.parse(status.bytes()), false);
           }
         } else if (got == 0 || got != -LibC.EAGAIN) {
@@ -201,11 +203,39 @@ final class LinuxSandboxProcess implements SandboxProcess {
     for (StatusRecord r : records) {
       if (r instanceof StatusRecord.Port p) {
         seen.put(p.sandboxPort(), p.hostPort());
+      } else if (r instanceof StatusRecord.Child c) {
+        childPid.complete(c.pid());
       }
+    }
+    if (ended) {
+      childPid.complete(0);
     }
     if (ended || seen.size() == spec.ports().size()) {
       ports.complete(java.util.Map.copyOf(seen));
     }
+  }
+
+  /**
+   * @return the pid a REPORT_CHILD op reported (host pid namespace)
+   * @throws SandboxException when the run ended without reporting one
+   */
+  int childPid() {
+    int pid = childPid.join();
+    if (pid == 0) {
+      try {
+        exit.get(10, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof SandboxException se) {
+          throw se;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (java.util.concurrent.TimeoutException e) {
+        // fall through
+      }
+      throw new SandboxException("sandbox helper " + spawned.pid() + " ended before it was ready");
+    }
+    return pid;
   }
 
   @Override

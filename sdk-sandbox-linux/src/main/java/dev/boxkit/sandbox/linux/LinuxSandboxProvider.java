@@ -134,15 +134,35 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     LibC c = LibC.INSTANCE;
     HelperBinary h = helper();
     byte[] bpf = seccomp(writesHostTrees(spec));
-    SandboxResources resources = resources(spec.limits());
+    long uid = Integer.toUnsignedLong(c.geteuid());
+    long gid = Integer.toUnsignedLong(c.getegid());
+    int holder = 0;
+    AutoCloseable lease = null;
+    dev.boxkit.sandbox.SandboxNetwork net = spec.sharedNetwork();
+    if (net != null) {
+      holder = net.backendState(NetworkHolder.class, () -> NetworkHolder.start(h, uid, gid)).pid();
+      lease = net.join(spec.hostname());
+      // Every member's name is 127.0.0.1: they share one loopback.
+      spec = spec.toBuilder().mount(Mount.bind(net.hostsFile(), "/etc/hosts")).build();
+    }
+    SandboxResources resources;
+    try {
+      resources = resources(spec.limits());
+    } catch (RuntimeException e) {
+      closeQuietly(lease);
+      throw e;
+    }
+    if (lease != null) {
+      resources = new LeaseResources(resources, lease);
+    }
     try {
       OverlayRoot overlay = null;
       if (spec.root() instanceof Rootfs.FromImage image) {
         overlay = OverlayRoot.create(image, resources);
         resources = overlay;
       }
-      Plan plan = PlanCompiler.compile(spec, Integer.toUnsignedLong(c.geteuid()),
-          Integer.toUnsignedLong(c.getegid()), Optional.of(bpf), overlay, fd -> c.isatty(fd) == 1);
+      Plan plan = PlanCompiler.compile(spec, uid, gid, Optional.of(bpf), overlay,
+          fd -> c.isatty(fd) == 1, holder);
       return LinuxSandboxProcess.launch(h, spec, plan, resources);
     } catch (RuntimeException e) {
       resources.finish();
@@ -187,6 +207,38 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   private static void checkStdio(String field, Stdio stdio) {
     if (stdio instanceof Stdio.File f) {
       HostPaths.requireNoLinks(field, f.path());
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        org.slf4j.LoggerFactory.getLogger(LinuxSandboxProvider.class).warn("leaving network: {}", e.toString());
+      }
+    }
+  }
+
+  /** Other resources plus a membership of a shared network, given up when the sandbox ends. */
+  private record LeaseResources(SandboxResources inner, AutoCloseable lease) implements SandboxResources {
+    @Override
+    public void adopt(int pid) {
+      inner.adopt(pid);
+    }
+
+    @Override
+    public void killAll() {
+      inner.killAll();
+    }
+
+    @Override
+    public Usage finish() {
+      try {
+        return inner.finish();
+      } finally {
+        closeQuietly(lease);
+      }
     }
   }
 

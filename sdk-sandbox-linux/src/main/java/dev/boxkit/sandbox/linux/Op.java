@@ -39,7 +39,13 @@ enum Op {
   MASK(32, "mask"),
   STDIO(33, "stdio"),
   PUBLISH(34, "publish"),
-  FORWARD_OUT(35, "forward-out");
+  FORWARD_OUT(35, "forward-out"),
+  JOIN_NET(36, "join-network"),
+  REPORT_CHILD(37, "report-child"),
+  HOLD(38, "hold");
+
+  /** JOIN_NET flag: enter the holder's user namespace first (a JVM without root). */
+  static final int JOIN_USERNS = 0x1;
 
   /** Op flag: run by the monitor on the child (in the parent user namespace). */
   static final int PARENT = 0x1;

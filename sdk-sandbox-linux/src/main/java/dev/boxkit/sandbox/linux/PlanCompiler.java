@@ -107,6 +107,17 @@ final class PlanCompiler {
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
       OverlayRoot overlay, java.util.function.IntPredicate isTty) {
+    return compile(spec, hostUid, hostGid, seccompBpf, overlay, isTty, 0);
+  }
+
+  /**
+   * As above, for a sandbox that joins a shared network.
+   *
+   * @param netHolder host pid of the shared network's holder process (whose network namespace
+   *     the sandbox enters), or 0 for a network namespace of its own
+   */
+  static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
+      OverlayRoot overlay, java.util.function.IntPredicate isTty, int netHolder) {
     if ((spec.root() instanceof Rootfs.FromImage) != (overlay != null)) {
       throw new IllegalArgumentException("an overlay is needed exactly for an image root");
     }
@@ -124,10 +135,20 @@ final class PlanCompiler {
       plan.add(Op.PUBLISH, "publish 127.0.0.1:" + p.hostPort() + " -> sandbox port " + p.sandboxPort(),
           new Plan.Fields().u32(p.hostPort()).u32(p.sandboxPort()));
     }
-    long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
-        | CLONE_NEWCGROUP | (spec.network() == NetworkMode.NONE ? CLONE_NEWNET : 0);
-    plan.add(Op.CLONE, "create namespaces", new Plan.Fields().u64(flags));
     boolean privileged = hostUid == 0;
+    if (netHolder > 0) {
+      plan.add(Op.JOIN_NET, "join the network namespace of holder " + netHolder,
+          new Plan.Fields().u32(netHolder).u32(privileged ? 0 : Op.JOIN_USERNS));
+      if (!privileged) {
+        // The sandbox's user namespace is now a child of the holder's, where this user is 0.
+        hostUid = 0;
+        hostGid = 0;
+      }
+    }
+    boolean ownNet = spec.network() == NetworkMode.NONE && netHolder == 0;
+    long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+        | CLONE_NEWCGROUP | (ownNet ? CLONE_NEWNET : 0);
+    plan.add(Op.CLONE, "create namespaces", new Plan.Fields().u64(flags));
     boolean shifted = privileged && !spec.hostIdentityMapping();
     if (shifted) {
       for (String[] id : new String[][] {{"uid", Long.toString(spec.uid())}, {"gid", Long.toString(spec.gid())}}) {
@@ -198,7 +219,7 @@ final class PlanCompiler {
       plan.add(Op.REMOUNT_RO, Op.SHALLOW, "make " + dir + " read-only", new Plan.Fields().str(dir));
     }
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));
-    if (spec.network() == NetworkMode.NONE) {
+    if (ownNet) {
       plan.add(Op.LOOPBACK_UP, "bring lo up");
     }
     plan.add(Op.PIVOT_ROOT, "pivot_root into the new root");
@@ -224,6 +245,38 @@ final class PlanCompiler {
       exec.str(e.getKey() + "=" + e.getValue());
     }
     plan.add(Op.EXEC, "exec " + spec.argv().get(0), exec);
+    return plan;
+  }
+
+  /**
+   * The plan of a shared network's holder: a process that only keeps a user and a network
+   * namespace alive (loopback up, low ports open to members) until it is killed, reporting its
+   * host pid once ready so members can join (op JOIN_NET).
+   *
+   * @param hostUid the JVM's effective uid (0: the shifted map, written by the monitor)
+   * @param hostGid the JVM's effective gid
+   */
+  static Plan holderPlan(long hostUid, long hostGid) {
+    Plan plan = new Plan();
+    plan.add(Op.WATCH_PARENT, "watch the JVM");
+    // No pid namespace: the holder reports its pid as the host sees it.
+    plan.add(Op.CLONE, "create the network's namespaces", new Plan.Fields()
+        .u64(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS));
+    if (hostUid == 0) {
+      String map = "0 " + SHIFTED_BASE + " " + SHIFTED_COUNT + "\n";
+      plan.add(Op.UID_MAP, Op.PARENT, "write uid_map", new Plan.Fields().str(map));
+      plan.add(Op.GID_MAP, Op.PARENT, "write gid_map", new Plan.Fields().str(map));
+      plan.add(Op.SYNC, "wait for the id maps");
+    } else {
+      plan.add(Op.SYNC, "wait for the monitor");
+      plan.add(Op.UID_MAP, "write uid_map", new Plan.Fields().str("0 " + hostUid + " 1\n"));
+      plan.add(Op.SETGROUPS_DENY, "deny setgroups");
+      plan.add(Op.GID_MAP, "write gid_map", new Plan.Fields().str("0 " + hostGid + " 1\n"));
+    }
+    plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
+    plan.add(Op.LOOPBACK_UP, "bring lo up");
+    plan.add(Op.REPORT_CHILD, "report the holder's pid");
+    plan.add(Op.HOLD, "hold the namespaces");
     return plan;
   }
 

@@ -7,13 +7,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** What the helper reports on its status fd (format: see package-info). */
-sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit, StatusRecord.Port {
+sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit, StatusRecord.Port,
+    StatusRecord.Child {
 
   /** A step failed; the helper process that ran it has exited. */
   record Failure(int opIndex, int errno, String step, String path, String message) implements StatusRecord {}
 
   /** A published port listens: {@code 127.0.0.1:hostPort} on the host reaches sandboxPort. */
   record Port(int sandboxPort, int hostPort) implements StatusRecord {}
+
+  /** A process of the sandbox (a shared network's holder), by its pid in the host's namespace. */
+  record Child(int pid) implements StatusRecord {}
 
   /** The program ended: exit status, or 128 + signal and the signal. */
   record Exit(int code, int signal) implements StatusRecord {}
@@ -42,6 +46,8 @@ sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit, S
         out.add(new Exit(rec.getInt(), rec.getInt()));
       } else if (type == 3 && rec.remaining() >= 8) {
         out.add(new Port(rec.getInt(), rec.getInt()));
+      } else if (type == 4 && rec.remaining() >= 4) {
+        out.add(new Child(rec.getInt()));
       }
     }
     return out;

@@ -53,6 +53,10 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
     if (!Files.isDirectory(dir.path())) {
       throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
     }
+    if (spec.sharedNetwork() != null) {
+      throw new InvalidSandboxSpecException("network", "shared networks are not supported by the VM"
+          + " backend yet; use Isolation.NAMESPACES");
+    }
     if (!spec.ports().isEmpty()) {
       throw new InvalidSandboxSpecException("ports", "published ports are not supported by the VM"
           + " backend yet; use Isolation.NAMESPACES");
