@@ -47,6 +47,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PLAN_FD 3
@@ -499,13 +500,25 @@ static int op_root(struct sources *srcs, struct cursor *c) {
 static int op_overlay(struct sources *srcs, struct cursor *c) {
   const char *base = get_str(c);
   uint32_t lower = get_u32(c), rw = get_u32(c);
+  uint64_t size = get_u64(c);
   const char *data = "lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work,userxattr";
   enter_scratch(base);
   int t = open_scratch_dir("/lower");
   attach_source(srcs, lower, "image tree", t, "/lower");
   close(t);
   t = open_scratch_dir("/rw");
-  attach_source(srcs, rw, "writable layer", t, "/rw");
+  if (size) {
+    /* A bounded writable layer: a tmpfs of `size` bytes, whose pages count against the
+     * sandbox's memory limit; writes past it fail with ENOSPC. */
+    char opts[64];
+    snprintf(opts, sizeof opts, "size=%llu,mode=0755", (unsigned long long)size);
+    if (mount("tmpfs", "/rw", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+      die_errno(errno, "/rw", "mount a tmpfs of %llu bytes for the writable layer", (unsigned long long)size);
+    if (mkdir("/rw/upper", 0755) < 0 || mkdir("/rw/work", 0755) < 0)
+      die_errno(errno, "/rw", "mkdir the writable layer's upper and work");
+  } else {
+    attach_source(srcs, rw, "writable layer", t, "/rw");
+  }
   close(t);
   if (mount("overlay", "/root", "overlay", MS_NOSUID | MS_NODEV, data) < 0)
     die_errno(errno, "/", "mount overlay (%s) -> / (in a user namespace: Linux 5.11+, layers on filesystems overlayfs accepts)", data);
@@ -663,6 +676,7 @@ static void proxy_step(struct proxy *x, short ev) {
  *   child -> monitor 'L' u16 host port [+ fd]          a listener inside, for forward-out
  */
 #define RELAY_BUF 65536
+#define RELAY_DRAIN_MS 5000 /* after the sandbox ended, how long relays may still deliver */
 #define MAX_LISTENERS 64
 #define MAX_RELAYS 4096
 
@@ -879,6 +893,7 @@ static void monitor_loop(pid_t child, int watch_fd, struct proxies *px, struct p
   int sfd = signalfd(-1, &set, SFD_CLOEXEC);
   if (sfd < 0) { kill(child, SIGKILL); die_errno(errno, NULL, "signalfd"); }
   int child_done = 0;
+  struct timespec done_at = { 0, 0 };
   struct pollfd *p = NULL;
   size_t pcap = 0;
   for (;;) {
@@ -904,7 +919,20 @@ static void monitor_loop(pid_t child, int watch_fd, struct proxies *px, struct p
       who[n - first_proxy] = x;
       p[n++] = (struct pollfd){ x->len ? x->to : x->from, x->len ? POLLOUT : POLLIN, 0 };
     }
-    if (child_done && !outputs_open) _exit(0);
+    int timeout = -1;
+    if (child_done) {
+      /* Relays drain what the sandbox wrote before it ended, for a bounded time. */
+      struct timespec now;
+      clock_gettime(CLOCK_MONOTONIC, &now);
+      long ms = RELAY_DRAIN_MS - ((now.tv_sec - done_at.tv_sec) * 1000 + (now.tv_nsec - done_at.tv_nsec) / 1000000);
+      if ((!outputs_open && pt->nr == 0) || (ms <= 0 && !outputs_open)) _exit(0);
+      if (ms <= 0) {
+        for (int i = 0; i < pt->nr; i++) relay_close(&pt->r[i]);
+        pt->nr = 0;
+      } else if (pt->nr > 0) {
+        timeout = (int)ms;
+      }
+    }
     nfds_t first_listener = n;
     for (int i = 0; i < pt->nl; i++) p[n++] = (struct pollfd){ child_done ? -1 : pt->l[i].fd, POLLIN, 0 };
     nfds_t first_relay = n;
@@ -920,7 +948,7 @@ static void monitor_loop(pid_t child, int watch_fd, struct proxies *px, struct p
       p[n++] = (struct pollfd){ ea ? r->a : -1, ea, 0 };
       p[n++] = (struct pollfd){ eb ? r->b : -1, eb, 0 };
     }
-    if (poll(p, n, -1) < 0) {
+    if (poll(p, n, timeout) < 0) {
       if (errno == EINTR) continue;
       kill(child, SIGKILL);
       die_errno(errno, NULL, "poll");
@@ -940,7 +968,8 @@ static void monitor_loop(pid_t child, int watch_fd, struct proxies *px, struct p
         continue;
       }
       if (half_step(&r->ab, r->a, r->b, ra, rb) < 0 || half_step(&r->ba, r->b, r->a, rb, ra) < 0
-          || (r->ab.done && r->ba.done && !r->ab.len && !r->ba.len))
+          || (r->ab.done && r->ba.done && !r->ab.len && !r->ba.len)
+          || (child_done && r->ba.done && !r->ba.len)) /* the sandbox side is gone and delivered */
         relay_close(r);
     }
     for (int i = 0; i < pt->nl; i++)
@@ -957,10 +986,11 @@ static void monitor_loop(pid_t child, int watch_fd, struct proxies *px, struct p
     int st;
     if (!child_done && waitpid(child, &st, WNOHANG) == child) {
       child_done = 1;
+      clock_gettime(CLOCK_MONOTONIC, &done_at);
       for (int i = 0; i < pt->nl; i++) close(pt->l[i].fd);
       pt->nl = 0;
-      for (int i = 0; i < pt->nr; i++) relay_close(&pt->r[i]);
-      pt->nr = 0;
+      /* Relays not yet open have no sandbox side any more; open ones drain (see above). */
+      for (int i = 0; i < pt->nr; i++) if (pt->r[i].state != RELAY_OPEN) relay_close(&pt->r[i]);
     }
   }
 }

@@ -3,7 +3,8 @@ package dev.boxkit.sandbox;
 import java.time.Duration;
 
 /**
- * Limits on what a sandbox may consume. Zero means "no limit" for every field.
+ * Limits on what a sandbox may consume. Zero means "no limit" for every field but {@code
+ * writableLayerBytes}, which is always finite unless set to {@link #UNLIMITED}.
  *
  * <p>Memory, pids and cpu need a cgroup the JVM may write (root, or a delegated cgroup v2
  * subtree); when one of them is set and no usable cgroup exists, starting the sandbox fails
@@ -18,13 +19,26 @@ import java.time.Duration;
  * @param openFiles {@code RLIMIT_NOFILE} soft and hard limit, 0 = keep the JVM's
  * @param timeout wall-clock limit after which the whole sandbox is killed, {@link Duration#ZERO}
  *     = none
+ * @param writableLayerBytes most bytes an image root's writable layer may hold (files the program
+ *     creates or changes in the image), default {@link #DEFAULT_WRITABLE_LAYER_BYTES}; past it
+ *     writes fail with ENOSPC. On Linux the layer is then a tmpfs of that size (its pages count
+ *     against {@code memoryBytes}; overlayfs needs user xattrs on tmpfs, Linux 6.6+); {@link
+ *     #UNLIMITED} puts it on disk under {@code java.io.tmpdir} with no bound, as does {@link
+ *     Rootfs.FromImage#keepUpper}, whose layer must be on disk to be kept
  */
 public record ResourceLimits(
     long memoryBytes, long pidsMax, long cpuQuotaMicros, long cpuPeriodMicros, long openFiles,
-    Duration timeout) {
+    Duration timeout, long writableLayerBytes) {
 
   /** No limits at all. */
-  public static final ResourceLimits NONE = new ResourceLimits(0, 0, 0, 100_000, 0, Duration.ZERO);
+  public static final ResourceLimits NONE =
+      new ResourceLimits(0, 0, 0, 100_000, 0, Duration.ZERO, ResourceLimits.DEFAULT_WRITABLE_LAYER_BYTES);
+
+  /** Default of {@link #writableLayerBytes()}: 1 GiB. */
+  public static final long DEFAULT_WRITABLE_LAYER_BYTES = 1L << 30;
+
+  /** {@link #writableLayerBytes()} without a bound: the layer goes on disk. */
+  public static final long UNLIMITED = Long.MAX_VALUE;
 
   /** @throws InvalidSandboxSpecException when a value is negative or the timeout null */
   public ResourceLimits {
@@ -35,6 +49,10 @@ public record ResourceLimits(
     if (cpuPeriodMicros < 1000 || cpuPeriodMicros > 1_000_000) {
       throw new InvalidSandboxSpecException("limits.cpuPeriodMicros",
           cpuPeriodMicros + " is outside [1000, 1000000]");
+    }
+    if (writableLayerBytes <= 0) {
+      throw new InvalidSandboxSpecException("limits.writableLayerBytes",
+          writableLayerBytes + " is not > 0 (UNLIMITED for no bound)");
     }
     SandboxPaths.nonNull("limits.timeout", timeout);
     if (timeout.isNegative()) {
@@ -66,6 +84,7 @@ public record ResourceLimits(
     private long cpuPeriodMicros = 100_000;
     private long openFiles;
     private Duration timeout = Duration.ZERO;
+    private long writableLayerBytes = DEFAULT_WRITABLE_LAYER_BYTES;
 
     private Builder() {}
 
@@ -107,9 +126,22 @@ public record ResourceLimits(
       return this;
     }
 
+    /**
+     * @param bytes most bytes an image root's writable layer may hold, &gt; 0, or {@link
+     *     #UNLIMITED}
+     */
+    public Builder writableLayerBytes(long bytes) {
+      if (bytes <= 0) {
+        throw new InvalidSandboxSpecException("limits.writableLayerBytes", bytes + " is not > 0");
+      }
+      this.writableLayerBytes = bytes;
+      return this;
+    }
+
     /** @return the limits */
     public ResourceLimits build() {
-      return new ResourceLimits(memoryBytes, pidsMax, cpuQuotaMicros, cpuPeriodMicros, openFiles, timeout);
+      return new ResourceLimits(memoryBytes, pidsMax, cpuQuotaMicros, cpuPeriodMicros, openFiles,
+          timeout, writableLayerBytes);
     }
   }
 }

@@ -70,6 +70,11 @@ final class OverlayRoot implements SandboxResources {
     return new OverlayRoot(lower, dir, keep, inner);
   }
 
+  /** @return where the upper layer is kept when the sandbox ends, or null when it is deleted */
+  Path keep() {
+    return keep;
+  }
+
   /** @return the shared read-only tree */
   Path lower() {
     return lower;

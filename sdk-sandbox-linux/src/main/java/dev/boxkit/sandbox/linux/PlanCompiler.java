@@ -202,7 +202,9 @@ final class PlanCompiler {
       }
     }
     if (overlay != null) {
-      addOverlayRoot(plan, overlay, sources, shifted);
+      long layer = spec.limits().writableLayerBytes();
+      addOverlayRoot(plan, overlay, sources, shifted,
+          overlay.keep() == null && layer != dev.boxkit.sandbox.ResourceLimits.UNLIMITED ? layer : 0);
     } else {
       addRoot(plan, spec.root(), sources, shifted);
     }
@@ -273,7 +275,8 @@ final class PlanCompiler {
       plan.add(Op.SETGROUPS_DENY, "deny setgroups");
       plan.add(Op.GID_MAP, "write gid_map", new Plan.Fields().str("0 " + hostGid + " 1\n"));
     }
-    plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
+    // Left dumpable: a member's monitor without root must open /proc/<holder>/ns/*, which
+    // needs ptrace access. The holder runs nothing but pause(2).
     plan.add(Op.LOOPBACK_UP, "bring lo up");
     plan.add(Op.REPORT_CHILD, "report the holder's pid");
     plan.add(Op.HOLD, "hold the namespaces");
@@ -389,10 +392,13 @@ final class PlanCompiler {
         : chosenTree(rootSource(root), shifted, root instanceof Rootfs.Directory d && d.writable());
   }
 
-  private static void addOverlayRoot(Plan plan, OverlayRoot o, List<String> sources, boolean shifted) {
-    plan.add(Op.OVERLAY, "mount overlay " + o.lower() + " + " + o.upper() + " -> /",
+  /** @param tmpfsBytes the writable layer's size as a tmpfs, or 0 for the on-disk directory */
+  private static void addOverlayRoot(Plan plan, OverlayRoot o, List<String> sources, boolean shifted,
+      long tmpfsBytes) {
+    plan.add(Op.OVERLAY, "mount overlay " + o.lower() + " + "
+        + (tmpfsBytes > 0 ? "a tmpfs of " + tmpfsBytes + " bytes" : o.upper()) + " -> /",
         new Plan.Fields().str(SCRATCH).u32(sources.indexOf(chosenTree(o.lower().toString(), shifted)))
-            .u32(sources.indexOf(chosenTree(o.dir().toString(), shifted))));
+            .u32(sources.indexOf(chosenTree(o.dir().toString(), shifted))).u64(tmpfsBytes));
   }
 
   private static void addRoot(Plan plan, Rootfs root, List<String> sources, boolean shifted) {

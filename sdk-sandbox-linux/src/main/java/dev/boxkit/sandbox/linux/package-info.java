@@ -83,7 +83,8 @@
  * them, or with flag RECEIVED (0x2) taking the next tree IDMAP sent (attached with
  * {@code move_mount} on first use, bound after that);
  * ROOT(str scratch dir, str source, u32 flags, u32 source number);
- * OVERLAY(str scratch dir, u32 lower, u32 writable-layer source numbers), the root of an image;
+ * OVERLAY(str scratch dir, u32 lower, u32 writable-layer source numbers, u64 tmpfs bytes: when
+ * not 0 the upper and work directories are on a tmpfs of that size instead), the root of an image;
  * BIND(str source, str destination, u32 flags RO=1, NOSUID_NODEV=2, SRC_IN_ROOT=4,
  * IF_EXISTS=8 (only with SRC_IN_ROOT), DEVICE=0x10 (read-only and nosuid, not nodev), u32 source
  * number (ignored with SRC_IN_ROOT));

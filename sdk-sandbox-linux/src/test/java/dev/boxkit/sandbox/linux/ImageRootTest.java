@@ -49,7 +49,7 @@ class ImageRootTest {
     image = Image.builder()
         .cacheDir(work.resolve("store"))
         .layer(Layer.fromExecutables(Stream.of("sh", "cat", "ls", "id", "touch", "rm", "chmod",
-            "mkdir", "sleep", "stat").map(ImageRootTest::program).toArray(Path[]::new)))
+            "mkdir", "sleep", "stat", "head").map(ImageRootTest::program).toArray(Path[]::new)))
         // No /proc, /dev or /tmp: the sandbox makes its mount points in the upper layer.
         .layer(Layer.of("etc and data", b -> b
             .addFile("/etc/passwd", PASSWD.getBytes(StandardCharsets.UTF_8))
@@ -196,10 +196,21 @@ class ImageRootTest {
   }
 
   @Test
+  void theWritableLayerIsBounded() {
+    ExecResult r = sh("head -c 33554432 /dev/zero > /big; echo rc=$?; head -c 1048576 /dev/zero > /small && echo small-ok")
+        .limits(dev.boxkit.sandbox.ResourceLimits.builder().writableLayerBytes(16L << 20).build()).run();
+    assertTrue(r.stderrText().contains("No space left on device"), r.stderrText());
+    assertTrue(r.stdoutText().startsWith("rc=1"), r.stdoutText());
+    ExecResult def = sh("head -c 8388608 /dev/zero > /big && echo ok").run();
+    assertEquals("ok\n", def.stdoutText(), "the 1 GiB default leaves room: " + def.stderrText());
+  }
+
+  @Test
   void aRefusedOverlayFailsClosedNamingTheStep() throws IOException {
-    SandboxSpec spec = sh("echo ran").build();
+    SandboxSpec spec = sh("echo ran").limits(dev.boxkit.sandbox.ResourceLimits.builder()
+        .writableLayerBytes(dev.boxkit.sandbox.ResourceLimits.UNLIMITED).build()).build();
     OverlayRoot overlay = OverlayRoot.create((Rootfs.FromImage) spec.root(), SandboxResources.NONE);
-    // An upper layer that is not a directory: the kernel refuses the overlay.
+    // An on-disk upper layer that is not a directory: the kernel refuses the overlay.
     Files.delete(overlay.upper());
     Files.writeString(overlay.upper(), "not a directory");
     Plan plan = PlanCompiler.compile(spec, LibC.INSTANCE.geteuid(), LibC.INSTANCE.getegid(),
