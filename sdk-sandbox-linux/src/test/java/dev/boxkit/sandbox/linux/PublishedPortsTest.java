@@ -160,6 +160,8 @@ class PublishedPortsTest {
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       byte[] back = null;
       while (back == null) {
+        // Until nc listens inside, the relay is refused there and closes: a write may then
+        // fail with a broken pipe, or the read end with nothing. Either means "try again".
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
           OutputStream out = s.getOutputStream();
           InputStream in = s.getInputStream();
@@ -175,6 +177,10 @@ class PublishedPortsTest {
           byte[] got = reader.join();
           if (got.length > 0 || System.nanoTime() > deadline) {
             back = got;
+          }
+        } catch (IOException | java.util.concurrent.CompletionException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
           }
         }
         Thread.sleep(50);
