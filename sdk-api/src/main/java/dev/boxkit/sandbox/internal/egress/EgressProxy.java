@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -126,6 +127,8 @@ public final class EgressProxy implements AutoCloseable {
   private final ServerSocketChannel server;
   private final int port;
   private final ThreadPoolExecutor resolverPool;
+  // The pool reports termination a moment before its threads die; close() joins them too.
+  private final Set<Thread> resolverThreads = ConcurrentHashMap.newKeySet();
   private final ConcurrentLinkedQueue<Runnable> handBack = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Thread thread;
@@ -155,6 +158,8 @@ public final class EgressProxy implements AutoCloseable {
         30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(RESOLVER_QUEUE), r -> {
           Thread t = new Thread(r, "boxkit-egress-resolver-" + port + "-" + n.incrementAndGet());
           t.setDaemon(true);
+          resolverThreads.removeIf(old -> !old.isAlive()); // threads time out and are remade
+          resolverThreads.add(t);
           return t;
         });
     resolverPool.allowCoreThreadTimeOut(true); // no thread kept while nothing resolves
@@ -213,8 +218,12 @@ public final class EgressProxy implements AutoCloseable {
       return;
     }
     try {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
       thread.join(5000);
       resolverPool.awaitTermination(5, TimeUnit.SECONDS);
+      for (Thread t : resolverThreads) {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime())));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -453,6 +462,12 @@ public final class EgressProxy implements AutoCloseable {
       }
       String method = requestLine[0];
       String target = requestLine[1];
+      for (int i = 0; i < target.length(); i++) {
+        if (target.charAt(i) <= ' ' || target.charAt(i) >= 0x7f) {
+          // It would be copied into the forwarded request line: no header injection.
+          throw new BadRequest("control or non-ASCII character in the request target");
+        }
+      }
       List<String[]> headers = new ArrayList<>();
       for (int i = 1; i < lines.length; i++) {
         String line = lines[i];

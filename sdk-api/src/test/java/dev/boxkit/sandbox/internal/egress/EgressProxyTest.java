@@ -304,6 +304,7 @@ class EgressProxyTest {
         "GET http://user@allowed.test/ HTTP/1.1\r\n\r\n",
         "GET http://127.1:80/ HTTP/1.1\r\n\r\n",
         "GET http://a b/ HTTP/1.1\r\n\r\n",
+        "GET http://allowed.test/x\nX-Injected:\u0001 HTTP/1.1\r\n\r\n",
         "GET http://allowed.test/ HTTP/1.1\r\n folded: header\r\n\r\n",
         "CONNECT allowed.test:1 HTTP/1.1\r\nX: " + "x".repeat(EgressProxy.MAX_HEAD_BYTES)
             + "\r\n\r\n",
