@@ -61,8 +61,14 @@ public final class EgressPolicy {
   private final List<String> entries;
   private final List<NameRule> names;
   private final List<AddressRule> addresses;
+  private final java.util.Map<String, List<InetAddress>> pinned;
 
   private EgressPolicy(List<String> entries) {
+    this(entries, java.util.Map.of());
+  }
+
+  private EgressPolicy(List<String> entries, java.util.Map<String, List<InetAddress>> pinned) {
+    this.pinned = pinned;
     this.entries = List.copyOf(entries);
     List<NameRule> n = new ArrayList<>();
     List<AddressRule> a = new ArrayList<>();
@@ -481,14 +487,45 @@ public final class EgressPolicy {
     return true;
   }
 
+  /**
+   * Pins names to addresses, as {@code curl --resolve} does: the proxy resolves a pinned name
+   * to these addresses instead of asking DNS (tests use it for names of servers on the host's
+   * loopback). The allow-list and the rebinding rule still apply to the pinned addresses.
+   *
+   * @param hosts lower-case or mixed-case names to their addresses; replaces earlier pins
+   * @return a policy with the same entries and these pins
+   * @throws InvalidSandboxSpecException naming {@code egress.hosts} on a bad name or an empty
+   *     address list
+   */
+  public EgressPolicy withPinnedHosts(java.util.Map<String, List<InetAddress>> hosts) {
+    if (hosts == null) {
+      throw new InvalidSandboxSpecException("egress.hosts", "is null");
+    }
+    java.util.Map<String, List<InetAddress>> copy = new java.util.TreeMap<>();
+    hosts.forEach((name, addrs) -> {
+      String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
+      if (!isValidName(n) || addrs == null || addrs.isEmpty() || addrs.contains(null)) {
+        throw new InvalidSandboxSpecException("egress.hosts", "\"" + name + "\" -> " + addrs
+            + " is not a host name with at least one address");
+      }
+      copy.put(n, List.copyOf(addrs));
+    });
+    return new EgressPolicy(entries, java.util.Collections.unmodifiableMap(copy));
+  }
+
+  /** @return the pinned names (lower case) and their addresses; empty unless pinned */
+  public java.util.Map<String, List<InetAddress>> pinnedHosts() {
+    return pinned;
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof EgressPolicy p && p.entries.equals(entries);
+    return o instanceof EgressPolicy p && p.entries.equals(entries) && p.pinned.equals(pinned);
   }
 
   @Override
   public int hashCode() {
-    return entries.hashCode();
+    return entries.hashCode() * 31 + pinned.hashCode();
   }
 
   @Override

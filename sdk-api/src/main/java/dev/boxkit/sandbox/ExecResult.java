@@ -18,10 +18,13 @@ import java.util.OptionalLong;
  * @param peakMemoryBytes peak memory use of the whole sandbox in bytes, where the cgroup reports it
  * @param oomKilled whether the kernel's OOM killer killed a process of the sandbox
  * @param timedOut whether {@link ResourceLimits#timeout()} expired and the sandbox was killed
+ * @param egressDenied the connection attempts the egress proxy refused, in order (empty without
+ *     an allow-list; see {@link SandboxSpec.Builder#egress(EgressPolicy)})
  */
 public record ExecResult(
     int exitCode, OptionalInt signal, byte[] stdout, byte[] stderr, Duration wallTime,
-    OptionalLong peakMemoryBytes, boolean oomKilled, boolean timedOut) {
+    OptionalLong peakMemoryBytes, boolean oomKilled, boolean timedOut,
+    java.util.List<EgressEvent> egressDenied) {
 
   /** @throws InvalidSandboxSpecException when a field is null */
   public ExecResult {
@@ -30,6 +33,14 @@ public record ExecResult(
     stderr = SandboxPaths.nonNull("stderr", stderr).clone();
     SandboxPaths.nonNull("wallTime", wallTime);
     SandboxPaths.nonNull("peakMemoryBytes", peakMemoryBytes);
+    egressDenied = java.util.List.copyOf(SandboxPaths.nonNull("egressDenied", egressDenied));
+  }
+
+  /** As the canonical constructor, with no refused egress. */
+  public ExecResult(int exitCode, OptionalInt signal, byte[] stdout, byte[] stderr, Duration wallTime,
+      OptionalLong peakMemoryBytes, boolean oomKilled, boolean timedOut) {
+    this(exitCode, signal, stdout, stderr, wallTime, peakMemoryBytes, oomKilled, timedOut,
+        java.util.List.of());
   }
 
   /** @return a copy of the captured stdout */
@@ -64,7 +75,7 @@ public record ExecResult(
     return o instanceof ExecResult r && exitCode == r.exitCode && signal.equals(r.signal)
         && Arrays.equals(stdout, r.stdout) && Arrays.equals(stderr, r.stderr)
         && wallTime.equals(r.wallTime) && peakMemoryBytes.equals(r.peakMemoryBytes)
-        && oomKilled == r.oomKilled && timedOut == r.timedOut;
+        && oomKilled == r.oomKilled && timedOut == r.timedOut && egressDenied.equals(r.egressDenied);
   }
 
   @Override
@@ -76,6 +87,7 @@ public record ExecResult(
   public String toString() {
     return "ExecResult[exitCode=" + exitCode + ", signal=" + signal + ", stdout=" + stdout.length
         + " bytes, stderr=" + stderr.length + " bytes, wallTime=" + wallTime + ", peakMemoryBytes="
-        + peakMemoryBytes + ", oomKilled=" + oomKilled + ", timedOut=" + timedOut + "]";
+        + peakMemoryBytes + ", oomKilled=" + oomKilled + ", timedOut=" + timedOut
+        + (egressDenied.isEmpty() ? "" : ", egressDenied=" + egressDenied.size()) + "]";
   }
 }

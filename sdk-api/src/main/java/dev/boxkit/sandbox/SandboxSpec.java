@@ -45,13 +45,20 @@ import java.util.Objects;
  *     only with {@link NetworkMode#NONE}, each sandbox port and each fixed host port at most once
  * @param sharedNetwork the network this sandbox joins as {@link #hostname()}, or null (the
  *     default) for a network namespace of its own; only with {@link NetworkMode#NONE}
+ * @param egress where the program may connect out: {@link EgressPolicy#denyAll()} (the
+ *     default) or an allow-list enforced by a proxy outside the sandbox (see {@link
+ *     Builder#egress(EgressPolicy)}); an allow-list needs {@link NetworkMode#NONE} and no shared
+ *     network
+ * @param egressListener called (on a BoxKit thread) with each refused connection attempt, or
+ *     null; the attempts are also in {@link ExecResult#egressDenied()}
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
     String hostname, List<Mount> mounts, NetworkMode network, ResourceLimits limits, Stdio stdin,
     Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
     boolean hostIdentityMapping, Isolation isolation, List<PortMapping> ports,
-    SandboxNetwork sharedNetwork) {
+    SandboxNetwork sharedNetwork, EgressPolicy egress,
+    java.util.function.Consumer<EgressEvent> egressListener) {
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -87,6 +94,12 @@ public record SandboxSpec(
     SandboxPaths.nonNull("isolation", isolation);
     ports = List.copyOf(SandboxPaths.nonNull("ports", ports));
     checkPorts(ports, network);
+    SandboxPaths.nonNull("egress", egress);
+    if (!egress.isDenyAll() && (network != NetworkMode.NONE || sharedNetwork != null)) {
+      throw new InvalidSandboxSpecException("egress", "an allow-list needs NetworkMode.NONE and no"
+          + " shared network (the sandbox's only way out is BoxKit's proxy); got " + network
+          + (sharedNetwork != null ? " with " + sharedNetwork : ""));
+    }
     if (sharedNetwork != null && network != NetworkMode.NONE) {
       throw new InvalidSandboxSpecException("network", "a shared network needs NetworkMode.NONE, not " + network);
     }
@@ -165,6 +178,8 @@ public record SandboxSpec(
     b.isolation = isolation;
     b.ports = new ArrayList<>(ports);
     b.sharedNetwork = sharedNetwork;
+    b.egress = egress;
+    b.egressListener = egressListener;
     return b;
   }
 
@@ -199,6 +214,8 @@ public record SandboxSpec(
     private Isolation isolation = Isolation.AUTO;
     private List<PortMapping> ports = new ArrayList<>();
     private SandboxNetwork sharedNetwork;
+    private EgressPolicy egress = EgressPolicy.denyAll();
+    private java.util.function.Consumer<EgressEvent> egressListener;
 
     private Builder() {}
 
@@ -393,6 +410,33 @@ public record SandboxSpec(
       return this;
     }
 
+    /**
+     * Lets the program connect to the destinations {@code policy} allows, and nowhere else.
+     * The sandbox keeps its own network namespace with no route out; a proxy BoxKit runs on the
+     * host (outside the sandbox, so nothing inside can change it) is reachable inside at {@code
+     * 127.0.0.1:3128}, and {@code HTTP_PROXY}, {@code HTTPS_PROXY}, {@code http_proxy}, {@code
+     * https_proxy}, {@code NO_PROXY} and {@code JAVA_TOOL_OPTIONS} (the {@code http.proxyHost}
+     * family) are set for the program unless the spec sets them. The proxy resolves names
+     * itself (no DNS from inside) and applies {@link EgressPolicy}'s rules; every refusal is an
+     * {@link EgressEvent}. Only HTTP and HTTPS (CONNECT) go through it: other protocols have no
+     * route out.
+     *
+     * @param policy an allow-list, or {@link EgressPolicy#denyAll()} (the default)
+     */
+    public Builder egress(EgressPolicy policy) {
+      this.egress = SandboxPaths.nonNull("egress", policy);
+      return this;
+    }
+
+    /**
+     * @param listener called on a BoxKit thread with each connection attempt the egress proxy
+     *     refused; must not block; null for none
+     */
+    public Builder onEgressDenied(java.util.function.Consumer<EgressEvent> listener) {
+      this.egressListener = listener;
+      return this;
+    }
+
     /** @param limits resource limits */
     public Builder limits(ResourceLimits limits) {
       this.limits = SandboxPaths.nonNull("limits", limits);
@@ -481,7 +525,7 @@ public record SandboxSpec(
       UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
           network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
-          hostIdentityMapping, isolation, ports, sharedNetwork);
+          hostIdentityMapping, isolation, ports, sharedNetwork, egress, egressListener);
     }
 
     private UserResolver.Ids resolveUser(String spec) {

@@ -277,16 +277,18 @@ final class LinuxSandboxProcess implements SandboxProcess {
     for (StatusRecord rec : records) {
       if (rec instanceof StatusRecord.Exit x) {
         return new ExecResult(x.code(), x.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(x.signal()),
-            o, e, wall, peak, usage.oomKilled(), timedOut);
+            o, e, wall, peak, usage.oomKilled(), timedOut, usage.egressDenied());
       }
     }
     int termSig = wstatus & 0x7f;
     if (termSig != 0) {
       // The sandbox was killed as a whole (timeout, kill(), OOM of the monitor's cgroup).
-      return new ExecResult(128 + termSig, OptionalInt.of(termSig), o, e, wall, peak, usage.oomKilled(), timedOut);
+      return new ExecResult(128 + termSig, OptionalInt.of(termSig), o, e, wall, peak, usage.oomKilled(),
+          timedOut, usage.egressDenied());
     }
     if (usage.oomKilled() || timedOut || killed) {
-      return new ExecResult(128 + LibC.SIGKILL, OptionalInt.of(LibC.SIGKILL), o, e, wall, peak, usage.oomKilled(), timedOut);
+      return new ExecResult(128 + LibC.SIGKILL, OptionalInt.of(LibC.SIGKILL), o, e, wall, peak,
+          usage.oomKilled(), timedOut, usage.egressDenied());
     }
     throw new SandboxException("sandbox helper " + spawned.pid() + " exited with status "
         + ((wstatus >> 8) & 0xff) + " without reporting how the program ended");

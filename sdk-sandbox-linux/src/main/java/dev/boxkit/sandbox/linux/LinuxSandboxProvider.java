@@ -155,6 +155,18 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (lease != null) {
       resources = new LeaseResources(resources, lease);
     }
+    int egressPort = 0;
+    if (!spec.egress().isDenyAll()) {
+      spec = EgressResources.withProxyEnv(spec);
+      try {
+        EgressResources egress = EgressResources.start(spec, resources);
+        egressPort = egress.hostPort();
+        resources = egress;
+      } catch (RuntimeException e) {
+        resources.finish();
+        throw e;
+      }
+    }
     try {
       OverlayRoot overlay = null;
       if (spec.root() instanceof Rootfs.FromImage image) {
@@ -162,7 +174,7 @@ public final class LinuxSandboxProvider implements SandboxProvider {
         resources = overlay;
       }
       Plan plan = PlanCompiler.compile(spec, uid, gid, Optional.of(bpf), overlay,
-          fd -> c.isatty(fd) == 1, holder);
+          fd -> c.isatty(fd) == 1, holder, egressPort);
       return LinuxSandboxProcess.launch(h, spec, plan, resources);
     } catch (RuntimeException e) {
       resources.finish();

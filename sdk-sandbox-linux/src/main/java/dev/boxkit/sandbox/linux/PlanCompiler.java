@@ -107,7 +107,7 @@ final class PlanCompiler {
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
       OverlayRoot overlay, java.util.function.IntPredicate isTty) {
-    return compile(spec, hostUid, hostGid, seccompBpf, overlay, isTty, 0);
+    return compile(spec, hostUid, hostGid, seccompBpf, overlay, isTty, 0, 0);
   }
 
   /**
@@ -115,9 +115,11 @@ final class PlanCompiler {
    *
    * @param netHolder host pid of the shared network's holder process (whose network namespace
    *     the sandbox enters), or 0 for a network namespace of its own
+   * @param egressProxyPort the egress proxy's port on the host's loopback, reached inside at
+   *     {@link EgressResources#SANDBOX_PORT}; 0 for none
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
-      OverlayRoot overlay, java.util.function.IntPredicate isTty, int netHolder) {
+      OverlayRoot overlay, java.util.function.IntPredicate isTty, int netHolder, int egressProxyPort) {
     if ((spec.root() instanceof Rootfs.FromImage) != (overlay != null)) {
       throw new IllegalArgumentException("an overlay is needed exactly for an image root");
     }
@@ -223,6 +225,13 @@ final class PlanCompiler {
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));
     if (ownNet) {
       plan.add(Op.LOOPBACK_UP, "bring lo up");
+    }
+    if (egressProxyPort > 0) {
+      // The only way out: a listener on the sandbox's loopback, relayed by the monitor to the
+      // proxy on the host's loopback, which enforces the allow-list.
+      plan.add(Op.FORWARD_OUT, "forward 127.0.0.1:" + EgressResources.SANDBOX_PORT
+          + " inside to the egress proxy at 127.0.0.1:" + egressProxyPort + " on the host",
+          new Plan.Fields().u32(EgressResources.SANDBOX_PORT).u32(egressProxyPort));
     }
     plan.add(Op.PIVOT_ROOT, "pivot_root into the new root");
     plan.add(Op.FORK_INIT, "fork the program under init");

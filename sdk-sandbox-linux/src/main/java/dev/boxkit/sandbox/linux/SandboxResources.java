@@ -23,7 +23,12 @@ interface SandboxResources {
   };
 
   /** What the sandbox used, as far as the host reports it. */
-  record Usage(OptionalLong peakMemoryBytes, boolean oomKilled) {}
+  record Usage(OptionalLong peakMemoryBytes, boolean oomKilled,
+      java.util.List<dev.boxkit.sandbox.EgressEvent> egressDenied) {
+    Usage(OptionalLong peakMemoryBytes, boolean oomKilled) {
+      this(peakMemoryBytes, oomKilled, java.util.List.of());
+    }
+  }
 
   /** Moves the helper (before it creates any namespace or child) under these resources. */
   void adopt(int pid);
