@@ -18,12 +18,21 @@ public sealed interface Readiness
   }
 
   /**
-   * Ready when the JVM can open a TCP connection to {@code 127.0.0.1:port}. This needs the
-   * service to share the host's network ({@link dev.boxkit.sandbox.NetworkMode#HOST}): a sandbox
-   * with {@code NONE} has a loopback of its own that the JVM cannot reach, so starting such a
-   * service with this check is refused.
+   * Ready when the service's TCP {@code port} accepts connections:
+   * <ul>
+   *   <li>a port the spec {@linkplain dev.boxkit.sandbox.SandboxSpec.Builder#publish(int)
+   *       publishes}: the JVM connects to its {@linkplain SandboxService#mappedPort mapped port}
+   *       and the connection must reach the service inside. The host side listens before the
+   *       program starts and closes a connection the service does not take, so the check counts
+   *       a connection that stays open (or gets data) for 250 ms; a service that closes every
+   *       connection at once without a word never counts as ready;
+   *   <li>with {@link dev.boxkit.sandbox.NetworkMode#HOST}: the JVM connects to {@code
+   *       127.0.0.1:port}.
+   * </ul>
+   * Starting a service with this check is refused for a port a {@code NONE} sandbox does not
+   * publish: its loopback is its own, which the JVM cannot reach.
    *
-   * @param port 1..65535
+   * @param port the port the service listens on (inside the sandbox when published), 1..65535
    * @throws IllegalArgumentException for a port outside that range
    */
   static Readiness port(int port) {

@@ -32,15 +32,18 @@ import org.slf4j.LoggerFactory;
  * kills every process of the sandbox and waits for the end; close is idempotent. Thread-safe.
  *
  * <p><b>Reaching it.</b> A service in a {@link NetworkMode#NONE} sandbox listens on that
- * sandbox's own loopback, which nothing outside can reach. Two ways out:
+ * sandbox's own loopback, which nothing outside can reach. Ways in, best first:
  * <ul>
- *   <li>start it with {@link NetworkMode#HOST}: the service then shares the host's network — it
+ *   <li>publish its port ({@link SandboxSpec.Builder#publish(int)}) and connect to {@code
+ *       127.0.0.1:}{@link #mappedPort(int)}: the sandbox keeps no network of its own, the host
+ *       port is free and chosen for this service, and {@link Readiness#port(int)} checks it;
+ *   <li>for a service able to listen on a Unix socket, put the socket in a bind-mounted
+ *       directory: the JVM connects to the socket file, and a {@link UnixSocketForwarder} gives
+ *       TCP clients a loopback port for it;
+ *   <li>or start it with {@link NetworkMode#HOST}: the service then shares the host's network — it
  *       can connect anywhere the host can, and its ports are open to every program of the host.
  *       Use a port chosen for the test ({@link TestSandbox#freePort()}) so that concurrent tests
- *       do not collide;
- *   <li>or, for a service able to listen on a Unix socket, keep {@code NONE} and put the socket
- *       in a bind-mounted directory: the JVM connects to the socket file, and a {@link
- *       UnixSocketForwarder} gives TCP clients a loopback port for it.
+ *       do not collide. Not recommended where publishing works.
  * </ul>
  */
 public final class SandboxService implements AutoCloseable {
@@ -52,6 +55,8 @@ public final class SandboxService implements AutoCloseable {
   /** Between readiness commands: each one is a new sandbox. */
   private static final Duration COMMAND_POLL = Duration.ofMillis(100);
   private static final Duration COMMAND_TRY_LIMIT = Duration.ofSeconds(10);
+  /** How long a connection through a published port must stay open to count as taken inside. */
+  private static final Duration RELAY_SETTLE = Duration.ofMillis(250);
 
   private final SandboxSpec spec;
   private final SandboxProcess process;
@@ -77,8 +82,9 @@ public final class SandboxService implements AutoCloseable {
    * @param readiness when it counts as started
    * @param timeout longest wait for readiness, &gt; 0
    * @return the ready service; close it when done
-   * @throws InvalidSandboxSpecException when {@code readiness} is a {@linkplain Readiness#port
-   *     port} check and the spec's network is {@link NetworkMode#NONE}
+   * @throws InvalidSandboxSpecException (field {@code readiness}) when {@code readiness} is a
+   *     {@linkplain Readiness#port port} check of a port a {@link NetworkMode#NONE} spec does not
+   *     publish
    * @throws ServiceNotReadyException when the service exits first or the timeout expires (it is
    *     stopped before this is thrown)
    * @throws dev.boxkit.sandbox.SandboxUnavailableException when the host cannot run sandboxes
@@ -90,10 +96,11 @@ public final class SandboxService implements AutoCloseable {
     if (timeout == null || timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("readiness timeout " + timeout + " is not > 0");
     }
-    if (readiness instanceof Readiness.TcpPort p && spec.network() == NetworkMode.NONE) {
-      throw new InvalidSandboxSpecException("network", "a service checked on port " + p.port()
-          + " must use NetworkMode.HOST: with NONE it listens on its own loopback, which the JVM"
-          + " cannot reach");
+    if (readiness instanceof Readiness.TcpPort p && spec.network() == NetworkMode.NONE
+        && !publishes(spec, p.port())) {
+      throw new InvalidSandboxSpecException("readiness", "a service checked on port " + p.port()
+          + " must publish it (SandboxSpec.Builder.publish(" + p.port() + ")) or use NetworkMode.HOST:"
+          + " with NONE it listens on its own loopback, which the JVM cannot reach");
     }
     if (readiness instanceof Readiness.UnixSocket u) {
       hostPath(spec, u.pathInSandbox()); // fails now, not after the timeout
@@ -160,6 +167,9 @@ public final class SandboxService implements AutoCloseable {
     if (readiness instanceof Readiness.LogLine) {
       return stdout.matched() || stderr.matched();
     }
+    if (readiness instanceof Readiness.TcpPort p && publishes(spec, p.port())) {
+      return reachesThroughRelay(process.mappedPort(p.port()));
+    }
     if (readiness instanceof Readiness.TcpPort p) {
       try (Socket s = new Socket()) {
         s.connect(new InetSocketAddress(p.host(), p.port()), 200);
@@ -181,6 +191,28 @@ public final class SandboxService implements AutoCloseable {
         .limits(ResourceLimits.builder().timeout(COMMAND_TRY_LIMIT).build())
         .captureLimitBytes(TAIL_BYTES).build());
     return r.succeeded();
+  }
+
+  private static boolean publishes(SandboxSpec spec, int sandboxPort) {
+    return spec.ports().stream().anyMatch(m -> m.sandboxPort() == sandboxPort);
+  }
+
+  /**
+   * Whether a connection to a published port's host side reaches the service: the relay accepts
+   * at once and closes the connection when the service inside refuses it, which takes a few
+   * milliseconds; a connection still open after {@link #RELAY_SETTLE} (or one that got data) was
+   * taken by the service.
+   */
+  private static boolean reachesThroughRelay(int hostPort) {
+    try (Socket s = new Socket()) {
+      s.connect(new InetSocketAddress("127.0.0.1", hostPort), 200);
+      s.setSoTimeout((int) RELAY_SETTLE.toMillis());
+      return s.getInputStream().read() >= 0;
+    } catch (java.net.SocketTimeoutException stillOpen) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private void joinPumps() {
@@ -231,6 +263,19 @@ public final class SandboxService implements AutoCloseable {
   /** @return the host pid of the sandbox's supervising process */
   public long pid() {
     return process.pid();
+  }
+
+  /**
+   * The host port a published port of the service is reached at, on {@code 127.0.0.1}; see
+   * {@link SandboxProcess#mappedPort(int)}.
+   *
+   * @param sandboxPort a port the spec {@linkplain SandboxSpec.Builder#publish(int) publishes}
+   * @return the host port, 1..65535
+   * @throws InvalidSandboxSpecException naming {@code ports} when that port was not published
+   * @throws SandboxException when the sandbox failed before its host side listened
+   */
+  public int mappedPort(int sandboxPort) {
+    return process.mappedPort(sandboxPort);
   }
 
   /** @return whether the service still runs */

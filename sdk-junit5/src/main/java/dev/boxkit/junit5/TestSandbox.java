@@ -134,7 +134,8 @@ public final class TestSandbox implements AutoCloseable {
    * ready. It is stopped when the test ends.
    *
    * @param readiness when it counts as started; a {@linkplain Readiness#port port} check needs
-   *     {@code @Sandboxed(network = NetworkMode.HOST)}
+   *     {@code @Sandboxed(network = NetworkMode.HOST)} here (to publish the port instead, use
+   *     {@link #startService(SandboxSpec, Readiness, Duration)} with {@code spec(argv).publish(port)})
    * @param argv the program and its arguments
    * @return the ready service
    * @throws ServiceNotReadyException when it exits first or is not ready in time

@@ -154,6 +154,12 @@ class DocsSnippetsTest {
   }
 
   @Test
+  void thePublishedPortSnippetRuns(@TempDir Path work) throws Exception {
+    ExternalTools.require("busybox", "busybox-static");
+    assertEquals("hello through a published port\n", SnippetsSandboxes.publishedPort(work));
+  }
+
+  @Test
   void theStartSnippetRuns() throws Exception {
     SnippetsGettingStarted.start();
   }

@@ -85,15 +85,17 @@ final class SnippetsJUnit {
     @SandboxImage(executables = "/bin/busybox")
     static Image busybox;
 
-    @Sandboxed(network = NetworkMode.HOST)                 // so that the test can reach its ports
+    @Sandboxed                                             // NetworkMode.NONE: no network but lo
     TestSandbox sandbox;
 
     @Test
     void servesFiles() throws Exception {
       Files.writeString(sandbox.hostTmp().resolve("index.html"), "hi\n");
-      int port = sandbox.freePort();
-      SandboxService web = sandbox.startService(Readiness.port(port),
-          "busybox", "httpd", "-f", "-p", "127.0.0.1:" + port, "-h", "/tmp");
+      SandboxService web = sandbox.startService(
+          sandbox.spec("busybox", "httpd", "-f", "-p", "8080", "-h", "/tmp").publish(8080).build(),
+          Readiness.port(8080),                            // httpd answers through the published port
+          Duration.ofSeconds(30));
+      int port = web.mappedPort(8080);                     // a free port on the host's 127.0.0.1
 
       HttpResponse<String> r = HttpClient.newHttpClient().send(
           HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/index.html")).build(),
@@ -134,7 +136,7 @@ final class SnippetsJUnit {
     sandbox.startService(Readiness.logLine("ready to accept connections"), "my-db", "--port", "5432");
     sandbox.startService(Readiness.command("test", "-S", "/tmp/app.sock"), "my-app", "--socket", "/tmp/app.sock");
     SandboxService slow = sandbox.startService(
-        sandbox.spec("my-server").env("MODE", "test").build(),   // any spec, preset for this sandbox
+        sandbox.spec("my-server").env("MODE", "test").publish(8080).build(), // any spec
         Readiness.port(8080),
         Duration.ofMinutes(2));                                  // the default wait is 30 s
     // end::junit-readiness[]

@@ -10,6 +10,13 @@ import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.Sandbox;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.sandbox.SandboxProcess;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,6 +50,33 @@ final class SnippetsSandboxes {
     ExecResult r = Sandbox.run(spec);
     // end::spec[]
     return r;
+  }
+
+  static String publishedPort(Path work) throws Exception {
+    // tag::published-port[]
+    Path site = Files.createDirectories(work.resolve("site"));
+    Files.writeString(site.resolve("index.html"), "hello through a published port\n");
+    try (SandboxProcess web = Sandbox.builder()
+        .command("busybox", "httpd", "-f", "-p", "8080", "-h", "/srv")
+        .env("PATH", "/usr/bin:/bin")
+        .mounts(List.of(Mount.proc(), Mount.devMinimal(), Mount.bind(site, "/srv")))
+        .publish(8080)                                     // a free host port; publish(8080, 8080) fixes it
+        .start()) {
+      int port = web.mappedPort(8080);                     // 127.0.0.1:port listens from now on
+      HttpClient http = HttpClient.newHttpClient();
+      HttpRequest get = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/index.html")).build();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return http.send(get, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException notYet) {                    // closed: httpd inside does not listen yet
+          if (attempt == 200) {
+            throw notYet;
+          }
+          Thread.sleep(50);
+        }
+      }
+    }                                                      // closing the sandbox closes the port
+    // end::published-port[]
   }
 
   static void result(ExecResult r) {

@@ -76,10 +76,42 @@ class SandboxServiceTest {
   }
 
   @Test
-  void aPortCheckIsRefusedWithoutHostNetwork(@Sandboxed TestSandbox box) {
+  void aPortCheckIsRefusedForAnUnpublishedPortWithoutHostNetwork(@Sandboxed TestSandbox box) {
     InvalidSandboxSpecException e = assertThrows(InvalidSandboxSpecException.class,
         () -> box.startService(Readiness.port(8080), "sleep", "60"));
-    assertTrue(e.getMessage().contains("NetworkMode.HOST"), e.getMessage());
+    assertEquals("readiness", e.field());
+    assertTrue(e.getMessage().contains("publish(8080)") && e.getMessage().contains("NetworkMode.HOST"),
+        e.getMessage());
+    assertThrows(InvalidSandboxSpecException.class, () -> box.startService(
+        box.spec("sleep", "60").publish(9090).build(), Readiness.port(8080), Duration.ofSeconds(5)));
+  }
+
+  private static String busybox() {
+    return dev.boxkit.testing.ExternalTools.require("busybox", "busybox-static").toString();
+  }
+
+  @Test
+  void aPublishedPortIsReadyOnlyOnceTheServiceInsideListens(@Sandboxed TestSandbox box) throws Exception {
+    java.nio.file.Files.writeString(box.hostTmp().resolve("index.html"), "published\n");
+    // httpd listens a second late: the host side of the port listens from the start, so a bare
+    // connect would count as ready too soon.
+    SandboxService web = box.startService(box.spec("sh", "-c", "sleep 1; exec " + busybox()
+            + " httpd -f -p 127.0.0.1:8080 -h /tmp").publish(8080).build(),
+        Readiness.port(8080), Duration.ofSeconds(30));
+    int port = web.mappedPort(8080);
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + port + "/index.html")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), "the first request, with no retry, is served");
+    assertEquals("published\n", r.body());
+    assertEquals("ports", assertThrows(InvalidSandboxSpecException.class, () -> web.mappedPort(9090)).field());
+  }
+
+  @Test
+  void aPublishedPortNobodyListensOnIsNeverReady(@Sandboxed TestSandbox box) {
+    ServiceNotReadyException e = assertThrows(ServiceNotReadyException.class, () -> box.startService(
+        box.spec("sleep", "60").publish(8080).build(), Readiness.port(8080), Duration.ofSeconds(2)));
+    assertTrue(e.getMessage().contains("within 2000 ms"), e.getMessage());
   }
 
   @Test

@@ -8,11 +8,14 @@ import dev.boxkit.oci.unpack.CachedRootfs;
 import dev.boxkit.oci.unpack.RootfsCache;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.InvalidSandboxSpecException;
 import dev.boxkit.sandbox.Isolation;
 import dev.boxkit.sandbox.NetworkMode;
+import dev.boxkit.sandbox.PortMapping;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
@@ -30,6 +33,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -80,6 +84,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--network", paramLabel = "none|host", defaultValue = "none",
       description = "none (default: only lo) or host.")
   NetworkMode network;
+
+  @Option(names = "--publish", paramLabel = "[HOST:]PORT",
+      description = "Reach the sandbox's TCP PORT at the host's 127.0.0.1:HOST (a free port, printed on"
+          + " stderr, without HOST). Needs --network none.")
+  List<PublishArg> publish = new ArrayList<>();
 
   @Option(names = "--isolation", paramLabel = "auto|namespaces|vm", defaultValue = "auto",
       description = "auto (default: namespaces on Linux), namespaces, or vm (a QEMU micro-VM; needs "
@@ -148,6 +157,14 @@ final class RunCommand implements Callable<Integer> {
         .network(network).limits(limits()).isolation(isolation)
         .argv(argv).env(environment)
         .workingDir(workdir != null ? workdir : defaults.workingDir());
+    if (!publish.isEmpty() && network != NetworkMode.NONE) {
+      throw new ParameterException(spec.commandLine(), "--publish needs --network none: with "
+          + network.name().toLowerCase() + " the program's ports are the host's own");
+    }
+    if (!publish.isEmpty() && isolation == Isolation.VM) {
+      throw new ParameterException(spec.commandLine(), "--publish is not supported with --isolation vm yet");
+    }
+    publish.forEach(p -> b.publish(p.hostPort(), p.sandboxPort()));
     UserArg who = user != null ? user : defaults.user();
     if (who != null) {
       UserResolver.Ids ids = new UserResolver(tree).resolve(who);
@@ -159,8 +176,8 @@ final class RunCommand implements Callable<Integer> {
         throw new InvalidInputException("--isolation", "vm", "a VM needs --image or --rootfs, not the host root");
       }
       // The guest makes its own /proc and /dev; the JVM's stdin cannot be handed to a VM.
-      return exitOf(err, runForwardingTermination(b.root(Rootfs.directory(tree)).mounts(mounts)
-          .stdin(Stdio.discard()).build()));
+      return exitOf(err, runForwardingTermination(build(b.root(Rootfs.directory(tree)).mounts(mounts)
+          .stdin(Stdio.discard())), err));
     }
     try (MountPoints points = root.hostRoot || (root.image == null && root.rootfs == null)
         ? MountPoints.none(Rootfs.hostReadOnly())
@@ -169,7 +186,19 @@ final class RunCommand implements Callable<Integer> {
       all.add(Mount.proc());
       all.add(Mount.devMinimal());
       all.addAll(mounts);
-      return exitOf(err, runForwardingTermination(b.root(points.root()).mounts(all).build()));
+      return exitOf(err, runForwardingTermination(build(b.root(points.root()).mounts(all)), err));
+    }
+  }
+
+  /** Builds the spec; ports it refuses (one published twice) are a bad command line. */
+  private SandboxSpec build(SandboxSpec.Builder b) {
+    try {
+      return b.build();
+    } catch (InvalidSandboxSpecException e) {
+      if (e.field().equals("ports")) {
+        throw new ParameterException(spec.commandLine(), "--publish: " + e.getMessage(), e);
+      }
+      throw e;
     }
   }
 
@@ -194,8 +223,9 @@ final class RunCommand implements Callable<Integer> {
    * Runs {@code spec}; if this JVM is asked to stop (SIGTERM, SIGINT, SIGHUP) meanwhile, the
    * program gets SIGTERM and {@link #STOP_GRACE} to end before the sandbox is killed, as
    * {@code docker stop} does. Without this the sandbox would only be SIGKILLed when the JVM died.
+   * Each port published on a free host port is printed on {@code err} once its host side listens.
    */
-  private static ExecResult runForwardingTermination(SandboxSpec spec) {
+  private static ExecResult runForwardingTermination(SandboxSpec spec, PrintWriter err) {
     SandboxProcess p = Sandbox.start(spec);
     Thread hook = new Thread(() -> {
       p.signal(SIGTERM);
@@ -206,6 +236,7 @@ final class RunCommand implements Callable<Integer> {
     }, "boxkit-stop-sandbox");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
+      printMappedPorts(spec, p, err);
       return p.waitFor();
     } finally {
       try {
@@ -215,6 +246,22 @@ final class RunCommand implements Callable<Integer> {
       }
       p.close();
     }
+  }
+
+  private static void printMappedPorts(SandboxSpec spec, SandboxProcess p, PrintWriter err) {
+    for (PortMapping m : spec.ports()) {
+      if (m.hostPort() == 0) {
+        int host;
+        try {
+          host = p.mappedPort(m.sandboxPort());
+        } catch (SandboxException e) {
+          // The sandbox ended before listening: waitFor reports why (a setup step, a status).
+          return;
+        }
+        err.println("boxkit: sandbox port " + m.sandboxPort() + " is at 127.0.0.1:" + host);
+      }
+    }
+    err.flush();
   }
 
   private static Path directoryRoot(Path dir) {

@@ -3,6 +3,7 @@ package dev.boxkit.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.testing.ExternalTools;
@@ -295,6 +296,113 @@ class RunCommandTest {
     assertEquals(3, failed.exitCode(), failed.toString());
     assertTrue(failed.err().contains("after the OOM killer killed one of its processes"), failed.toString());
     assertFalse(failed.err().contains("killed for using"), failed.toString());
+  }
+
+  /** Starts {@code boxkit run ARGS} in a child JVM, its stdout and stderr going to {@code out}. */
+  private Process startInChild(Path out, String... args) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run",
+        "--cache-dir", tmp.resolve("rootfs").toString()));
+    cmd.addAll(Arrays.asList(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+  }
+
+  /** A directory with index.html for BusyBox httpd, and its argv serving it on {@code port} inside. */
+  private List<String> httpd(int port) throws IOException {
+    Path busybox = ExternalTools.require("busybox", "busybox-static");
+    Path www = Files.createDirectories(tmp.resolve("www"));
+    Files.writeString(www.resolve("index.html"), "served through --publish\n");
+    return List.of("--bind", www + ":/mnt", "--", busybox.toString(), "httpd", "-f", "-p", "127.0.0.1:" + port,
+        "-h", "/mnt");
+  }
+
+  /** GETs /index.html, retrying while the service inside is not listening yet (the host side is). */
+  private static String fetch(int port, Process boxkit, Path out) throws Exception {
+    java.net.http.HttpClient c = java.net.http.HttpClient.newBuilder()
+        .connectTimeout(java.time.Duration.ofSeconds(10)).build();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (true) {
+      try {
+        java.net.http.HttpResponse<String> r = c.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + port + "/index.html"))
+            .timeout(java.time.Duration.ofSeconds(10)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        return r.body();
+      } catch (IOException e) {
+        if (System.nanoTime() > deadline || !boxkit.isAlive()) {
+          throw new AssertionError("no page from port " + port + "; boxkit said: " + read(out), e);
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  @Test
+  void publishWithoutHostPortPrintsTheFreePortChosen() throws Exception {
+    Path out = tmp.resolve("out");
+    Process boxkit = startInChild(out, concat(List.of("--publish", "8080", "--publish", "80"), httpd(8080)));
+    try {
+      java.util.regex.Pattern line = java.util.regex.Pattern.compile(
+          "boxkit: sandbox port (\\d+) is at 127\\.0\\.0\\.1:(\\d+)\n");
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+      java.util.Map<Integer, Integer> ports = new java.util.HashMap<>();
+      while (ports.size() < 2 && boxkit.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+        java.util.regex.Matcher m = line.matcher(read(out));
+        while (m.find()) {
+          ports.put(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)));
+        }
+      }
+      assertEquals(java.util.Set.of(8080, 80), ports.keySet(), () -> "boxkit said: " + read(out));
+      assertEquals("served through --publish\n", fetch(ports.get(8080), boxkit, out));
+      boxkit.destroy(); // SIGTERM: forwarded to httpd, which ends
+      assertTrue(boxkit.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(143, boxkit.exitValue(), () -> "boxkit said: " + read(out));
+      assertThrows(java.net.ConnectException.class,
+          () -> new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), ports.get(8080)).close());
+    } finally {
+      boxkit.destroyForcibly();
+    }
+  }
+
+  @Test
+  void publishWithAHostPortUsesItAndPrintsNothing() throws Exception {
+    int free;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      free = s.getLocalPort();
+    }
+    Path out = tmp.resolve("out");
+    Process boxkit = startInChild(out, concat(List.of("--publish", free + ":80"), httpd(80)));
+    try {
+      assertEquals("served through --publish\n", fetch(free, boxkit, out));
+      assertFalse(read(out).contains("sandbox port"), read(out));
+    } finally {
+      boxkit.destroy();
+      boxkit.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+      boxkit.destroyForcibly();
+    }
+  }
+
+  @Test
+  void badPublishValuesAreUsageErrorsNamingTheOption() {
+    for (String bad : List.of("http", "0", "70000", "1:2:3", ":80", "80:", "+80", "-1")) {
+      Cli.Result r = run("--publish", bad, "--", "/bin/true");
+      assertEquals(2, r.exitCode(), bad + ": " + r);
+      assertTrue(r.err().contains("--publish"), bad + ": " + r);
+    }
+    Cli.Result host = run("--publish", "8080", "--network", "host", "--", "/bin/true");
+    assertEquals(2, host.exitCode(), host.toString());
+    assertTrue(host.err().contains("--publish needs --network none"), host.toString());
+    Cli.Result twice = run("--publish", "8080", "--publish", "9090:8080", "--", "/bin/true");
+    assertEquals(2, twice.exitCode(), twice.toString());
+    assertTrue(twice.err().contains("--publish: ") && twice.err().contains("published twice"), twice.toString());
+  }
+
+  private static String[] concat(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all.toArray(String[]::new);
   }
 
   @Test

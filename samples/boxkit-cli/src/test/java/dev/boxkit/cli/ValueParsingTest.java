@@ -48,6 +48,16 @@ class ValueParsingTest {
   }
 
   @Test
+  void publishIsAnOptionalHostPortAndASandboxPort() {
+    assertEquals(new PublishArg(0, 8080), PublishArg.parse("8080"));
+    assertEquals(new PublishArg(5432, 5432), PublishArg.parse("5432:5432"));
+    assertEquals(new PublishArg(65535, 1), PublishArg.parse("65535:1"));
+    for (String bad : new String[] {"", "x", "0", "65536", "0:80", "80:0", ":80", "80:", "1:2:3", "+80", " 80", "8o"}) {
+      assertEquals("publish", assertThrows(InvalidInputException.class, () -> PublishArg.parse(bad)).field(), bad);
+    }
+  }
+
+  @Test
   void targets() {
     assertEquals(new TargetRef.OciLayout(Path.of("out"), "app"), TargetRef.parse("output", "oci:out:app"));
     assertEquals(new TargetRef.DockerArchive(Path.of("a.tar"), "app:1"), TargetRef.parse("output", "docker-archive:a.tar:app:1"));
