@@ -504,7 +504,7 @@ public final class EgressPolicy {
     java.util.Map<String, List<InetAddress>> copy = new java.util.TreeMap<>();
     hosts.forEach((name, addrs) -> {
       String n = name == null ? "" : name.toLowerCase(Locale.ROOT);
-      if (!isValidName(n) || addrs == null || addrs.isEmpty() || addrs.contains(null)) {
+      if (!isValidName(n) || addrs == null || addrs.isEmpty() || addrs.stream().anyMatch(java.util.Objects::isNull)) {
         throw new InvalidSandboxSpecException("egress.hosts", "\"" + name + "\" -> " + addrs
             + " is not a host name with at least one address");
       }
