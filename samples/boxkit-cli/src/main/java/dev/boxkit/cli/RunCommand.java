@@ -81,9 +81,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--tmpfs", paramLabel = "DST", description = "Mount an empty tmpfs (64 MiB) at DST.")
   List<String> tmpfs = new ArrayList<>();
 
-  @Option(names = "--network", paramLabel = "none|host", defaultValue = "none",
-      description = "none (default: only lo) or host.")
-  NetworkMode network;
+  @Option(names = "--network", paramLabel = "none|host|allow:DEST,...", defaultValue = "none",
+      description = "none (default: only lo), host, or allow:DEST[,DEST...]: only those destinations"
+          + " (host[:port], *.domain, CIDR), through BoxKit's proxy (HTTP_PROXY is set); refusals"
+          + " are printed on stderr.")
+  NetworkArg networkArg;
 
   @Option(names = "--publish", paramLabel = "[HOST:]PORT",
       description = "Reach the sandbox's TCP PORT at the host's 127.0.0.1:HOST (a free port, printed on"
@@ -152,9 +154,15 @@ final class RunCommand implements Callable<Integer> {
     Map<String, String> environment = new LinkedHashMap<>(defaults.env());
     env.forEach(kv -> environment.put(kv.key(), kv.value()));
     environment.putIfAbsent("PATH", DEFAULT_PATH);
+    NetworkMode network = networkArg.mode();
     SandboxSpec.Builder b = Sandbox.builder()
         .stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit())
         .network(network).limits(limits()).isolation(isolation)
+        .egress(networkArg.egress())
+        .onEgressDenied(e -> {
+          err.println("boxkit: egress refused: " + e.host() + ":" + e.port() + " (" + e.reason() + ")");
+          err.flush();
+        })
         .argv(argv).env(environment)
         .workingDir(workdir != null ? workdir : defaults.workingDir());
     if (!publish.isEmpty() && network != NetworkMode.NONE) {

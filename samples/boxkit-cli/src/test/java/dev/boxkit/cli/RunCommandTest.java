@@ -211,6 +211,34 @@ class RunCommandTest {
   }
 
   @Test
+  void networkAllowListLetsOnlyListedDestinationsThrough() throws Exception {
+    ExternalTools.require("curl", "curl");
+    com.sun.net.httpserver.HttpServer ok = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 10);
+    ok.createContext("/", ex -> {
+      byte[] b = "listed\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    });
+    ok.start();
+    try (java.net.ServerSocket other = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = ok.getAddress().getPort();
+      // (The program's stdout is the JVM's own here: exit codes tell what happened.)
+      Cli.Result r = run("--network", "allow:127.0.0.1/32:" + port, "--", "/bin/sh", "-c",
+          "curl -fsS --noproxy '' http://127.0.0.1:" + port + "/ >/dev/null || exit 3;"
+          + " curl -fsS --noproxy '' http://127.0.0.1:" + other.getLocalPort() + "/ && exit 4; exit 0");
+      assertEquals(0, r.exitCode(), r.toString());
+      assertTrue(r.err().contains("boxkit: egress refused: 127.0.0.1:" + other.getLocalPort()), r.toString());
+    } finally {
+      ok.stop(0);
+    }
+    Cli.Result bad = run("--network", "allow:not a host", "--", "/bin/true");
+    assertEquals(2, bad.exitCode(), bad.toString());
+    assertTrue(bad.err().contains("--network"), bad.toString());
+  }
+
+  @Test
   void theRootIsReadOnlyAndTmpfsIsWritable() {
     assertNotEquals(0, run("--", "/bin/sh", "-c", "echo x > /etc/boxkit-test").exitCode());
     assertFalse(Files.exists(Path.of("/etc/boxkit-test")));
