@@ -157,6 +157,7 @@ class DocsSnippetsTest {
   void thePublishedPortSnippetRuns(@TempDir Path work) throws Exception {
     ExternalTools.require("busybox", "busybox-static");
     assertEquals("hello through a published port\n", SnippetsSandboxes.publishedPort(work));
+    assertEquals("hello from web\n", SnippetsSandboxes.sharedNetwork(work));
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.boxkit.docs;
 
 import dev.boxkit.image.Image;
 import dev.boxkit.oci.unpack.RootfsCache;
+import dev.boxkit.sandbox.EgressPolicy;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.NetworkMode;
@@ -10,6 +11,7 @@ import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.Sandbox;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.sandbox.SandboxNetwork;
 import dev.boxkit.sandbox.SandboxProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -77,6 +79,37 @@ final class SnippetsSandboxes {
       }
     }                                                      // closing the sandbox closes the port
     // end::published-port[]
+  }
+
+  static String sharedNetwork(Path work) throws Exception {
+    // tag::shared-network[]
+    Path site = Files.createDirectories(work.resolve("net-site"));
+    Files.writeString(site.resolve("index.html"), "hello from web\n");
+    try (SandboxNetwork net = SandboxNetwork.create("it");
+         SandboxProcess web = Sandbox.builder().network(net).hostname("web") // reachable as "web"
+             .command("busybox", "httpd", "-f", "-p", "8080", "-h", "/srv")
+             .env("PATH", "/usr/bin:/bin")
+             .mounts(List.of(Mount.proc(), Mount.devMinimal(), Mount.bind(site, "/srv")))
+             .start()) {
+      ExecResult r = Sandbox.builder().network(net).hostname("client")
+          .command("curl", "-s", "--retry", "10", "--retry-connrefused", "http://web:8080/")
+          .env("PATH", "/usr/bin:/bin")
+          .run();
+      return r.stdoutText();                               // "hello from web"
+    }
+    // end::shared-network[]
+  }
+
+  static ExecResult egress() {
+    // tag::egress[]
+    ExecResult r = Sandbox.builder()
+        .command("curl", "-sS", "https://repo.maven.apache.org/maven2/")
+        .env("PATH", "/usr/bin:/bin")
+        .egress(EgressPolicy.allow("repo.maven.apache.org:443", "*.maven.org:443"))
+        .onEgressDenied(e -> System.err.println("refused " + e.host() + ": " + e.reason()))
+        .run();                                            // r.egressDenied(): every refusal
+    // end::egress[]
+    return r;
   }
 
   static void result(ExecResult r) {

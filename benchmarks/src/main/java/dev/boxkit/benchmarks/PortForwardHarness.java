@@ -1,0 +1,144 @@
+package dev.boxkit.benchmarks;
+
+import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxProcess;
+import dev.boxkit.sandbox.SandboxSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Published ports side by side with plain loopback, in one run: the same BusyBox {@code nc}
+ * server once as a host process and once in a sandbox reached through {@code mappedPort}, the
+ * same Java client. Prints throughput for {@code MiB} mebibytes sent (median of 3), the p50
+ * round-trip of a one-byte echo, and the p50 start of {@code /bin/true} with and without a
+ * published port, with BoxKit/loopback ratios.
+ *
+ * <p>Arguments: {@code [MiB, default 1024] [round trips, default 2000] [starts, default 40]}.
+ */
+public final class PortForwardHarness {
+  private PortForwardHarness() {}
+
+  private static final String BUSYBOX = "/bin/busybox";
+
+  public static void main(String[] args) throws Exception {
+    long mib = args.length > 0 ? Long.parseLong(args[0]) : 1024;
+    int trips = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
+    int starts = args.length > 2 ? Integer.parseInt(args[2]) : 40;
+    List<Double> host = new ArrayList<>();
+    List<Double> mapped = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      int port = freePort();
+      Process p = new ProcessBuilder(BUSYBOX, "nc", "-l", "-p", Integer.toString(port))
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      host.add(send(port, mib));
+      p.waitFor();
+      try (SandboxProcess s = sandbox("exec " + BUSYBOX + " nc -l -p 9000 >/dev/null").publish(9000).start()) {
+        mapped.add(send(s.mappedPort(9000), mib));
+        s.waitFor();
+      }
+    }
+    double h = median(host);
+    double m = median(mapped);
+    System.out.printf(Locale.ROOT, "throughput %d MiB: loopback %.0f MiB/s, mapped port %.0f MiB/s, ratio %.2f%n",
+        mib, h, m, m / h);
+
+    int port = freePort();
+    Process echo = new ProcessBuilder(BUSYBOX, "nc", "-l", "-p", Integer.toString(port), "-e", "/bin/cat").start();
+    double rh = roundTrip(port, trips);
+    echo.destroy();
+    double rm;
+    try (SandboxProcess s = sandbox("exec " + BUSYBOX + " nc -l -p 7000 -e /bin/cat").publish(7000).start()) {
+      rm = roundTrip(s.mappedPort(7000), trips);
+    }
+    System.out.printf(Locale.ROOT, "round trip p50: loopback %.1f us, mapped port %.1f us, ratio %.2f%n",
+        rh, rm, rm / rh);
+
+    List<Double> none = new ArrayList<>();
+    List<Double> published = new ArrayList<>();
+    for (int i = 0; i < starts; i++) {
+      none.add(timeRun(sandbox("exit 0")));
+      published.add(timeRun(sandbox("exit 0").publish(8080)));
+    }
+    System.out.printf(Locale.ROOT, "start p50: NONE %.2f ms, with a published port %.2f ms, +%.2f ms%n",
+        median(none), median(published), median(published) - median(none));
+  }
+
+  private static SandboxSpec.Builder sandbox(String script) {
+    return Sandbox.builder().command("/bin/sh", "-c", script).env("PATH", "/usr/bin:/bin");
+  }
+
+  private static double timeRun(SandboxSpec.Builder b) {
+    long t0 = System.nanoTime();
+    b.run();
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  /** Sends mib MiB to 127.0.0.1:port (retrying until it accepts), returns MiB/s. */
+  private static double send(int port, long mib) throws Exception {
+    byte[] buf = new byte[1 << 16];
+    for (int attempt = 0; ; attempt++) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        OutputStream out = s.getOutputStream();
+        long t0 = System.nanoTime();
+        for (long sent = 0; sent < mib << 20; sent += buf.length) {
+          out.write(buf);
+        }
+        s.shutdownOutput();
+        s.getInputStream().read(); // end of file once the server has read everything
+        return mib / ((System.nanoTime() - t0) / 1e9);
+      } catch (IOException notYet) {
+        if (attempt > 200) {
+          throw notYet;
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  /** p50 microseconds of a one-byte echo over one connection. */
+  private static double roundTrip(int port, int trips) throws Exception {
+    for (int attempt = 0; ; attempt++) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        s.setTcpNoDelay(true);
+        OutputStream out = s.getOutputStream();
+        InputStream in = s.getInputStream();
+        List<Double> t = new ArrayList<>();
+        for (int i = 0; i < trips; i++) {
+          long t0 = System.nanoTime();
+          out.write('x');
+          out.flush();
+          if (in.read() < 0) {
+            throw new IOException("closed");
+          }
+          t.add((System.nanoTime() - t0) / 1e3);
+        }
+        return median(t.subList(Math.min(100, t.size() / 2), t.size()));
+      } catch (IOException notYet) {
+        if (attempt > 200) {
+          throw notYet;
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    Collections.sort(s);
+    return s.get(s.size() / 2);
+  }
+}
