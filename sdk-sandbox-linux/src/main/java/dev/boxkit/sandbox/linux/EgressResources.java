@@ -19,18 +19,17 @@ import org.slf4j.LoggerFactory;
  * the refusals it recorded. Wraps the sandbox's other resources; the proxy is closed when they
  * are finished, after the sandbox ended.
  */
-final class EgressResources implements SandboxResources {
+final class EgressResources extends LayeredResources {
   private static final Logger LOG = LoggerFactory.getLogger(EgressResources.class);
 
   /** The proxy's port on the sandbox's own loopback (Squid's customary port). */
   static final int SANDBOX_PORT = 3128;
 
-  private final SandboxResources inner;
   private final EgressProxy proxy;
   private final List<EgressEvent> denied = Collections.synchronizedList(new ArrayList<>());
 
   private EgressResources(SandboxResources inner, EgressPolicy policy, Consumer<EgressEvent> listener) {
-    this.inner = inner;
+    super(inner);
     Resolver pinnedFirst = host -> {
       List<InetAddress> pinned = policy.pinnedHosts().get(host.toLowerCase(java.util.Locale.ROOT));
       return pinned != null ? pinned : Resolver.system().resolve(host);
@@ -80,27 +79,16 @@ final class EgressResources implements SandboxResources {
   }
 
   @Override
-  public void adopt(int pid) {
-    inner.adopt(pid);
-  }
-
-  @Override
-  public void killAll() {
-    inner.killAll();
-  }
-
-  @Override
-  public Usage finish() {
-    Usage u;
+  void release() {
     try {
-      u = inner.finish();
-    } finally {
-      try {
-        proxy.close();
-      } catch (RuntimeException e) {
-        LOG.warn("closing the egress proxy: {}", e.toString());
-      }
+      proxy.close();
+    } catch (RuntimeException e) {
+      LOG.warn("closing the egress proxy: {}", e.toString());
     }
+  }
+
+  @Override
+  Usage usage(Usage u) {
     List<EgressEvent> events;
     synchronized (denied) {
       events = List.copyOf(denied);

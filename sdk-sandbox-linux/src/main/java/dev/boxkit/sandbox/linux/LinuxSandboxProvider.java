@@ -233,24 +233,17 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   }
 
   /** Other resources plus a membership of a shared network, given up when the sandbox ends. */
-  private record LeaseResources(SandboxResources inner, AutoCloseable lease) implements SandboxResources {
-    @Override
-    public void adopt(int pid) {
-      inner.adopt(pid);
+  private static final class LeaseResources extends LayeredResources {
+    private final AutoCloseable lease;
+
+    LeaseResources(SandboxResources inner, AutoCloseable lease) {
+      super(inner);
+      this.lease = lease;
     }
 
     @Override
-    public void killAll() {
-      inner.killAll();
-    }
-
-    @Override
-    public Usage finish() {
-      try {
-        return inner.finish();
-      } finally {
-        closeQuietly(lease);
-      }
+    void release() {
+      closeQuietly(lease);
     }
   }
 

@@ -26,19 +26,18 @@ import org.slf4j.LoggerFactory;
  * must be on one filesystem. Wraps the sandbox's other resources; when they are finished the
  * directory is deleted, or its upper layer is first moved to the requested keep path.
  */
-final class OverlayRoot implements SandboxResources {
+final class OverlayRoot extends LayeredResources {
   private static final Logger LOG = LoggerFactory.getLogger(OverlayRoot.class);
 
   private final Path lower;
   private final Path dir;
   private final Path keep;
-  private final SandboxResources inner;
 
   private OverlayRoot(Path lower, Path dir, Path keep, SandboxResources inner) {
+    super(inner);
     this.lower = lower;
     this.dir = dir;
     this.keep = keep;
-    this.inner = inner;
   }
 
   /**
@@ -96,35 +95,21 @@ final class OverlayRoot implements SandboxResources {
   }
 
   @Override
-  public void adopt(int pid) {
-    inner.adopt(pid);
-  }
-
-  @Override
-  public void killAll() {
-    inner.killAll();
-  }
-
-  @Override
-  public Usage finish() {
-    try {
-      return inner.finish();
-    } finally {
-      boolean keepDir = false;
-      if (keep != null) {
-        try {
-          strip(upper());
-          Files.move(upper(), keep);
-        } catch (IOException e) {
-          // Never lose what the sandbox wrote: the whole directory stays where it is (mode
-          // 0700, so an entry that could not be stripped stays out of others' reach).
-          keepDir = true;
-          LOG.warn("could not keep the upper layer at {}, it stays at {}: {}", keep, upper(), e.toString());
-        }
+  void release() {
+    boolean keepDir = false;
+    if (keep != null) {
+      try {
+        strip(upper());
+        Files.move(upper(), keep);
+      } catch (IOException e) {
+        // Never lose what the sandbox wrote: the whole directory stays where it is (mode
+        // 0700, so an entry that could not be stripped stays out of others' reach).
+        keepDir = true;
+        LOG.warn("could not keep the upper layer at {}, it stays at {}: {}", keep, upper(), e.toString());
       }
-      if (!keepDir) {
-        delete(dir);
-      }
+    }
+    if (!keepDir) {
+      delete(dir);
     }
   }
 
