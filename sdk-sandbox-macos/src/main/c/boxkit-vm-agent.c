@@ -23,6 +23,8 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/vm_sockets.h>
 #include <net/if.h>
 #include <poll.h>
@@ -62,6 +64,8 @@ struct spec {
   int stdin_pipe;   /* stdin comes from 'I' frames, else /dev/null */
   uint32_t uid, gid;
   uint64_t nofile;
+  const unsigned char *seccomp; /* struct sock_filter[], compiled by the host; NULL for none */
+  uint32_t seccomp_len;
 };
 
 static int ctl = -1;
@@ -247,6 +251,7 @@ static void parse_spec(const char *p, uint32_t len, struct spec *s) {
       case 'u': s->uid = (uint32_t)strtoul(v, NULL, 10); break;
       case 'g': s->gid = (uint32_t)strtoul(v, NULL, 10); break;
       case 'n': s->nofile = strtoull(v, NULL, 10); break;
+      case 'S': s->seccomp = (const unsigned char *)v; s->seccomp_len = n; break;
       case 'm':
         s->mounts[room(s->mountc)] = v;
         s->mount_len[s->mountc++] = n;
@@ -368,8 +373,8 @@ static const int dropped_caps[] = {CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO,
     CAP_PERFMON, CAP_SYS_CHROOT, CAP_NET_ADMIN, CAP_NET_RAW};
 
 /* Steps of the child between fork and exec, reported with errno on the status pipe. */
-static const char *const child_steps[] = {"stdio", "chroot", "chdir", "rlimit", "setgroups", "setgid", "setuid", "exec"};
-enum { STEP_STDIO, STEP_CHROOT, STEP_CHDIR, STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_EXEC };
+static const char *const child_steps[] = {"stdio", "chroot", "chdir", "rlimit", "setgroups", "setgid", "setuid", "seccomp", "exec"};
+enum { STEP_STDIO, STEP_CHROOT, STEP_CHDIR, STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_SECCOMP, STEP_EXEC };
 
 static void child_fail(int status_fd, int step) {
   int report[2] = {step, errno};
@@ -416,6 +421,18 @@ static void child(struct spec *s, int in, int out, int err, int status_fd) {
   if (setgroups(0, NULL) != 0) child_fail(status_fd, STEP_SETGROUPS);
   if (setgid(s->gid) != 0) child_fail(status_fd, STEP_SETGID);
   if (setuid(s->uid) != 0) child_fail(status_fd, STEP_SETUID);
+  if (s->seccomp) {
+    /* The host's filter (for writable shares: no setuid/setgid file may land in a host
+     * directory through virtio-fs), last before exec. */
+    struct sock_fprog fp = { (unsigned short)(s->seccomp_len / sizeof(struct sock_filter)),
+                             (struct sock_filter *)s->seccomp };
+    if (s->seccomp_len == 0 || s->seccomp_len % sizeof(struct sock_filter) || fp.len > 4096) {
+      errno = EINVAL;
+      child_fail(status_fd, STEP_SECCOMP);
+    }
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0)
+      child_fail(status_fd, STEP_SECCOMP);
+  }
   exec_program(s, status_fd);
 }
 

@@ -14,8 +14,8 @@ import dev.boxkit.sandbox.linux.cgroup.CgroupController;
 import dev.boxkit.sandbox.linux.cgroup.CgroupException;
 import dev.boxkit.sandbox.linux.cgroup.CgroupLimits;
 import dev.boxkit.sandbox.linux.cgroup.Cgroups;
-import dev.boxkit.sandbox.linux.seccomp.SeccompArch;
-import dev.boxkit.sandbox.linux.seccomp.SeccompFilter;
+import dev.boxkit.sandbox.seccomp.SeccompArch;
+import dev.boxkit.sandbox.seccomp.SeccompFilter;
 import dev.boxkit.sandbox.spi.SandboxProvider;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -183,43 +183,14 @@ public final class LinuxSandboxProvider implements SandboxProvider {
   }
 
   /**
-   * Refuses the spec when a host path BoxKit would open for it has a symbolic link in any
-   * component: bind sources ({@code mount.source}), a directory root ({@code root.path}), stdio
-   * files ({@code stdin.path}, {@code stdout.path}, {@code stderr.path}) and an image root's
-   * {@code root.keepUpper} (whose parent chain must hold no link; that it must not exist yet is
-   * checked by {@link OverlayRoot#create}). A sandbox with a writable bind can plant a link there
-   * ({@code ln -s / W/stage}), so following one silently could hand a later sandbox the host's
-   * {@code /}; links are never resolved here, not even the caller's own (a "current" link to a
-   * root directory is refused too: the caller passes {@code path.toRealPath()} instead). Paths
-   * are not rewritten; a missing path is left for the helper to report with its errno, and the
-   * helper opens every path again without following links, so a link planted after this check
-   * fails there.
+   * Refuses host paths with a symbolic link in any component ({@link
+   * dev.boxkit.sandbox.spi.HostPaths#check}); the helper opens them again without following
+   * links, so a link planted after this check fails there.
    *
-   * @param spec the spec to launch
    * @throws InvalidSandboxSpecException naming the field, the path and its linked component
    */
   static void checkHostPaths(SandboxSpec spec) {
-    for (Mount m : spec.mounts()) {
-      if (m instanceof Mount.Bind b) {
-        HostPaths.requireNoLinks("mount.source", b.source());
-      }
-    }
-    if (spec.root() instanceof Rootfs.Directory d) {
-      HostPaths.requireNoLinks("root.path", d.path());
-    } else if (spec.root() instanceof Rootfs.FromImage image && image.keepUpper() != null) {
-      // The whole path: a link as its last component is refused here, before OverlayRoot would
-      // refuse it as already existing, with the clearer reason.
-      HostPaths.requireNoLinks("root.keepUpper", image.keepUpper());
-    }
-    checkStdio("stdin.path", spec.stdin());
-    checkStdio("stdout.path", spec.stdout());
-    checkStdio("stderr.path", spec.stderr());
-  }
-
-  private static void checkStdio(String field, Stdio stdio) {
-    if (stdio instanceof Stdio.File f) {
-      HostPaths.requireNoLinks(field, f.path());
-    }
+    dev.boxkit.sandbox.spi.HostPaths.check(spec);
   }
 
   private static void closeQuietly(AutoCloseable c) {

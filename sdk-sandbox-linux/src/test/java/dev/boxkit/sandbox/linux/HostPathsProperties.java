@@ -1,5 +1,6 @@
 package dev.boxkit.sandbox.linux;
 
+import dev.boxkit.sandbox.spi.HostPaths;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -53,6 +53,11 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
     if (!Files.isDirectory(dir.path())) {
       throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
     }
+    dev.boxkit.sandbox.spi.HostPaths.check(spec);
+    if (!spec.egress().isDenyAll()) {
+      throw new InvalidSandboxSpecException("egress", "egress allow-lists are not supported by the VM"
+          + " backend yet; use Isolation.NAMESPACES");
+    }
     if (spec.sharedNetwork() != null) {
       throw new InvalidSandboxSpecException("network", "shared networks are not supported by the VM"
           + " backend yet; use Isolation.NAMESPACES");
@@ -114,6 +119,13 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       } else if (m instanceof Mount.DevMinimal d) {
         w.mount(List.of("dev", d.destination(), "", "rw"));
       }
+    }
+    if (spec.mounts().stream().anyMatch(m -> m instanceof Mount.Bind b && b.writable())) {
+      // What the guest writes to a shared folder is a host file: no setuid/setgid bit may land
+      // there (virtiofsd writes as the guest's ids, so a guest root's setuid file would be the
+      // host root's). The guest has the host's architecture (QEMU without emulation, vfkit).
+      w.add('S', dev.boxkit.sandbox.seccomp.SeccompFilter.setIdModesOnly()
+          .compile(dev.boxkit.sandbox.seccomp.SeccompArch.host()));
     }
     return new GuestPlan(dir.path(), shares, w.toByteArray(), memory);
   }

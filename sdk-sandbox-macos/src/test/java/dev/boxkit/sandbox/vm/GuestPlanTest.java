@@ -2,6 +2,7 @@ package dev.boxkit.sandbox.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
 import dev.boxkit.sandbox.Mount;
@@ -49,7 +50,13 @@ class GuestPlanTest {
         .limits(ResourceLimits.builder().memoryBytes(100_000_000).openFiles(64).build()).build());
     assertEquals(List.of("a=/bin/sh", "a=-c", "a=echo hi", "e=PATH=/bin", "w=/tmp", "h=box", "r=ro",
         "u=1000", "g=100", "n=64", "m=proc|/proc||rw", "m=dev|/dev||rw", "m=bind|/data|b0|ro",
-        "m=bind|/out|b1|rw", "m=tmpfs|/tmp|1048576|rw"), records(plan.specFrame()));
+        "m=bind|/out|b1|rw", "m=tmpfs|/tmp|1048576|rw"), records(plan.specFrame()).subList(0, 15));
+    // A writable share: the set-id rule's filter goes to the guest, compiled for this machine.
+    String filter = records(plan.specFrame()).get(15);
+    assertTrue(filter.startsWith("S="), filter);
+    assertEquals(16, records(plan.specFrame()).size());
+    assertTrue(records(GuestPlan.compile(base().mount(Mount.bind(data, "/data")).build()).specFrame())
+        .stream().noneMatch(r -> r.startsWith("S=")), "a read-only share gets no filter");
     assertEquals(List.of(data, data), plan.shares());
     assertEquals(96L << 20, plan.memoryBytes(), "100,000,000 bytes rounded up to whole MiB");
     assertEquals(tmp, plan.root());

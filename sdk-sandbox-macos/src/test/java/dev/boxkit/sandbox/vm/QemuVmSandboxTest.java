@@ -37,7 +37,8 @@ class QemuVmSandboxTest {
   @BeforeAll
   static void setUp() throws Exception {
     provider = TestVms.qemuProvider();
-    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/bash", "/bin/cat", "/bin/sleep", "/bin/mount"));
+    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/bash", "/bin/cat", "/bin/sleep", "/bin/mount",
+        "/bin/cp", "/bin/chmod"));
   }
 
   @Test
@@ -74,6 +75,21 @@ class QemuVmSandboxTest {
     assertTrue(r.stderrText().contains("Network is unreachable"), r.stderrText());
     assertEquals(0, r.exitCode());
     assertTrue(Files.notExists(data.resolve("new.txt")));
+  }
+
+  @Test
+  void aWritableShareNeverGetsASetuidFile() throws Exception {
+    ExternalTools.requireHost((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0,
+        "VM binds need root: QEMU 7.2's virtiofsd writes its pid file under /var/run/virtiofsd");
+    Path out = Files.createDirectories(tmp.resolve("out"));
+    ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
+        .mount(Mount.bind(out, "/out").readWrite())
+        .command("/bin/sh", "-c", "cp /bin/sh /out/x && chmod 4755 /out/x; chmod u+s,g+s /out/x;"
+            + " chmod 0700 /out/x && echo plain-chmod-ok").build());
+    assertEquals("plain-chmod-ok\n", r.stdoutText(), r.stderrText());
+    assertTrue(r.stderrText().contains("Operation not permitted"), r.stderrText());
+    int mode = (Integer) Files.getAttribute(out.resolve("x"), "unix:mode");
+    assertEquals(0, mode & 06000, "no set-id bit reached the host: " + Integer.toOctalString(mode));
   }
 
   @Test

@@ -1,12 +1,13 @@
 /**
  * Seccomp filters assembled in Java as classic BPF programs, so that they can be property-tested
- * in Java and loaded unchanged by the native helper with
+ * in Java and loaded unchanged by the backends' native programs (the Linux helper before it
+ * execs the program, the VM guest agent likewise inside the guest) with
  * <a href="https://man7.org/linux/man-pages/man2/seccomp.2.html">{@code seccomp(2)}</a>
  * ({@code SECCOMP_SET_MODE_FILTER}, after {@code PR_SET_NO_NEW_PRIVS}). Nothing here loads a
  * filter: a filter loaded into a JVM would bind every thread of it.
  *
  * <p>Every program checks the architecture first (anything else: kill the process) and on x86_64
- * fails x32 calls with ENOSYS. {@link dev.boxkit.sandbox.linux.seccomp.SeccompFilter#defaultDenyList()}
+ * fails x32 calls with ENOSYS. {@link dev.boxkit.sandbox.seccomp.SeccompFilter#defaultDenyList()}
  * then denies the calls below and allows the rest. It follows Docker's default profile
  * ({@code profiles/seccomp/default.json}) and Flatpak's {@code setup_seccomp}, for a program that
  * runs after the sandbox is set up and holds no capabilities.
@@ -56,7 +57,7 @@
  *     or host and is not confined by a network namespace</td></tr>
  * </table>
  *
- * <p>{@link dev.boxkit.sandbox.linux.seccomp.SeccompFilter#noSetIdFiles()} adds, for sandboxes
+ * <p>{@link dev.boxkit.sandbox.seccomp.SeccompFilter#noSetIdFiles()} adds, for sandboxes
  * that write into host trees: {@code chmod}, {@code fchmod}, {@code fchmodat}, {@code fchmodat2},
  * {@code creat}, {@code mknod}, {@code mknodat} with {@code S_ISUID|S_ISGID} (06000) in the mode,
  * and {@code open}/{@code openat} with {@code O_CREAT|O_TMPFILE} and those mode bits: EPERM, since
@@ -67,4 +68,4 @@
  * sandbox's own network namespace and libc and {@code ip} use them; {@code seccomp} itself,
  * because a stacked filter can only restrict further.
  */
-package dev.boxkit.sandbox.linux.seccomp;
+package dev.boxkit.sandbox.seccomp;

@@ -1,4 +1,4 @@
-package dev.boxkit.sandbox.linux.seccomp;
+package dev.boxkit.sandbox.seccomp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

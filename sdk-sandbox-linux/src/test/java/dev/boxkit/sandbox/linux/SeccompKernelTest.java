@@ -1,9 +1,11 @@
-package dev.boxkit.sandbox.linux.seccomp;
+package dev.boxkit.sandbox.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.boxkit.sandbox.seccomp.SeccompArch;
+import dev.boxkit.sandbox.seccomp.SeccompFilter;
 import dev.boxkit.testing.ExternalTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

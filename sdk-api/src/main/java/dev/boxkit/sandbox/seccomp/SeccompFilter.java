@@ -1,4 +1,4 @@
-package dev.boxkit.sandbox.linux.seccomp;
+package dev.boxkit.sandbox.seccomp;
 
 import dev.boxkit.oci.InvalidInputException;
 import java.util.ArrayList;
@@ -129,20 +129,17 @@ public final class SeccompFilter {
    * @return a new filter; everything neither list denies is allowed
    */
   public static SeccompFilter noSetIdFiles() {
-    Builder b = defaultDenyList().toBuilder();
-    b.denyIf("chmod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
-    b.denyIf("fchmod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
-    b.denyIf("fchmodat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
-    b.denyIf("fchmodat2", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
-    b.denyIf("creat", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
-    b.denyIf("mknod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
-    b.denyIf("mknodat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
-    b.denyIf("open", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, CREATE_FLAGS),
-        ArgCondition.anyBitsSet(2, SET_ID_BITS));
-    b.denyIf("openat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, CREATE_FLAGS),
-        ArgCondition.anyBitsSet(3, SET_ID_BITS));
-    b.enosys("openat2");
-    return b.build();
+    return defaultDenyList().toBuilder().denySetIdModes().build();
+  }
+
+  /**
+   * Only the set-id rule of {@link #noSetIdFiles()}, nothing else denied: for a VM guest, whose
+   * own kernel is the boundary, when it writes into host directories through shared folders.
+   *
+   * @return a new filter
+   */
+  public static SeccompFilter setIdModesOnly() {
+    return builder().denySetIdModes().build();
   }
 
   /** @return a builder with no rules: a filter that only checks the architecture */
@@ -381,6 +378,26 @@ public final class SeccompFilter {
       new SyscallRule(syscall, List.of(), SeccompAction.allow()); // validates the name
       rules.removeIf(r -> r.syscall().equals(syscall));
       return this;
+    }
+
+    /**
+     * Adds the set-id rule described at {@link SeccompFilter#noSetIdFiles()}.
+     *
+     * @return this builder
+     */
+    public Builder denySetIdModes() {
+      denyIf("chmod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+      denyIf("fchmod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+      denyIf("fchmodat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
+      denyIf("fchmodat2", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
+      denyIf("creat", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+      denyIf("mknod", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, SET_ID_BITS));
+      denyIf("mknodat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, SET_ID_BITS));
+      denyIf("open", SeccompAction.EPERM, ArgCondition.anyBitsSet(1, CREATE_FLAGS),
+          ArgCondition.anyBitsSet(2, SET_ID_BITS));
+      denyIf("openat", SeccompAction.EPERM, ArgCondition.anyBitsSet(2, CREATE_FLAGS),
+          ArgCondition.anyBitsSet(3, SET_ID_BITS));
+      return enosys("openat2");
     }
 
     /** @return the filter holding the rules added so far */

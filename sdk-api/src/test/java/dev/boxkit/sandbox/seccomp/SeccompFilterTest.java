@@ -1,8 +1,8 @@
-package dev.boxkit.sandbox.linux.seccomp;
+package dev.boxkit.sandbox.seccomp;
 
-import static dev.boxkit.sandbox.linux.seccomp.SeccompAction.EAFNOSUPPORT;
-import static dev.boxkit.sandbox.linux.seccomp.SeccompAction.ENOSYS;
-import static dev.boxkit.sandbox.linux.seccomp.SeccompAction.EPERM;
+import static dev.boxkit.sandbox.seccomp.SeccompAction.EAFNOSUPPORT;
+import static dev.boxkit.sandbox.seccomp.SeccompAction.ENOSYS;
+import static dev.boxkit.sandbox.seccomp.SeccompAction.EPERM;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

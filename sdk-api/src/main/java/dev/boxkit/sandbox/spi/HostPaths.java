@@ -1,6 +1,10 @@
-package dev.boxkit.sandbox.linux;
+package dev.boxkit.sandbox.spi;
 
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
+import dev.boxkit.sandbox.Mount;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -15,9 +19,9 @@ import java.util.Optional;
  * caller is walked here first, one component at a time without following links, and the first
  * link found is refused with a message naming it. This is the early, well-worded check only: the
  * helper opens the same paths again without following links, which also covers a link planted
- * between this check and the open.
+ * between this check and the open. For providers: every backend runs {@link #check} first.
  */
-final class HostPaths {
+public final class HostPaths {
   private HostPaths() {}
 
   /**
@@ -31,7 +35,7 @@ final class HostPaths {
    *     empty when no component is a link as far as the walk got
    * @throws IllegalArgumentException when {@code path} is relative or not normalised
    */
-  static Optional<Path> firstLink(Path path) {
+  public static Optional<Path> firstLink(Path path) {
     if (!path.isAbsolute() || !path.normalize().equals(path)) {
       throw new IllegalArgumentException("not an absolute normalised path: " + path);
     }
@@ -63,7 +67,7 @@ final class HostPaths {
    * @throws InvalidSandboxSpecException naming {@code field}, quoting {@code path}, the linked
    *     component and (where it can be read) the link's target
    */
-  static void requireNoLinks(String field, Path path) {
+  public static void requireNoLinks(String field, Path path) {
     Optional<Path> link = firstLink(path);
     if (link.isEmpty()) {
       return;
@@ -77,5 +81,37 @@ final class HostPaths {
     throw new InvalidSandboxSpecException(field, "\"" + path + "\": component \"" + link.get()
         + "\" is a symbolic link (-> " + target + "); BoxKit never follows links in host paths a"
         + " sandbox could have planted; if this link is yours, pass path.toRealPath() instead");
+  }
+
+  /**
+   * Refuses {@code spec} when a host path it names has a symbolic link in any component: bind
+   * sources ({@code mount.source}), a directory root ({@code root.path}), stdio files ({@code
+   * stdin.path}, {@code stdout.path}, {@code stderr.path}) and an image root's {@code
+   * root.keepUpper}. Links are never resolved here, not even the caller's own (a "current" link
+   * to a root directory is refused too: the caller passes {@code path.toRealPath()} instead).
+   * Paths are not rewritten; a missing path is left for the backend to report.
+   *
+   * @param spec the spec to launch
+   * @throws InvalidSandboxSpecException naming the field, the path and its linked component
+   */
+  public static void check(SandboxSpec spec) {
+    for (Mount m : spec.mounts()) {
+      if (m instanceof Mount.Bind b) {
+        requireNoLinks("mount.source", b.source());
+      }
+    }
+    if (spec.root() instanceof Rootfs.Directory d) {
+      requireNoLinks("root.path", d.path());
+    } else if (spec.root() instanceof Rootfs.FromImage image && image.keepUpper() != null) {
+      // The whole path: a link as its last component is refused here, with the clearer reason,
+      // before the backend would refuse it as already existing.
+      requireNoLinks("root.keepUpper", image.keepUpper());
+    }
+    for (Object[] s : new Object[][] {{"stdin.path", spec.stdin()}, {"stdout.path", spec.stdout()},
+        {"stderr.path", spec.stderr()}}) {
+      if (s[1] instanceof Stdio.File f) {
+        requireNoLinks((String) s[0], f.path());
+      }
+    }
   }
 }

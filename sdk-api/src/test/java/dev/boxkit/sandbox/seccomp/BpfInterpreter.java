@@ -1,4 +1,4 @@
-package dev.boxkit.sandbox.linux.seccomp;
+package dev.boxkit.sandbox.seccomp;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
