@@ -410,6 +410,12 @@ public record SandboxSpec(
       return this;
     }
 
+    /** @param ports replaces every published port; empty for none */
+    public Builder ports(List<PortMapping> ports) {
+      this.ports = new ArrayList<>(List.copyOf(SandboxPaths.nonNull("ports", ports)));
+      return this;
+    }
+
     /**
      * Lets the program connect to the destinations {@code policy} allows, and nowhere else.
      * The sandbox keeps its own network namespace with no route out; a proxy BoxKit runs on the

@@ -187,7 +187,12 @@ public final class SandboxService implements AutoCloseable {
       }
     }
     Readiness.Command c = (Readiness.Command) readiness;
-    ExecResult r = Sandbox.run(spec.toBuilder().argv(c.argv())
+    // The probe publishes nothing, and on a shared network it is a member of its own name.
+    SandboxSpec.Builder probe = spec.toBuilder().ports(java.util.List.of());
+    if (spec.sharedNetwork() != null) {
+      probe.hostname("probe-" + Long.toHexString(System.nanoTime()));
+    }
+    ExecResult r = Sandbox.run(probe.argv(c.argv())
         .limits(ResourceLimits.builder().timeout(COMMAND_TRY_LIMIT).build())
         .captureLimitBytes(TAIL_BYTES).build());
     return r.succeeded();
