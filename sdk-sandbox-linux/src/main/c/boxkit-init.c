@@ -85,6 +85,7 @@ static const char *const op_names[OP_COUNT] = {
 #define STDIO_READ_FILE 1u    /* OP_STDIO: open the path for reading, copy it into a pipe */
 #define STDIO_WRITE_FILE 2u   /* OP_STDIO: create or truncate the path, copy a pipe into it */
 #define SETIDS_CLEAR_GROUPS 0x1u
+#define CHDIR_CREATE 0x8u     /* OP_CHDIR: create the directory when it is missing (0x1 is PARENT) */
 
 #define STATUS_ERROR 1u
 #define STATUS_EXIT 2u
@@ -1387,6 +1388,22 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
   case OP_CHDIR: {
     const char *dir = get_str(c);
     char cwd[4096];
+    if (chdir(dir) < 0 && errno == ENOENT && (flags & CHDIR_CREATE) && strlen(dir) < sizeof cwd) {
+      /* A missing working directory is created, as `docker run` does. After pivot_root every
+       * path resolves inside the sandbox's own root, links included, so nothing outside is
+       * reached; a read-only root fails with EROFS, named below. */
+      strcpy(cwd, dir);
+      for (char *p = cwd + 1; ; p++) {
+        if (*p == '/' || !*p) {
+          char end = *p;
+          *p = 0;
+          if (mkdir(cwd, 0755) < 0 && errno != EEXIST)
+            die_errno(errno, dir, "the working directory %s is missing and cannot be created (at %s)", dir, cwd);
+          *p = end;
+          if (!end) break;
+        }
+      }
+    }
     if (chdir(dir) < 0) die_errno(errno, dir, "chdir %s", dir);
     /* A cwd outside the root shows as "(unreachable)..." (CVE-2024-21626). */
     if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') die_errno(EPERM, dir, "cwd %s is outside the root", dir);

@@ -12,7 +12,8 @@ import java.time.Duration;
  * rlimit ({@code RLIMIT_NOFILE}) and always applies; core dumps are always disabled.
  *
  * @param memoryBytes memory limit in bytes (cgroup {@code memory.max}), 0 = none
- * @param pidsMax most tasks alive at once (cgroup {@code pids.max}), 0 = none
+ * @param pidsMax most of the program's tasks alive at once (processes and threads; cgroup {@code
+ *     pids.max}, to which the Linux backend adds its own two helper processes), 0 = none
  * @param cpuQuotaMicros cpu time allowed per period in microseconds, 0 = none
  * @param cpuPeriodMicros the period for {@code cpuQuotaMicros} in microseconds (default
  *     100,000); ignored when the quota is 0

@@ -270,8 +270,10 @@ final class LinuxSandboxProcess implements SandboxProcess {
     OptionalLong peak = usage.peakMemoryBytes();
     for (StatusRecord rec : records) {
       if (rec instanceof StatusRecord.Failure f && !timedOut) {
+        String hint = f.step().equals(Op.EXEC.step) && f.errno() == 2 // ENOENT
+            ? ": " + ExecFailureHint.forMissingProgram(spec) : "";
         throw new SandboxSetupException(f.step(), f.path().isEmpty() ? null : f.path(), f.errno(),
-            Errno.name(f.errno()), plan.describe(f.opIndex()) + " (" + f.message() + ")");
+            Errno.name(f.errno()), plan.describe(f.opIndex()) + " (" + f.message() + ")" + hint);
       }
     }
     for (StatusRecord rec : records) {

@@ -218,6 +218,13 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     }
   }
 
+  /**
+   * Processes of BoxKit's own in a sandbox's cgroup while its program runs: the helper's monitor
+   * and the sandbox's init (PID 1). During setup a third, short-lived one may exist before the
+   * program starts, which a limit of at least 1 for the program leaves room for.
+   */
+  static final long HELPER_PROCESSES = 2;
+
   /** A cgroup when memory, pids or cpu are limited; failing closed when none can be made. */
   private SandboxResources resources(ResourceLimits limits) {
     if (!limits.needsCgroup()) {
@@ -227,7 +234,10 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     CgroupController controller = d.controller().orElseThrow(() -> new SandboxSetupException(
         "cgroup", null, 0, null, "memory, pids and cpu limits need a cgroup this process may"
         + " create (root, or a delegated cgroup v2 subtree); none found: " + d.reasons()));
-    CgroupLimits cl = new CgroupLimits(limits.memoryBytes(), limits.pidsMax(),
+    // pids.max counts the helper's monitor and the sandbox's init too: the limit the caller gave
+    // is for the program's own processes, so theirs is added on top.
+    long pids = limits.pidsMax() > 0 ? limits.pidsMax() + HELPER_PROCESSES : 0;
+    CgroupLimits cl = new CgroupLimits(limits.memoryBytes(), pids,
         limits.cpuQuotaMicros(), limits.cpuQuotaMicros() > 0 ? limits.cpuPeriodMicros() : 0);
     try {
       return new CgroupResources(controller.create("boxkit-" + UUID.randomUUID(), cl));

@@ -69,6 +69,8 @@ enum Op {
   static final int STDIO_READ_FILE = 1;
   /** STDIO kind: create or truncate the host path and copy the program's output pipe into it. */
   static final int STDIO_WRITE_FILE = 2;
+  /** CHDIR flag: create the directory when it is missing, as {@code docker run} does. */
+  static final int CHDIR_CREATE = 0x8;
   /** SETIDS flag: clear supplementary groups. */
   static final int SETIDS_CLEAR_GROUPS = 0x1;
 

@@ -242,7 +242,8 @@ final class PlanCompiler {
       plan.add(Op.RLIMIT, "RLIMIT_NOFILE " + nofile,
           new Plan.Fields().u32(RLIMIT_NOFILE).u64(nofile).u64(nofile));
     }
-    plan.add(Op.CHDIR, "chdir " + spec.workingDir(), new Plan.Fields().str(spec.workingDir()));
+    plan.add(Op.CHDIR, Op.CHDIR_CREATE, "chdir " + spec.workingDir() + " (created when missing)",
+        new Plan.Fields().str(spec.workingDir()));
     plan.add(Op.CAPS_BOUNDING, "drop the capability bounding set");
     plan.add(Op.SETIDS, "set uid " + spec.uid() + " gid " + spec.gid(), new Plan.Fields()
         .u32(spec.uid()).u32(spec.gid()).u32(privileged ? Op.SETIDS_CLEAR_GROUPS : 0));
