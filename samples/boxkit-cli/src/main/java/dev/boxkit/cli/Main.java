@@ -6,6 +6,11 @@ public final class Main {
 
   /** @param args the command line, e.g. {@code build --output oci:out:app ...} */
   public static void main(String[] args) {
+    // The library logs a line per sandbox and image at INFO; a command line tool says what it
+    // did itself, so only warnings reach stderr unless asked (-Dorg.slf4j.simpleLogger.defaultLogLevel=info).
+    if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+      System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    }
     System.exit(BoxkitCommand.execute(args));
   }
 }

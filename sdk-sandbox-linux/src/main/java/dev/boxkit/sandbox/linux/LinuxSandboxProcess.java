@@ -82,6 +82,8 @@ final class LinuxSandboxProcess implements SandboxProcess {
         s.planWrite().close();
       }
     }
+    LOG.info("sandbox {} started: {} ({} ops, {} ms)", s.pid(), spec.argv().get(0), plan.ops().size(),
+        (System.nanoTime() - start) / 1_000_000);
     return p;
   }
 
@@ -194,7 +196,16 @@ final class LinuxSandboxProcess implements SandboxProcess {
     }
     Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
     SandboxResources.Usage usage = resources.finish();
-    return result(StatusRecord.parse(status.bytes()), wstatus, wall, usage, timedOut, out, err);
+    ExecResult r;
+    try {
+      r = result(StatusRecord.parse(status.bytes()), wstatus, wall, usage, timedOut, out, err);
+    } catch (SandboxException e) {
+      LOG.info("sandbox {} failed after {} ms: {}", spawned.pid(), wall.toMillis(), e.getMessage());
+      throw e;
+    }
+    LOG.info("sandbox {} ended: exit {}{} after {} ms", spawned.pid(), r.exitCode(),
+        r.timedOut() ? " (timed out)" : r.oomKilled() ? " (out of memory)" : "", wall.toMillis());
+    return r;
   }
 
   /** Completes {@link #ports} once every published port reported, or with what came at the end. */
