@@ -171,6 +171,9 @@ class LifecycleTest {
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       String line = out.readLine();
+      while (line != null && !line.startsWith("started")) {
+        line = out.readLine(); // log lines of the child JVM come first
+      }
       assertTrue(line != null && line.startsWith("started"), String.valueOf(line));
       for (int i = 0; i < 100 && hostProcessesWith(m).isEmpty(); i++) {
         Thread.sleep(20);
