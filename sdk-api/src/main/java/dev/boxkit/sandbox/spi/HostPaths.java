@@ -7,9 +7,7 @@ import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Optional;
 
 /**
@@ -26,7 +24,7 @@ public final class HostPaths {
 
   /**
    * The first component of {@code path} that is a symbolic link, walking from {@code /} down and
-   * reading each component's own attributes ({@link LinkOption#NOFOLLOW_LINKS}). The walk ends
+   * reading each component's own attributes ({@code NOFOLLOW_LINKS}). The walk ends
    * without a result at a component that is missing, cannot be read, or is not a directory while
    * more components follow: the helper's own open then fails with the errno that explains it.
    *
@@ -36,27 +34,7 @@ public final class HostPaths {
    * @throws IllegalArgumentException when {@code path} is relative or not normalised
    */
   public static Optional<Path> firstLink(Path path) {
-    if (!path.isAbsolute() || !path.normalize().equals(path)) {
-      throw new IllegalArgumentException("not an absolute normalised path: " + path);
-    }
-    Path current = path.getRoot();
-    int n = path.getNameCount();
-    for (int i = 0; i < n; i++) {
-      current = current.resolve(path.getName(i));
-      BasicFileAttributes a;
-      try {
-        a = Files.readAttributes(current, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      } catch (IOException e) {
-        return Optional.empty(); // missing or unreadable: the helper reports it with its errno
-      }
-      if (a.isSymbolicLink()) {
-        return Optional.of(current);
-      }
-      if (!a.isDirectory()) {
-        return Optional.empty(); // ENOTDIR further down, or the path's own last component
-      }
-    }
-    return Optional.empty();
+    return dev.boxkit.oci.HostPathWalk.firstLink(path);
   }
 
   /**

@@ -77,7 +77,8 @@ public final class RootfsUnpacker {
    *     may be empty (the result is an empty directory)
    * @param target the directory to create; must not exist; its parent must exist
    * @return what was unpacked
-   * @throws InvalidInputException when target exists, its parent is missing, or layers is null
+   * @throws InvalidInputException when target exists, its parent is missing, a component of it
+   *     is a symbolic link, or layers is null
    *     or contains null
    * @throws UnsafeLayerEntryException when an entry would reach outside the target or replace its
    *     root
@@ -97,6 +98,13 @@ public final class RootfsUnpacker {
     Path parent = abs.getParent();
     if (parent == null) {
       throw new InvalidInputException("target", abs.toString(), "must not be the filesystem root");
+    }
+    java.util.Optional<Path> link = dev.boxkit.oci.HostPathWalk.firstLink(abs);
+    if (link.isPresent()) {
+      // A link a sandbox planted in a directory it could write must not redirect the unpack.
+      throw new InvalidInputException("target", abs.toString(), "component " + link.get()
+          + " is a symbolic link; links in the target path are never followed (pass"
+          + " toRealPath() of a link that is yours)");
     }
     if (Files.exists(abs, NOFOLLOW)) {
       throw new InvalidInputException("target", abs.toString(), "already exists");

@@ -352,6 +352,20 @@ class RootfsUnpackerTest {
   }
 
   @Test
+  void aLinkInTheTargetPathIsNeverFollowed() throws IOException {
+    // As a sandbox with a writable bind of "shared" could have planted it.
+    Path shared = Files.createDirectories(tmp.resolve("shared"));
+    Path victim = Files.createDirectories(tmp.resolve("victim"));
+    Files.createSymbolicLink(shared.resolve("stage"), victim);
+    LayerSource l = TestLayer.of().file("a", "a").writeTar(tmp, "l");
+    InvalidInputException e = assertThrows(InvalidInputException.class,
+        () -> RootfsUnpacker.defaults().unpack(List.of(l), shared.resolve("stage/rootfs")));
+    assertEquals("target", e.field());
+    assertTrue(e.getMessage().contains(shared.resolve("stage") + " is a symbolic link"), e.getMessage());
+    assertEquals("", ls(victim));
+  }
+
+  @Test
   void noLayersGiveAnEmptyDirectory() throws IOException {
     RootfsUnpacker.defaults().unpack(List.of(), target());
     assertEquals("", ls(target()));
