@@ -100,6 +100,11 @@ final class OverlayRoot extends LayeredResources {
     if (keep != null) {
       try {
         strip(upper());
+        // Checked again now: the sandbox may have written where the keep path's parents are.
+        java.util.Optional<Path> link = dev.boxkit.oci.HostPathWalk.firstLink(keep);
+        if (link.isPresent()) {
+          throw new IOException("a symbolic link appeared at " + link.get());
+        }
         Files.move(upper(), keep);
       } catch (IOException e) {
         // Never lose what the sandbox wrote: the whole directory stays where it is (mode
