@@ -56,7 +56,9 @@ public final class Layer {
 
   /**
    * A layer holding the host directory tree {@code dir} at {@code imagePath}: files, directories,
-   * symlinks (kept as links, never followed) and hardlinks; permission bits kept, ownership 0:0.
+   * symlinks (kept as links, never followed) and hardlinks; ownership 0:0; permission bits as
+   * {@link ImageBuilder#permissions} says (by default the host's, never widened, group/other write
+   * cleared).
    *
    * @param dir a host directory; read when the image is built
    * @param imagePath an absolute path inside the image, e.g. {@code "/app"}
@@ -71,7 +73,8 @@ public final class Layer {
   }
 
   /**
-   * A layer holding one host file at {@code imagePath}, permission bits kept.
+   * A layer holding one host file at {@code imagePath}, permission bits as
+   * {@link ImageBuilder#permissions} says.
    *
    * @throws InvalidInputException naming {@code imagePath} when it is not a valid absolute path
    */
