@@ -282,6 +282,9 @@ public final class ImageBuilder {
    *
    * @return the image
    * @throws InvalidInputException for a conflicting layer entry or a bad base/platform choice
+   * @throws dev.boxkit.oci.elf.ExecutableClosure.ArchitectureMismatchException when a
+   *     {@link Layer#fromExecutables} program or library is built for another architecture than
+   *     the image's, naming the file and both architectures
    * @throws dev.boxkit.oci.layer.LayerSourceException when a host file cannot be read
    * @throws dev.boxkit.oci.layout.TagNotFoundException when the base tag does not exist
    * @throws OciException when the store cannot be written
@@ -295,6 +298,9 @@ public final class ImageBuilder {
     ImageManifest manifest = baseImage != null ? baseImage.manifest() : null;
     List<Descriptor> layerDescriptors = new ArrayList<>(manifest != null ? manifest.layers() : List.of());
 
+    for (Layer layer : layers) { // before any layer is built: a wrong platform fails fast
+      layer.checkArchitecture(config.architecture());
+    }
     for (int i = 0; i < layers.size(); i++) {
       Layer layer = layers.get(i);
       LayerDigests blob = buildLayer(i, layer, store, time);

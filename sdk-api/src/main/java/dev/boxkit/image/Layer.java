@@ -27,6 +27,8 @@ public final class Layer {
   private final String description;
   private final Consumer<LayerBuilder> recipe;
   private final Supplier<Digest> inputs;
+  /** Checks the layer fits the image's architecture (an executable closure); null: any fits. */
+  private Consumer<String> architectureCheck;
 
   private Layer(String description, Consumer<LayerBuilder> recipe, Supplier<Digest> inputs) {
     if (description == null || description.isBlank()) {
@@ -47,6 +49,13 @@ public final class Layer {
 
   Consumer<LayerBuilder> recipe() {
     return recipe;
+  }
+
+  /** @throws ExecutableClosure.ArchitectureMismatchException when a program is for another machine */
+  void checkArchitecture(String architecture) {
+    if (architectureCheck != null) {
+      architectureCheck.accept(architecture);
+    }
   }
 
   /** @return a digest of the host inputs' metadata, or empty when the layer is not cacheable */
@@ -93,6 +102,8 @@ public final class Layer {
    * @param programs absolute host paths, e.g. {@code Path.of("/bin/sh")}
    * @throws InvalidInputException (field {@code executable}) for a relative or missing path
    * @throws ExecutableClosure.MissingLibraryException when a needed library cannot be found
+   * @see ImageBuilder#build() which refuses programs built for another architecture than the
+   *     image platform's ({@link ExecutableClosure.ArchitectureMismatchException})
    */
   public static Layer fromExecutables(Path... programs) {
     List<Path> list = Arrays.asList(programs.clone());
@@ -103,13 +114,15 @@ public final class Layer {
     }
     List<Path> paths = new ArrayList<>();
     closure.entries().keySet().forEach(k -> paths.add(Path.of(k)));
-    return new Layer("CLOSURE " + String.join(" ", names), b -> closure.entries().forEach((path, entry) -> {
+    Layer layer = new Layer("CLOSURE " + String.join(" ", names), b -> closure.entries().forEach((path, entry) -> {
       if (entry instanceof ExecutableClosure.HostFile f) {
         b.addFile(f.source(), path);
       } else if (entry instanceof ExecutableClosure.Symlink s) {
         b.addSymlink(path, s.target());
       }
     }), () -> HostFingerprint.ofFiles(paths));
+    layer.architectureCheck = closure::requireArchitecture;
+    return layer;
   }
 
   /**

@@ -135,6 +135,24 @@ class ImageBuilderTest {
   }
 
   @Test
+  void programsForAnotherArchitectureAreRefusedNamingFileAndBothArchitectures() {
+    Platform host = Platform.host();
+    Platform other = host.architecture().equals("arm64") ? Platform.LINUX_AMD64 : Platform.LINUX_ARM64;
+    dev.boxkit.oci.elf.ExecutableClosure.ArchitectureMismatchException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.boxkit.oci.elf.ExecutableClosure.ArchitectureMismatchException.class,
+        () -> Image.builder().cacheDir(tmp.resolve("arch")).platform(other)
+            .layer(Layer.fromExecutables(Path.of("/bin/sh"))).build());
+    assertEquals(host.architecture(), e.fileArchitecture());
+    assertEquals(other.architecture(), e.imageArchitecture());
+    assertTrue(e.getMessage().contains(e.file()) && e.getMessage().contains(host.architecture())
+        && e.getMessage().contains(other.architecture()), e.getMessage());
+    assertTrue(e.file().startsWith("/bin/sh") || e.file().startsWith("/usr/bin/"), e.file());
+    // The host's own platform builds.
+    Image.builder().cacheDir(tmp.resolve("arch")).platform(host)
+        .layer(Layer.fromExecutables(Path.of("/bin/sh"))).build();
+  }
+
+  @Test
   void skopeoAndUmociReadTheOutput() throws Exception {
     Path skopeo = ExternalTools.require("skopeo", "skopeo");
     Path umoci = ExternalTools.require("umoci", "umoci");
