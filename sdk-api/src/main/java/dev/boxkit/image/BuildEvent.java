@@ -37,11 +37,33 @@ public sealed interface BuildEvent {
       implements BuildEvent {}
 
   /**
-   * A blob was written to a target, or skipped because the target had it.
+   * A blob reached a target: written, already there, or (in a registry) mounted from another
+   * repository. For a registry target these describe the push itself, one per layer, the config
+   * and the manifest, delivered once the push is over.
    *
    * @param digest the blob
-   * @param sizeBytes its size
-   * @param skipped true when the target already held it
+   * @param sizeBytes its size in bytes
+   * @param outcome what happened to it
    */
-  record BlobWritten(Digest digest, long sizeBytes, boolean skipped) implements BuildEvent {}
+  record BlobWritten(Digest digest, long sizeBytes, Outcome outcome) implements BuildEvent {
+    /** @throws NullPointerException when {@code outcome} is null */
+    public BlobWritten {
+      java.util.Objects.requireNonNull(outcome, "outcome");
+    }
+
+    /** @return true when no bytes were sent: the target had the blob, or mounted it */
+    public boolean skipped() {
+      return outcome != Outcome.WRITTEN;
+    }
+  }
+
+  /** What happened to one blob written to a target. */
+  enum Outcome {
+    /** Its bytes were written (a layout, an archive) or uploaded (a registry). */
+    WRITTEN,
+    /** The target already had it: nothing was sent. */
+    PRESENT,
+    /** The registry mounted it from another of its repositories: nothing was sent. */
+    MOUNTED
+  }
 }

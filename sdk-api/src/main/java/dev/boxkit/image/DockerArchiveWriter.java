@@ -17,7 +17,7 @@ final class DockerArchiveWriter {
     }
     DockerArchive.write(target.file(), config, layers, target.repoTags());
     for (Descriptor l : image.layers()) {
-      listener.onEvent(new BuildEvent.BlobWritten(l.digest(), l.size(), false));
+      listener.onEvent(new BuildEvent.BlobWritten(l.digest(), l.size(), BuildEvent.Outcome.WRITTEN));
     }
     return image.descriptor();
   }

@@ -13,6 +13,7 @@ import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.layer.LayerBuilder;
 import dev.boxkit.oci.layer.LayerDigests;
+import dev.boxkit.oci.layer.PermissionPolicy;
 import dev.boxkit.oci.layer.SourceDateEpoch;
 import dev.boxkit.oci.layout.OciLayout;
 import java.nio.file.Path;
@@ -49,6 +50,7 @@ public final class ImageBuilder {
   private Compression compression = Compression.GZIP;
   private Path cacheDir;
   private BuildListener listener = BuildListener.NONE;
+  private PermissionPolicy permissions = PermissionPolicy.HOST_WITHOUT_GROUP_OTHER_WRITE;
 
   ImageBuilder() {}
 
@@ -243,6 +245,32 @@ public final class ImageBuilder {
     return this;
   }
 
+  /**
+   * How host files' permission bits become the layers' (a {@link Layer#of} recipe may set its
+   * own). Default {@link PermissionPolicy#HOST_WITHOUT_GROUP_OTHER_WRITE}: the host's bits, never
+   * widened, with group/other write and set-uid/set-gid cleared, so the builder's umask does not
+   * change digests.
+   *
+   * @throws InvalidInputException naming {@code permissions} when null
+   */
+  public ImageBuilder permissions(PermissionPolicy policy) {
+    this.permissions = require("permissions", policy);
+    return this;
+  }
+
+  /** Keeps host permission bits exactly, set-uid, set-gid and sticky included. */
+  public ImageBuilder preservePermissions() {
+    return permissions(PermissionPolicy.PRESERVE);
+  }
+
+  /**
+   * Jib-style modes: 0755 for directories and files with any execute bit, 0644 for other files.
+   * Widens private files (0600 becomes 0644).
+   */
+  public ImageBuilder normalizePermissions() {
+    return permissions(PermissionPolicy.NORMALIZE);
+  }
+
   /** Receives progress events; default none. */
   public ImageBuilder listener(BuildListener listener) {
     this.listener = require("listener", listener);
@@ -254,6 +282,9 @@ public final class ImageBuilder {
    *
    * @return the image
    * @throws InvalidInputException for a conflicting layer entry or a bad base/platform choice
+   * @throws dev.boxkit.oci.elf.ExecutableClosure.ArchitectureMismatchException when a
+   *     {@link Layer#fromExecutables} program or library is built for another architecture than
+   *     the image's, naming the file and both architectures
    * @throws dev.boxkit.oci.layer.LayerSourceException when a host file cannot be read
    * @throws dev.boxkit.oci.layout.TagNotFoundException when the base tag does not exist
    * @throws OciException when the store cannot be written
@@ -267,6 +298,9 @@ public final class ImageBuilder {
     ImageManifest manifest = baseImage != null ? baseImage.manifest() : null;
     List<Descriptor> layerDescriptors = new ArrayList<>(manifest != null ? manifest.layers() : List.of());
 
+    for (Layer layer : layers) { // before any layer is built: a wrong platform fails fast
+      layer.checkArchitecture(config.architecture());
+    }
     for (int i = 0; i < layers.size(); i++) {
       Layer layer = layers.get(i);
       LayerDigests blob = buildLayer(i, layer, store, time);
@@ -337,7 +371,7 @@ public final class ImageBuilder {
     listener.onEvent(new BuildEvent.LayerStarted(index, layer.description()));
     LayerCache cache = new LayerCache(store);
     Digest key = layer.inputsFingerprint()
-        .map(inputs -> LayerCache.key(layer.description(), inputs, time + " " + compression))
+        .map(inputs -> LayerCache.key(layer.description(), inputs, time + " " + compression + " " + permissions))
         .orElse(null);
     if (key != null) {
       Optional<LayerDigests> hit = cache.find(key);
@@ -350,6 +384,7 @@ public final class ImageBuilder {
     LayerBuilder b = LayerBuilder.create()
         .sourceDateEpoch(time)
         .compression(compression)
+        .permissions(permissions)
         .progressListener((entries, total, bytes) ->
             listener.onEvent(new BuildEvent.LayerProgress(index, bytes)));
     layer.recipe().accept(b);

@@ -1,14 +1,18 @@
 package dev.boxkit.image;
 
 import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.registry.RegistryClient;
 import dev.boxkit.oci.registry.RegistryCopy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Writes an {@link Image} to each kind of {@link ImageTarget}. */
 final class ImageWriter {
@@ -37,15 +41,44 @@ final class ImageWriter {
   }
 
   /**
-   * Gathers every blob into the image's own store (base-image blobs may live elsewhere), then
-   * pushes from there: blobs the registry has are skipped, then the manifest, then the tag.
+   * Gathers every blob into the image's own store (base-image blobs may live elsewhere) without
+   * reporting it (a local copy says nothing about the push), then pushes from there: blobs the
+   * registry has are skipped, then the manifest, then the tag. The events say what the push did
+   * to each blob; they are gathered from the transfer threads and delivered here, on the calling
+   * thread, in image order, also when the push fails part way.
    */
   private static Descriptor toRegistry(Image image, RegistryImage target, BuildListener listener) {
     OciLayout store = image.blobStores().get(0);
-    copyBlobs(image, store, listener);
+    copyBlobs(image, store, BuildListener.NONE);
     String tag = "boxkit-push-" + image.digest().hex();
     store.tag(tag, image.descriptor());
-    RegistryCopy.using(target.client()).push(store, tag, target.reference());
+    Map<Digest, BuildEvent.Outcome> outcomes = new ConcurrentHashMap<>();
+    RegistryClient client = target.client().withProgressListener(e -> {
+      switch (e.kind()) {
+        case DONE -> outcomes.put(e.digest(), BuildEvent.Outcome.WRITTEN);
+        case SKIPPED -> outcomes.put(e.digest(), BuildEvent.Outcome.PRESENT);
+        case MOUNTED -> outcomes.put(e.digest(), BuildEvent.Outcome.MOUNTED);
+        default -> { }
+      }
+    });
+    boolean pushed = false;
+    try {
+      RegistryCopy.using(client).push(store, tag, target.reference());
+      pushed = true;
+    } finally {
+      List<Descriptor> blobs = new ArrayList<>(image.layers());
+      blobs.add(image.manifest().config());
+      for (Descriptor blob : blobs) {
+        BuildEvent.Outcome o = outcomes.get(blob.digest());
+        if (o != null) {
+          listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), o));
+        }
+      }
+      if (pushed) { // the manifest is always PUT: it carries the tag
+        Descriptor m = image.descriptor();
+        listener.onEvent(new BuildEvent.BlobWritten(m.digest(), m.size(), BuildEvent.Outcome.WRITTEN));
+      }
+    }
     return image.descriptor();
   }
 
@@ -56,7 +89,7 @@ final class ImageWriter {
     blobs.add(image.descriptor());
     for (Descriptor blob : blobs) {
       if (out.hasBlob(blob.digest())) {
-        listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), true));
+        listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), BuildEvent.Outcome.PRESENT));
         continue;
       }
       try (InputStream in = image.openBlob(blob)) {
@@ -64,7 +97,7 @@ final class ImageWriter {
       } catch (IOException e) {
         throw new UncheckedIOException("copying blob " + blob.digest(), e);
       }
-      listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), false));
+      listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), BuildEvent.Outcome.WRITTEN));
     }
   }
 }

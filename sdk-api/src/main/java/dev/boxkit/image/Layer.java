@@ -27,6 +27,8 @@ public final class Layer {
   private final String description;
   private final Consumer<LayerBuilder> recipe;
   private final Supplier<Digest> inputs;
+  /** Checks the layer fits the image's architecture (an executable closure); null: any fits. */
+  private Consumer<String> architectureCheck;
 
   private Layer(String description, Consumer<LayerBuilder> recipe, Supplier<Digest> inputs) {
     if (description == null || description.isBlank()) {
@@ -49,6 +51,13 @@ public final class Layer {
     return recipe;
   }
 
+  /** @throws ExecutableClosure.ArchitectureMismatchException when a program is for another machine */
+  void checkArchitecture(String architecture) {
+    if (architectureCheck != null) {
+      architectureCheck.accept(architecture);
+    }
+  }
+
   /** @return a digest of the host inputs' metadata, or empty when the layer is not cacheable */
   Optional<Digest> inputsFingerprint() {
     return inputs == null ? Optional.empty() : Optional.of(inputs.get());
@@ -56,7 +65,9 @@ public final class Layer {
 
   /**
    * A layer holding the host directory tree {@code dir} at {@code imagePath}: files, directories,
-   * symlinks (kept as links, never followed) and hardlinks; permission bits kept, ownership 0:0.
+   * symlinks (kept as links, never followed) and hardlinks; ownership 0:0; permission bits as
+   * {@link ImageBuilder#permissions} says (by default the host's, never widened, group/other write
+   * cleared).
    *
    * @param dir a host directory; read when the image is built
    * @param imagePath an absolute path inside the image, e.g. {@code "/app"}
@@ -71,7 +82,8 @@ public final class Layer {
   }
 
   /**
-   * A layer holding one host file at {@code imagePath}, permission bits kept.
+   * A layer holding one host file at {@code imagePath}, permission bits as
+   * {@link ImageBuilder#permissions} says.
    *
    * @throws InvalidInputException naming {@code imagePath} when it is not a valid absolute path
    */
@@ -90,6 +102,8 @@ public final class Layer {
    * @param programs absolute host paths, e.g. {@code Path.of("/bin/sh")}
    * @throws InvalidInputException (field {@code executable}) for a relative or missing path
    * @throws ExecutableClosure.MissingLibraryException when a needed library cannot be found
+   * @see ImageBuilder#build() which refuses programs built for another architecture than the
+   *     image platform's ({@link ExecutableClosure.ArchitectureMismatchException})
    */
   public static Layer fromExecutables(Path... programs) {
     List<Path> list = Arrays.asList(programs.clone());
@@ -100,13 +114,15 @@ public final class Layer {
     }
     List<Path> paths = new ArrayList<>();
     closure.entries().keySet().forEach(k -> paths.add(Path.of(k)));
-    return new Layer("CLOSURE " + String.join(" ", names), b -> closure.entries().forEach((path, entry) -> {
+    Layer layer = new Layer("CLOSURE " + String.join(" ", names), b -> closure.entries().forEach((path, entry) -> {
       if (entry instanceof ExecutableClosure.HostFile f) {
         b.addFile(f.source(), path);
       } else if (entry instanceof ExecutableClosure.Symlink s) {
         b.addSymlink(path, s.target());
       }
     }), () -> HostFingerprint.ofFiles(paths));
+    layer.architectureCheck = closure::requireArchitecture;
+    return layer;
   }
 
   /**

@@ -107,6 +107,52 @@ class ImageBuilderTest {
   }
 
   @Test
+  void hostModesAreNeverWidenedAndThePolicyIsPartOfTheCacheKey() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("modes/private"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
+    Path key = Files.writeString(dir.resolve("key"), "k");
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+    Path cache = tmp.resolve("modes-cache");
+    java.util.function.Function<ImageBuilder, java.util.Map<String, Integer>> modes = b -> {
+      Image image = b.cacheDir(cache).layer(Layer.fromDirectory(dir, "/secret")).build();
+      try (java.io.InputStream in = image.openBlob(image.layers().get(0))) {
+        java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+        for (dev.boxkit.oci.layer.TarEntryInfo e : dev.boxkit.oci.layer.LayerReader.read(in).entries()) {
+          m.put(e.name(), e.mode());
+        }
+        return m;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    };
+    assertEquals(java.util.Map.of("secret/", 0750, "secret/key", 0600), modes.apply(Image.builder()));
+    assertEquals(java.util.Map.of("secret/", 0755, "secret/key", 0644),
+        modes.apply(Image.builder().normalizePermissions()), "Jib-style, on request");
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-rw-rw-"));
+    assertEquals(java.util.Map.of("secret/", 0750, "secret/key", 0644), modes.apply(Image.builder()));
+    assertEquals(java.util.Map.of("secret/", 0750, "secret/key", 0666),
+        modes.apply(Image.builder().preservePermissions()));
+  }
+
+  @Test
+  void programsForAnotherArchitectureAreRefusedNamingFileAndBothArchitectures() {
+    Platform host = Platform.host();
+    Platform other = host.architecture().equals("arm64") ? Platform.LINUX_AMD64 : Platform.LINUX_ARM64;
+    dev.boxkit.oci.elf.ExecutableClosure.ArchitectureMismatchException e = org.junit.jupiter.api.Assertions.assertThrows(
+        dev.boxkit.oci.elf.ExecutableClosure.ArchitectureMismatchException.class,
+        () -> Image.builder().cacheDir(tmp.resolve("arch")).platform(other)
+            .layer(Layer.fromExecutables(Path.of("/bin/sh"))).build());
+    assertEquals(host.architecture(), e.fileArchitecture());
+    assertEquals(other.architecture(), e.imageArchitecture());
+    assertTrue(e.getMessage().contains(e.file()) && e.getMessage().contains(host.architecture())
+        && e.getMessage().contains(other.architecture()), e.getMessage());
+    assertTrue(e.file().startsWith("/bin/sh") || e.file().startsWith("/usr/bin/"), e.file());
+    // The host's own platform builds.
+    Image.builder().cacheDir(tmp.resolve("arch")).platform(host)
+        .layer(Layer.fromExecutables(Path.of("/bin/sh"))).build();
+  }
+
+  @Test
   void skopeoAndUmociReadTheOutput() throws Exception {
     Path skopeo = ExternalTools.require("skopeo", "skopeo");
     Path umoci = ExternalTools.require("umoci", "umoci");

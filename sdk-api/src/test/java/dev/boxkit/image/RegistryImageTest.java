@@ -10,6 +10,8 @@ import dev.boxkit.testing.ExternalTools;
 import dev.boxkit.testing.TestRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,6 +59,42 @@ class RegistryImageTest {
     child.writeTo(RegistryImage.of(childRef, client));
     String layers = run(skopeo.toString(), "inspect", "--tls-verify=false", "--format", "{{len .Layers}}", "docker://" + childRef).strip();
     assertEquals("2", layers);
+  }
+
+  @Test
+  void pushEventsDescribeThePushNotTheLocalStore() {
+    Image image = Image.builder().platform(Platform.LINUX_AMD64).cacheDir(tmp.resolve("p"))
+        .layer(Layer.of("one", b -> b.addFile("/etc/one", "one\n".getBytes(StandardCharsets.UTF_8))))
+        .build();
+    List<BuildEvent.BlobWritten> first = new ArrayList<>();
+    image.writeTo(RegistryImage.of(registry.host() + "/boxkit/events:1", client), e -> {
+      if (e instanceof BuildEvent.BlobWritten b) {
+        first.add(b);
+      }
+    });
+    // Everything is in the local store already; the push still uploads all three.
+    assertEquals(List.of(BuildEvent.Outcome.WRITTEN, BuildEvent.Outcome.WRITTEN, BuildEvent.Outcome.WRITTEN),
+        first.stream().map(BuildEvent.BlobWritten::outcome).toList(), first.toString());
+    assertEquals(image.layers().get(0).digest(), first.get(0).digest());
+    assertEquals(image.digest(), first.get(2).digest());
+
+    List<BuildEvent.BlobWritten> again = new ArrayList<>();
+    image.writeTo(RegistryImage.of(registry.host() + "/boxkit/events:1", client), e -> {
+      if (e instanceof BuildEvent.BlobWritten b) {
+        again.add(b);
+      }
+    });
+    assertEquals(List.of(BuildEvent.Outcome.PRESENT, BuildEvent.Outcome.PRESENT, BuildEvent.Outcome.WRITTEN),
+        again.stream().map(BuildEvent.BlobWritten::outcome).toList(), again.toString());
+
+    List<BuildEvent.BlobWritten> other = new ArrayList<>();
+    image.writeTo(RegistryImage.of(registry.host() + "/boxkit/events-copy:1", client), e -> {
+      if (e instanceof BuildEvent.BlobWritten b) {
+        other.add(b);
+      }
+    });
+    assertEquals(3, other.size(), other.toString());
+    assertTrue(other.get(0).outcome() != BuildEvent.Outcome.PRESENT, other.toString());
   }
 
   @Test

@@ -73,7 +73,7 @@ final class SnippetsImages {
     image.writeTo(DockerArchiveTarget.of(out.resolve("app.tar"), "example.com/app:1.0")); // docker load
     image.writeTo(OciLayoutTarget.of(out.resolve("layout")), event -> {
       if (event instanceof BuildEvent.BlobWritten b) {
-        System.out.println((b.skipped() ? "already there " : "wrote ") + b.digest());
+        System.out.println(b.outcome() + " " + b.digest()); // WRITTEN, PRESENT or MOUNTED
       }
     });
     // end::targets[]

@@ -68,6 +68,15 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = "--expose", paramLabel = "PORT/PROTO", description = "Expose a port, e.g. 8080/tcp.")
   List<String> expose = new ArrayList<>();
 
+  @Option(names = "--preserve-permissions",
+      description = "Keep host permission bits exactly (set-uid, set-gid, sticky and group/other write too).")
+  boolean preservePermissions;
+
+  @Option(names = "--normalize-permissions",
+      description = "Jib-style modes: 0755 for directories and files with an execute bit, 0644 for others."
+          + " Default: host bits, never widened, group/other write cleared.")
+  boolean normalizePermissions;
+
   @Option(names = "--output", paramLabel = "TARGET", required = true,
       description = "oci:DIR:TAG, docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO:TAG.")
   TargetRef output;
@@ -88,6 +97,15 @@ final class BuildCommand implements Callable<Integer> {
     }
     if (platform != null) {
       b.platform(Platform.parse(platform));
+    }
+    if (preservePermissions && normalizePermissions) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--preserve-permissions and --normalize-permissions exclude each other");
+    }
+    if (preservePermissions) {
+      b.preservePermissions();
+    } else if (normalizePermissions) {
+      b.normalizePermissions();
     }
     for (LayerArg l : layers) {
       b.layer(l.toLayer());

@@ -77,6 +77,33 @@ class ImageCommandsTest {
   }
 
   @Test
+  void permissionFlagsChooseHowHostModesLand() throws IOException {
+    Path dir = Files.createDirectories(tmp.resolve("private"));
+    Path key = Files.writeString(dir.resolve("key"), "k");
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-rw----"));
+    assertEquals(0640, keyMode(build("--layer", dir + ":/s", "--output", "oci:" + tmp.resolve("d") + ":x"), "d"));
+    assertEquals(0660, keyMode(build("--preserve-permissions", "--layer", dir + ":/s",
+        "--output", "oci:" + tmp.resolve("p") + ":x"), "p"));
+    assertEquals(0644, keyMode(build("--normalize-permissions", "--layer", dir + ":/s",
+        "--output", "oci:" + tmp.resolve("n") + ":x"), "n"));
+    Cli.Result both = Cli.run("build", "--cache-dir", tmp.resolve("cache").toString(), "--preserve-permissions",
+        "--normalize-permissions", "--layer", dir + ":/s", "--output", "oci:" + tmp.resolve("e") + ":x");
+    assertNotEquals(0, both.exitCode(), both.toString());
+    assertTrue(both.toString().contains("--normalize-permissions"), both.toString());
+  }
+
+  private int keyMode(Cli.Result r, String layoutName) throws IOException {
+    digestOf(r);
+    OciLayout layout = OciLayout.open(tmp.resolve(layoutName));
+    dev.boxkit.oci.ImageManifest m = dev.boxkit.oci.json.OciJson.read(
+        layout.readBlob(layout.resolve("x")), dev.boxkit.oci.ImageManifest.class, "manifest");
+    try (java.io.InputStream in = layout.openBlob(m.layers().get(0))) {
+      return dev.boxkit.oci.layer.LayerReader.read(in).entries().stream()
+          .filter(e -> e.name().equals("s/key")).findFirst().orElseThrow().mode();
+    }
+  }
+
+  @Test
   void writesADockerArchiveThatSkopeoReads() throws Exception {
     Path skopeo = ExternalTools.require("skopeo", "skopeo");
     Path archive = tmp.resolve("app.tar");

@@ -76,6 +76,25 @@ public record ElfFile(boolean is64, boolean bigEndian, int machine, Optional<Str
     }
   }
 
+  /**
+   * @return the OCI / Go {@code GOARCH} name of this file's machine, e.g. {@code amd64} for
+   *     x86-64 (62) or {@code arm64} for AArch64 (183); empty for a machine OCI has no name for
+   */
+  public Optional<String> architecture() {
+    switch (machine) {
+      case 62: return Optional.of(is64 ? "amd64" : "amd64p32");
+      case 183: return Optional.of("arm64");
+      case 3: return Optional.of("386");
+      case 40: return Optional.of("arm");
+      case 243: return Optional.of(is64 ? "riscv64" : "riscv32");
+      case 21: return Optional.of(bigEndian ? "ppc64" : "ppc64le");
+      case 22: return Optional.of("s390x");
+      case 258: return Optional.of("loong64");
+      case 8: return Optional.of(is64 ? (bigEndian ? "mips64" : "mips64le") : (bigEndian ? "mips" : "mipsle"));
+      default: return Optional.empty();
+    }
+  }
+
   /** @return true when {@code other} can be loaded into the same process as this file */
   public boolean compatibleWith(ElfFile other) {
     return is64 == other.is64 && bigEndian == other.bigEndian && machine == other.machine;

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -95,6 +96,70 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
       return new Resolver(cache, defaultDirs).resolve(programs);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Checks that every ELF file of the closure is built for {@code architecture}.
+   *
+   * @param architecture an OCI architecture, e.g. {@code amd64} or {@code arm64}
+   * @throws ArchitectureMismatchException naming the first file (in path order) built for
+   *     another machine, its architecture and {@code architecture}
+   * @throws UncheckedIOException if reading a file fails
+   */
+  public void requireArchitecture(String architecture) {
+    for (Map.Entry<String, Entry> e : entries.entrySet()) {
+      if (e.getValue() instanceof HostFile f) {
+        try {
+          if (!ElfFile.isElf(f.source())) {
+            continue;
+          }
+          ElfFile elf = ElfFile.read(f.source());
+          String arch = elf.architecture().orElse("ELF machine " + elf.machine());
+          if (!arch.equals(architecture)) {
+            throw new ArchitectureMismatchException(f.source().toString(), arch, architecture);
+          }
+        } catch (IOException ex) {
+          throw new UncheckedIOException("reading " + f.source(), ex);
+        }
+      }
+    }
+  }
+
+  /** An executable or library of the closure is built for another machine than the image's. */
+  public static final class ArchitectureMismatchException extends OciException {
+    private static final long serialVersionUID = 1L;
+    private final String file;
+    private final String fileArchitecture;
+    private final String imageArchitecture;
+
+    /**
+     * @param file the host path of the ELF file
+     * @param fileArchitecture the architecture it is built for, e.g. {@code amd64}
+     * @param imageArchitecture the image platform's architecture, e.g. {@code arm64}
+     */
+    public ArchitectureMismatchException(String file, String fileArchitecture, String imageArchitecture) {
+      super(file + " is built for " + fileArchitecture + " but the image platform's architecture is "
+          + imageArchitecture + "; use programs built for " + imageArchitecture
+          + " or platform(...) for " + fileArchitecture);
+      this.file = file;
+      this.fileArchitecture = fileArchitecture;
+      this.imageArchitecture = imageArchitecture;
+    }
+
+    /** @return the host path of the mismatching ELF file */
+    public String file() {
+      return file;
+    }
+
+    /** @return the architecture the file is built for */
+    public String fileArchitecture() {
+      return fileArchitecture;
+    }
+
+    /** @return the image platform's architecture */
+    public String imageArchitecture() {
+      return imageArchitecture;
     }
   }
 

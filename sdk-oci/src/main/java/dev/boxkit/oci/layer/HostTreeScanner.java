@@ -24,7 +24,7 @@ final class HostTreeScanner {
   record Scanned(LayerEntry entry, Object inode) {}
 
   /** How host metadata maps to entries. */
-  record Options(List<ExcludeGlob> excludes, boolean preserveOwnership, boolean preservePermissions) {}
+  record Options(List<ExcludeGlob> excludes, boolean preserveOwnership, PermissionPolicy permissions) {}
 
   private HostTreeScanner() {}
 
@@ -119,18 +119,11 @@ final class HostTreeScanner {
     return new Scanned(f, inode);
   }
 
-  /** Mode and owner as the options say: normalised and 0:0 unless told to preserve them. */
+  /** Mode and owner as the options say: the policy's mode, and 0:0 unless told to preserve owners. */
   private static EntryAttributes attributes(Path file, ImagePath p, FileMode typeDefault,
       Options options) throws IOException {
-    int hostBits = hostPermissionBits(file);
-    FileMode mode;
-    if (options.preservePermissions()) {
-      mode = FileMode.of(hostBits);
-    } else if (typeDefault.equals(FileMode.FILE)) {
-      mode = (hostBits & 0111) != 0 ? FileMode.EXECUTABLE : FileMode.FILE;
-    } else {
-      mode = typeDefault;
-    }
+    FileMode mode = typeDefault.equals(FileMode.SYMLINK) ? FileMode.SYMLINK
+        : options.permissions().apply(hostPermissionBits(file), typeDefault.equals(FileMode.DIRECTORY));
     EntryAttributes a = EntryAttributes.DEFAULTS.withMode(mode);
     if (options.preserveOwnership()) {
       Map<String, Object> unix = unixAttributes(file, "uid,gid");
@@ -141,7 +134,7 @@ final class HostTreeScanner {
     return a;
   }
 
-  private static int hostPermissionBits(Path file) throws IOException {
+  static int hostPermissionBits(Path file) throws IOException {
     Map<String, Object> unix = unixAttributes(file, "mode");
     if (unix != null) {
       return ((Number) unix.get("mode")).intValue() & 07777;

@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * directory before its contents, with missing parent directories synthesised (mode 0755, owner
  * 0:0); every mtime not set per entry is the {@linkplain #sourceDateEpoch(Instant) source date
  * epoch} ({@code SOURCE_DATE_EPOCH}, else 1970-01-01); owners are 0:0 without names unless set;
- * host modes are normalised to 0755 (dirs, and files with any execute bit) or 0644; the gzip header
- * is fixed. So equal inputs give equal digests, whatever the order they were added in and the host
- * files' timestamps and owners.
+ * host permission bits are kept but never widened, with group/other write and set-uid/set-gid
+ * cleared ({@link #permissions(PermissionPolicy)}), so the builder's umask does not matter; the
+ * gzip header is fixed. So equal inputs give equal digests, whatever the order they were added in
+ * and the host files' timestamps and owners.
  *
  * <p><b>Paths.</b> Every image path is absolute and parsed by {@link ImagePath#parse(String)}.
  * A path may appear once per layer (image-spec forbids duplicates): adding it again throws
@@ -85,7 +86,9 @@ public final class LayerBuilder {
   private final List<Tree> trees = new ArrayList<>();
   private final List<ExcludeGlob> excludes = new ArrayList<>();
   private boolean preserveOwnership;
-  private boolean preservePermissions;
+  private PermissionPolicy permissions = PermissionPolicy.HOST_WITHOUT_GROUP_OTHER_WRITE;
+  // Files added with no mode: their mode follows the policy in force when the layer is built.
+  private final Map<ImagePath, Path> hostModeFiles = new HashMap<>();
   private Instant sourceDateEpoch;
   private Compression compression = Compression.GZIP;
   private int compressionLevel = DEFAULT_COMPRESSION_LEVEL;
@@ -124,8 +127,8 @@ public final class LayerBuilder {
   }
 
   /**
-   * Adds a host file's content (following a symlink given here) with mode 0755 when the host
-   * file has any execute bit, else 0644; owner 0:0.
+   * Adds a host file's content (following a symlink given here) with its host permission bits
+   * under the {@linkplain #permissions(PermissionPolicy) permission policy}; owner 0:0.
    *
    * @see #addFile(Path, String, EntryAttributes)
    */
@@ -135,13 +138,14 @@ public final class LayerBuilder {
 
   /**
    * Adds a host file's content; its size is taken now and must not change before the build.
-   * {@link #preserveOwnership} and {@link #preservePermissions} apply to trees only: here the
-   * attributes say everything.
+   * {@link #preserveOwnership} applies to trees only; the {@linkplain
+   * #permissions(PermissionPolicy) permission policy} applies here when {@code attributes} has no
+   * mode.
    *
    * @param hostFile an existing regular file (a symlink to one is followed)
    * @param imagePath where it goes
-   * @param attributes owner, mtime, and mode; a null mode means 0755 when the host file has any
-   *     execute bit, else 0644
+   * @param attributes owner, mtime, and mode; a null mode means the host file's bits under the
+   *     permission policy in force when the layer is built
    * @throws LayerSourceException naming {@code hostFile} when it is missing or not a regular file
    * @throws InvalidInputException when the path is invalid or already in the layer
    */
@@ -160,11 +164,12 @@ public final class LayerBuilder {
       throw new LayerSourceException(hostFile.toString(), "is not a regular file", null);
     }
     EntryAttributes a = requireAttributes(attributes, p);
-    if (a.mode() == null) {
-      a = a.withMode(Files.isExecutable(hostFile) ? FileMode.EXECUTABLE : FileMode.FILE);
-    }
-    return add(new LayerEntry.RegularFile(p, attrs.size(), () -> Files.newInputStream(hostFile),
+    add(new LayerEntry.RegularFile(p, attrs.size(), () -> Files.newInputStream(hostFile),
         hostFile.toString(), a));
+    if (a.mode() == null) {
+      hostModeFiles.put(p, hostFile);
+    }
+    return this;
   }
 
   /** Adds a file holding {@code content} (copied now), mode 0644, owner 0:0. */
@@ -323,12 +328,27 @@ public final class LayerBuilder {
   }
 
   /**
-   * Keeps host trees' permission bits exactly (including set-uid, set-gid, sticky). Default false:
-   * 0755 for directories and for files with any execute bit, 0644 for other files, so the layer
-   * does not depend on the builder's umask.
+   * Keeps host files' permission bits exactly (including set-uid, set-gid, sticky) when true;
+   * when false, the default {@link PermissionPolicy#HOST_WITHOUT_GROUP_OTHER_WRITE}.
+   *
+   * @see #permissions(PermissionPolicy)
    */
   public LayerBuilder preservePermissions(boolean preserve) {
-    this.preservePermissions = preserve;
+    return permissions(preserve ? PermissionPolicy.PRESERVE : PermissionPolicy.HOST_WITHOUT_GROUP_OTHER_WRITE);
+  }
+
+  /**
+   * How host permission bits become entry modes, for trees and for files added without a mode.
+   * Default {@link PermissionPolicy#HOST_WITHOUT_GROUP_OTHER_WRITE}: never widened, group/other
+   * write cleared, so the layer does not depend on the builder's umask.
+   *
+   * @throws InvalidInputException naming {@code permissions} when null
+   */
+  public LayerBuilder permissions(PermissionPolicy policy) {
+    if (policy == null) {
+      throw new InvalidInputException("permissions", null, "must not be null");
+    }
+    this.permissions = policy;
     return this;
   }
 
@@ -460,13 +480,27 @@ public final class LayerBuilder {
   public List<LayerEntry> entries() {
     TreeMap<ImagePath, LayerEntry> all = new TreeMap<>();
     Map<ImagePath, String> origin = new HashMap<>();
-    explicit.forEach((p, e) -> {
-      all.put(p, e.entry());
-      origin.put(p, describe(e.entry()));
-    });
+    for (Map.Entry<ImagePath, Explicit> x : explicit.entrySet()) {
+      ImagePath p = x.getKey();
+      LayerEntry e = x.getValue().entry();
+      Path host = hostModeFiles.get(p);
+      if (host != null && e instanceof LayerEntry.RegularFile f && f.attributes().mode() == null
+          && host.toString().equals(f.source())) {
+        int bits;
+        try {
+          bits = HostTreeScanner.hostPermissionBits(host.toRealPath());
+        } catch (IOException ex) {
+          throw new LayerSourceException(host.toString(), "cannot be read: " + ex, ex);
+        }
+        e = new LayerEntry.RegularFile(p, f.sizeBytes(), f.content(), f.source(),
+            f.attributes().withMode(permissions.apply(bits, false)));
+      }
+      all.put(p, e);
+      origin.put(p, describe(e));
+    }
     Map<Object, List<ImagePath>> inodes = new LinkedHashMap<>();
     HostTreeScanner.Options options = new HostTreeScanner.Options(List.copyOf(excludes),
-        preserveOwnership, preservePermissions);
+        preserveOwnership, permissions);
     for (Tree tree : trees) {
       for (HostTreeScanner.Scanned s : HostTreeScanner.scan(tree.hostDir(), tree.at(), options)) {
         ImagePath p = s.entry().path();

@@ -51,8 +51,8 @@ import org.slf4j.LoggerFactory;
  * <p>Writes never leave a layout that readers see as corrupt: a blob is streamed to a temp file
  * inside {@code blobs/}, digested while copied, synced and renamed into place; {@code index.json}
  * is replaced by rename, and only after the blobs it references exist. Tagging holds an in-JVM
- * lock and an OS file lock on {@code index.json.lock}, so concurrent taggers (threads and
- * processes) never lose each other's tags.
+ * lock and an OS file lock on {@code oci-layout}, so concurrent taggers (threads and processes)
+ * never lose each other's tags; no lock file is left in the layout.
  *
  * <p>I/O failures are thrown as {@link OciException} naming the path, with the
  * {@link IOException} as cause. Instances are thread-safe.
@@ -68,8 +68,8 @@ public final class OciLayout {
   public static final String BLOBS_DIR = "blobs";
   /** The only layout version the spec defines. */
   public static final String LAYOUT_VERSION = "1.0.0";
-  /** Lock file serialising {@code index.json} updates across processes. */
-  static final String LOCK_FILE = "index.json.lock";
+  /** The lock file older BoxKit versions made; tolerated in a half-created layout, never made now. */
+  static final String LEGACY_LOCK_FILE = "index.json.lock";
   /**
    * Largest JSON document (manifest, index, config) read into memory, in bytes: far above real
    * ones (distribution registries cap manifests at 4 MiB), low enough to refuse a hostile size.
@@ -111,24 +111,17 @@ public final class OciLayout {
     }
     try {
       if (Files.isDirectory(abs)) {
-        checkNoForeignFiles(abs); // before the lock file is made: a user's directory stays as is
+        checkNoForeignFiles(abs); // before anything is made: a user's directory stays as is
       }
       Files.createDirectories(abs);
       OciLayout layout = new OciLayout(abs);
-      layout.withIndexLock(() -> {
-        if (Files.isRegularFile(abs.resolve(LAYOUT_FILE))) {
-          return null; // another creator finished first
-        }
-        checkNoForeignFiles(abs);
-        mkdirs(abs.resolve(BLOBS_DIR).resolve(Digest.SHA256));
-        if (!Files.exists(abs.resolve(INDEX_FILE))) {
-          layout.writeAtomically(abs.resolve(INDEX_FILE), OciJson.write(ImageIndex.of(List.of())));
-        }
-        // Written last: its presence says the layout is complete.
-        layout.writeAtomically(abs.resolve(LAYOUT_FILE),
-            OciJson.write(Map.of("imageLayoutVersion", LAYOUT_VERSION)));
-        return null;
-      });
+      // No lock here: each file is created only if absent (link(2) never replaces), so
+      // concurrent creators cannot overwrite an index that a tagger has already extended.
+      mkdirs(abs.resolve(BLOBS_DIR).resolve(Digest.SHA256));
+      layout.createIfAbsent(abs.resolve(INDEX_FILE), OciJson.write(ImageIndex.of(List.of())));
+      // Created last: its presence says the layout is complete.
+      layout.createIfAbsent(abs.resolve(LAYOUT_FILE),
+          OciJson.write(Map.of("imageLayoutVersion", LAYOUT_VERSION)));
       return layout;
     } catch (IOException e) {
       throw io("creating OCI layout " + abs, e);
@@ -139,7 +132,7 @@ public final class OciLayout {
   private static void checkNoForeignFiles(Path abs) {
     try (var entries = Files.list(abs)) {
       List<String> foreign = entries.map(p -> p.getFileName().toString())
-          .filter(n -> !Set.of(BLOBS_DIR, INDEX_FILE, LOCK_FILE).contains(n))
+          .filter(n -> !Set.of(BLOBS_DIR, INDEX_FILE, LEGACY_LOCK_FILE).contains(n))
           .filter(n -> !n.startsWith(INDEX_FILE + ".tmp-") && !n.startsWith(LAYOUT_FILE + ".tmp-"))
           .sorted().toList();
       if (!foreign.isEmpty()) {
@@ -167,7 +160,7 @@ public final class OciLayout {
     Path header = abs.resolve(LAYOUT_FILE);
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(header);
+      bytes = readHeader(header);
     } catch (NoSuchFileException e) {
       throw new InvalidInputException("layout", abs.toString(),
           "not an OCI image layout (no " + LAYOUT_FILE + " file)");
@@ -181,6 +174,21 @@ public final class OciLayout {
           "imageLayoutVersion is " + version + ", expected " + LAYOUT_VERSION, null);
     }
     return new OciLayout(abs);
+  }
+
+  /**
+   * Reads {@code oci-layout} holding the in-JVM lock of that file: closing any descriptor of a
+   * file drops every POSIX lock this process holds on it, so a read must not overlap a tag of
+   * another thread (see {@link #withIndexLock}).
+   */
+  private static byte[] readHeader(Path header) throws IOException {
+    ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(header.toRealPath(), k -> new ReentrantLock());
+    jvmLock.lock();
+    try {
+      return Files.readAllBytes(header);
+    } finally {
+      jvmLock.unlock();
+    }
   }
 
   /** @return the layout directory (absolute) */
@@ -544,23 +552,66 @@ public final class OciLayout {
     }
   }
 
+  /**
+   * Writes {@code target} with {@code content} unless it exists, atomically: the content is
+   * synced in a temporary file, then hard-linked to {@code target}, which fails rather than
+   * replace. Where the file system has no hard links, a rename after an existence check does.
+   */
+  private void createIfAbsent(Path target, byte[] content) {
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(content));
+        ch.force(true);
+      }
+      try {
+        Files.createLink(target, tmp);
+      } catch (FileAlreadyExistsException e) {
+        return; // another creator was first: its file stays
+      } catch (UnsupportedOperationException | IOException e) {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+          return;
+        }
+        moveAtomically(tmp, target);
+      }
+      syncDir(target.getParent());
+    } catch (IOException e) {
+      throw io("writing " + target, e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  /**
+   * Runs {@code action} holding an in-JVM lock and an exclusive OS lock on {@code oci-layout}.
+   * That file is locked because it is the one stable inode of a layout: {@code index.json} is
+   * replaced by rename, so a lock on it would be on a file that a writer has just unlinked; a
+   * directory cannot be opened for writing, which Java's (fcntl) exclusive locks need; and a
+   * separate lock file is litter that skopeo and umoci do not leave. {@code oci-layout} is
+   * written once, when the layout is created, and never replaced by BoxKit (tools that rewrite
+   * it, as containers/image does, write it in place, keeping the inode).
+   *
+   * <p>POSIX record locks belong to the process, and closing any descriptor of the file drops
+   * them: {@link #open} therefore reads {@code oci-layout} under the same in-JVM lock. Other code
+   * in this JVM that opens a layout's {@code oci-layout} directly while a tag is being written
+   * could drop the lock; other processes cannot.
+   */
   private <T> T withIndexLock(Supplier<T> action) {
-    Path lockFile = dir.resolve(LOCK_FILE);
+    Path lockFile = dir.resolve(LAYOUT_FILE);
     Path key;
     try {
-      try {
-        Files.createFile(lockFile);
-      } catch (FileAlreadyExistsException e) {
-        // made by an earlier writer
-      }
       key = lockFile.toRealPath(); // one lock per file, however the directory was named
     } catch (IOException e) {
-      throw io("creating " + lockFile, e);
+      throw io("opening " + lockFile + " to lock the layout", e);
     }
     ReentrantLock jvmLock = JVM_LOCKS.computeIfAbsent(key, k -> new ReentrantLock());
     jvmLock.lock();
-    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE);
+    // WRITE without TRUNCATE_EXISTING: the content stays; an exclusive fcntl lock needs write access.
+    try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE);
         FileLock ignored = ch.lock()) {
       return action.get();
     } catch (IOException e) {

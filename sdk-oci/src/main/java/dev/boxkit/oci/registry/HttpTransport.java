@@ -6,12 +6,16 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.ZonedDateTime;
@@ -130,9 +134,16 @@ final class HttpTransport {
             wait.toMillis());
         sleep(wait, call.subject());
       } catch (IOException e) {
+        RegistryUnreachableException unreachable = unreachable(call, e);
+        if (unreachable != null && unreachable.reason() == RegistryUnreachableException.Reason.UNKNOWN_HOST) {
+          throw unreachable; // a name that does not resolve now will not in a moment either
+        }
         if (last || e instanceof SSLHandshakeException || e instanceof InterruptedIOException) {
+          if (unreachable != null) {
+            throw unreachable;
+          }
           throw new RegistryException(call.subject(), call.method() + " " + redact(call.uri()) + ": "
-              + e.getMessage(), 0, List.of(), e);
+              + describe(e), 0, List.of(), e);
         }
         Duration wait = retry.backoffAfter(attempt);
         LOG.debug("{} {}: {}, retrying in {} ms", call.method(), redact(call.uri()), e.toString(),
@@ -140,6 +151,61 @@ final class HttpTransport {
         sleep(wait, call.subject());
       }
     }
+  }
+
+  /**
+   * Maps the JDK's connect failures to a typed exception naming {@code host:port}: the JDK throws
+   * a {@link ConnectException} with a null message and the real cause (an unresolved address, a
+   * closed channel) beneath it, which said nothing to the user.
+   *
+   * @return the exception, or null when {@code e} is not a connect failure
+   */
+  static RegistryUnreachableException unreachable(Call call, IOException e) {
+    URI uri = failedUri(call, e);
+    String host = uri.getHost();
+    int port = Integer.parseInt(authority(uri).substring(authority(uri).lastIndexOf(':') + 1));
+    if (e instanceof HttpConnectTimeoutException) {
+      return new RegistryUnreachableException(call.subject(), host, port,
+          RegistryUnreachableException.Reason.CONNECT_TIMEOUT, e);
+    }
+    boolean connect = false;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnresolvedAddressException || t instanceof UnknownHostException) {
+        return new RegistryUnreachableException(call.subject(), host, port,
+            RegistryUnreachableException.Reason.UNKNOWN_HOST, e);
+      }
+      connect |= t instanceof ConnectException;
+    }
+    return connect ? new RegistryUnreachableException(call.subject(), host, port,
+        RegistryUnreachableException.Reason.CONNECTION_REFUSED, e) : null;
+  }
+
+  /** The URI a failure was about: a token realm's when the token request failed. */
+  private static URI failedUri(Call call, IOException e) {
+    return e instanceof TokenServiceIOException t ? t.uri : call.uri();
+  }
+
+  /** A connect failure of a token request, carrying the realm's URI for the message. */
+  static final class TokenServiceIOException extends IOException {
+    private static final long serialVersionUID = 1L;
+    final transient URI uri;
+
+    TokenServiceIOException(URI uri, IOException cause) {
+      super(cause.getMessage(), cause);
+      this.uri = uri;
+    }
+  }
+
+  /** @return the message of {@code e}, or its class and its causes' messages when it has none */
+  static String describe(Throwable e) {
+    StringBuilder b = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        return b.append(t.getMessage()).toString();
+      }
+      b.append(t.getClass().getSimpleName()).append(": ");
+    }
+    return b.substring(0, Math.max(0, b.length() - 2));
   }
 
   /** @return the wait, or null when Retry-After asks for longer than the policy allows */
@@ -273,6 +339,10 @@ final class HttpTransport {
     HttpResponse<byte[]> resp;
     try {
       resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new TokenServiceIOException(realmUri, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted fetching a token");

@@ -91,6 +91,36 @@ public final class RegistryClient {
     };
   }
 
+  private RegistryClient(RegistryClient base, BlobProgress.Listener extra) {
+    this.transport = base.transport;
+    this.hosts = base.hosts;
+    this.monolithicMaxBytes = base.monolithicMaxBytes;
+    this.chunkSizeBytes = base.chunkSizeBytes;
+    this.parallelism = base.parallelism;
+    BlobProgress.Listener first = base.progress;
+    this.progress = event -> {
+      first.onProgress(event);
+      try {
+        extra.onProgress(event);
+      } catch (RuntimeException e) {
+        LOG.warn("progress listener failed on {}: {}", event, e.toString());
+      }
+    };
+  }
+
+  /**
+   * A client sharing this one's connections, tokens and options whose progress events also go to
+   * {@code listener} (after this client's own listener), e.g. to report on one push.
+   *
+   * @param listener receives every event of transfers made through the returned client; called
+   *     from transfer threads, must be thread-safe; exceptions it throws are logged and ignored
+   * @return the new client; this one is unchanged
+   * @throws NullPointerException when {@code listener} is null
+   */
+  public RegistryClient withProgressListener(BlobProgress.Listener listener) {
+    return new RegistryClient(this, Objects.requireNonNull(listener, "listener"));
+  }
+
   /** @return a client with the defaults of {@link Builder} */
   public static RegistryClient create() {
     return builder().build();

@@ -73,12 +73,17 @@ class HostTreeTest {
   }
 
   @Test
-  void normalisesModesKeepingExecBitsAndOwnsByRoot() throws IOException {
-    Map<String, TarEntryInfo> e = byName(LayerBuilder.create().addTree(sampleTree(), "/app")
+  void keepsHostModesNeverWideningThemAndOwnsByRoot() throws IOException {
+    Path root = sampleTree();
+    Files.setPosixFilePermissions(root.resolve("empty"), PosixFilePermissions.fromString("rwxr-x---"));
+    Path shared = Files.writeString(root.resolve("shared.txt"), "group-writable");
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rw-rw-rw-"));
+    Map<String, TarEntryInfo> e = byName(LayerBuilder.create().addTree(root, "/app")
         .build(tmp.resolve("l.tgz")));
-    assertEquals(0755, e.get("app/a-first-name").mode(), "rwx------ has an exec bit");
-    assertEquals(0644, e.get("app/data.txt").mode());
-    assertEquals(0755, e.get("app/empty/").mode());
+    assertEquals(0700, e.get("app/a-first-name").mode(), "rwx------ stays private");
+    assertEquals(0600, e.get("app/data.txt").mode(), "rw------- stays private");
+    assertEquals(0750, e.get("app/empty/").mode(), "rwxr-x--- stays as it is");
+    assertEquals(0644, e.get("app/shared.txt").mode(), "group/other write is cleared");
     assertEquals(TarEntryInfo.Type.DIRECTORY, e.get("app/").type());
     for (TarEntryInfo i : e.values()) {
       assertEquals(0, i.uid(), i.name());
@@ -87,9 +92,38 @@ class HostTreeTest {
     }
 
     Map<String, TarEntryInfo> kept = byName(LayerBuilder.create().preservePermissions(true)
-        .addTree(tmp.resolve("root"), "/app").build(tmp.resolve("k.tgz")));
+        .addTree(root, "/app").build(tmp.resolve("k.tgz")));
     assertEquals(0700, kept.get("app/a-first-name").mode());
     assertEquals(0600, kept.get("app/data.txt").mode());
+    assertEquals(0666, kept.get("app/shared.txt").mode());
+
+    Map<String, TarEntryInfo> jib = byName(LayerBuilder.create().permissions(PermissionPolicy.NORMALIZE)
+        .addTree(root, "/app").build(tmp.resolve("n.tgz")));
+    assertEquals(0755, jib.get("app/a-first-name").mode(), "rwx------ has an exec bit");
+    assertEquals(0644, jib.get("app/data.txt").mode());
+    assertEquals(0755, jib.get("app/empty/").mode());
+  }
+
+  @Test
+  void aSingleHostFileFollowsThePolicySetAfterIt() throws IOException {
+    Path f = Files.writeString(tmp.resolve("secret.key"), "k");
+    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-rw----"));
+    assertEquals(0640, byName(LayerBuilder.create().addFile(f, "/etc/key").build(tmp.resolve("a")))
+        .get("etc/key").mode());
+    assertEquals(0660, byName(LayerBuilder.create().addFile(f, "/etc/key").preservePermissions(true)
+        .build(tmp.resolve("b"))).get("etc/key").mode());
+    assertEquals(0644, byName(LayerBuilder.create().addFile(f, "/etc/key")
+        .permissions(PermissionPolicy.NORMALIZE).build(tmp.resolve("c"))).get("etc/key").mode());
+  }
+
+  @Test
+  void setIdBitsAreDroppedUnlessPreserved() throws IOException {
+    Path f = Files.writeString(tmp.resolve("tool"), "t");
+    Files.setAttribute(f, "unix:mode", 04755);
+    assertEquals(0755, byName(LayerBuilder.create().addFile(f, "/bin/tool").build(tmp.resolve("a")))
+        .get("bin/tool").mode());
+    assertEquals(04755, byName(LayerBuilder.create().preservePermissions(true).addFile(f, "/bin/tool")
+        .build(tmp.resolve("b"))).get("bin/tool").mode());
   }
 
   @Test
@@ -195,9 +229,9 @@ class HostTreeTest {
     assertEquals(0, p.waitFor(), out);
     String listing = out.replaceAll(" +", " ");
     assertTrue(listing.contains("drwxr-xr-x 0/0 0 1970-01-01 00:00 app/\n"), listing);
-    assertTrue(listing.contains("-rwxr-xr-x 0/0 18 1970-01-01 00:00 app/a-first-name\n"), listing);
-    assertTrue(listing.contains("hrwxr-xr-x 0/0 0 1970-01-01 00:00 app/bin/run link to app/a-first-name\n"), listing);
-    assertTrue(listing.contains("-rw-r--r-- 0/0 4 1970-01-01 00:00 app/data.txt\n"), listing);
+    assertTrue(listing.contains("-rwx------ 0/0 18 1970-01-01 00:00 app/a-first-name\n"), listing);
+    assertTrue(listing.contains("hrwx------ 0/0 0 1970-01-01 00:00 app/bin/run link to app/a-first-name\n"), listing);
+    assertTrue(listing.contains("-rw------- 0/0 4 1970-01-01 00:00 app/data.txt\n"), listing);
     assertTrue(listing.contains("lrwxrwxrwx 0/0 0 1970-01-01 00:00 app/escape -> ../outside\n"), listing);
     assertTrue(listing.contains("-rw-r--r-- 0/0 0 1970-01-01 00:00 etc/.wh.gone\n"), listing);
     assertTrue(listing.contains("-rw-r--r-- 3000000/7 4 1970-01-01 00:00 " + longName.substring(1) + "\n"), listing);

@@ -94,8 +94,9 @@ class LayerPropertiesTest {
     Path base = Files.createTempDirectory("layer-prop");
     try {
       Random random = new Random(seed);
-      Path one = materialise(base.resolve("one"), files, random);
-      Path two = materialise(base.resolve("second-location"), reversed(files), random);
+      // As if built under umask 022 on one machine and 002 on another.
+      Path one = materialise(base.resolve("one"), files, random, false);
+      Path two = materialise(base.resolve("second-location"), reversed(files), random, true);
       LayerBlob a = LayerBuilder.create().compressionLevel(level).addTree(one, "/app").buildInto(base.resolve("out1"));
       LayerBlob b = LayerBuilder.create().compressionLevel(level).addTree(two, "/app").buildInto(base.resolve("out2"));
       assertEquals(a.digest(), b.digest());
@@ -115,14 +116,33 @@ class LayerPropertiesTest {
     return r;
   }
 
-  /** Writes the files with random host mtimes and (where permitted) random owners. */
-  private static Path materialise(Path root, List<Spec> files, Random random) throws IOException {
+  @Property(tries = 200)
+  void theDefaultPolicyNeverWidensAndIgnoresGroupOtherWrite(@ForAll @IntRange(min = 0, max = 07777) int host,
+      @ForAll boolean directory) {
+    int mode = PermissionPolicy.HOST_WITHOUT_GROUP_OTHER_WRITE.apply(host, directory).bits();
+    assertEquals(0, mode & ~host, "widened " + Integer.toOctalString(host));
+    assertEquals(0, mode & 022);
+    assertEquals(mode, PermissionPolicy.HOST_WITHOUT_GROUP_OTHER_WRITE.apply(host | 022, directory).bits());
+    assertEquals(host, PermissionPolicy.PRESERVE.apply(host, directory).bits());
+  }
+
+  /**
+   * Writes the files with their spec's permission bits (owner-readable, group/other write added
+   * when {@code groupWrite}, as umask 002 leaves them), random host mtimes and (where permitted)
+   * random owners.
+   */
+  private static Path materialise(Path root, List<Spec> files, Random random, boolean groupWrite)
+      throws IOException {
     Files.createDirectories(root);
+    int extra = groupWrite ? 022 : 0;
     for (Spec s : files) {
       Path p = root.resolve(s.path().substring(1));
       Files.createDirectories(p.getParent());
       Files.write(p, s.content());
-      p.toFile().setExecutable((s.mode() & 0100) != 0);
+      Files.setAttribute(p, "unix:mode", (s.mode() & 01755) | 0600 | extra);
+      for (Path d = p.getParent(); !d.equals(root.getParent()); d = d.getParent()) {
+        Files.setAttribute(d, "unix:mode", 0755 | extra);
+      }
       Files.setLastModifiedTime(p, FileTime.from(Instant.ofEpochSecond(random.nextInt(2_000_000_000))));
       try {
         Files.setAttribute(p, "unix:uid", random.nextInt(60_000));
