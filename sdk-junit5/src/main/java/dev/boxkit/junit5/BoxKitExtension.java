@@ -65,6 +65,8 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
 
   private static final Namespace NS = Namespace.create(BoxKitExtension.class);
   private static final String SANDBOXES = "sandboxes";
+  /** A distinct key: a test's store would otherwise find its class's value through its parent. */
+  private static final String CLASS_SANDBOXES = "class-sandboxes";
 
   /** Creates the extension (JUnit does, through {@link BoxKitTest}). */
   public BoxKitExtension() {}
@@ -102,15 +104,16 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
   @Override
   public void beforeAll(ExtensionContext context) {
     Class<?> testClass = context.getRequiredTestClass();
-    for (Field f : fields(testClass, Sandboxed.class)) {
-      if (Modifier.isStatic(f.getModifiers())) {
-        throw new ExtensionConfigurationException("@Sandboxed field " + f
-            + " is static: a sandbox lives for one test, use an instance field or a parameter");
-      }
-    }
     for (Field f : fields(testClass, SandboxImage.class)) {
       if (Modifier.isStatic(f.getModifiers())) {
         set(f, null, image(context, f.getAnnotation(SandboxImage.class), f.getType(), f.toString()).image());
+      }
+    }
+    // Static fields: one sandbox for the class, closed (services and all) after its last test.
+    for (Field f : fields(testClass, Sandboxed.class)) {
+      if (Modifier.isStatic(f.getModifiers())) {
+        checkType(f.getType(), TestSandbox.class, f.toString());
+        set(f, null, sandbox(context, f.getAnnotation(Sandboxed.class), true));
       }
     }
   }
@@ -124,8 +127,10 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
         }
       }
       for (Field f : fields(instance.getClass(), Sandboxed.class)) {
-        checkType(f.getType(), TestSandbox.class, f.toString());
-        set(f, instance, sandbox(context, f.getAnnotation(Sandboxed.class)));
+        if (!Modifier.isStatic(f.getModifiers())) {
+          checkType(f.getType(), TestSandbox.class, f.toString());
+          set(f, instance, sandbox(context, f.getAnnotation(Sandboxed.class), false));
+        }
       }
     }
   }
@@ -142,12 +147,12 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
       return image(context, image.get(), p.getParameter().getType(), p.getParameter().toString()).image();
     }
     checkType(p.getParameter().getType(), TestSandbox.class, p.getParameter().toString());
-    if (context.getTestMethod().isEmpty()) {
+    if (context.getTestMethod().isEmpty() && context.getTestClass().isEmpty()) {
       throw new ParameterResolutionException("@Sandboxed " + p.getParameter() + " of "
-          + p.getDeclaringExecutable() + ": a sandbox lives for one test; use it in a test method,"
-          + " @BeforeEach or @AfterEach");
+          + p.getDeclaringExecutable() + ": no test class or test method to scope the sandbox to");
     }
-    return sandbox(context, p.findAnnotation(Sandboxed.class).orElseThrow());
+    // In @BeforeAll/@AfterAll (or a constructor of a PER_CLASS instance) the context is the class's.
+    return sandbox(context, p.findAnnotation(Sandboxed.class).orElseThrow(), context.getTestMethod().isEmpty());
   }
 
   @Override
@@ -161,10 +166,23 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
 
   @Override
   public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
-    for (TestSandbox s : sandboxes(context).all()) {
-      failure.addSuppressed(new SandboxReport(s.report()));
+    List<TestSandbox> all = new ArrayList<>(sandboxes(context).all());
+    Sandboxes shared = context.getStore(NS).get(CLASS_SANDBOXES, Sandboxes.class);
+    if (shared != null) {
+      all.addAll(shared.all());
+    }
+    for (TestSandbox s : all) {
+      // What the failure itself prints (a ServiceNotReadyException's report) is not repeated.
+      failure.addSuppressed(new SandboxReport(s.report(failure)));
     }
     throw failure;
+  }
+
+  /** A failing {@code @BeforeAll} (a class-scoped service never ready) gets the report too. */
+  @Override
+  public void handleBeforeAllMethodExecutionException(ExtensionContext context, Throwable failure)
+      throws Throwable {
+    handleTestExecutionException(context, failure);
   }
 
   /** A failing {@code @BeforeEach} (e.g. a service that is never ready) gets the report too. */
@@ -191,8 +209,10 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
         k -> TestImages.build(a, testClass, cacheDir), TestImages.Built.class);
   }
 
-  private static TestSandbox sandbox(ExtensionContext context, Sandboxed a) {
-    Sandboxes all = sandboxes(context);
+  private static TestSandbox sandbox(ExtensionContext context, Sandboxed a, boolean classScoped) {
+    Sandboxes all = classScoped
+        ? context.getStore(NS).getOrComputeIfAbsent(CLASS_SANDBOXES, k -> new Sandboxes(), Sandboxes.class)
+        : sandboxes(context);
     synchronized (all) {
       TestSandbox existing = all.byAnnotation.get(a);
       if (existing != null) {
@@ -200,11 +220,12 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
       }
       Path tempRoot = context.getConfigurationParameter(TEMP_DIR_PARAMETER).map(Path::of)
           .orElseGet(() -> Path.of(System.getProperty("java.io.tmpdir"))).toAbsolutePath().normalize();
-      Optional<Field> imageField = imageField(context, a.image());
+      Optional<Field> imageField = imageField(context, a.image(), classScoped);
       TestSandbox s;
       Duration timeout = Duration.ofSeconds(a.execTimeoutSeconds());
+      String scope = classScoped ? "(class " + context.getRequiredTestClass().getSimpleName() + ") " : "";
       if (imageField.isEmpty()) {
-        s = new TestSandbox("on the host's / (read-only)", Rootfs.hostReadOnly(),
+        s = new TestSandbox(scope + "on the host's / (read-only)", Rootfs.hostReadOnly(),
             Map.of("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"), "/", a.network(), timeout, tempRoot);
       } else {
         Field f = imageField.get();
@@ -215,7 +236,7 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
           int eq = kv.indexOf('=');
           env.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        s = new TestSandbox("from image " + built.image().digest() + " (" + f.getName() + ")",
+        s = new TestSandbox(scope + "from image " + built.image().digest() + " (" + f.getName() + ")",
             Rootfs.directory(built.rootfs()), env, c.workingDir() != null ? c.workingDir() : "/",
             a.network(), timeout, tempRoot);
       }
@@ -224,10 +245,14 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
     }
   }
 
-  private static Optional<Field> imageField(ExtensionContext context, String name) {
+  private static Optional<Field> imageField(ExtensionContext context, String name, boolean classScoped) {
     List<Field> found = new ArrayList<>();
-    for (Object instance : context.getRequiredTestInstances().getAllInstances()) {
-      for (Field f : fields(instance.getClass(), SandboxImage.class)) {
+    // Only the annotation matters (the image is built from it), so a class-scoped sandbox may
+    // name an instance field too; before any instance exists the class is searched.
+    List<Class<?>> classes = classScoped ? List.of(context.getRequiredTestClass())
+        : context.getRequiredTestInstances().getAllInstances().stream().<Class<?>>map(Object::getClass).toList();
+    for (Class<?> c : classes) {
+      for (Field f : fields(c, SandboxImage.class)) {
         if (name.isEmpty() || f.getName().equals(name)) {
           found.add(f);
         }

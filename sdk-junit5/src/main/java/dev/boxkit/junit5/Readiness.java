@@ -9,10 +9,16 @@ import java.util.regex.Pattern;
  * expires.
  */
 public sealed interface Readiness
-    permits Readiness.Immediately, Readiness.TcpPort, Readiness.UnixSocket, Readiness.LogLine,
-    Readiness.Command {
+    permits Readiness.Immediately, Readiness.TcpPort, Readiness.Http, Readiness.UnixSocket,
+    Readiness.LogLine, Readiness.Command {
 
-  /** Ready as soon as it is started. */
+  /**
+   * Ready once the program is running: the sandbox was set up and the program exec'd. Waits up
+   * to 250 ms for an early end, so that a failed setup or exec (a program not found, say) is
+   * thrown by the start as a {@link dev.boxkit.sandbox.SandboxSetupException} instead of being
+   * reported as a running service; a program that exits by itself within that time is returned
+   * as ended ({@link SandboxService#result()} holds its status).
+   */
   static Readiness immediately() {
     return new Immediately();
   }
@@ -37,6 +43,35 @@ public sealed interface Readiness
    */
   static Readiness port(int port) {
     return new TcpPort("127.0.0.1", port);
+  }
+
+  /**
+   * Ready when an HTTP {@code GET} of {@code path} on the service's TCP {@code port} answers
+   * {@code 200}; see {@link #http(int, String, int)}.
+   *
+   * @param port the port the service listens on (inside the sandbox when published), 1..65535
+   * @param path the request path, starting with {@code /}
+   * @throws IllegalArgumentException for a port outside 1..65535 or a path not starting with /
+   */
+  static Readiness http(int port, String path) {
+    return http(port, path, 200);
+  }
+
+  /**
+   * Ready when an HTTP/1.1 {@code GET} of {@code http://127.0.0.1:<port><path>} answers with
+   * status {@code expectedStatus} (each try times out after 1 s; a refused or reset connection
+   * counts as not ready). The port is reached as {@link #port(int)} reaches it: through its
+   * {@linkplain SandboxService#mappedPort mapped port} when the spec publishes it, else directly
+   * with {@link dev.boxkit.sandbox.NetworkMode#HOST}; refused for a port a {@code NONE} sandbox
+   * does not publish.
+   *
+   * @param port the port the service listens on (inside the sandbox when published), 1..65535
+   * @param path the request path and query, starting with {@code /}
+   * @param expectedStatus the status that means ready, 100..599
+   * @throws IllegalArgumentException for a port, path or status out of range
+   */
+  static Readiness http(int port, String path, int expectedStatus) {
+    return new Http(port, path, expectedStatus);
   }
 
   /**
@@ -86,6 +121,26 @@ public sealed interface Readiness
     public TcpPort {
       if (host == null || port < 1 || port > 65535) {
         throw new IllegalArgumentException("port " + port + " is outside 1..65535 (host " + host + ")");
+      }
+    }
+  }
+
+  /**
+   * @param port TCP port of the service, 1..65535
+   * @param path request path, starting with {@code /}
+   * @param expectedStatus HTTP status meaning ready, 100..599
+   */
+  record Http(int port, String path, int expectedStatus) implements Readiness {
+    /** @throws IllegalArgumentException for a value out of range (named in the message) */
+    public Http {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("port " + port + " is outside 1..65535");
+      }
+      if (path == null || !path.startsWith("/")) {
+        throw new IllegalArgumentException("path " + path + " does not start with /");
+      }
+      if (expectedStatus < 100 || expectedStatus > 599) {
+        throw new IllegalArgumentException("expectedStatus " + expectedStatus + " is outside 100..599");
       }
     }
   }

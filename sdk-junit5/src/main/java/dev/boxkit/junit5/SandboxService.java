@@ -15,7 +15,11 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
+import java.net.URI;
 import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +61,11 @@ public final class SandboxService implements AutoCloseable {
   private static final Duration COMMAND_TRY_LIMIT = Duration.ofSeconds(10);
   /** How long a connection through a published port must stay open to count as taken inside. */
   private static final Duration RELAY_SETTLE = Duration.ofMillis(250);
+  /** How long {@link Readiness#immediately()} waits for a failed setup or exec to show. */
+  private static final Duration IMMEDIATE_SETTLE = Duration.ofMillis(250);
+  private static final Duration HTTP_TRY_LIMIT = Duration.ofSeconds(1);
+  /** Longest line given whole to a log consumer. */
+  private static final int MAX_LINE_BYTES = 64 * 1024;
 
   private final SandboxSpec spec;
   private final SandboxProcess process;
@@ -64,14 +73,17 @@ public final class SandboxService implements AutoCloseable {
   private final OutputTail stderr;
   private final Thread[] pumps;
 
-  private SandboxService(SandboxSpec spec, SandboxProcess process, Pattern watch) {
+  private SandboxService(SandboxSpec spec, SandboxProcess process, Pattern watch, ServiceLogConsumer logs) {
     this.spec = spec;
     this.process = process;
     this.stdout = new OutputTail(TAIL_BYTES, watch);
     this.stderr = new OutputTail(TAIL_BYTES, watch);
     String name = "boxkit-service-" + process.pid();
+    // One guard for both streams: a consumer that throws is dropped for the whole service.
+    LineSink sink = logs == null ? null : new LineSink(logs, name);
     this.pumps = new Thread[] {
-        pump(name + "-stdout", process.stdout(), stdout), pump(name + "-stderr", process.stderr(), stderr)};
+        pump(name + "-stdout", process.stdout(), stdout, sink, ServiceLogLine.Stream.STDOUT),
+        pump(name + "-stderr", process.stderr(), stderr, sink, ServiceLogLine.Stream.STDERR)};
   }
 
   /**
@@ -91,15 +103,35 @@ public final class SandboxService implements AutoCloseable {
    * @throws dev.boxkit.sandbox.SandboxSetupException when a setup step fails
    */
   public static SandboxService start(SandboxSpec spec, Readiness readiness, Duration timeout) {
+    return start(spec, readiness, timeout, null);
+  }
+
+  /**
+   * Starts {@code spec} as {@link #start(SandboxSpec, Readiness, Duration)} does, giving each line
+   * of its stdout and stderr to {@code logs} as it is written (from the start, so readiness output
+   * is included), e.g. {@link ServiceLogConsumer#toSlf4j(String)}.
+   *
+   * @param spec what to run
+   * @param readiness when it counts as started
+   * @param timeout longest wait for readiness, &gt; 0
+   * @param logs receives every output line; null for none (only the tails are kept)
+   * @return the ready service; close it when done
+   * @throws InvalidSandboxSpecException (field {@code readiness}) as the three-argument form
+   * @throws ServiceNotReadyException when the service exits first or the timeout expires
+   * @throws dev.boxkit.sandbox.SandboxSetupException when a setup step or the exec fails
+   */
+  public static SandboxService start(SandboxSpec spec, Readiness readiness, Duration timeout,
+      ServiceLogConsumer logs) {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(readiness, "readiness");
     if (timeout == null || timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("readiness timeout " + timeout + " is not > 0");
     }
-    if (readiness instanceof Readiness.TcpPort p && spec.network() == NetworkMode.NONE
-        && !publishes(spec, p.port())) {
-      throw new InvalidSandboxSpecException("readiness", "a service checked on port " + p.port()
-          + " must publish it (SandboxSpec.Builder.publish(" + p.port() + ")) or use NetworkMode.HOST:"
+    int checkedPort = readiness instanceof Readiness.TcpPort p ? p.port()
+        : readiness instanceof Readiness.Http h ? h.port() : 0;
+    if (checkedPort != 0 && spec.network() == NetworkMode.NONE && !publishes(spec, checkedPort)) {
+      throw new InvalidSandboxSpecException("readiness", "a service checked on port " + checkedPort
+          + " must publish it (SandboxSpec.Builder.publish(" + checkedPort + ")) or use NetworkMode.HOST:"
           + " with NONE it listens on its own loopback, which the JVM cannot reach");
     }
     if (readiness instanceof Readiness.UnixSocket u) {
@@ -108,7 +140,7 @@ public final class SandboxService implements AutoCloseable {
     SandboxSpec piped = spec.toBuilder()
         .stdin(Stdio.discard()).stdout(Stdio.pipe()).stderr(Stdio.pipe()).build();
     Pattern watch = readiness instanceof Readiness.LogLine l ? l.pattern() : null;
-    SandboxService service = new SandboxService(piped, Sandbox.start(piped), watch);
+    SandboxService service = new SandboxService(piped, Sandbox.start(piped), watch, logs);
     try {
       service.awaitReady(readiness, timeout);
       return service;
@@ -118,15 +150,31 @@ public final class SandboxService implements AutoCloseable {
     }
   }
 
-  private static Thread pump(String name, InputStream in, OutputTail tail) {
+  private static Thread pump(String name, InputStream in, OutputTail tail, LineSink sink,
+      ServiceLogLine.Stream stream) {
     Thread t = new Thread(() -> {
       byte[] buf = new byte[8192];
+      java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
       try (in) {
         for (int n; (n = in.read(buf)) >= 0; ) {
           tail.append(buf, 0, n);
+          if (sink != null) {
+            for (int i = 0; i < n; i++) {
+              if (buf[i] == '\n' || line.size() == MAX_LINE_BYTES) {
+                sink.emit(stream, line);
+                if (buf[i] == '\n') {
+                  continue;
+                }
+              }
+              line.write(buf[i]);
+            }
+          }
         }
       } catch (IOException e) {
         LOG.debug("{}: stream ended: {}", name, e.toString());
+      }
+      if (sink != null && line.size() > 0) {
+        sink.emit(stream, line); // a last line without its newline
       }
     }, name);
     t.setDaemon(true);
@@ -134,7 +182,41 @@ public final class SandboxService implements AutoCloseable {
     return t;
   }
 
+  /** Gives lines to the user's consumer until it throws once. */
+  private static final class LineSink {
+    private final ServiceLogConsumer consumer;
+    private final String name;
+    private volatile boolean failed;
+
+    LineSink(ServiceLogConsumer consumer, String name) {
+      this.consumer = consumer;
+      this.name = name;
+    }
+
+    void emit(ServiceLogLine.Stream stream, java.io.ByteArrayOutputStream line) {
+      String text = line.toString(java.nio.charset.StandardCharsets.UTF_8);
+      line.reset();
+      if (failed) {
+        return;
+      }
+      if (text.endsWith("\r")) {
+        text = text.substring(0, text.length() - 1);
+      }
+      try {
+        consumer.accept(new ServiceLogLine(stream, text));
+      } catch (RuntimeException e) {
+        failed = true;
+        LOG.warn("{}: the log consumer threw; it gets no more lines", name, e);
+      }
+    }
+  }
+
   private void awaitReady(Readiness readiness, Duration timeout) {
+    if (readiness instanceof Readiness.Immediately) {
+      // A failed setup or exec shows as an end with a setup failure, thrown by waitFor.
+      process.waitFor(IMMEDIATE_SETTLE);
+      return;
+    }
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       if (isReady(readiness)) {
@@ -145,11 +227,11 @@ public final class SandboxService implements AutoCloseable {
       if (ended.isPresent()) {
         joinPumps();
         throw new ServiceNotReadyException("service " + spec.argv() + " exited before it was ready ("
-            + readiness + "): exit " + ended.get().exitCode() + "\n" + describe());
+            + readiness + "): " + state() + "\n" + details());
       }
       if (System.nanoTime() - deadline >= 0) {
         throw new ServiceNotReadyException("service " + spec.argv() + " not ready (" + readiness
-            + ") within " + timeout.toMillis() + " ms\n" + describe());
+            + ") within " + timeout.toMillis() + " ms\n" + details());
       }
       try {
         Thread.sleep((readiness instanceof Readiness.Command ? COMMAND_POLL : POLL).toMillis());
@@ -178,6 +260,9 @@ public final class SandboxService implements AutoCloseable {
         return false;
       }
     }
+    if (readiness instanceof Readiness.Http h) {
+      return answers(h);
+    }
     if (readiness instanceof Readiness.UnixSocket u) {
       try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
         c.connect(UnixDomainSocketAddress.of(hostPath(spec, u.pathInSandbox())));
@@ -196,6 +281,27 @@ public final class SandboxService implements AutoCloseable {
         .limits(ResourceLimits.builder().timeout(COMMAND_TRY_LIMIT).build())
         .captureLimitBytes(TAIL_BYTES).build());
     return r.succeeded();
+  }
+
+  private boolean answers(Readiness.Http h) {
+    int port = publishes(spec, h.port()) ? process.mappedPort(h.port()) : h.port();
+    HttpClient client = HttpProbe.CLIENT;
+    try {
+      HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + h.path()))
+          .timeout(HTTP_TRY_LIMIT).GET().build(), HttpResponse.BodyHandlers.discarding());
+      return r.statusCode() == h.expectedStatus();
+    } catch (IOException e) {
+      return false; // refused, reset by the relay while nothing listens inside, or timed out
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted while waiting for service " + spec.argv(), e);
+    }
+  }
+
+  /** One client (and its threads) for every HTTP probe of the JVM, made on first use. */
+  private static final class HttpProbe {
+    static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(HTTP_TRY_LIMIT).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
   private static boolean publishes(SandboxSpec spec, int sandboxPort) {
@@ -314,10 +420,21 @@ public final class SandboxService implements AutoCloseable {
 
   /** @return the spec, state and output tails, for reports */
   public String describe() {
-    String state = result().map(r -> "ended: exit " + r.exitCode()
-        + r.signal().stream().mapToObj(s -> ", signal " + s).findFirst().orElse("")).orElse("running");
-    return "service " + spec.argv() + " (" + state + ")\n  spec: " + spec
-        + "\n  stdout: " + indent(stdout.text()) + "\n  stderr: " + indent(stderr.text());
+    return "service " + spec.argv() + " (" + state() + ")\n" + details();
+  }
+
+  private String state() {
+    try {
+      return result().map(r -> "ended: exit " + r.exitCode()
+          + r.signal().stream().mapToObj(s -> ", signal " + s).findFirst().orElse("")).orElse("running");
+    } catch (SandboxException e) {
+      return "failed: " + e.getMessage();
+    }
+  }
+
+  /** The spec and the output tails, without the headline that {@link #describe()} adds. */
+  private String details() {
+    return "  spec: " + spec + "\n  stdout: " + indent(stdout.text()) + "\n  stderr: " + indent(stderr.text());
   }
 
   static String indent(String s) {

@@ -154,15 +154,37 @@ public final class TestSandbox implements AutoCloseable {
    * @throws ServiceNotReadyException when it exits first or is not ready in time
    */
   public SandboxService startService(SandboxSpec spec, Readiness readiness, Duration timeout) {
+    return startService(spec, readiness, timeout, null);
+  }
+
+  /**
+   * Starts {@code spec} as a service whose output lines go to {@code logs} as they are written
+   * (see {@link SandboxService#start(SandboxSpec, Readiness, Duration, ServiceLogConsumer)}); it is
+   * stopped when this sandbox closes — after the test, or after the class for a class-scoped one.
+   *
+   * @param spec what to run, usually from {@link #spec}
+   * @param readiness when it counts as started
+   * @param timeout longest wait for readiness, &gt; 0
+   * @param logs receives every line of its stdout and stderr, e.g. {@link
+   *     ServiceLogConsumer#toSlf4j(String)}; null for none
+   * @return the ready service
+   * @throws ServiceNotReadyException when it exits first or is not ready in time
+   * @throws dev.boxkit.sandbox.SandboxSetupException when a setup step or the exec fails
+   */
+  public SandboxService startService(SandboxSpec spec, Readiness readiness, Duration timeout,
+      ServiceLogConsumer logs) {
     checkOpen();
     try {
-      SandboxService s = SandboxService.start(spec, readiness, timeout);
+      SandboxService s = SandboxService.start(spec, readiness, timeout, logs);
       synchronized (this) {
         services.add(s);
       }
       return s;
     } catch (ServiceNotReadyException e) {
       record(e.getMessage());
+      throw e;
+    } catch (SandboxException e) {
+      record("service " + spec.argv() + " failed to start: " + e.getMessage() + "\n  spec: " + spec);
       throw e;
     }
   }
@@ -211,11 +233,26 @@ public final class TestSandbox implements AutoCloseable {
   }
 
   /** @return the root, env and network, then what ran (last 32 programs) and the services */
-  public synchronized String report() {
+  public String report() {
+    return report(null);
+  }
+
+  /**
+   * The report, leaving out what {@code shown} (a test's failure) already prints: an entry equal
+   * to the message of it or of one of its causes becomes a one-line reference to it.
+   */
+  synchronized String report(Throwable shown) {
+    java.util.Set<String> printed = new java.util.HashSet<>();
+    for (Throwable t = shown; t != null && printed.size() < 16; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        printed.add(t.getMessage());
+      }
+    }
     StringBuilder b = new StringBuilder("BoxKit sandbox ").append(description)
         .append(", network ").append(network).append('\n');
     for (String t : transcript) {
-      b.append(t).append('\n');
+      b.append(printed.contains(t) ? "(" + t.lines().findFirst().orElse("") + ": as in the failure above)" : t)
+          .append('\n');
     }
     for (SandboxService s : services) {
       b.append(s.describe()).append('\n');

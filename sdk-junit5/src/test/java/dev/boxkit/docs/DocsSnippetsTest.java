@@ -171,6 +171,7 @@ class DocsSnippetsTest {
         SnippetsJUnit.IsolatedServiceTest.class));
     if (ExternalTools.find("busybox").isPresent() || ExternalTools.required()) {
       classes.add(SnippetsJUnit.WebTest.class);
+      classes.add(SnippetsJUnit.ClassServiceTest.class);
     }
     SummaryGeneratingListener listener = new SummaryGeneratingListener();
     LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
@@ -183,6 +184,6 @@ class DocsSnippetsTest {
     s.getFailures().forEach(f -> failures.append(f.getTestIdentifier().getDisplayName()).append(": ")
         .append(f.getException()).append('\n'));
     assertEquals(0, s.getTotalFailureCount(), failures.toString());
-    assertEquals(classes.size() == 4 ? 5 : 4, s.getTestsSucceededCount());
+    assertEquals(classes.size() == 5 ? 6 : 4, s.getTestsSucceededCount());
   }
 }

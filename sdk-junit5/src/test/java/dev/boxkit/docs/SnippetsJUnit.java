@@ -13,6 +13,7 @@ import dev.boxkit.junit5.Readiness;
 import dev.boxkit.junit5.SandboxImage;
 import dev.boxkit.junit5.SandboxService;
 import dev.boxkit.junit5.Sandboxed;
+import dev.boxkit.junit5.ServiceLogConsumer;
 import dev.boxkit.junit5.TestSandbox;
 import dev.boxkit.junit5.UnixSocketForwarder;
 import dev.boxkit.sandbox.ExecResult;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Snippets of junit.md; {@link DocsSnippetsTest} runs the test classes. */
@@ -142,4 +144,35 @@ final class SnippetsJUnit {
     // end::junit-readiness[]
     assertTrue(slow.isRunning());
   }
+
+  // tag::junit-class-service[]
+  @BoxKitTest
+  static class ClassServiceTest {
+    @SandboxImage(executables = "/bin/busybox")
+    static Image busybox;
+
+    @Sandboxed
+    static TestSandbox sandbox;                            // one for the class, closed after it
+
+    static SandboxService web;
+
+    @BeforeAll
+    static void startWeb() throws Exception {
+      Files.writeString(sandbox.hostTmp().resolve("health"), "ok\n");
+      web = sandbox.startService(
+          sandbox.spec("busybox", "httpd", "-f", "-vv", "-p", "8080", "-h", "/tmp").publish(8080).build(),
+          Readiness.http(8080, "/health", 200),            // GET /health answers 200
+          Duration.ofSeconds(30),
+          ServiceLogConsumer.toSlf4j("web"));              // each request line, as httpd logs it
+    }
+
+    @Test
+    void servesHealth() throws Exception {
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web.mappedPort(8080) + "/health")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals("ok\n", r.body());
+    }
+  }
+  // end::junit-class-service[]
 }

@@ -149,4 +149,99 @@ class SandboxServiceTest {
     assertTrue(ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
         "the service was not stopped");
   }
+
+  @Test
+  void httpReadinessWaitsForTheExpectedStatusThroughAPublishedPort(@Sandboxed TestSandbox box) throws Exception {
+    // The file appears a second after httpd starts: until then GET answers 404, so a port check
+    // would count as ready too soon.
+    SandboxService web = box.startService(box.spec("sh", "-c", "(sleep 1; echo up > /tmp/health) & exec "
+            + busybox() + " httpd -f -p 8080 -h /tmp").publish(8080).build(),
+        Readiness.http(8080, "/health"), Duration.ofSeconds(30));
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + web.mappedPort(8080) + "/health")).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode());
+    assertEquals("up\n", r.body());
+  }
+
+  @Test
+  void httpReadinessOfAnotherStatusAndItsRefusals(@Sandboxed TestSandbox box) {
+    SandboxService web = box.startService(
+        box.spec(busybox(), "httpd", "-f", "-p", "8080", "-h", "/tmp").publish(8080).build(),
+        Readiness.http(8080, "/nothing-here", 404), Duration.ofSeconds(30));
+    assertTrue(web.isRunning());
+    ServiceNotReadyException e = assertThrows(ServiceNotReadyException.class, () -> box.startService(
+        box.spec(busybox(), "httpd", "-f", "-p", "8080", "-h", "/tmp").publish(8080).build(),
+        Readiness.http(8080, "/nothing-here"), Duration.ofSeconds(1)));
+    assertTrue(e.getMessage().contains("within 1000 ms"), e.getMessage());
+    assertEquals("readiness", assertThrows(InvalidSandboxSpecException.class,
+        () -> box.startService(Readiness.http(8080, "/"), "sleep", "60")).field());
+    assertThrows(IllegalArgumentException.class, () -> Readiness.http(8080, "health"));
+    assertThrows(IllegalArgumentException.class, () -> Readiness.http(0, "/"));
+    assertThrows(IllegalArgumentException.class, () -> Readiness.http(80, "/", 42));
+  }
+
+  @Test
+  void httpReadinessWithHostNetwork(@Sandboxed(network = NetworkMode.HOST) TestSandbox box) {
+    int port = box.freePort();
+    SandboxService web = box.startService(Readiness.http(port, "/"), "perl", "-e", PERL_HTTPD, Integer.toString(port));
+    assertTrue(web.isRunning());
+  }
+
+  @Test
+  void logLinesAreStreamedToAConsumerAsWritten(@Sandboxed TestSandbox box) throws Exception {
+    java.util.concurrent.BlockingQueue<ServiceLogLine> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+    SandboxService s = box.startService(box.spec("sh", "-c",
+            "echo one; echo two >&2; printf 'crlf\\r\\n'; sleep 0.5; echo three; printf last").build(),
+        Readiness.logLine("^one$"), Duration.ofSeconds(30), lines::add);
+    assertEquals(new ServiceLogLine(ServiceLogLine.Stream.STDOUT, "one"), lines.poll(10, java.util.concurrent.TimeUnit.SECONDS));
+    for (long end = System.nanoTime() + 10_000_000_000L; s.isRunning() && System.nanoTime() < end; ) {
+      Thread.sleep(20);
+    }
+    s.close(); // waits for the readers, so every line was given
+    java.util.List<ServiceLogLine> rest = new java.util.ArrayList<>(lines);
+    assertTrue(rest.contains(new ServiceLogLine(ServiceLogLine.Stream.STDERR, "two")), rest.toString());
+    java.util.List<String> out = rest.stream().filter(l -> l.stream() == ServiceLogLine.Stream.STDOUT)
+        .map(ServiceLogLine::text).toList();
+    assertEquals(java.util.List.of("crlf", "three", "last"), out);
+  }
+
+  @Test
+  void aThrowingConsumerIsDroppedAndTheServiceRunsOn(@Sandboxed TestSandbox box) {
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    SandboxService s = box.startService(box.spec("sh", "-c", "echo a; echo b; echo ready; exec sleep 60").build(),
+        Readiness.logLine("ready"), Duration.ofSeconds(30), line -> {
+          calls.incrementAndGet();
+          throw new IllegalStateException("consumer bug");
+        });
+    assertTrue(s.isRunning());
+    assertTrue(s.stdoutTail().contains("ready"), s.stdoutTail());
+    assertEquals(1, calls.get());
+  }
+
+  @Test
+  void immediatelySurfacesAFailedExec(@Sandboxed TestSandbox box) {
+    dev.boxkit.sandbox.SandboxSetupException e = assertThrows(dev.boxkit.sandbox.SandboxSetupException.class,
+        () -> box.startService(Readiness.immediately(), "no-such-program-here", "--serve"));
+    assertTrue(e.getMessage().contains("no-such-program-here"), e.getMessage());
+    assertTrue(ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive), "not stopped");
+    assertTrue(box.report().contains("no-such-program-here"), box.report());
+    SandboxService ok = box.startService(Readiness.immediately(), "sleep", "60");
+    assertTrue(ok.isRunning());
+  }
+
+  @Test
+  void aNotReadyServiceIsReportedOnce(@Sandboxed TestSandbox box) {
+    ServiceNotReadyException e = assertThrows(ServiceNotReadyException.class,
+        () -> box.startService(Readiness.logLine("never"), "sh", "-c", "x=once; echo only-$x >&2; exit $((1 + 2))"));
+    String m = e.getMessage();
+    assertEquals(1, m.split("only-once", -1).length - 1, m);
+    assertEquals(1, m.split("spec: ", -1).length - 1, m);
+    assertEquals(1, m.split("exit 3", -1).length - 1, m);
+    // The failure's report refers to the exception instead of printing it again.
+    String report = box.report(e);
+    assertFalse(report.contains("only-once"), report);
+    assertTrue(report.contains("as in the failure above"), report);
+    assertTrue(box.report().contains("only-once"), "the plain report keeps it");
+  }
 }
