@@ -134,11 +134,19 @@ public final class Image implements ImageSource {
 
   /**
    * As {@link #writeTo(ImageTarget)}, reporting each blob to {@code listener}.
+   *
+   * @throws dev.boxkit.oci.InvalidInputException naming {@code target} or {@code listener} when null
    */
   public Descriptor writeTo(ImageTarget target, BuildListener listener) {
-    Objects.requireNonNull(target, "target");
-    Objects.requireNonNull(listener, "listener");
-    return ImageWriter.write(this, target, listener);
+    if (target == null || listener == null) {
+      throw new dev.boxkit.oci.InvalidInputException(target == null ? "target" : "listener", null,
+          "must not be null");
+    }
+    long start = System.nanoTime();
+    Descriptor d = ImageWriter.write(this, target, listener);
+    org.slf4j.LoggerFactory.getLogger(Image.class).info("image {} written to {} in {} ms", d.digest(),
+        target, (System.nanoTime() - start) / 1_000_000);
+    return d;
   }
 
   /**
