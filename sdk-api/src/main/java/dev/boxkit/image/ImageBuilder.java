@@ -39,6 +39,9 @@ import java.util.function.UnaryOperator;
  */
 public final class ImageBuilder {
   private ImageSource base = ImageSource.Scratch.INSTANCE;
+  /** Whether the base came from {@link #from(String)}, so {@link #registryClient} applies. */
+  private boolean baseByName;
+  private dev.boxkit.oci.registry.RegistryClient registryClient;
   private Platform platform;
   private final List<Layer> layers = new ArrayList<>();
   private final List<UnaryOperator<ContainerConfig>> changes = new ArrayList<>();
@@ -60,19 +63,34 @@ public final class ImageBuilder {
    */
   public ImageBuilder from(ImageSource base) {
     this.base = require("from", base);
+    this.baseByName = false;
     return this;
   }
 
   /**
    * Starts from an image in a registry, e.g. {@code "127.0.0.1:5000/base:1"} or
-   * {@code "debian:12"}, pulled with the default {@link dev.boxkit.oci.registry.RegistryClient}
-   * (use {@link #from(ImageSource)} with {@link RegistryImage#of(String,
-   * dev.boxkit.oci.registry.RegistryClient)} for credentials or plain HTTP).
+   * {@code "debian:12"}, pulled with the client of {@link #registryClient} when one is set, else
+   * the default {@link dev.boxkit.oci.registry.RegistryClient#create()} (which speaks plain HTTP
+   * to the registries {@code registries.conf} marks {@code insecure = true}, as skopeo does).
    *
    * @throws InvalidInputException (field {@code reference}) when malformed
    */
   public ImageBuilder from(String registryReference) {
-    return from(RegistryImage.of(registryReference));
+    from(RegistryImage.of(registryReference));
+    this.baseByName = true;
+    return this;
+  }
+
+  /**
+   * The registry client for a base given by name ({@link #from(String)}), in any call order:
+   * credentials, plain-HTTP registries, CA certificates, timeouts.
+   *
+   * @param client the client
+   * @throws InvalidInputException naming {@code registryClient} when null
+   */
+  public ImageBuilder registryClient(dev.boxkit.oci.registry.RegistryClient client) {
+    this.registryClient = require("registryClient", client);
+    return this;
   }
 
   /**
@@ -346,7 +364,8 @@ public final class ImageBuilder {
       return Image.load(source, platform);
     }
     if (base instanceof RegistryImage source) {
-      return pull(source);
+      return pull(baseByName && registryClient != null
+          ? new RegistryImage(source.reference(), registryClient) : source);
     }
     return null;
   }

@@ -98,6 +98,43 @@ class RegistryImageTest {
   }
 
   @Test
+  void aBaseByNameUsesRegistriesConfOrTheConfiguredClient() throws Exception {
+    Image base = Image.builder().platform(Platform.LINUX_AMD64).cacheDir(tmp.resolve("c"))
+        .layer(Layer.of("base", b -> b.addFile("/etc/base", "base\n".getBytes(StandardCharsets.UTF_8))))
+        .build();
+    String ref = registry.host() + "/boxkit/by-name:1";
+    base.writeTo(RegistryImage.of(ref, client));
+    // Plain HTTP is refused by default...
+    org.junit.jupiter.api.Assertions.assertThrows(dev.boxkit.oci.OciException.class,
+        () -> Image.builder().from(ref).registryClient(RegistryClient.builder()
+            .retryPolicy(dev.boxkit.oci.registry.RetryPolicy.NONE).build()).cacheDir(tmp.resolve("d")).build());
+    // ...allowed by a configured client, in any call order...
+    Image viaClient = Image.builder().registryClient(client).from(ref).cacheDir(tmp.resolve("e")).build();
+    assertEquals(base.layers().get(0), viaClient.layers().get(0));
+    // ...and by registries.conf, as skopeo and podman read it.
+    java.nio.file.Path conf = java.nio.file.Files.writeString(tmp.resolve("registries.conf"),
+        "unqualified-search-registries = [\"docker.io\"]\n[aliases]\n\"x\" = \"docker.io/library/x\"\n"
+        + "[[registry]]\nlocation = \"" + registry.host() + "\" # the test registry\ninsecure = true\n");
+    String old = System.getProperty(dev.boxkit.oci.registry.RegistriesConf.PROPERTY);
+    System.setProperty(dev.boxkit.oci.registry.RegistriesConf.PROPERTY, conf.toString());
+    try {
+      Image viaConf = Image.builder().from(ref).cacheDir(tmp.resolve("f")).build();
+      assertEquals(base.layers().get(0), viaConf.layers().get(0));
+    } finally {
+      if (old == null) {
+        System.clearProperty(dev.boxkit.oci.registry.RegistriesConf.PROPERTY);
+      } else {
+        System.setProperty(dev.boxkit.oci.registry.RegistriesConf.PROPERTY, old);
+      }
+    }
+    java.nio.file.Path bad = java.nio.file.Files.writeString(tmp.resolve("bad.conf"),
+        "[[registry]]\nlocation = " + registry.host() + "\ninsecure = true\n");
+    InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
+        () -> dev.boxkit.oci.registry.RegistriesConf.insecureLocations(bad));
+    assertTrue(e.getMessage().contains(bad + ":2"), e.getMessage());
+  }
+
+  @Test
   void aMalformedReferenceNamesIt() {
     InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
         () -> Image.builder().from("Not A Reference"));

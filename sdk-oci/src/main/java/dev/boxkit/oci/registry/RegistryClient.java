@@ -121,9 +121,17 @@ public final class RegistryClient {
     return new RegistryClient(this, Objects.requireNonNull(listener, "listener"));
   }
 
-  /** @return a client with the defaults of {@link Builder} */
+  /**
+   * A client with the defaults of {@link Builder}, plus the insecure (plain HTTP) registries of
+   * {@code registries.conf} as skopeo and podman read it (see {@link RegistriesConf#defaults()}).
+   *
+   * @return the client
+   * @throws InvalidInputException naming {@code registries.conf} when that file is malformed
+   */
   public static RegistryClient create() {
-    return builder().build();
+    Builder b = builder();
+    RegistriesConf.defaults().forEach(b::insecureRegistry);
+    return b.build();
   }
 
   /** @return a builder with the documented defaults */
