@@ -61,7 +61,7 @@ enum op_code {
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
   OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_STDIO, OP_PUBLISH, OP_FORWARD_OUT,
-  OP_JOIN_NET, OP_REPORT_CHILD, OP_HOLD, OP_COUNT
+  OP_JOIN_NET, OP_REPORT_CHILD, OP_HOLD, OP_JOIN_SANDBOX, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -70,7 +70,7 @@ static const char *const op_names[OP_COUNT] = {
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
   "open-source", "mount-overlay", "idmap", "mask", "stdio", "publish", "forward-out",
-  "join-network", "report-child", "hold",
+  "join-network", "report-child", "hold", "join-sandbox",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -212,6 +212,29 @@ static void op_join_net(struct cursor *c) {
     if (fd < 0) die_errno(errno, path, "open %s (the network's holder is gone?)", path);
     if (setns(fd, types[i]) < 0) die_errno(errno, path, "setns %s", path);
     close(fd);
+  }
+}
+
+/*
+ * Monitor, before CLONE: enters every namespace of a running sandbox whose init has host pid
+ * `pid` (user first: it gives the capabilities the others need), so the process cloned next is
+ * a new process of that sandbox, as `docker exec` makes one. Every namespace file is opened
+ * before any is entered: entering the mount namespace changes what /proc means.
+ */
+static void op_join_sandbox(struct cursor *c) {
+  uint32_t pid = get_u32(c);
+  static const char *const names[] = { "user", "mnt", "pid", "net", "ipc", "uts", "cgroup" };
+  static const int types[] = { CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWIPC,
+                               CLONE_NEWUTS, CLONE_NEWCGROUP };
+  int fds[7];
+  char path[64];
+  for (int i = 0; i < 7; i++) {
+    snprintf(path, sizeof path, "/proc/%u/ns/%s", pid, names[i]);
+    if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0) die_errno(errno, path, "open %s (the sandbox ended?)", path);
+  }
+  for (int i = 0; i < 7; i++) {
+    if (setns(fds[i], types[i]) < 0) die_errno(errno, names[i], "setns into the sandbox's %s namespace", names[i]);
+    close(fds[i]);
   }
 }
 
@@ -1241,6 +1264,9 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     break;
   case OP_JOIN_NET:
     op_join_net(c);
+    break;
+  case OP_JOIN_SANDBOX:
+    op_join_sandbox(c);
     break;
   case OP_REPORT_CHILD:
     report_child(s->is_child ? getpid() : s->child);

@@ -64,6 +64,22 @@ public interface SandboxProcess extends AutoCloseable {
   void signal(int signal);
 
   /**
+   * Runs another program inside this running sandbox and waits for it, as {@code docker exec}
+   * does: the same root, mounts, network, processes and ids as the sandbox's program (the spec's
+   * env, working directory, uid and gid), the same restrictions; its processes count against the
+   * sandbox's limits. Its output is captured, its stdin is empty.
+   *
+   * @param argv the program and its arguments; a name without {@code /} is looked up on the
+   *     spec's {@code PATH}
+   * @return how it ended, with its output
+   * @throws SandboxException when the sandbox is not running, or this backend cannot exec
+   * @throws SandboxSetupException naming the step that failed, e.g. {@code exec}
+   */
+  default ExecResult exec(String... argv) {
+    throw new SandboxException("this sandbox backend cannot run another program in a running sandbox");
+  }
+
+  /**
    * The host port a published sandbox port is reached at, on {@code 127.0.0.1}, as
    * Testcontainers' {@code getMappedPort}. Waits until the host side listens (it does before the
    * program starts), so a connection made right after this call is queued, not refused.

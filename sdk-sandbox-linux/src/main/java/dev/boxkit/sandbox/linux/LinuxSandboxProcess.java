@@ -48,6 +48,11 @@ final class LinuxSandboxProcess implements SandboxProcess {
   private final CompletableFuture<java.util.Map<Integer, Integer>> ports = new CompletableFuture<>();
   /** The pid a REPORT_CHILD op reported, or 0 when the run ended without one. */
   private final CompletableFuture<Integer> childPid = new CompletableFuture<>();
+  /** What {@link #exec} needs to run another program in this sandbox; null where it cannot. */
+  private volatile ExecContext execContext;
+
+  /** The helper, filter and ids an exec into this sandbox runs with. */
+  record ExecContext(HelperBinary helper, byte[] seccomp, long hostUid, long hostGid) {}
 
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
       SandboxResources resources, long startNanos) {
@@ -224,6 +229,55 @@ final class LinuxSandboxProcess implements SandboxProcess {
     if (ended || seen.size() == spec.ports().size()) {
       ports.complete(java.util.Map.copyOf(seen));
     }
+  }
+
+  /** Enables {@link #exec} with what the provider launched this sandbox with. */
+  LinuxSandboxProcess execContext(ExecContext context) {
+    this.execContext = context;
+    return this;
+  }
+
+  /**
+   * Runs {@code argv} inside this running sandbox, as {@code docker exec} does: the same root,
+   * mounts, network, pids and ids, the spec's env, working directory, uid and gid, the same
+   * seccomp filter and no capabilities; its processes count against the sandbox's cgroup. Output
+   * is captured (up to the spec's capture limit); stdin is empty.
+   *
+   * @throws SandboxException when the sandbox is not running (or never reported its init)
+   * @throws SandboxSetupException naming the step that failed, e.g. {@code exec} for a missing
+   *     program
+   */
+  @Override
+  public ExecResult exec(String... argv) {
+    ExecContext ctx = execContext;
+    if (ctx == null) {
+      throw new SandboxException("this sandbox cannot run other programs (exec)");
+    }
+    if (exit.isDone() || childPid.getNow(-1) == 0) {
+      throw new SandboxException("sandbox " + spawned.pid() + " is not running: nothing to exec into");
+    }
+    int init = childPid();
+    SandboxSpec s = spec.toBuilder().argv(java.util.List.of(argv)).stdin(dev.boxkit.sandbox.Stdio.discard())
+        .stdout(dev.boxkit.sandbox.Stdio.pipe()).stderr(dev.boxkit.sandbox.Stdio.pipe()).ports(java.util.List.of())
+        .build();
+    Plan p = PlanCompiler.execPlan(s, ctx.hostUid(), ctx.hostGid(), Optional.ofNullable(ctx.seccomp()), init,
+        fd -> false);
+    SandboxResources joined = new SandboxResources() {
+      @Override
+      public void adopt(int pid) {
+        resources.adopt(pid); // the sandbox's cgroup: an exec'd program shares its limits
+      }
+
+      @Override
+      public void killAll() {}
+
+      @Override
+      public Usage finish() {
+        return new Usage(OptionalLong.empty(), false);
+      }
+    };
+    LinuxSandboxProcess child = launch(ctx.helper(), s, p, joined);
+    return child.supervise(new Capture(s.captureLimitBytes()), new Capture(s.captureLimitBytes()));
   }
 
   /**

@@ -175,7 +175,8 @@ public final class LinuxSandboxProvider implements SandboxProvider {
       }
       Plan plan = PlanCompiler.compile(spec, uid, gid, Optional.of(bpf), overlay,
           fd -> c.isatty(fd) == 1, holder, egressPort);
-      return LinuxSandboxProcess.launch(h, spec, plan, resources);
+      return LinuxSandboxProcess.launch(h, spec, plan, resources)
+          .execContext(new LinuxSandboxProcess.ExecContext(h, bpf, uid, gid));
     } catch (RuntimeException e) {
       resources.finish();
       throw e;

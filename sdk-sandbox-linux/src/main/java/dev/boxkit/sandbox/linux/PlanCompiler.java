@@ -151,6 +151,8 @@ final class PlanCompiler {
     long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
         | CLONE_NEWCGROUP | (ownNet ? CLONE_NEWNET : 0);
     plan.add(Op.CLONE, "create namespaces", new Plan.Fields().u64(flags));
+    // The init's host pid, for exec into the running sandbox (op JOIN_SANDBOX).
+    plan.add(Op.REPORT_CHILD, Op.PARENT, "report init's pid", new Plan.Fields());
     boolean shifted = privileged && !spec.hostIdentityMapping();
     if (shifted) {
       for (String[] id : new String[][] {{"uid", Long.toString(spec.uid())}, {"gid", Long.toString(spec.gid())}}) {
@@ -234,6 +236,47 @@ final class PlanCompiler {
           new Plan.Fields().u32(EgressResources.SANDBOX_PORT).u32(egressProxyPort));
     }
     plan.add(Op.PIVOT_ROOT, "pivot_root into the new root");
+    addProgram(plan, spec, privileged, seccompBpf, Op.CHDIR_CREATE);
+    return plan;
+  }
+
+  /**
+   * The plan of a program run inside a running sandbox, as {@code docker exec} runs one: the
+   * helper enters every namespace of the sandbox's init (so the same root, mounts, network,
+   * pids and id maps), then forks the program under a small init of its own, which reports its
+   * end; the program drops privileges and loads the seccomp filter exactly as the sandbox's own.
+   *
+   * @param spec the sandbox's spec with this program's argv, env, workingDir, uid, gid and stdio
+   * @param hostUid the JVM's effective uid
+   * @param hostGid the JVM's effective gid
+   * @param seccompBpf the sandbox's filter
+   * @param initPid host pid of the sandbox's init
+   * @param isTty whether the JVM's fd 0, 1 or 2 is a terminal
+   */
+  static Plan execPlan(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
+      int initPid, java.util.function.IntPredicate isTty) {
+    Plan plan = new Plan();
+    if (spec.dieWithParent()) {
+      plan.add(Op.WATCH_PARENT, "watch the JVM");
+    }
+    addStdio(plan, List.of(spec.stdin(), spec.stdout(), spec.stderr()), isTty);
+    plan.add(Op.JOIN_SANDBOX, "enter the namespaces of init " + initPid, new Plan.Fields().u32(initPid));
+    plan.add(Op.CLONE, "fork into the sandbox's namespaces", new Plan.Fields().u64(0));
+    plan.add(Op.SYNC, "wait for the monitor");
+    boolean privileged = hostUid == 0;
+    if (privileged && !spec.hostIdentityMapping()) {
+      // Host uid 0 is outside the sandbox's shifted map: become its own root first.
+      plan.add(Op.SETIDS, "become uid 0 of the user namespace",
+          new Plan.Fields().u32(0).u32(0).u32(Op.SETIDS_CLEAR_GROUPS));
+    }
+    plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
+    addProgram(plan, spec, privileged, seccompBpf, 0);
+    return plan;
+  }
+
+  /** From FORK_INIT to EXEC: the program's own steps, the same for a sandbox and an exec. */
+  private static void addProgram(Plan plan, SandboxSpec spec, boolean privileged,
+      Optional<byte[]> seccompBpf, int chdirFlags) {
     plan.add(Op.FORK_INIT, "fork the program under init");
     plan.add(Op.SETSID, "setsid");
     plan.add(Op.RLIMIT, "RLIMIT_CORE 0", new Plan.Fields().u32(RLIMIT_CORE).u64(0).u64(0));
@@ -242,8 +285,8 @@ final class PlanCompiler {
       plan.add(Op.RLIMIT, "RLIMIT_NOFILE " + nofile,
           new Plan.Fields().u32(RLIMIT_NOFILE).u64(nofile).u64(nofile));
     }
-    plan.add(Op.CHDIR, Op.CHDIR_CREATE, "chdir " + spec.workingDir() + " (created when missing)",
-        new Plan.Fields().str(spec.workingDir()));
+    plan.add(Op.CHDIR, chdirFlags, "chdir " + spec.workingDir()
+        + (chdirFlags != 0 ? " (created when missing)" : ""), new Plan.Fields().str(spec.workingDir()));
     plan.add(Op.CAPS_BOUNDING, "drop the capability bounding set");
     plan.add(Op.SETIDS, "set uid " + spec.uid() + " gid " + spec.gid(), new Plan.Fields()
         .u32(spec.uid()).u32(spec.gid()).u32(privileged ? Op.SETIDS_CLEAR_GROUPS : 0));
@@ -257,7 +300,6 @@ final class PlanCompiler {
       exec.str(e.getKey() + "=" + e.getValue());
     }
     plan.add(Op.EXEC, "exec " + spec.argv().get(0), exec);
-    return plan;
   }
 
   /**
