@@ -389,6 +389,19 @@ public final class SandboxService implements AutoCloseable {
     return process.mappedPort(sandboxPort);
   }
 
+  /**
+   * Runs a program inside the running service's sandbox, as Testcontainers' {@code
+   * execInContainer} or {@code docker exec}: same root, files, network and processes (see {@link
+   * SandboxProcess#exec(String...)}). {@link TestSandbox#exec} by contrast starts a new sandbox.
+   *
+   * @param argv the program and its arguments
+   * @return how it ended, with its output
+   * @throws SandboxException when the service is no longer running
+   */
+  public dev.boxkit.sandbox.ExecResult exec(String... argv) {
+    return process.exec(argv);
+  }
+
   /** @return whether the service still runs */
   public boolean isRunning() {
     return !process.onExit().isDone();

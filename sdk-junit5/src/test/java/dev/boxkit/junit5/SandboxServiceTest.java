@@ -124,6 +124,20 @@ class SandboxServiceTest {
   }
 
   @Test
+  void execRunsInsideTheRunningService(@Sandboxed TestSandbox box) {
+    // The service's own tmpfs: only a program inside that very sandbox sees the file.
+    SandboxService s = box.startService(box.spec("sh", "-c", "echo secret > /run/token; exec sleep 60")
+        .mount(dev.boxkit.sandbox.Mount.tmpfs("/run", 1 << 20)).build(),
+        Readiness.immediately(), java.time.Duration.ofSeconds(10));
+    ExecResult r = null;
+    for (int i = 0; i < 100 && (r == null || r.exitCode() != 0); i++) {
+      r = s.exec("cat", "/run/token");
+    }
+    assertEquals("secret\n", r.stdoutText(), r.stderrText());
+    assertNotEquals(0, box.exec("cat", "/run/token").exitCode(), "TestSandbox.exec is a new sandbox");
+  }
+
+  @Test
   void readyWhenACommandSucceeds(@Sandboxed TestSandbox box) {
     SandboxService s = box.startService(Readiness.command("test", "-e", "/tmp/ready"),
         "sh", "-c", "sleep 0.3; touch /tmp/ready; exec sleep 60");
