@@ -72,7 +72,8 @@ public interface SandboxProcess extends AutoCloseable {
    * @param argv the program and its arguments; a name without {@code /} is looked up on the
    *     spec's {@code PATH}
    * @return how it ended, with its output
-   * @throws SandboxException when the sandbox is not running, or this backend cannot exec
+   * @throws SandboxException when the sandbox is not running, or this backend cannot exec (on
+   *     Linux: a JVM without root cannot, since the sandbox's init is not dumpable)
    * @throws SandboxSetupException naming the step that failed, e.g. {@code exec}
    */
   default ExecResult exec(String... argv) {

@@ -253,6 +253,12 @@ final class LinuxSandboxProcess implements SandboxProcess {
     if (ctx == null) {
       throw new SandboxException("this sandbox cannot run other programs (exec)");
     }
+    if (ctx.hostUid() != 0) {
+      // Entering the namespaces needs ptrace access to the sandbox's init, which is not dumpable
+      // on purpose (its program must not reach it): only the host's root has that access.
+      throw new SandboxException("exec into a running sandbox needs a JVM running as root for now;"
+          + " without root, start a new sandbox on the same root and mounts instead");
+    }
     if (exit.isDone() || childPid.getNow(-1) == 0) {
       throw new SandboxException("sandbox " + spawned.pid() + " is not running: nothing to exec into");
     }
