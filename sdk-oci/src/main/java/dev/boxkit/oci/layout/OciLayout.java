@@ -538,17 +538,24 @@ public final class OciLayout {
   private void writeAtomically(Path target, byte[] content) {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        ch.write(java.nio.ByteBuffer.wrap(content));
-        ch.force(true);
-      }
+      writeSynced(tmp, content);
       moveAtomically(tmp, target);
       syncDir(target.getParent());
     } catch (IOException e) {
       throw io("writing " + target, e);
     } finally {
       deleteQuietly(tmp);
+    }
+  }
+
+  /** Creates {@code file} (which must not exist) with {@code content}, synced to disk. */
+  private static void writeSynced(Path file, byte[] content) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(content);
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
     }
   }
 
@@ -563,11 +570,7 @@ public final class OciLayout {
     }
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
     try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE)) {
-        ch.write(java.nio.ByteBuffer.wrap(content));
-        ch.force(true);
-      }
+      writeSynced(tmp, content);
       try {
         Files.createLink(target, tmp);
       } catch (FileAlreadyExistsException e) {
