@@ -15,6 +15,10 @@ public sealed interface Mount permits Mount.Bind, Mount.Tmpfs, Mount.Proc, Mount
 
   /**
    * A read-only bind of a host file or directory (call {@link Bind#readWrite()} to allow writes).
+   * A writable one, with a JVM running as root, must not be owned by the host's root user or
+   * group: its owner becomes the program's own ids inside and everything written lands as that
+   * owner (see {@link SandboxDirectories#createWritable}); no setuid or setgid file can be made
+   * through it.
    *
    * @param source absolute normalised host path; must exist when the sandbox starts, with no
    *     symbolic link in any component (the Linux provider refuses one with an {@link

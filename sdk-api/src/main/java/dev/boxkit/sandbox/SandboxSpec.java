@@ -36,10 +36,14 @@ import java.util.Objects;
  *     host's own (inside uid 0 is host uid 0). Default false: a root JVM maps the sandbox's ids
  *     0..65535 to an unprivileged host range (on Linux host 1879048192 + id, i.e. {@code
  *     0x70000000} + id), so host files owned by root (for example {@code /etc/shadow} under
- *     {@link Rootfs#hostReadOnly()}) are out of the sandbox's reach, while trees the spec names
- *     (a directory or image root, bind sources) are shown with their real owners through
- *     idmapped mounts. True is weaker: the sandbox's root is the host's root for every file it can
- *     reach, and uid/gid may then be above 65535. Without root (one-id maps) it changes nothing.
+ *     {@link Rootfs#hostReadOnly()}) are out of the sandbox's reach, while read-only trees the
+ *     spec names (a directory or image root, bind sources) are shown with their real owners
+ *     through idmapped mounts, and a writable bind or directory root is shown with its owner as
+ *     the program's own uid and gid, so what the program writes there is that owner's, never the
+ *     host root's (a writable tree the host's root owns is refused). True is weaker: the
+ *     sandbox's root is the host's root for every file it can reach, what it writes is root's,
+ *     and uid/gid may then be above 65535. No file it writes into a host tree can be setuid or
+ *     setgid either way. Without root (one-id maps) it changes nothing.
  * @param isolation the kind of boundary wanted; default {@link Isolation#AUTO}
  * @param ports published TCP ports (host 127.0.0.1 to the sandbox's own loopback); default none;
  *     only with {@link NetworkMode#NONE}, each sandbox port and each fixed host port at most once
