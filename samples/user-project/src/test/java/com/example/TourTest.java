@@ -27,10 +27,6 @@ class TourTest {
       // What the README says next to the tour: the limits need root or a delegated cgroup.
       Assumptions.assumeFalse("cgroup".equals(e.step()) && !"root".equals(System.getProperty("user.name")),
           "the tour's memory/pids limits need root or a delegated cgroup (README): " + e.getMessage());
-      // Until the sandbox creates a missing WorkingDir as `docker run` does (issue 12, item 1,
-      // another change), the tour's workingDir("/data") fails here; the test is strict once it lands.
-      Assumptions.assumeFalse("chdir".equals(e.step()) && e.getMessage().contains("/data"),
-          "the sandbox does not create a missing WorkingDir yet: " + e.getMessage());
       throw e;
     }
     assertEquals(0, r.exitCode(), r.stderrText());
