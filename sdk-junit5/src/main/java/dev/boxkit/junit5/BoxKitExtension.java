@@ -240,6 +240,8 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
             Rootfs.directory(built.rootfs()), env, c.workingDir() != null ? c.workingDir() : "/",
             a.network(), timeout, tempRoot);
       }
+      s.shareServicesThrough(context.getRoot().getStore(NS)
+          .getOrComputeIfAbsent(SharedServices.class, k -> new SharedServices(), SharedServices.class));
       all.byAnnotation.put(a, s);
       return s;
     }

@@ -55,6 +55,7 @@ public final class TestSandbox implements AutoCloseable {
   private final List<SandboxService> services = new ArrayList<>();
   private final List<UnixSocketForwarder> forwarders = new ArrayList<>();
   private boolean closed;
+  private SharedServices shared;
 
   TestSandbox(String description, Rootfs root, Map<String, String> env, String workingDir,
       NetworkMode network, Duration execTimeout, Path tempRoot) {
@@ -187,6 +188,34 @@ public final class TestSandbox implements AutoCloseable {
       record("service " + spec.argv() + " failed to start: " + e.getMessage() + "\n  spec: " + spec);
       throw e;
     }
+  }
+
+  /**
+   * A service started once for the whole test run and shared by every test and class that asks
+   * for an equal spec and readiness — an expensive database started once, as Testcontainers'
+   * reusable containers are. It is stopped when the run ends, not after this test, so give it a
+   * spec that names nothing of one test (build it with {@link dev.boxkit.sandbox.Sandbox#builder()},
+   * not {@link #spec}, which binds this test's {@code /tmp}). A service that stopped meanwhile is
+   * started again.
+   *
+   * @param spec what to run; equal specs (record equality) share one service
+   * @param readiness when it counts as started
+   * @param timeout longest wait for readiness, &gt; 0
+   * @return the running, ready service
+   * @throws ServiceNotReadyException when it exits first or is not ready in time
+   * @throws IllegalStateException when this sandbox was made outside the extension
+   */
+  public SandboxService sharedService(SandboxSpec spec, Readiness readiness, Duration timeout) {
+    checkOpen();
+    if (shared == null) {
+      throw new IllegalStateException("shared services need a sandbox made by BoxKitExtension");
+    }
+    return shared.get(spec, readiness, timeout);
+  }
+
+  /** Set by the extension: where run-wide services live. */
+  void shareServicesThrough(SharedServices services) {
+    this.shared = services;
   }
 
   /**
