@@ -29,6 +29,8 @@ public final class PortForwardHarness {
   private static final String BUSYBOX = "/bin/busybox";
 
   public static void main(String[] args) throws Exception {
+    // One INFO line per sandbox would bury the results.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     long mib = args.length > 0 ? Long.parseLong(args[0]) : 1024;
     int trips = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
     int starts = args.length > 2 ? Integer.parseInt(args[2]) : 40;
@@ -60,6 +62,34 @@ public final class PortForwardHarness {
     }
     System.out.printf(Locale.ROOT, "round trip p50: loopback %.1f us, mapped port %.1f us, ratio %.2f%n",
         rh, rm, rm / rh);
+
+    // Egress proxy: a CONNECT through BoxKit's proxy vs a direct connect, to a host echo server.
+    try (ServerSocket echoServer = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
+      Thread t = new Thread(() -> {
+        while (!echoServer.isClosed()) {
+          try (Socket c = echoServer.accept()) {
+            c.getOutputStream().write(c.getInputStream().read());
+          } catch (IOException e) {
+            return;
+          }
+        }
+      }, "echo");
+      t.setDaemon(true);
+      t.start();
+      int target = echoServer.getLocalPort();
+      dev.boxkit.sandbox.EgressPolicy policy = dev.boxkit.sandbox.EgressPolicy.allow("127.0.0.1/32:" + target);
+      try (dev.boxkit.sandbox.internal.egress.EgressProxy proxy = dev.boxkit.sandbox.internal.egress.EgressProxy
+          .start(policy, dev.boxkit.sandbox.internal.egress.Resolver.system(), e -> { })) {
+        List<Double> direct = new ArrayList<>();
+        List<Double> viaProxy = new ArrayList<>();
+        for (int i = 0; i < trips / 10; i++) {
+          direct.add(connectEcho(target, -1));
+          viaProxy.add(connectEcho(target, proxy.port()));
+        }
+        System.out.printf(Locale.ROOT, "connect + 1-byte echo p50: direct %.0f us, through the egress proxy"
+            + " (CONNECT) %.0f us, +%.0f us%n", median(direct), median(viaProxy), median(viaProxy) - median(direct));
+      }
+    }
 
     List<Double> none = new ArrayList<>();
     List<Double> published = new ArrayList<>();
@@ -128,6 +158,31 @@ public final class PortForwardHarness {
         Thread.sleep(20);
       }
     }
+  }
+
+  /** Microseconds to connect (through an HTTP CONNECT proxy when proxyPort > 0) and echo a byte. */
+  private static double connectEcho(int target, int proxyPort) throws IOException {
+    long t0 = System.nanoTime();
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort > 0 ? proxyPort : target)) {
+      s.setTcpNoDelay(true);
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      if (proxyPort > 0) {
+        out.write(("CONNECT 127.0.0.1:" + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + target + "\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.flush();
+        int crlf = 0;
+        for (int b; crlf < 4 && (b = in.read()) >= 0; ) { // skip the "200" response head
+          crlf = (b == '\r' || b == '\n') ? crlf + 1 : 0;
+        }
+      }
+      out.write('x');
+      out.flush();
+      if (in.read() < 0) {
+        throw new IOException("closed");
+      }
+    }
+    return (System.nanoTime() - t0) / 1e3;
   }
 
   private static int freePort() throws IOException {
