@@ -66,33 +66,18 @@ class RegistryImageTest {
     Image image = Image.builder().platform(Platform.LINUX_AMD64).cacheDir(tmp.resolve("p"))
         .layer(Layer.of("one", b -> b.addFile("/etc/one", "one\n".getBytes(StandardCharsets.UTF_8))))
         .build();
-    List<BuildEvent.BlobWritten> first = new ArrayList<>();
-    image.writeTo(RegistryImage.of(registry.host() + "/boxkit/events:1", client), e -> {
-      if (e instanceof BuildEvent.BlobWritten b) {
-        first.add(b);
-      }
-    });
+    List<BuildEvent.BlobWritten> first = pushEvents(image, "/boxkit/events:1");
     // Everything is in the local store already; the push still uploads all three.
     assertEquals(List.of(BuildEvent.Outcome.WRITTEN, BuildEvent.Outcome.WRITTEN, BuildEvent.Outcome.WRITTEN),
         first.stream().map(BuildEvent.BlobWritten::outcome).toList(), first.toString());
     assertEquals(image.layers().get(0).digest(), first.get(0).digest());
     assertEquals(image.digest(), first.get(2).digest());
 
-    List<BuildEvent.BlobWritten> again = new ArrayList<>();
-    image.writeTo(RegistryImage.of(registry.host() + "/boxkit/events:1", client), e -> {
-      if (e instanceof BuildEvent.BlobWritten b) {
-        again.add(b);
-      }
-    });
+    List<BuildEvent.BlobWritten> again = pushEvents(image, "/boxkit/events:1");
     assertEquals(List.of(BuildEvent.Outcome.PRESENT, BuildEvent.Outcome.PRESENT, BuildEvent.Outcome.WRITTEN),
         again.stream().map(BuildEvent.BlobWritten::outcome).toList(), again.toString());
 
-    List<BuildEvent.BlobWritten> other = new ArrayList<>();
-    image.writeTo(RegistryImage.of(registry.host() + "/boxkit/events-copy:1", client), e -> {
-      if (e instanceof BuildEvent.BlobWritten b) {
-        other.add(b);
-      }
-    });
+    List<BuildEvent.BlobWritten> other = pushEvents(image, "/boxkit/events-copy:1");
     assertEquals(3, other.size(), other.toString());
     assertTrue(other.get(0).outcome() != BuildEvent.Outcome.PRESENT, other.toString());
   }
@@ -132,6 +117,17 @@ class RegistryImageTest {
     InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidInputException.class,
         () -> dev.boxkit.oci.registry.RegistriesConf.insecureLocations(bad));
     assertTrue(e.getMessage().contains(bad + ":2"), e.getMessage());
+  }
+
+  /** Pushes {@code image} to {@code repoTag} on the test registry; returns its BlobWritten events. */
+  private static List<BuildEvent.BlobWritten> pushEvents(Image image, String repoTag) {
+    List<BuildEvent.BlobWritten> events = new ArrayList<>();
+    image.writeTo(RegistryImage.of(registry.host() + repoTag, client), e -> {
+      if (e instanceof BuildEvent.BlobWritten b) {
+        events.add(b);
+      }
+    });
+    return events;
   }
 
   @Test

@@ -12,8 +12,6 @@ interface LibC extends Library {
   int O_RDONLY = 0;
   int O_WRONLY = 1;
   int O_RDWR = 2;
-  int O_CREAT = 0100;
-  int O_TRUNC = 01000;
   int O_CLOEXEC = 02000000;
   int F_DUPFD_CLOEXEC = 1030;
   int F_ADD_SEALS = 1033;
