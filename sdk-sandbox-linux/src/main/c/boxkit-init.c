@@ -61,7 +61,7 @@ enum op_code {
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
   OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_STDIO, OP_PUBLISH, OP_FORWARD_OUT,
-  OP_JOIN_NET, OP_REPORT_CHILD, OP_HOLD, OP_JOIN_SANDBOX, OP_COUNT
+  OP_JOIN_NET, OP_REPORT_CHILD, OP_HOLD, OP_JOIN_SANDBOX, OP_READY, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -70,7 +70,7 @@ static const char *const op_names[OP_COUNT] = {
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
   "open-source", "mount-overlay", "idmap", "mask", "stdio", "publish", "forward-out",
-  "join-network", "report-child", "hold", "join-sandbox",
+  "join-network", "report-child", "hold", "join-sandbox", "ready",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -91,6 +91,7 @@ static const char *const op_names[OP_COUNT] = {
 #define STATUS_EXIT 2u
 #define STATUS_PORT 3u
 #define STATUS_CHILD 4u
+#define STATUS_READY 5u     /* the root is in place: an exec may join the namespaces */
 #define JOIN_USERNS 0x1u      /* OP_JOIN_NET: enter the holder's user namespace first (no root) */
 
 /* Userspace copies of newer uapi definitions, so older kernel headers still build. */
@@ -192,6 +193,13 @@ static void report_child(pid_t pid) {
   put_u32(&p, 8);
   put_u32(&p, STATUS_CHILD);
   put_u32(&p, (uint32_t)pid);
+  if (write(STATUS_FD, rec, sizeof rec) < 0) { /* the JVM is gone */ }
+}
+
+static void report_ready(void) {
+  unsigned char rec[8], *p = rec;
+  put_u32(&p, 4);
+  put_u32(&p, STATUS_READY);
   if (write(STATUS_FD, rec, sizeof rec) < 0) { /* the JVM is gone */ }
 }
 
@@ -1270,6 +1278,9 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     break;
   case OP_REPORT_CHILD:
     report_child(s->is_child ? getpid() : s->child);
+    break;
+  case OP_READY:
+    report_ready();
     break;
   case OP_HOLD:
     /* A shared network's holder: keeps the namespaces alive until it is killed (the monitor

@@ -48,6 +48,8 @@ final class LinuxSandboxProcess implements SandboxProcess {
   private final CompletableFuture<java.util.Map<Integer, Integer>> ports = new CompletableFuture<>();
   /** The pid a REPORT_CHILD op reported, or 0 when the run ended without one. */
   private final CompletableFuture<Integer> childPid = new CompletableFuture<>();
+  /** True once init reported its root finished (op READY); false when the run ended first. */
+  private final CompletableFuture<Boolean> ready = new CompletableFuture<>();
   /** What {@link #exec} needs to run another program in this sandbox; null where it cannot. */
   private volatile ExecContext execContext;
 
@@ -181,7 +183,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
         long got = fds[i].read(buf, buf.size());
         if (got > 0) {
           sinks[i].add(buf, (int) got);
-          if (i == 0 && !(ports.isDone() && childPid.isDone())) {
+          if (i == 0 && !(ports.isDone() && childPid.isDone() && ready.isDone())) {
             notePorts(StatusRecord.parse(status.bytes()), false);
           }
         } else if (got == 0 || got != -LibC.EAGAIN) {
@@ -221,10 +223,13 @@ final class LinuxSandboxProcess implements SandboxProcess {
         seen.put(p.sandboxPort(), p.hostPort());
       } else if (r instanceof StatusRecord.Child c) {
         childPid.complete(c.pid());
+      } else if (r instanceof StatusRecord.Ready) {
+        ready.complete(true);
       }
     }
     if (ended) {
       childPid.complete(0);
+      ready.complete(false);
     }
     if (ended || seen.size() == spec.ports().size()) {
       ports.complete(java.util.Map.copyOf(seen));
@@ -261,6 +266,11 @@ final class LinuxSandboxProcess implements SandboxProcess {
     }
     if (exit.isDone() || childPid.getNow(-1) == 0) {
       throw new SandboxException("sandbox " + spawned.pid() + " is not running: nothing to exec into");
+    }
+    // Init reports its pid right after clone; joining its mount namespace before it pivoted
+    // would see a half-built root.
+    if (!ready.join()) {
+      throw new SandboxException("sandbox " + spawned.pid() + " ended before its root was ready: nothing to exec into");
     }
     int init = childPid();
     SandboxSpec s = spec.toBuilder().argv(java.util.List.of(argv)).stdin(dev.boxkit.sandbox.Stdio.discard())

@@ -43,7 +43,8 @@ enum Op {
   JOIN_NET(36, "join-network"),
   REPORT_CHILD(37, "report-child"),
   HOLD(38, "hold"),
-  JOIN_SANDBOX(39, "join-sandbox");
+  JOIN_SANDBOX(39, "join-sandbox"),
+  READY(40, "ready");
 
   /** JOIN_NET flag: enter the holder's user namespace first (a JVM without root). */
   static final int JOIN_USERNS = 0x1;

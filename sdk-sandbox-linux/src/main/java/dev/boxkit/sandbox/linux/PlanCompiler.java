@@ -236,6 +236,7 @@ final class PlanCompiler {
           new Plan.Fields().u32(EgressResources.SANDBOX_PORT).u32(egressProxyPort));
     }
     plan.add(Op.PIVOT_ROOT, "pivot_root into the new root");
+    plan.add(Op.READY, "report the root finished (exec may join from now on)");
     addProgram(plan, spec, privileged, seccompBpf, Op.CHDIR_CREATE);
     return plan;
   }

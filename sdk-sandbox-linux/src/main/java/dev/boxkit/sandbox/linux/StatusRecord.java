@@ -8,7 +8,7 @@ import java.util.List;
 
 /** What the helper reports on its status fd (format: see package-info). */
 sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit, StatusRecord.Port,
-    StatusRecord.Child {
+    StatusRecord.Child, StatusRecord.Ready {
 
   /** A step failed; the helper process that ran it has exited. */
   record Failure(int opIndex, int errno, String step, String path, String message) implements StatusRecord {}
@@ -18,6 +18,9 @@ sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit, S
 
   /** A process of the sandbox (a shared network's holder), by its pid in the host's namespace. */
   record Child(int pid) implements StatusRecord {}
+
+  /** Init pivoted into the finished root: what an exec joins is complete from now on. */
+  record Ready() implements StatusRecord {}
 
   /** The program ended: exit status, or 128 + signal and the signal. */
   record Exit(int code, int signal) implements StatusRecord {}
@@ -48,6 +51,8 @@ sealed interface StatusRecord permits StatusRecord.Failure, StatusRecord.Exit, S
         out.add(new Port(rec.getInt(), rec.getInt()));
       } else if (type == 4 && rec.remaining() >= 4) {
         out.add(new Child(rec.getInt()));
+      } else if (type == 5) {
+        out.add(new Ready());
       }
     }
     return out;

@@ -126,6 +126,8 @@
  *   type 1 (failure): u32 op index, u32 errno, str step, str path, str message (str = u32 len + bytes)
  *   type 2 (exit):    u32 exit code (128 + signal when killed), u32 signal (0 when it exited)
  *   type 3 (port):    u32 sandbox port, u32 host port (a published port listens)
+ *   type 4 (child):   u32 pid in the host's pid namespace (init's, or a network holder's)
+ *   type 5 (ready):   nothing (init pivoted into the finished root: an exec may join it)
  * </pre>
  * A failed exec is a failure record for step {@code exec}, distinct from a program exiting 127.
  */

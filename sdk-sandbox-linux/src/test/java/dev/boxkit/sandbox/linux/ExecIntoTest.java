@@ -26,6 +26,9 @@ class ExecIntoTest {
     }
     try (SandboxProcess p = Sandboxes.sh("echo from-program > /mnt/shared; hostname; exec sleep 30")
         .mount(Mount.tmpfs("/mnt", 1 << 20)).hostname("box").start()) {
+      // Right after start: the exec waits for the finished root instead of joining a half-built one.
+      ExecResult first = p.exec("/bin/true");
+      assertEquals(0, first.exitCode(), first.stderrText());
       // The program's tmpfs file, its hostname, its pid namespace (sleep is there).
       ExecResult r = null;
       for (int i = 0; i < 100; i++) {
