@@ -14,6 +14,17 @@
  *   'Q' quit (the host has read everything: power off now).
  * Guest -> host: 'O' stdout bytes, 'E' stderr bytes, 'X' exit (u32 status, u32 signal),
  *   'F' setup failure (u32 errno, then "step\0path\0message").
+ *
+ * TCP streams, multiplexed on the same channel (the guest has no network device):
+ *   'C' host -> guest: u32 stream, u32 port: connect to 127.0.0.1:port in the guest (a published
+ *       port; host streams have even ids).
+ *   'A' guest -> host: u32 stream, u32 port: a program connected to the egress listener at
+ *       127.0.0.1:port (spec record 'P'); the host relays it to its egress proxy (odd ids).
+ *   'D' both: u32 stream, bytes; no bytes = end of file (shutdown of the writing side).
+ *   'W' both: u32 stream, u32 n: the receiver wrote n more bytes to its socket (flow control).
+ *   'Z' both: u32 stream: closed; the receiver closes its end and forgets the id.
+ * Each side sends at most WINDOW bytes of a stream that the other has not acknowledged with 'W',
+ * so the agent can always read the channel without blocking on a slow socket.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -27,6 +38,7 @@
 #include <linux/seccomp.h>
 #include <linux/vm_sockets.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -48,6 +60,8 @@
 #include <unistd.h>
 
 #define MAX_ITEMS 256
+#define MAX_STREAMS 256
+#define WINDOW (128u * 1024u) /* unacknowledged bytes per stream and direction */
 #define ROOT "/rootfs"
 
 struct spec {
@@ -66,7 +80,23 @@ struct spec {
   uint64_t nofile;
   const unsigned char *seccomp; /* struct sock_filter[], compiled by the host; NULL for none */
   uint32_t seccomp_len;
+  uint32_t egress_port; /* listen on 127.0.0.1:egress_port for the host's egress proxy; 0 = none */
 };
+
+/* One relayed TCP connection. buf holds what the host sent that the socket has not taken yet. */
+struct stream {
+  int fd;          /* -1: slot free */
+  uint32_t id;
+  char *buf;       /* WINDOW bytes, allocated on first data */
+  uint32_t off, len;
+  uint32_t credit; /* bytes the host still accepts from this socket */
+  int read_eof;    /* end of file (or error) read from the socket and sent */
+  int write_eof;   /* the host sent end of file: shut the socket's writing side once buf drained */
+  int shut;        /* SHUT_WR done */
+};
+
+static struct stream streams[MAX_STREAMS];
+static uint32_t next_stream_id = 1; /* odd: opened in the guest */
 
 static int ctl = -1;
 
@@ -252,6 +282,7 @@ static void parse_spec(const char *p, uint32_t len, struct spec *s) {
       case 'g': s->gid = (uint32_t)strtoul(v, NULL, 10); break;
       case 'n': s->nofile = strtoull(v, NULL, 10); break;
       case 'S': s->seccomp = (const unsigned char *)v; s->seccomp_len = n; break;
+      case 'P': s->egress_port = (uint32_t)strtoul(v, NULL, 10); break;
       case 'm':
         s->mounts[room(s->mountc)] = v;
         s->mount_len[s->mountc++] = n;
@@ -443,6 +474,126 @@ static void host_gone(pid_t pid) {
   power_off();
 }
 
+static void send_u32s(char type, uint32_t a, uint32_t b, int two) {
+  uint32_t v[2] = {htonl(a), htonl(b)};
+  send_frame(type, v, two ? 8 : 4);
+}
+
+static struct stream *find_stream(uint32_t id) {
+  for (int i = 0; i < MAX_STREAMS; i++)
+    if (streams[i].fd >= 0 && streams[i].id == id) return &streams[i];
+  return NULL;
+}
+
+static struct stream *new_stream(int fd, uint32_t id) {
+  for (int i = 0; i < MAX_STREAMS; i++) {
+    if (streams[i].fd < 0) {
+      struct stream *st = &streams[i];
+      free(st->buf);
+      memset(st, 0, sizeof *st);
+      st->fd = fd;
+      st->id = id;
+      st->credit = WINDOW;
+      return st;
+    }
+  }
+  return NULL;
+}
+
+/* Forgets a stream; tells the host unless it was the host that closed it. */
+static void close_stream(struct stream *st, int tell) {
+  if (tell) send_u32s('Z', st->id, 0, 0);
+  close(st->fd);
+  st->fd = -1;
+  free(st->buf);
+  st->buf = NULL;
+}
+
+/* Both directions ended: the stream is done. */
+static void maybe_finish(struct stream *st) {
+  if (st->read_eof && st->shut) close_stream(st, 1);
+}
+
+/* 'C': a connection to a published port; refused ones are closed at once ('Z'). */
+static void stream_connect(uint32_t id, uint32_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct stream *st = NULL;
+  /* Loopback connects complete (or are refused) at once, so a blocking connect does not stall. */
+  if (fd >= 0 && port > 0 && port <= 65535 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+      fcntl(fd, F_SETFL, O_NONBLOCK) == 0 && (st = new_stream(fd, id)) != NULL)
+    return;
+  if (fd >= 0) close(fd);
+  send_u32s('Z', id, 0, 0);
+}
+
+/* 'A' side: a program connected to the egress listener. */
+static void stream_accept(int listener, uint32_t port) {
+  int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0) return;
+  struct stream *st = new_stream(fd, next_stream_id);
+  if (!st) {
+    close(fd); /* too many connections: this one is refused */
+    return;
+  }
+  next_stream_id += 2;
+  send_u32s('A', st->id, port, 1);
+}
+
+/* Socket -> host, within the host's credit. */
+static void stream_read(struct stream *st) {
+  char buf[65536 + 4];
+  uint32_t want = st->credit < 65536 ? st->credit : 65536;
+  uint32_t be = htonl(st->id);
+  ssize_t n = read(st->fd, buf + 4, want);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  memcpy(buf, &be, 4);
+  if (n > 0) {
+    st->credit -= (uint32_t)n;
+    send_frame('D', buf, (uint32_t)n + 4);
+    return;
+  }
+  if (n < 0) { /* reset: the whole stream is gone */
+    close_stream(st, 1);
+    return;
+  }
+  st->read_eof = 1;
+  send_frame('D', buf, 4);
+  maybe_finish(st);
+}
+
+/* Host -> socket, from the buffer; each write is acknowledged so the host may send more. */
+static void stream_write(struct stream *st) {
+  if (st->len > 0) {
+    ssize_t n = write(st->fd, st->buf + st->off, st->len);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n < 0) {
+      close_stream(st, 1);
+      return;
+    }
+    st->off += (uint32_t)n;
+    st->len -= (uint32_t)n;
+    if (st->len == 0) st->off = 0;
+    send_u32s('W', st->id, (uint32_t)n, 1);
+  }
+  if (st->len == 0 && st->write_eof && !st->shut) {
+    shutdown(st->fd, SHUT_WR);
+    st->shut = 1;
+    maybe_finish(st);
+  }
+}
+
+static int listen_egress(uint32_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 128) != 0)
+    die_errno("egress", "127.0.0.1", "listen on port %u for the egress proxy", port);
+  return fd;
+}
+
 /* One frame from the host while the program runs: a signal, or stdin bytes (blocking: stdin
  * is a pipe, so a program that does not read it holds the host's writer back, as a pipe would). */
 static void control_frame(pid_t pid, int *stdin_fd) {
@@ -454,6 +605,47 @@ static void control_frame(pid_t pid, int *stdin_fd) {
   if (head[0] == 'K' && len == 4) {
     if (read_all(ctl, &be, 4) < 0) host_gone(pid);
     kill(-pid, (int)ntohl(be));
+    return;
+  }
+  if ((head[0] == 'C' || head[0] == 'W') && len == 8) {
+    uint32_t v[2];
+    if (read_all(ctl, v, 8) < 0) host_gone(pid);
+    if (head[0] == 'C') {
+      stream_connect(ntohl(v[0]), ntohl(v[1]));
+    } else {
+      struct stream *st = find_stream(ntohl(v[0]));
+      if (st && ntohl(v[1]) <= WINDOW - st->credit) st->credit += ntohl(v[1]);
+      else if (st) host_gone(pid); /* more credit than was ever taken: protocol error */
+    }
+    return;
+  }
+  if (head[0] == 'Z' && len == 4) {
+    if (read_all(ctl, &be, 4) < 0) host_gone(pid);
+    struct stream *st = find_stream(ntohl(be));
+    if (st) close_stream(st, 0);
+    return;
+  }
+  if (head[0] == 'D' && len >= 4) {
+    if (read_all(ctl, &be, 4) < 0) host_gone(pid);
+    struct stream *st = find_stream(ntohl(be));
+    len -= 4;
+    if (st && len == 0) {
+      st->write_eof = 1;
+      stream_write(st);
+      return;
+    }
+    if (st && (st->write_eof || len > WINDOW - st->len)) host_gone(pid); /* over its window */
+    if (st && !st->buf && !(st->buf = malloc(WINDOW))) host_gone(pid);
+    if (st && st->off + st->len + len > WINDOW) { /* unwritten bytes to the front: room for len */
+      memmove(st->buf, st->buf + st->off, st->len);
+      st->off = 0;
+    }
+    while (len > 0) { /* data for a stream closed meanwhile is read and dropped */
+      uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
+      if (read_all(ctl, st ? st->buf + st->off + st->len : buf, n) < 0) host_gone(pid);
+      if (st) st->len += n;
+      len -= n;
+    }
     return;
   }
   if (head[0] != 'I') host_gone(pid); /* protocol error: fail closed */
@@ -502,6 +694,8 @@ int main(void) {
   char *raw = read_frame('S', &len);
   parse_spec(raw, len, &s);
   setup_root(&s);
+  for (int i = 0; i < MAX_STREAMS; i++) streams[i].fd = -1;
+  int egress = s.egress_port ? listen_egress(s.egress_port) : -1;
 
   int in[2] = {-1, -1}, out[2], err[2], status_pipe[2];
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
@@ -525,14 +719,36 @@ int main(void) {
   }
   int fo = out[0], fe = err[0];
   while (fo >= 0 || fe >= 0) {
-    struct pollfd p[3] = {{fo, POLLIN, 0}, {fe, POLLIN, 0}, {ctl, POLLIN, 0}};
-    if (poll(p, 3, -1) < 0) continue;
+    struct pollfd p[4 + MAX_STREAMS];
+    struct stream *polled[MAX_STREAMS];
+    int np = 4, ns = 0;
+    p[0] = (struct pollfd){fo, POLLIN, 0};
+    p[1] = (struct pollfd){fe, POLLIN, 0};
+    p[2] = (struct pollfd){ctl, POLLIN, 0};
+    p[3] = (struct pollfd){egress, POLLIN, 0};
+    for (int i = 0; i < MAX_STREAMS; i++) {
+      struct stream *st = &streams[i];
+      short ev = (short)((!st->read_eof && st->credit > 0 ? POLLIN : 0) | (st->len > 0 ? POLLOUT : 0));
+      if (st->fd < 0 || !ev) continue;
+      polled[ns++] = st;
+      p[np++] = (struct pollfd){st->fd, ev, 0};
+    }
+    if (poll(p, (nfds_t)np, -1) < 0) continue;
     if (p[0].revents) pump(fo, 'O', &fo);
     if (p[1].revents) pump(fe, 'E', &fe);
     if (p[2].revents & POLLIN) {
       control_frame(pid, &in[1]);
     } else if (p[2].revents) {
       host_gone(pid);
+    }
+    if (p[3].revents & POLLIN) stream_accept(egress, s.egress_port);
+    for (int i = 0; i < ns; i++) {
+      /* A stream may have been closed by a frame above (its slot is then free or reused). */
+      if (!p[4 + i].revents || polled[i]->fd != p[4 + i].fd) continue;
+      if (p[4 + i].revents & (POLLOUT | POLLERR)) stream_write(polled[i]);
+      if (polled[i]->fd == p[4 + i].fd && (p[4 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+          !polled[i]->read_eof && polled[i]->credit > 0)
+        stream_read(polled[i]);
     }
   }
   if (in[1] >= 0) close(in[1]);

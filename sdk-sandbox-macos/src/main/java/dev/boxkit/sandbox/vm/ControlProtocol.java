@@ -34,6 +34,17 @@ final class ControlProtocol {
   /** Guest to host: u32 errno, then step NUL path NUL message. */
   static final byte FAILURE = 'F';
 
+  /** Host to guest: u32 stream, u32 port: connect to 127.0.0.1:port in the guest. */
+  static final byte CONNECT = 'C';
+  /** Guest to host: u32 stream, u32 port: a program connected to the guest's egress listener. */
+  static final byte ACCEPTED = 'A';
+  /** Both ways: u32 stream, then bytes; no bytes = end of file. */
+  static final byte DATA = 'D';
+  /** Both ways: u32 stream, u32 n: n more bytes were written to the stream's socket. */
+  static final byte WINDOW = 'W';
+  /** Both ways: u32 stream: closed. */
+  static final byte CLOSE = 'Z';
+
   /** Largest frame either side accepts. */
   static final int MAX_FRAME_BYTES = 64 << 20;
 

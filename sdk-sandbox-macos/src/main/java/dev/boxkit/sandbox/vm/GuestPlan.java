@@ -54,20 +54,14 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
     }
     dev.boxkit.sandbox.spi.HostPaths.check(spec);
-    if (!spec.egress().isDenyAll()) {
-      throw new InvalidSandboxSpecException("egress", "egress allow-lists are not supported by the VM"
-          + " backend yet; use Isolation.NAMESPACES");
-    }
     if (spec.sharedNetwork() != null) {
       throw new InvalidSandboxSpecException("network", "shared networks are not supported by the VM"
-          + " backend yet; use Isolation.NAMESPACES");
-    }
-    if (!spec.ports().isEmpty()) {
-      throw new InvalidSandboxSpecException("ports", "published ports are not supported by the VM"
-          + " backend yet; use Isolation.NAMESPACES");
+          + " backend (each VM has its own loopback); use Isolation.NAMESPACES");
     }
     if (spec.network() != NetworkMode.NONE) {
-      throw new InvalidSandboxSpecException("network", spec.network() + " is not supported by the VM backend (NONE only)");
+      throw new InvalidSandboxSpecException("network", spec.network() + " is not supported by the VM"
+          + " backend: the guest has no network device (NONE, published ports and egress allow-lists"
+          + " are relayed over its control channel)");
     }
     ResourceLimits l = spec.limits();
     if (l.pidsMax() > 0) {
@@ -100,6 +94,10 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
     w.add('u', Long.toString(spec.uid())).add('g', Long.toString(spec.gid()));
     if (l.openFiles() > 0) {
       w.add('n', Long.toString(l.openFiles()));
+    }
+    if (!spec.egress().isDenyAll()) {
+      // The agent listens there; what connects is relayed to the host's egress proxy.
+      w.add('P', Integer.toString(dev.boxkit.sandbox.internal.egress.SandboxEgress.SANDBOX_PORT));
     }
     List<Path> shares = new ArrayList<>();
     for (int i = 0; i < spec.mounts().size(); i++) {

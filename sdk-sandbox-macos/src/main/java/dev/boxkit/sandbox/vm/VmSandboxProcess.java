@@ -55,7 +55,7 @@ final class VmSandboxProcess implements SandboxProcess {
           VmSession.Outcome r = session.run(plan, o, e, timeout);
           p.result.complete(new ExecResult(r.exitCode(), r.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(r.signal()),
               new byte[0], new byte[0], Duration.ofNanos(System.nanoTime() - begin), OptionalLong.empty(), false,
-              r.timedOut()));
+              r.timedOut(), session.network().denied()));
         } catch (RuntimeException | IOException ex) {
           p.result.completeExceptionally(ex);
         }
@@ -161,6 +161,17 @@ final class VmSandboxProcess implements SandboxProcess {
   @Override
   public CompletableFuture<ExecResult> onExit() {
     return result.copy();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The listener is bound before the VM boots; connections made before the program listens
+   * are closed at once, as with the namespaces backend.
+   */
+  @Override
+  public int mappedPort(int sandboxPort) {
+    return session.network().mappedPort(sandboxPort);
   }
 
   @Override

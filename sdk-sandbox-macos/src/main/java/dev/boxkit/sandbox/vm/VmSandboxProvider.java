@@ -8,6 +8,7 @@ import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.SandboxUnavailableException;
 import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.sandbox.internal.egress.SandboxEgress;
 import dev.boxkit.sandbox.spi.SandboxProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
@@ -27,10 +28,13 @@ import java.util.OptionalLong;
  * {@link #run} or {@link #start} directly.
  *
  * <p>Spec mapping: the root must be a read-only {@link dev.boxkit.sandbox.Rootfs#directory};
- * {@code limits.memoryBytes} is the VM's memory (default 512 MiB); network {@code NONE} means no
- * network device; {@code limits.timeout} kills the VM. {@code HOST} network, pid and cpu limits,
- * and stdin other than discard/pipe are rejected with an
- * {@link dev.boxkit.sandbox.InvalidSandboxSpecException}.
+ * {@code limits.memoryBytes} is the VM's memory (default 512 MiB); {@code limits.timeout} kills
+ * the VM. The guest has no network device, only its loopback: published ports ({@link
+ * SandboxProcess#mappedPort(int)}) and an egress allow-list's proxy (reached at {@code
+ * 127.0.0.1:3128} inside, with {@code HTTP_PROXY} and the like set) are relayed over the control
+ * channel, with the same semantics as the namespaces backend. {@code HOST} network, shared
+ * networks, pid and cpu limits, and stdin other than discard/pipe/file are rejected with an
+ * {@link dev.boxkit.sandbox.InvalidSandboxSpecException} naming the field.
  */
 public final class VmSandboxProvider implements SandboxProvider {
   private final Hypervisor hypervisor;
@@ -96,14 +100,17 @@ public final class VmSandboxProvider implements SandboxProvider {
     if (spec == null) {
       throw new InvalidSandboxSpecException("spec", "is null");
     }
+    spec = withNetworkEnv(spec);
     GuestPlan plan = GuestPlan.compile(spec);
     KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     long start = System.nanoTime();
     Capture out = new Capture(spec.captureLimitBytes());
     Capture err = new Capture(spec.captureLimitBytes());
-    try (OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
+    VmNetwork network = VmNetwork.open(spec);
+    try (network;
+        OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
         OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
-      VmSession session = new VmSession(hypervisor, k, cpus);
+      VmSession session = new VmSession(hypervisor, k, cpus, network);
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       } else if (spec.stdin() instanceof Stdio.Pipe) {
@@ -112,10 +119,15 @@ public final class VmSandboxProvider implements SandboxProvider {
       VmSession.Outcome o = session.run(plan, stdout, stderr, spec.limits().timeout());
       return new ExecResult(o.exitCode(), o.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(o.signal()),
           out.bytes(), err.bytes(), Duration.ofNanos(System.nanoTime() - start), OptionalLong.empty(), false,
-          o.timedOut());
+          o.timedOut(), network.denied());
     } catch (IOException e) {
       throw new SandboxException("writing the VM's output: " + e.getMessage(), e);
     }
+  }
+
+  /** An allow-list's proxy variables, as the namespaces backend sets them. */
+  private static SandboxSpec withNetworkEnv(SandboxSpec spec) {
+    return spec.egress().isDenyAll() ? spec : SandboxEgress.withProxyEnv(spec);
   }
 
   /**
@@ -129,17 +141,23 @@ public final class VmSandboxProvider implements SandboxProvider {
     if (spec == null) {
       throw new InvalidSandboxSpecException("spec", "is null");
     }
+    spec = withNetworkEnv(spec);
     GuestPlan plan = GuestPlan.compile(spec);
     KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
+    VmNetwork network = VmNetwork.open(spec);
     try {
-      VmSession session = new VmSession(hypervisor, k, cpus);
+      VmSession session = new VmSession(hypervisor, k, cpus, network);
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       }
       return VmSandboxProcess.start(session, plan, spec.stdin() instanceof Stdio.Pipe,
           spec.stdout() instanceof Stdio.Pipe, sink(spec.stdout(), null, FileDescriptor.out),
           spec.stderr() instanceof Stdio.Pipe, sink(spec.stderr(), null, FileDescriptor.err), spec.limits().timeout());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      network.close();
+      if (e instanceof RuntimeException re) {
+        throw re;
+      }
       throw new SandboxException("opening the VM's output files: " + e.getMessage(), e);
     }
   }

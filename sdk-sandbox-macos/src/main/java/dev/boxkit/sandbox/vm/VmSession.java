@@ -58,16 +58,26 @@ final class VmSession {
   private final Hypervisor hypervisor;
   private final KernelImage kernel;
   private final int cpus;
+  private final VmNetwork network;
   private final CompletableFuture<Process> started = new CompletableFuture<>();
   private final AtomicBoolean killed = new AtomicBoolean();
   private final Object writeLock = new Object();
   private volatile OutputStream toGuest;
   private final CompletableFuture<OutputStream> connected = new CompletableFuture<>();
 
-  VmSession(Hypervisor hypervisor, KernelImage kernel, int cpus) {
+  /**
+   * @param network the sandbox's published ports and egress proxy; closed when the run ends
+   */
+  VmSession(Hypervisor hypervisor, KernelImage kernel, int cpus, VmNetwork network) {
     this.hypervisor = hypervisor;
     this.kernel = kernel;
     this.cpus = cpus;
+    this.network = network;
+  }
+
+  /** @return the sandbox's network (published ports, egress refusals) */
+  VmNetwork network() {
+    return network;
   }
 
   /**
@@ -121,6 +131,7 @@ final class VmSession {
       throw new SandboxSetupException("vm", null, 0, null, "running the VM: " + e + logs);
     } finally {
       connected.completeExceptionally(new IOException("the VM has ended"));
+      network.close();
       for (int i = processes.size() - 1; i >= 0; i--) {
         processes.get(i).destroyForcibly();
         try {
@@ -203,6 +214,7 @@ final class VmSession {
     send(out, ControlProtocol.SPEC, plan.specFrame());
     toGuest = out;
     connected.complete(out);
+    network.attach((type, payload) -> send(out, type, payload));
     AtomicBoolean timedOut = new AtomicBoolean();
     if (!timeout.isZero()) {
       CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
@@ -239,8 +251,12 @@ final class VmSession {
           return o;
         }
         case ControlProtocol.FAILURE -> throw failure(f.payload(), work);
-        default -> throw new SandboxSetupException("vm", null, 0, null,
-            "unexpected control frame '" + (char) f.type() + "' from the guest");
+        default -> {
+          if (!network.handle(f)) {
+            throw new SandboxSetupException("vm", null, 0, null,
+                "unexpected control frame '" + (char) f.type() + "' from the guest");
+          }
+        }
       }
     }
   }
