@@ -385,6 +385,20 @@ static void loopback_up(void) {
   close(fd);
 }
 
+/* The guest's TCP memory limits scale with its small RAM; a server that writes a large response
+ * and exits leaves an orphaned socket whose unsent bytes wait for the (slower) relay, and the
+ * kernel resets orphans under TCP memory pressure. The VM's memory is the real bound, so let TCP
+ * use it. */
+static void tcp_limits(void) {
+  static const char *const knobs[][2] = {{"/proc/sys/net/ipv4/tcp_mem", "1048576 1048576 1048576\n"},
+                                         {"/proc/sys/net/ipv4/tcp_max_orphans", "65536\n"}};
+  for (size_t i = 0; i < sizeof knobs / sizeof knobs[0]; i++) {
+    int fd = open(knobs[i][0], O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, knobs[i][1], strlen(knobs[i][1])) < 0) die_errno("network", knobs[i][0], "write");
+    close(fd);
+  }
+}
+
 static void setup_root(struct spec *s) {
   /* The root is part of the initramfs (a tmpfs): bind it onto itself so it is a mount that the
    * mounts go under and that can be made read-only afterwards. */
@@ -395,6 +409,7 @@ static void setup_root(struct spec *s) {
     die_errno("mount-root", ROOT, "remount read-only");
   if (sethostname(s->hostname, strlen(s->hostname)) != 0) die_errno("hostname", NULL, "sethostname");
   loopback_up();
+  tcp_limits();
 }
 
 /* Capabilities the program must not have even as uid 0: remounting the read-only root or

@@ -19,7 +19,8 @@ import java.util.Locale;
  * server once as a host process and once in a sandbox reached through {@code mappedPort}, the
  * same Java client. Prints throughput for {@code MiB} mebibytes sent (median of 3), the p50
  * round-trip of a one-byte echo, and the p50 start of {@code /bin/true} with and without a
- * published port, with BoxKit/loopback ratios.
+ * published port, with BoxKit/loopback ratios. With {@code BOXKIT_VM_KERNEL} set, the same
+ * throughput (at most 256 MiB) and round trip through a micro-VM's published port.
  *
  * <p>Arguments: {@code [MiB, default 1024] [round trips, default 2000] [starts, default 40]}.
  */
@@ -91,6 +92,10 @@ public final class PortForwardHarness {
       }
     }
 
+    if (System.getenv("BOXKIT_VM_KERNEL") != null) {
+      vm(Math.min(mib, 256), Math.min(trips, 500), h, rh);
+    }
+
     List<Double> none = new ArrayList<>();
     List<Double> published = new ArrayList<>();
     for (int i = 0; i < starts; i++) {
@@ -99,6 +104,48 @@ public final class PortForwardHarness {
     }
     System.out.printf(Locale.ROOT, "start p50: NONE %.2f ms, with a published port %.2f ms, +%.2f ms%n",
         median(none), median(published), median(published) - median(none));
+  }
+
+  /**
+   * The same throughput and round trip through a micro-VM's published port (relayed over its
+   * control channel), one VM each, against the loopback figures measured above.
+   */
+  private static void vm(long mib, int trips, double loopbackMibs, double loopbackRtt) throws Exception {
+    java.nio.file.Path root = java.nio.file.Files.createTempDirectory("boxkit-bench-vm-");
+    try {
+      dev.boxkit.oci.elf.ExecutableClosure closure = dev.boxkit.oci.elf.ExecutableClosure.of(
+          List.of(java.nio.file.Path.of(BUSYBOX), java.nio.file.Path.of("/bin/sh"), java.nio.file.Path.of("/bin/cat")));
+      for (var e : closure.entries().entrySet()) {
+        java.nio.file.Path target = root.resolve(e.getKey().substring(1));
+        java.nio.file.Files.createDirectories(target.getParent());
+        if (e.getValue() instanceof dev.boxkit.oci.elf.ExecutableClosure.HostFile f) {
+          java.nio.file.Files.copy(f.source(), target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        } else if (e.getValue() instanceof dev.boxkit.oci.elf.ExecutableClosure.Symlink l) {
+          java.nio.file.Files.createSymbolicLink(target, java.nio.file.Path.of(l.target()));
+        }
+      }
+      for (String d : List.of("proc", "dev", "tmp")) {
+        java.nio.file.Files.createDirectories(root.resolve(d));
+      }
+      SandboxSpec.Builder base = Sandbox.builder().isolation(dev.boxkit.sandbox.Isolation.VM)
+          .root(dev.boxkit.sandbox.Rootfs.directory(root));
+      double m;
+      try (SandboxProcess s = base.command("/bin/sh", "-c", "exec " + BUSYBOX + " nc -l -p 9000 >/dev/null")
+          .publish(9000).start()) {
+        m = send(s.mappedPort(9000), mib);
+      }
+      double r;
+      try (SandboxProcess s = base.command("/bin/sh", "-c", "exec " + BUSYBOX + " nc -l -p 7000 -e /bin/cat")
+          .publish(7000).start()) {
+        r = roundTrip(s.mappedPort(7000), trips);
+      }
+      System.out.printf(Locale.ROOT, "VM (TCG) mapped port: %d MiB at %.0f MiB/s (ratio to loopback %.2f),"
+          + " round trip p50 %.0f us (ratio %.1f)%n", mib, m, m / loopbackMibs, r, r / loopbackRtt);
+    } finally {
+      try (var all = java.nio.file.Files.walk(root)) {
+        all.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
   }
 
   private static SandboxSpec.Builder sandbox(String script) {

@@ -169,9 +169,6 @@ final class RunCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--publish needs --network none: with "
           + network.name().toLowerCase() + " the program's ports are the host's own");
     }
-    if (!publish.isEmpty() && isolation == Isolation.VM) {
-      throw new ParameterException(spec.commandLine(), "--publish is not supported with --isolation vm yet");
-    }
     publish.forEach(p -> b.publish(p.hostPort(), p.sandboxPort()));
     UserArg who = user != null ? user : defaults.user();
     if (who != null) {

@@ -24,8 +24,8 @@ import java.util.OptionalLong;
 /**
  * Runs sandboxes in micro-VMs: {@link QemuHypervisor} on Linux, {@link VfkitHypervisor} on macOS,
  * booting the kernel named by {@value KernelImage#ENV} (or given) with an initramfs built per
- * sandbox. Not registered with {@link java.util.ServiceLoader} yet: construct it and call
- * {@link #run} or {@link #start} directly.
+ * sandbox. Registered with {@link java.util.ServiceLoader}: {@code Isolation.VM} (or {@code AUTO}
+ * where namespaces are unavailable) selects it; it may also be constructed and called directly.
  *
  * <p>Spec mapping: the root must be a read-only {@link dev.boxkit.sandbox.Rootfs#directory};
  * {@code limits.memoryBytes} is the VM's memory (default 512 MiB); {@code limits.timeout} kills

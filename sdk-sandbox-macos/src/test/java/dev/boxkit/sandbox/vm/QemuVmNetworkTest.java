@@ -95,6 +95,16 @@ class QemuVmNetworkTest {
       assertEquals(3_000_000, got.body().length);
       assertEquals(bigSha, sha256(got.body()));
 
+      // Many connections at once through one published port, each its own stream.
+      List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> many = new java.util.ArrayList<>();
+      for (int i = 0; i < 64; i++) {
+        many.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + web + "/big")).build(),
+            HttpResponse.BodyHandlers.ofByteArray()));
+      }
+      for (var f : many) {
+        assertEquals(bigSha, sha256(f.get().body()));
+      }
+
       // Upload (host to guest), then end of file: nc sees it, exits, and the stream ends.
       byte[] data = new byte[2_000_000];
       new Random(7).nextBytes(data);
