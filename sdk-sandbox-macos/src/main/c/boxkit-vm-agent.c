@@ -18,8 +18,14 @@
  * TCP streams, multiplexed on the same channel (the guest has no network device):
  *   'C' host -> guest: u32 stream, u32 port: connect to 127.0.0.1:port in the guest (a published
  *       port; host streams have even ids).
- *   'A' guest -> host: u32 stream, u32 port: a program connected to the egress listener at
- *       127.0.0.1:port (spec record 'P'); the host relays it to its egress proxy (odd ids).
+ *   'A' guest -> host: u32 stream, u32 port: a program connected to a relay listener at
+ *       127.0.0.1:port (odd ids): the egress listener (spec record 'P'), relayed to the host's
+ *       egress proxy, or a port another member of a shared network listens on.
+ * Shared networks (spec record 'N'; pod-style: one loopback for every member, emulated):
+ *   'T' guest -> host: u32 ports...: the TCP ports the program listens on (127.0.0.1, 0.0.0.0
+ *       or ::), sent whenever the set changes (scanned from /proc/net/tcp{,6}).
+ *   'L' host -> guest: u32 port, u32 on: (stop) relay 127.0.0.1:port to the member owning it.
+ *   'H' host -> guest: the members' /etc/hosts, rewritten in place (spec record 'H': the first).
  *   'D' both: u32 stream, bytes; no bytes = end of file (shutdown of the writing side).
  *   'W' both: u32 stream, u32 n: the receiver wrote n more bytes to its socket (flow control).
  *   'Z' both: u32 stream: closed; the receiver closes its end and forgets the id.
@@ -62,6 +68,9 @@
 #define MAX_ITEMS 256
 #define MAX_STREAMS 256
 #define WINDOW (128u * 1024u) /* unacknowledged bytes per stream and direction */
+#define MAX_RELAY_LISTENERS 64
+#define MAX_PORTS 256
+#define HOSTS_FILE "/boxkit-hosts" /* outside /rootfs; bound read-only onto /rootfs/etc/hosts */
 #define ROOT "/rootfs"
 
 struct spec {
@@ -81,7 +90,21 @@ struct spec {
   const unsigned char *seccomp; /* struct sock_filter[], compiled by the host; NULL for none */
   uint32_t seccomp_len;
   uint32_t egress_port; /* listen on 127.0.0.1:egress_port for the host's egress proxy; 0 = none */
+  int member;           /* of a shared network: report listening ports, take 'L' and 'H' */
+  const char *hosts;    /* the network's /etc/hosts at start; NULL when not a member */
+  uint32_t hosts_len;
+  uint32_t relay_ports[MAX_RELAY_LISTENERS]; /* 'L' records: ports other members listen on */
+  int relay_portc;
 };
+
+/* A listener whose connections are relayed to the host ('A'). */
+struct relay_listener {
+  int fd; /* -1: free */
+  uint32_t port;
+};
+static struct relay_listener relays[MAX_RELAY_LISTENERS];
+
+static void write_hosts(const char *content, uint32_t len);
 
 /* One relayed TCP connection. buf holds what the host sent that the socket has not taken yet. */
 struct stream {
@@ -283,6 +306,12 @@ static void parse_spec(const char *p, uint32_t len, struct spec *s) {
       case 'n': s->nofile = strtoull(v, NULL, 10); break;
       case 'S': s->seccomp = (const unsigned char *)v; s->seccomp_len = n; break;
       case 'P': s->egress_port = (uint32_t)strtoul(v, NULL, 10); break;
+      case 'N': s->member = 1; break;
+      case 'H': s->hosts = v; s->hosts_len = n; break;
+      case 'L':
+        if (s->relay_portc >= MAX_RELAY_LISTENERS) { errno = E2BIG; die_errno("read-spec", NULL, "too many relayed ports"); }
+        s->relay_ports[s->relay_portc++] = (uint32_t)strtoul(v, NULL, 10);
+        break;
       case 'm':
         s->mounts[room(s->mountc)] = v;
         s->mount_len[s->mountc++] = n;
@@ -404,6 +433,19 @@ static void setup_root(struct spec *s) {
    * mounts go under and that can be made read-only afterwards. */
   if (mount(ROOT, ROOT, NULL, MS_BIND | MS_REC, NULL) != 0) die_errno("mount-root", ROOT, "bind");
   for (int i = 0; i < s->mountc; i++) apply_mount(s->mounts[i], s->mount_len[i]);
+  if (s->hosts) {
+    /* The network's names: a file outside the root, bound read-only over /etc/hosts, that the
+     * agent rewrites as members come and go. */
+    char etc[PATH_MAX];
+    write_hosts(s->hosts, s->hosts_len);
+    join(etc, ROOT, "/etc/hosts");
+    mkdirs(ROOT "/etc");
+    int fd = open(etc, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) close(fd);
+    if (mount(HOSTS_FILE, etc, NULL, MS_BIND, NULL) != 0 ||
+        mount(NULL, etc, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
+      die_errno("network", "/etc/hosts", "bind the network's hosts file");
+  }
   if (strcmp(s->root, "ro") == 0 &&
       mount(NULL, ROOT, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
     die_errno("mount-root", ROOT, "remount read-only");
@@ -543,7 +585,7 @@ static void stream_connect(uint32_t id, uint32_t port) {
   send_u32s('Z', id, 0, 0);
 }
 
-/* 'A' side: a program connected to the egress listener. */
+/* 'A' side: a program connected to a relay listener. */
 static void stream_accept(int listener, uint32_t port) {
   int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) return;
@@ -599,14 +641,98 @@ static void stream_write(struct stream *st) {
   }
 }
 
-static int listen_egress(uint32_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1;
+/* Starts relaying 127.0.0.1:port to the host. A port something in the guest already listens on
+ * stays the guest's own (the pod's rule: one listener per port); that is not an error. */
+static int relay_on(uint32_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), one = 1, slot = -1;
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-      bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 128) != 0)
-    die_errno("egress", "127.0.0.1", "listen on port %u for the egress proxy", port);
-  return fd;
+  for (int i = 0; i < MAX_RELAY_LISTENERS; i++) {
+    if (relays[i].fd >= 0 && relays[i].port == port) {
+      if (fd >= 0) close(fd);
+      return 0;
+    }
+    if (relays[i].fd < 0 && slot < 0) slot = i;
+  }
+  if (fd < 0 || slot < 0 || port == 0 || port > 65535 ||
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 128) != 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    errno = err;
+    return -1;
+  }
+  relays[slot].fd = fd;
+  relays[slot].port = port;
+  return 0;
+}
+
+static void relay_off(uint32_t port) {
+  for (int i = 0; i < MAX_RELAY_LISTENERS; i++) {
+    if (relays[i].fd >= 0 && relays[i].port == port) {
+      close(relays[i].fd);
+      relays[i].fd = -1;
+    }
+  }
+}
+
+static int is_relay_port(uint32_t port) {
+  for (int i = 0; i < MAX_RELAY_LISTENERS; i++)
+    if (relays[i].fd >= 0 && relays[i].port == port) return 1;
+  return 0;
+}
+
+/* Rewrites the members' hosts file in place: the read-only bind of it shows the new content. */
+static void write_hosts(const char *content, uint32_t len) {
+  int fd = open(HOSTS_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || write_all(fd, content, len) < 0) die_errno("network", HOSTS_FILE, "write");
+  close(fd);
+}
+
+/* The program's listening TCP ports (IPv4 127.0.0.1 or any, IPv6 any), without the relay
+ * listeners; sorted and unique. */
+static int listening_ports(uint32_t *out) {
+  static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+  int n = 0;
+  for (size_t f = 0; f < 2; f++) {
+    FILE *in = fopen(files[f], "re");
+    char line[512], local[64];
+    unsigned port, st;
+    if (!in) continue;
+    while (fgets(line, sizeof line, in)) {
+      char *colon;
+      if (sscanf(line, " %*d: %63s %*s %x", local, &st) != 2 || st != 0x0A) continue; /* TCP_LISTEN */
+      if (!(colon = strchr(local, ':')) || sscanf(colon + 1, "%x", &port) != 1) continue;
+      *colon = 0;
+      int any = strspn(local, "0") == strlen(local);
+      if (!any && strcmp(local, "0100007F") != 0) continue; /* 127.0.0.1, little-endian hex */
+      if (is_relay_port(port)) continue;
+      int seen = 0;
+      for (int i = 0; i < n; i++) seen |= out[i] == port;
+      if (!seen && n < MAX_PORTS) out[n++] = port;
+    }
+    fclose(in);
+  }
+  for (int i = 1; i < n; i++) /* insertion sort: a handful of ports */
+    for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
+      uint32_t t = out[j];
+      out[j] = out[j - 1];
+      out[j - 1] = t;
+    }
+  return n;
+}
+
+/* Tells the host when the set of listening ports changed. */
+static void report_ports(void) {
+  static uint32_t last[MAX_PORTS];
+  static int lastn = -1;
+  uint32_t now[MAX_PORTS];
+  int n = listening_ports(now);
+  if (n == lastn && memcmp(now, last, (size_t)n * sizeof now[0]) == 0) return;
+  memcpy(last, now, (size_t)n * sizeof now[0]);
+  lastn = n;
+  for (int i = 0; i < n; i++) now[i] = htonl(now[i]);
+  send_frame('T', now, (uint32_t)n * 4);
 }
 
 /* One frame from the host while the program runs: a signal, or stdin bytes (blocking: stdin
@@ -632,6 +758,20 @@ static void control_frame(pid_t pid, int *stdin_fd) {
       if (st && ntohl(v[1]) <= WINDOW - st->credit) st->credit += ntohl(v[1]);
       else if (st) host_gone(pid); /* more credit than was ever taken: protocol error */
     }
+    return;
+  }
+  if (head[0] == 'L' && len == 8) {
+    uint32_t v[2];
+    if (read_all(ctl, v, 8) < 0) host_gone(pid);
+    if (ntohl(v[1])) relay_on(ntohl(v[0]));
+    else relay_off(ntohl(v[0]));
+    return;
+  }
+  if (head[0] == 'H' && len <= (1u << 20)) {
+    char *content = malloc(len + 1);
+    if (!content || read_all(ctl, content, len) < 0) host_gone(pid);
+    write_hosts(content, len);
+    free(content);
     return;
   }
   if (head[0] == 'Z' && len == 4) {
@@ -710,7 +850,10 @@ int main(void) {
   parse_spec(raw, len, &s);
   setup_root(&s);
   for (int i = 0; i < MAX_STREAMS; i++) streams[i].fd = -1;
-  int egress = s.egress_port ? listen_egress(s.egress_port) : -1;
+  for (int i = 0; i < MAX_RELAY_LISTENERS; i++) relays[i].fd = -1;
+  if (s.egress_port && relay_on(s.egress_port) != 0)
+    die_errno("egress", "127.0.0.1", "listen on port %u for the egress proxy", s.egress_port);
+  for (int i = 0; i < s.relay_portc; i++) relay_on(s.relay_ports[i]);
 
   int in[2] = {-1, -1}, out[2], err[2], status_pipe[2];
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
@@ -734,13 +877,14 @@ int main(void) {
   }
   int fo = out[0], fe = err[0];
   while (fo >= 0 || fe >= 0) {
-    struct pollfd p[4 + MAX_STREAMS];
+    struct pollfd p[3 + MAX_RELAY_LISTENERS + MAX_STREAMS];
     struct stream *polled[MAX_STREAMS];
-    int np = 4, ns = 0;
+    int np = 3 + MAX_RELAY_LISTENERS, ns = 0;
+    const int first = 3 + MAX_RELAY_LISTENERS;
     p[0] = (struct pollfd){fo, POLLIN, 0};
     p[1] = (struct pollfd){fe, POLLIN, 0};
     p[2] = (struct pollfd){ctl, POLLIN, 0};
-    p[3] = (struct pollfd){egress, POLLIN, 0};
+    for (int i = 0; i < MAX_RELAY_LISTENERS; i++) p[3 + i] = (struct pollfd){relays[i].fd, POLLIN, 0};
     for (int i = 0; i < MAX_STREAMS; i++) {
       struct stream *st = &streams[i];
       short ev = (short)((!st->read_eof && st->credit > 0 ? POLLIN : 0) | (st->len > 0 ? POLLOUT : 0));
@@ -748,7 +892,10 @@ int main(void) {
       polled[ns++] = st;
       p[np++] = (struct pollfd){st->fd, ev, 0};
     }
-    if (poll(p, (nfds_t)np, -1) < 0) continue;
+    /* A member rescans its listening ports every 100 ms (nothing signals a new listener). */
+    int ready = poll(p, (nfds_t)np, s.member ? 100 : -1);
+    if (s.member) report_ports();
+    if (ready <= 0) continue;
     if (p[0].revents) pump(fo, 'O', &fo);
     if (p[1].revents) pump(fe, 'E', &fe);
     if (p[2].revents & POLLIN) {
@@ -756,12 +903,14 @@ int main(void) {
     } else if (p[2].revents) {
       host_gone(pid);
     }
-    if (p[3].revents & POLLIN) stream_accept(egress, s.egress_port);
+    for (int i = 0; i < MAX_RELAY_LISTENERS; i++) /* a listener closed by an 'L' above has fd -1 */
+      if ((p[3 + i].revents & POLLIN) && relays[i].fd == p[3 + i].fd) stream_accept(relays[i].fd, relays[i].port);
     for (int i = 0; i < ns; i++) {
       /* A stream may have been closed by a frame above (its slot is then free or reused). */
-      if (!p[4 + i].revents || polled[i]->fd != p[4 + i].fd) continue;
-      if (p[4 + i].revents & (POLLOUT | POLLERR)) stream_write(polled[i]);
-      if (polled[i]->fd == p[4 + i].fd && (p[4 + i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+      struct pollfd *q = &p[first + i];
+      if (!q->revents || polled[i]->fd != q->fd) continue;
+      if (q->revents & (POLLOUT | POLLERR)) stream_write(polled[i]);
+      if (polled[i]->fd == q->fd && (q->revents & (POLLIN | POLLHUP | POLLERR)) &&
           !polled[i]->read_eof && polled[i]->credit > 0)
         stream_read(polled[i]);
     }

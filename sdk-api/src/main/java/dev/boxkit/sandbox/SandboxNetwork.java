@@ -37,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * port. A sandbox not on the network has its own namespace and reaches none of them. Published
  * ports of members work as usual. The namespace lives while the network is open or a member runs.
  *
+ * <p>Micro-VM members ({@link Isolation#VM}) get the same model emulated: each guest reports the
+ * ports its program listens on, and every other member's guest relays {@code 127.0.0.1} on those
+ * ports to it through the host; names resolve to {@code 127.0.0.1} as above. A new listener is
+ * seen within about 100 ms. The running members of a network share one isolation.
+ *
  * <p>Thread-safe.
  */
 public final class SandboxNetwork implements AutoCloseable {
@@ -46,6 +51,7 @@ public final class SandboxNetwork implements AutoCloseable {
   private final Path dir;
   private final Path hosts;
   private final Set<String> members = new TreeSet<>();
+  private final Map<String, Isolation> isolations = new LinkedHashMap<>();
   private final Map<Class<?>, AutoCloseable> backends = new LinkedHashMap<>();
   private boolean closed;
 
@@ -106,19 +112,43 @@ public final class SandboxNetwork implements AutoCloseable {
   }
 
   /**
-   * For backends: adds a member by host name, until the returned lease is closed.
+   * For backends: adds a member running in Linux namespaces; see {@link #join(String, Isolation)}.
    *
    * @param hostname the member's host name
    * @return the lease; closing it (idempotent) removes the name
-   * @throws InvalidSandboxSpecException naming {@code network} when the network is closed, or
-   *     {@code hostname} when a running member already has that name
+   * @throws InvalidSandboxSpecException as {@link #join(String, Isolation)}
    */
-  public synchronized AutoCloseable join(String hostname) {
+  public AutoCloseable join(String hostname) {
+    return join(hostname, Isolation.NAMESPACES);
+  }
+
+  /**
+   * For backends: adds a member by host name, until the returned lease is closed. The members
+   * running at one time share one isolation: namespace members share a network namespace, micro-VM
+   * members a loopback their guests emulate, and the two cannot reach each other.
+   *
+   * @param hostname the member's host name
+   * @param isolation how the member runs ({@link Isolation#NAMESPACES} or {@link Isolation#VM})
+   * @return the lease; closing it (idempotent) removes the name
+   * @throws InvalidSandboxSpecException naming {@code network} when the network is closed or its
+   *     running members have another isolation, or {@code hostname} when a running member already
+   *     has that name
+   */
+  public synchronized AutoCloseable join(String hostname, Isolation isolation) {
     checkOpen();
+    SandboxPaths.nonNull("isolation", isolation);
+    for (Map.Entry<String, Isolation> m : isolations.entrySet()) {
+      if (m.getValue() != isolation) {
+        throw new InvalidSandboxSpecException("network", "network " + name + " has members running with "
+            + m.getValue() + " (" + m.getKey() + "); a " + isolation + " member could not reach them:"
+            + " the running members of a network share one isolation");
+      }
+    }
     if (!members.add(hostname)) {
       throw new InvalidSandboxSpecException("hostname", "\"" + hostname + "\" is already a member of network "
           + name + "; each member needs its own name");
     }
+    isolations.put(hostname, isolation);
     writeHosts();
     boolean[] left = {false};
     return () -> {
@@ -126,6 +156,7 @@ public final class SandboxNetwork implements AutoCloseable {
         if (!left[0]) {
           left[0] = true;
           members.remove(hostname);
+          isolations.remove(hostname);
           if (!closed) {
             writeHosts();
           }

@@ -45,6 +45,13 @@ final class ControlProtocol {
   /** Both ways: u32 stream: closed. */
   static final byte CLOSE = 'Z';
 
+  /** Guest to host: u32 ports: what a shared network member's program listens on now. */
+  static final byte LISTENING = 'T';
+  /** Host to guest: u32 port, u32 on: (stop) relaying 127.0.0.1:port to the network. */
+  static final byte RELAY = 'L';
+  /** Host to guest: the shared network's /etc/hosts. */
+  static final byte HOSTS = 'H';
+
   /** Largest frame either side accepts. */
   static final int MAX_FRAME_BYTES = 64 << 20;
 

@@ -38,6 +38,13 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
     return specFrame.clone();
   }
 
+  /** @return this plan with {@code records} (encoded spec records) appended to its spec frame */
+  GuestPlan withRecords(byte[] records) {
+    byte[] joined = java.util.Arrays.copyOf(specFrame, specFrame.length + records.length);
+    System.arraycopy(records, 0, joined, specFrame.length, records.length);
+    return new GuestPlan(root, shares, joined, memoryBytes);
+  }
+
   /**
    * @throws InvalidSandboxSpecException naming the first field the VM backend cannot honour
    */
@@ -54,10 +61,6 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
     }
     dev.boxkit.sandbox.spi.HostPaths.check(spec);
-    if (spec.sharedNetwork() != null) {
-      throw new InvalidSandboxSpecException("network", "shared networks are not supported by the VM"
-          + " backend (each VM has its own loopback); use Isolation.NAMESPACES");
-    }
     if (spec.network() != NetworkMode.NONE) {
       throw new InvalidSandboxSpecException("network", spec.network() + " is not supported by the VM"
           + " backend: the guest has no network device (NONE, published ports and egress allow-lists"

@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The host's end of the TCP streams multiplexed on a VM's control channel (frames {@code C A D W
- * Z}, see {@code boxkit-vm-agent.c}): connections accepted on a published port, opened in the
- * guest ({@link #open}), and connections a program made to the guest's egress listener, relayed
- * to the egress proxy ({@link #accepted}). Each stream has a reader thread (socket to guest,
+ * Z}, see {@code boxkit-vm-agent.c}): connections accepted on a published port (or for another
+ * member of a shared network), opened in the guest ({@link #open}), and connections a program
+ * made to a relay listener of the guest, relayed to the egress proxy or another member ({@link
+ * #accepted}). Each stream has a reader thread (socket to guest,
  * within the guest's credit) and a writer thread (guest to socket, acknowledging what it wrote),
  * so the thread reading the control channel never blocks on a socket.
  */
@@ -39,20 +40,31 @@ final class StreamRelay implements AutoCloseable {
     void send(byte type, byte[] payload) throws IOException;
   }
 
+  /** Where a guest's relayed connection goes on the host. */
+  @FunctionalInterface
+  interface Target {
+    /**
+     * @param guestPort the relay listener's port in the guest
+     * @param socket unconnected; may be bound here
+     * @return the port on the host's loopback to connect {@code socket} to; 0 to refuse
+     */
+    int prepare(int guestPort, Socket socket) throws IOException;
+  }
+
   private final Sender sender;
-  private final int egressHostPort;
+  private final Target target;
   private final Map<Integer, Stream> streams = new ConcurrentHashMap<>();
   private final AtomicInteger nextId = new AtomicInteger(2);
   private volatile boolean closed;
 
   /**
    * @param sender writes frames to the guest
-   * @param egressHostPort the egress proxy's port on the host's loopback; 0 when the sandbox has
-   *     no allow-list (a guest 'A' is then refused)
+   * @param target where connections the guest relays go (the egress proxy, another member of a
+   *     shared network)
    */
-  StreamRelay(Sender sender, int egressHostPort) {
+  StreamRelay(Sender sender, Target target) {
     this.sender = sender;
-    this.egressHostPort = egressHostPort;
+    this.target = target;
   }
 
   /** Relays {@code socket} to {@code 127.0.0.1:sandboxPort} in the guest. */
@@ -67,16 +79,19 @@ final class StreamRelay implements AutoCloseable {
     s.start();
   }
 
-  /** A guest 'A' frame: a program connected to the egress listener. */
+  /** A guest 'A' frame: a program connected to a relay listener in the guest. */
   void accepted(byte[] payload) {
     ByteBuffer b = ByteBuffer.wrap(payload);
     int id = b.getInt();
+    int guestPort = b.getInt();
     Socket socket = new Socket();
     try {
-      if (egressHostPort == 0 || closed) {
-        throw new IOException("no egress proxy for this sandbox");
+      int hostPort = closed ? 0 : target.prepare(guestPort, socket);
+      if (hostPort == 0) {
+        throw new IOException("nothing on the host serves guest port " + guestPort);
       }
-      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), egressHostPort), 5_000);
+      socket.setTcpNoDelay(true);
+      socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), hostPort), 5_000);
     } catch (IOException e) {
       LOG.debug("egress stream {} refused: {}", id, e.toString());
       closeQuietly(socket);

@@ -23,38 +23,49 @@ import org.slf4j.LoggerFactory;
  * published port (bound before the VM boots, so {@link #mappedPort} is known at once and a port
  * in use fails the start), and the egress proxy of an allow-list. Once the guest is connected,
  * {@link #attach} relays accepted connections into the guest and the guest's egress connections
- * to the proxy over the control channel ({@link StreamRelay}). The guest itself has no network
- * device. Closing stops the listeners, every relayed connection and the proxy.
+ * to the proxy over the control channel ({@link StreamRelay}), and, for a member of a shared
+ * network, connections to and from the other members ({@link VmPod}). The guest itself has no
+ * network device. Closing stops the listeners, every relayed connection and the proxy, and
+ * leaves the network.
  */
 final class VmNetwork implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(VmNetwork.class);
 
   private final Map<Integer, ServerSocket> listeners;
   private final SandboxEgress egress;
+  private final VmPod pod;
+  private final VmPod.Member member;
   private volatile StreamRelay relay;
   private volatile boolean closed;
 
-  private VmNetwork(Map<Integer, ServerSocket> listeners, SandboxEgress egress) {
+  private VmNetwork(Map<Integer, ServerSocket> listeners, SandboxEgress egress, VmPod pod,
+      VmPod.Member member) {
     this.listeners = listeners;
     this.egress = egress;
-  }
-
-  /** No published ports, no egress: frames about streams are refused. */
-  static VmNetwork none() {
-    return new VmNetwork(Map.of(), null);
+    this.pod = pod;
+    this.member = member;
   }
 
   /**
-   * Binds every published port and starts the egress proxy of {@code spec} (already given the
-   * proxy environment by {@link SandboxEgress#withProxyEnv}).
+   * Binds every published port, starts the egress proxy of {@code spec} (already given the
+   * proxy environment by {@link SandboxEgress#withProxyEnv}) and joins its shared network.
    *
    * @throws SandboxSetupException at step {@code publish}, naming {@code 127.0.0.1:port}, when a
    *     host port is in use or cannot be bound; nothing is left listening
+   * @throws dev.boxkit.sandbox.InvalidSandboxSpecException naming {@code hostname} or {@code
+   *     network} when the shared network refuses the member
    */
   static VmNetwork open(SandboxSpec spec) {
     Map<Integer, ServerSocket> bound = new LinkedHashMap<>();
     SandboxEgress egress = null;
+    VmPod pod = null;
+    VmPod.Member member = null;
     try {
+      if (spec.sharedNetwork() != null) {
+        dev.boxkit.sandbox.SandboxNetwork net = spec.sharedNetwork();
+        pod = net.backendState(VmPod.class, () -> new VmPod(net));
+        member = pod.join(spec.hostname());
+      }
       for (PortMapping p : spec.ports()) {
         String where = "127.0.0.1:" + p.hostPort();
         try {
@@ -72,14 +83,31 @@ final class VmNetwork implements AutoCloseable {
       if (!spec.egress().isDenyAll()) {
         egress = SandboxEgress.start(spec);
       }
-      return new VmNetwork(bound, egress);
+      return new VmNetwork(bound, egress, pod, member);
     } catch (RuntimeException e) {
       bound.values().forEach(VmNetwork::closeQuietly);
       if (egress != null) {
         egress.close();
       }
+      if (member != null) {
+        pod.leave(member);
+      }
       throw e;
     }
+  }
+
+  /**
+   * The plan with what a shared network's member starts with: record {@code N}, the network's
+   * hosts file ({@code H}) and the ports other members serve ({@code L}, one each).
+   */
+  GuestPlan withNetworkRecords(GuestPlan plan) {
+    if (member == null) {
+      return plan;
+    }
+    ControlProtocol.SpecWriter w = new ControlProtocol.SpecWriter();
+    w.add('N', "1").add('H', member.hostsAtStart());
+    member.relayedAtStart().forEach(p -> w.add('L', Integer.toString(p)));
+    return plan.withRecords(w.toByteArray());
   }
 
   /**
@@ -101,8 +129,16 @@ final class VmNetwork implements AutoCloseable {
    * @param sender writes frames on the connected control channel
    */
   void attach(StreamRelay.Sender sender) {
-    StreamRelay r = new StreamRelay(sender, egress == null ? 0 : egress.hostPort());
+    StreamRelay r = new StreamRelay(sender, (guestPort, socket) -> {
+      if (egress != null && guestPort == SandboxEgress.SANDBOX_PORT) {
+        return egress.hostPort();
+      }
+      return member != null ? pod.prepareConnect(member, guestPort, socket) : 0;
+    });
     relay = r;
+    if (member != null) {
+      pod.attach(member, sender, r);
+    }
     for (Map.Entry<Integer, ServerSocket> e : listeners.entrySet()) {
       int sandboxPort = e.getKey();
       ServerSocket server = e.getValue();
@@ -136,6 +172,12 @@ final class VmNetwork implements AutoCloseable {
       return false;
     }
     switch (f.type()) {
+      case ControlProtocol.LISTENING -> {
+        if (member == null) {
+          return false;
+        }
+        pod.listening(member, f.payload());
+      }
       case ControlProtocol.ACCEPTED -> r.accepted(f.payload());
       case ControlProtocol.DATA -> r.data(f.payload());
       case ControlProtocol.WINDOW -> r.window(f.payload());
@@ -162,6 +204,9 @@ final class VmNetwork implements AutoCloseable {
     }
     if (egress != null) {
       egress.close();
+    }
+    if (member != null) {
+      pod.leave(member);
     }
   }
 

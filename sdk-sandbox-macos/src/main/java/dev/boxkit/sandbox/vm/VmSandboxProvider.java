@@ -32,8 +32,9 @@ import java.util.OptionalLong;
  * the VM. The guest has no network device, only its loopback: published ports ({@link
  * SandboxProcess#mappedPort(int)}) and an egress allow-list's proxy (reached at {@code
  * 127.0.0.1:3128} inside, with {@code HTTP_PROXY} and the like set) are relayed over the control
- * channel, with the same semantics as the namespaces backend. {@code HOST} network, shared
- * networks, pid and cpu limits, and stdin other than discard/pipe/file are rejected with an
+ * channel, with the same semantics as the namespaces backend, and so are the connections between
+ * members of a {@link dev.boxkit.sandbox.SandboxNetwork} (see {@link VmPod}). {@code HOST}
+ * network, pid and cpu limits, and stdin other than discard/pipe/file are rejected with an
  * {@link dev.boxkit.sandbox.InvalidSandboxSpecException} naming the field.
  */
 public final class VmSandboxProvider implements SandboxProvider {
@@ -107,6 +108,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     Capture out = new Capture(spec.captureLimitBytes());
     Capture err = new Capture(spec.captureLimitBytes());
     VmNetwork network = VmNetwork.open(spec);
+    plan = network.withNetworkRecords(plan);
     try (network;
         OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
         OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
@@ -145,6 +147,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     GuestPlan plan = GuestPlan.compile(spec);
     KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     VmNetwork network = VmNetwork.open(spec);
+    plan = network.withNetworkRecords(plan);
     try {
       VmSession session = new VmSession(hypervisor, k, cpus, network);
       if (spec.stdin() instanceof Stdio.File f) {

@@ -11,6 +11,7 @@ import dev.boxkit.sandbox.EgressPolicy;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.SandboxNetwork;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxSpec;
@@ -38,6 +39,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,7 +61,9 @@ class QemuVmNetworkTest {
   static void setUp() throws Exception {
     provider = TestVms.qemuProvider();
     ExternalTools.require("busybox", "busybox-static");
-    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", BB));
+    ExternalTools.require("curl", "curl");
+    root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", BB, "/usr/bin/curl"));
+    Files.writeString(Files.createDirectories(root.resolve("etc")).resolve("nsswitch.conf"), "hosts: files\n");
   }
 
   private static SandboxSpec.Builder sh(String script) {
@@ -159,6 +163,33 @@ class QemuVmNetworkTest {
     } finally {
       allowed.stop(0);
       denied.stop(0);
+    }
+  }
+
+  @Test
+  void membersOfASharedNetworkReachEachOtherByNameAndNothingElseDoes() throws Exception {
+    try (SandboxNetwork net = SandboxNetwork.create("vm-it")) {
+      try (SandboxProcess web = provider.start(sh("B=" + BB + "; $B mkdir -p /tmp/www;"
+          + " echo hello from web > /tmp/www/index.html; exec $B httpd -f -p 8080 -h /tmp/www")
+          .network(net).hostname("web").build())) {
+        // The client boots while web runs; web's port reaches it within ~100 ms of httpd listening.
+        ExecResult client = provider.run(sh("for i in $(" + BB + " seq 1 100); do"
+            + " /usr/bin/curl -fsS http://web:8080/index.html 2>/dev/null && exit 0; " + BB + " sleep 1; done;"
+            + " /usr/bin/curl -fsS http://web:8080/index.html").network(net).hostname("client").build());
+        assertEquals("hello from web\n", client.stdoutText(), client.stderrText());
+        assertEquals(Set.of("web"), net.members(), "the client left the network when it ended");
+
+        // Not a member: neither the name nor the port.
+        ExecResult outsider = provider.run(sh("/usr/bin/curl -fsS -m 3 http://web:8080/ || echo NO-NAME;"
+            + " /usr/bin/curl -fsS -m 3 http://127.0.0.1:8080/ || echo NO-ROUTE").hostname("client").build());
+        assertEquals("NO-NAME\nNO-ROUTE\n", outsider.stdoutText(), outsider.stderrText());
+
+        // A host process does not reach the member through the pod's host side either: only
+        // connections the pod made itself are accepted there (published ports are the way in).
+        assertTrue(Thread.getAllStackTraces().keySet().stream()
+            .anyMatch(t -> t.getName().startsWith("boxkit-vm-pod-vm-it-8080")));
+      }
+      assertEquals(Set.of(), net.members());
     }
   }
 
