@@ -21,7 +21,7 @@ public record CdiRequest(List<CdiName> devices, List<Path> specDirs, boolean ski
 
   /** @throws InvalidSandboxSpecException naming {@code devices} or {@code cdiSpecDirs} */
   public CdiRequest {
-    if (devices == null || devices.contains(null)) {
+    if (devices == null || devices.stream().anyMatch(java.util.Objects::isNull)) {
       throw new InvalidSandboxSpecException("devices", "must not be or hold null");
     }
     if (specDirs == null || specDirs.stream().anyMatch(d -> d == null || !d.isAbsolute())) {

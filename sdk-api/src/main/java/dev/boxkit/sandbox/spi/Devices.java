@@ -159,9 +159,15 @@ public final class Devices {
     String hostField = f + (n.hostPath() != null ? ".hostPath" : ".path");
     Node node;
     try {
-      node = checkNode(hostField, host, n.writable());
+      node = checkNode(hostField, host, true);
     } catch (InvalidSandboxSpecException ex) {
       throw new InvalidCdiSpecException(origin, hostField, reason(ex));
+    }
+    if (!n.writable() && (node.mode() & 0222) != 0) {
+      throw new InvalidCdiSpecException(origin, f + ".permissions", String.format("\"%s\" without w,"
+          + " but %s has mode 0%o: a read-only mount does not stop writes to a device and BoxKit sets"
+          + " no device cgroup, so only a node with no write bit is granted read-only",
+          n.permissions(), host, node.mode()));
     }
     if (n.type() != null && n.type().equals("b") != node.block()) {
       throw new InvalidCdiSpecException(origin, f + ".type", "\"" + n.type() + "\" but " + host + " is a "
