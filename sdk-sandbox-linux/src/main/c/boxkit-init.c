@@ -434,6 +434,9 @@ static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
                                        : dup(source_fd(srcs, index, src));
   struct stat st;
   if (sfd < 0 || fstat(sfd, &st) < 0) die_errno(errno, src, "bind source %s", src);
+  /* Java checked the node; a file swapped in since must not be bound without nodev. */
+  if ((flags & BIND_DEVICE) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+    die_errno(EINVAL, src, "%s is not a character or block device", src);
   int dfd = open_beneath(root_fd, dst, S_ISDIR(st.st_mode) ? CREATE_DIR : CREATE_FILE);
   if (flags & BIND_SRC_IN_ROOT) {
     if (mount(fd_path(sp, sfd), fd_path(dp, dfd), NULL, MS_BIND | MS_REC, NULL) < 0)

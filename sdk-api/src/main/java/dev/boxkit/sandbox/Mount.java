@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * root without following symbolic links, so a link planted in the rootfs cannot redirect a mount
  * onto the host.
  */
-public sealed interface Mount permits Mount.Bind, Mount.Tmpfs, Mount.Proc, Mount.DevMinimal {
+public sealed interface Mount permits Mount.Bind, Mount.Tmpfs, Mount.Proc, Mount.DevMinimal, Mount.Device {
 
   /** @return where the mount appears inside the sandbox */
   String destination();
@@ -27,6 +27,29 @@ public sealed interface Mount permits Mount.Bind, Mount.Tmpfs, Mount.Proc, Mount
    */
   static Bind bind(Path source, String destination) {
     return new Bind(source, destination, false);
+  }
+
+  /**
+   * A host device node at the same path inside, readable and writable as its own mode allows
+   * (see {@link Device}). Typically {@code Mount.device(Path.of("/dev/fuse"))}, after {@link
+   * #devMinimal()}.
+   *
+   * @param hostNode absolute normalised path of a character or block device node; checked when
+   *     the sandbox starts
+   */
+  static Device device(Path hostNode) {
+    SandboxPaths.host("mount.source", hostNode);
+    return new Device(hostNode, hostNode.toString(), true);
+  }
+
+  /**
+   * A host device node at {@code destination} inside (see {@link Device}).
+   *
+   * @param hostNode absolute normalised path of a character or block device node
+   * @param destination absolute normalised path inside the sandbox, e.g. {@code /dev/fuse}
+   */
+  static Device device(Path hostNode, String destination) {
+    return new Device(hostNode, destination, true);
   }
 
   /**
@@ -100,6 +123,52 @@ public sealed interface Mount permits Mount.Bind, Mount.Tmpfs, Mount.Proc, Mount
     /** @throws InvalidSandboxSpecException on a bad path */
     public Proc {
       SandboxPaths.inside("mount.destination", destination);
+    }
+  }
+
+  /**
+   * A host device node (character or block) bound onto a file at {@code destination}: the
+   * sandbox reaches that one device through it, with its own major and minor numbers, and no
+   * other (BoxKit's {@code /dev} holds nothing else but {@link #devMinimal()}'s nodes). The bind
+   * is read-only and nosuid but not nodev, so the node's owner and mode cannot be changed from
+   * inside while the device itself still reads and writes. Seccomp and capabilities stay as
+   * they are: a device grants that node, nothing else.
+   *
+   * <p>Who may open it is decided by the node's own mode and owner, seen through the sandbox's
+   * id map: with a root JVM's shifted ids (and without root) the sandbox is "other" for a node
+   * the host's root owns, so a {@code 0666} node opens and a {@code 0600} one does not. The
+   * Linux provider checks when the sandbox starts that the source is a character or block
+   * device with no symbolic link in its path, and that the filesystem holding it is not mounted
+   * {@code nodev} (a bind of it would not open); each failure is an {@link
+   * InvalidSandboxSpecException} for {@code mount.source} naming the path. The VM backend has
+   * no devices and refuses this mount (field {@code devices}).
+   *
+   * @param source absolute normalised host path of the node
+   * @param destination absolute normalised path inside the sandbox; created as an empty file
+   *     when missing (under the sandbox's {@code /dev} tmpfs, for example)
+   * @param writable whether the sandbox may open the node for writing (the default). There is
+   *     no device cgroup and a read-only mount does not stop writes to a device, so a read-only
+   *     device is only granted for a node whose mode has no write bit at all (e.g. {@code
+   *     0444}); any other is refused when the sandbox starts
+   */
+  record Device(Path source, String destination, boolean writable) implements Mount {
+    /** @throws InvalidSandboxSpecException when a path is not absolute and normalised */
+    public Device {
+      SandboxPaths.host("mount.source", source);
+      SandboxPaths.inside("mount.destination", destination);
+      if (destination.equals("/")) {
+        throw new InvalidSandboxSpecException("mount.destination", "a device node cannot be the root");
+      }
+    }
+
+    /** @return this device, for reading only */
+    public Device readOnly() {
+      return new Device(source, destination, false);
+    }
+
+    /** @return this device, for reading and writing */
+    public Device readWrite() {
+      return new Device(source, destination, true);
     }
   }
 

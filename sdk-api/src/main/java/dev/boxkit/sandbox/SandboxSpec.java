@@ -2,6 +2,9 @@ package dev.boxkit.sandbox;
 
 import dev.boxkit.image.Image;
 import dev.boxkit.oci.ContainerConfig;
+import dev.boxkit.sandbox.cdi.CdiName;
+import dev.boxkit.sandbox.cdi.CdiRegistry;
+import dev.boxkit.sandbox.cdi.CdiRequest;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,6 +58,9 @@ import java.util.Objects;
  *     network
  * @param egressListener called (on a BoxKit thread) with each refused connection attempt, or
  *     null; the attempts are also in {@link ExecResult#egressDenied()}
+ * @param devices CDI devices to give the sandbox (see {@link Builder#device(String)}); default
+ *     {@link CdiRequest#NONE}. Resolved by the provider when the sandbox is launched; host
+ *     device nodes named directly are {@link Mount.Device} mounts instead
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
@@ -62,7 +68,7 @@ public record SandboxSpec(
     Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
     boolean hostIdentityMapping, Isolation isolation, List<PortMapping> ports,
     SandboxNetwork sharedNetwork, EgressPolicy egress,
-    java.util.function.Consumer<EgressEvent> egressListener) {
+    java.util.function.Consumer<EgressEvent> egressListener, CdiRequest devices) {
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -107,6 +113,7 @@ public record SandboxSpec(
     if (sharedNetwork != null && network != NetworkMode.NONE) {
       throw new InvalidSandboxSpecException("network", "a shared network needs NetworkMode.NONE, not " + network);
     }
+    SandboxPaths.nonNull("devices", devices);
     if (captureLimitBytes < 0 || captureLimitBytes > Integer.MAX_VALUE - 8) {
       throw new InvalidSandboxSpecException("captureLimitBytes", captureLimitBytes + " is outside [0, 2^31-9]");
     }
@@ -184,6 +191,9 @@ public record SandboxSpec(
     b.sharedNetwork = sharedNetwork;
     b.egress = egress;
     b.egressListener = egressListener;
+    b.cdiDevices = new ArrayList<>(devices.devices());
+    b.cdiSpecDirs = devices.specDirs();
+    b.skipCdiHooks = devices.skipHooks();
     return b;
   }
 
@@ -220,6 +230,9 @@ public record SandboxSpec(
     private SandboxNetwork sharedNetwork;
     private EgressPolicy egress = EgressPolicy.denyAll();
     private java.util.function.Consumer<EgressEvent> egressListener;
+    private List<CdiName> cdiDevices = new ArrayList<>();
+    private List<Path> cdiSpecDirs = CdiRegistry.DEFAULT_SPEC_DIRS;
+    private boolean skipCdiHooks;
 
     private Builder() {}
 
@@ -447,6 +460,69 @@ public record SandboxSpec(
       return this;
     }
 
+    /**
+     * Gives the sandbox a device described by a CDI spec (CDI {@code SPEC.md}): when the sandbox
+     * is launched, the provider reads the specs in {@link #cdiSpecDirs} (small JSON or YAML
+     * files; nothing is read here), finds the device and applies its spec's {@code
+     * containerEdits} and the device's own: each device node becomes a {@link Mount.Device} at
+     * its {@code path}, each bind mount a read-only (option {@code ro}) or writable {@link
+     * Mount.Bind}, appended after this builder's mounts (parents first), and each {@code env}
+     * entry sets its variable, over a value this builder set. With {@link
+     * Rootfs#hostReadOnly()} a mount of a host path onto the same file is left out: the host
+     * root already shows it. For {@code nvidia.com/gpu} without a spec, {@link
+     * dev.boxkit.sandbox.cdi.NvidiaDiscovery} stands in.
+     *
+     * <p>At launch, a spec that cannot be applied is an {@link
+     * dev.boxkit.sandbox.cdi.InvalidCdiSpecException} naming its file and field: a bad spec,
+     * hooks (they would run on the host; see {@link #skipCdiHooks()}), a mount other than a
+     * bind, a node that is not a device or whose type, numbers or mode differ from the spec's,
+     * a node owner; an unknown kind or device is an {@link InvalidSandboxSpecException} for
+     * {@code devices}. The VM backend refuses CDI devices (field {@code devices}).
+     *
+     * @param cdiName a fully-qualified name {@code vendor.com/class=name}, e.g. {@code
+     *     nvidia.com/gpu=0}, or {@code vendor.com/class=all}
+     * @throws InvalidSandboxSpecException naming {@code devices} when the name is malformed
+     */
+    public Builder device(String cdiName) {
+      cdiDevices.add(CdiName.parse(cdiName));
+      return this;
+    }
+
+    /**
+     * @param request replaces every CDI device, the spec directories and the hook choice set
+     *     before; {@link CdiRequest#NONE} for none
+     */
+    public Builder devices(CdiRequest request) {
+      SandboxPaths.nonNull("devices", request);
+      this.cdiDevices = new ArrayList<>(request.devices());
+      this.cdiSpecDirs = request.specDirs();
+      this.skipCdiHooks = request.skipHooks();
+      return this;
+    }
+
+    /**
+     * @param dirs where {@link #device(String)} looks for CDI specs, lowest priority first (a
+     *     device in a later directory replaces one of the same name in an earlier one);
+     *     default {@link CdiRegistry#DEFAULT_SPEC_DIRS} ({@code /etc/cdi}, {@code /var/run/cdi})
+     * @throws InvalidSandboxSpecException naming {@code cdiSpecDirs} for a relative path
+     */
+    public Builder cdiSpecDirs(List<Path> dirs) {
+      this.cdiSpecDirs = new CdiRequest(List.of(), SandboxPaths.nonNull("cdiSpecDirs", dirs), false).specDirs();
+      return this;
+    }
+
+    /**
+     * Applies CDI devices whose specs have hooks without running the hooks. BoxKit never runs
+     * CDI hooks: they are host programs (often run as root) at OCI lifecycle points that need
+     * an OCI bundle BoxKit does not make. By default such a device is refused, naming the hook;
+     * with this, the caller accepts that what the hooks would have done (for {@code
+     * nvidia-ctk}'s: update the sandbox's {@code ld.so.cache}, make library links) is not done.
+     */
+    public Builder skipCdiHooks() {
+      this.skipCdiHooks = true;
+      return this;
+    }
+
     /** @param limits resource limits */
     public Builder limits(ResourceLimits limits) {
       this.limits = SandboxPaths.nonNull("limits", limits);
@@ -535,7 +611,8 @@ public record SandboxSpec(
       UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
           network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
-          hostIdentityMapping, isolation, ports, sharedNetwork, egress, egressListener);
+          hostIdentityMapping, isolation, ports, sharedNetwork, egress, egressListener,
+          new CdiRequest(cdiDevices, cdiSpecDirs, skipCdiHooks));
     }
 
     private UserResolver.Ids resolveUser(String spec) {

@@ -161,4 +161,17 @@ final class SnippetsSandboxes {
     // end::memory[]
     return r;
   }
+
+  static ExecResult devices() {
+    // tag::devices[]
+    ExecResult r = Sandbox.builder()
+        .command("nvidia-smi", "-L")
+        .env("PATH", "/usr/bin:/bin")
+        .device("nvidia.com/gpu=all")                      // CDI: every GPU its spec lists
+        .mount(Mount.device(Path.of("/dev/fuse")))         // one host device node, at /dev/fuse
+        .run();
+    // end::devices[]
+    return r;
+  }
 }
+

@@ -47,6 +47,7 @@ final class BoxkitCommand {
     register(cl, KeyValue.class, KeyValue::parse);
     register(cl, BindArg.class, BindArg::parse);
     register(cl, PublishArg.class, PublishArg::parse);
+    register(cl, DeviceArg.class, DeviceArg::parse);
     register(cl, NetworkArg.class, NetworkArg::parse);
     register(cl, ByteSize.class, ByteSize::parse);
     register(cl, DurationArg.class, DurationArg::parse);

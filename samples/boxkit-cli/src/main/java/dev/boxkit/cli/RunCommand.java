@@ -78,6 +78,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--bind", paramLabel = "SRC:DST[:ro|rw]", description = "Bind a host path; read-only unless :rw.")
   List<BindArg> binds = new ArrayList<>();
 
+  @Option(names = "--device", paramLabel = "NAME|PATH[:DST]",
+      description = "Give the sandbox a device: a CDI name (vendor.com/class=name, e.g."
+          + " nvidia.com/gpu=all, from /etc/cdi or /var/run/cdi; NVIDIA GPUs are discovered without"
+          + " a spec) or a host device node (e.g. /dev/fuse), at DST or its own path. Repeatable.")
+  List<DeviceArg> devices = new ArrayList<>();
+
   @Option(names = "--tmpfs", paramLabel = "DST", description = "Mount an empty tmpfs (64 MiB) at DST.")
   List<String> tmpfs = new ArrayList<>();
 
@@ -170,6 +176,8 @@ final class RunCommand implements Callable<Integer> {
           + network.name().toLowerCase() + " the program's ports are the host's own");
     }
     publish.forEach(p -> b.publish(p.hostPort(), p.sandboxPort()));
+    // After the binds, and after /proc and /dev below: a node lands on the sandbox's /dev.
+    devices.forEach(d -> d.addTo(b, mounts));
     UserArg who = user != null ? user : defaults.user();
     if (who != null) {
       UserResolver.Ids ids = new UserResolver(tree).resolve(who);

@@ -439,4 +439,23 @@ class RunCommandTest {
     assertEquals(137, r.exitCode(), r.toString());
     assertTrue(r.err().contains("timed out"), r.toString());
   }
+
+  @Test
+  void deviceGivesAHostNodeOrACdiDevice() throws Exception {
+    // The host's /dev/null under another name: works with and without root.
+    Cli.Result r = runInChild("--device", "/dev/null:/dev/fakedev", "--", "/bin/sh", "-c",
+        "echo x > /dev/fakedev && cat /dev/fakedev && ls /dev/fakedev && test ! -e /dev/sda");
+    assertEquals(0, r.exitCode(), r.toString());
+    assertEquals("/dev/fakedev\n", r.out(), r.toString());
+    Cli.Result unknown = run("--device", "boxkit.test/none=0", "--", "/bin/true");
+    assertEquals(ExitCodes.BOXKIT_ERROR, unknown.exitCode(), unknown.toString());
+    assertTrue(unknown.err().contains("no CDI spec declares kind boxkit.test/none"), unknown.toString());
+    Cli.Result notADevice = run("--device", tmp.toString() + ":/dev/x", "--", "/bin/true");
+    assertEquals(ExitCodes.BOXKIT_ERROR, notADevice.exitCode(), notADevice.toString());
+    assertTrue(notADevice.err().contains("mount.source") && notADevice.err().contains("not a character or block device"),
+        notADevice.toString());
+    Cli.Result bad = run("--device", "gpu", "--", "/bin/true");
+    assertEquals(2, bad.exitCode(), bad.toString());
+    assertTrue(bad.err().contains("--device"), bad.toString());
+  }
 }

@@ -129,4 +129,17 @@ class ValueParsingTest {
     assertThrows(InvalidInputException.class, () -> UserArg.parse("a:b:c"));
     assertThrows(InvalidInputException.class, () -> UserArg.parse(""));
   }
+
+  @Test
+  void deviceIsACdiNameOrAnAbsoluteNodePath() {
+    assertEquals("nvidia.com/gpu=all", DeviceArg.parse("nvidia.com/gpu=all").cdi().toString());
+    assertNull(DeviceArg.parse("nvidia.com/gpu=0").node());
+    assertEquals(dev.boxkit.sandbox.Mount.device(Path.of("/dev/fuse")), DeviceArg.parse("/dev/fuse").node());
+    assertEquals(dev.boxkit.sandbox.Mount.device(Path.of("/dev/null"), "/dev/fakedev"),
+        DeviceArg.parse("/dev/null:/dev/fakedev").node());
+    for (String bad : new String[] {"gpu", "dev/fuse", "/dev/../fuse", "/dev/null:dev/x", "nvidia.com/gpu=", "a/b=c d"}) {
+      assertEquals("device", assertThrows(InvalidInputException.class, () -> DeviceArg.parse(bad)).field(), bad);
+    }
+  }
 }
+

@@ -63,7 +63,7 @@ public final class HostPaths {
 
   /**
    * Refuses {@code spec} when a host path it names has a symbolic link in any component: bind
-   * sources ({@code mount.source}), a directory root ({@code root.path}), stdio files ({@code
+   * and device sources ({@code mount.source}), a directory root ({@code root.path}), stdio files ({@code
    * stdin.path}, {@code stdout.path}, {@code stderr.path}) and an image root's {@code
    * root.keepUpper}. Links are never resolved here, not even the caller's own (a "current" link
    * to a root directory is refused too: the caller passes {@code path.toRealPath()} instead).
@@ -76,6 +76,8 @@ public final class HostPaths {
     for (Mount m : spec.mounts()) {
       if (m instanceof Mount.Bind b) {
         requireNoLinks("mount.source", b.source());
+      } else if (m instanceof Mount.Device d) {
+        requireNoLinks("mount.source", d.source());
       }
     }
     if (spec.root() instanceof Rootfs.Directory d) {

@@ -130,7 +130,10 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (why.isPresent()) {
       throw new SandboxUnavailableException(name() + ": " + why.get());
     }
+    // CDI devices become mounts and variables first, so every check below sees them.
+    spec = dev.boxkit.sandbox.spi.Devices.resolve(spec);
     checkHostPaths(spec);
+    DeviceMounts.check(spec, DeviceMounts.mountinfo());
     LibC c = LibC.INSTANCE;
     HelperBinary h = helper();
     byte[] bpf = seccomp(writesHostTrees(spec));

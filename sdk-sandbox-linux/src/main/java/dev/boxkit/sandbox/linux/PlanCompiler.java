@@ -422,6 +422,9 @@ final class PlanCompiler {
     for (Mount m : spec.mounts()) {
       if (m instanceof Mount.Bind b) {
         out.add(bindKey(b, shifted));
+      } else if (m instanceof Mount.Device d) {
+        // Never idmapped: devtmpfs cannot be (EINVAL), and a node needs no owner mapping.
+        out.add(d.source().toString());
       } else if (m instanceof Mount.DevMinimal) {
         DEVICES.forEach(d -> out.add("/dev/" + d));
       } else if (m instanceof Mount.Proc) {
@@ -489,6 +492,14 @@ final class PlanCompiler {
       }
     } else if (mount instanceof Mount.DevMinimal d) {
       addDev(plan, d.destination(), sources);
+    } else if (mount instanceof Mount.Device d) {
+      // As devMinimal's nodes: read-only and nosuid, not nodev; the device still reads and
+      // writes as its mode allows (see Mount.Device), and the helper refuses a source that is
+      // not a device node by the time it opens it.
+      String src = d.source().toString();
+      plan.add(Op.BIND, "mount " + src + " -> " + d.destination() + " (bind, device, "
+          + (d.writable() ? "rw" : "ro") + ")", new Plan.Fields().str(src).str(d.destination())
+          .u32(Op.BIND_DEVICE).u32(sources.indexOf(src)));
     } else {
       throw new IllegalStateException("unknown mount " + mount);
     }

@@ -60,6 +60,10 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
     if (!Files.isDirectory(dir.path())) {
       throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
     }
+    if (!spec.devices().isEmpty() || spec.mounts().stream().anyMatch(m -> m instanceof Mount.Device)) {
+      throw new InvalidSandboxSpecException("devices", "device nodes and CDI devices are not supported"
+          + " by the VM backend (the guest has no pass-through devices); use Isolation.NAMESPACES");
+    }
     dev.boxkit.sandbox.spi.HostPaths.check(spec);
     if (spec.network() != NetworkMode.NONE) {
       throw new InvalidSandboxSpecException("network", spec.network() + " is not supported by the VM"

@@ -91,7 +91,9 @@ class GuestPlanTest {
         new Object[] {"limits.cpuQuotaMicros", base().limits(ResourceLimits.builder().cpuQuota(1000, 100_000).build())},
         new Object[] {"limits.memoryBytes", base().limits(ResourceLimits.builder().memoryBytes(32L << 20).build())},
         new Object[] {"mounts[2].source", base().mount(Mount.bind(file, "/f"))},
-        new Object[] {"stdin", base().stdin(Stdio.inherit())});
+        new Object[] {"stdin", base().stdin(Stdio.inherit())},
+        new Object[] {"devices", base().mount(Mount.device(java.nio.file.Path.of("/dev/fuse")))},
+        new Object[] {"devices", base().device("nvidia.com/gpu=all")});
     for (Object[] c : cases) {
       SandboxSpec spec = ((SandboxSpec.Builder) c[1]).build();
       InvalidSandboxSpecException e = assertThrows(InvalidSandboxSpecException.class, () -> GuestPlan.compile(spec));
