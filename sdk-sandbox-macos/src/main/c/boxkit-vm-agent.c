@@ -46,6 +46,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -392,7 +393,7 @@ static void apply_mount(char *rec, uint32_t len) {
       die_errno("mount-bind", dest, "virtiofs share %s", arg);
   } else if (strcmp(kind, "tmpfs") == 0) {
     char opts[64];
-    snprintf(opts, sizeof opts, "mode=0755,size=%s", arg);
+    snprintf(opts, sizeof opts, "mode=1777,size=%s", arg); /* as the namespaces backend's */
     if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0) die_errno("mount-tmpfs", dest, "tmpfs");
   } else if (strcmp(kind, "proc") == 0) {
     if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) die_errno("mount-proc", dest, "proc");
@@ -461,8 +462,8 @@ static const int dropped_caps[] = {CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYS_RAWIO,
     CAP_PERFMON, CAP_SYS_CHROOT, CAP_NET_ADMIN, CAP_NET_RAW};
 
 /* Steps of the child between fork and exec, reported with errno on the status pipe. */
-static const char *const child_steps[] = {"stdio", "chroot", "chdir", "rlimit", "setgroups", "setgid", "setuid", "seccomp", "exec"};
-enum { STEP_STDIO, STEP_CHROOT, STEP_CHDIR, STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_SECCOMP, STEP_EXEC };
+static const char *const child_steps[] = {"stdio", "chroot", "chdir", "rlimit", "setgroups", "setgid", "setuid", "seccomp", "exec", "mount-proc"};
+enum { STEP_STDIO, STEP_CHROOT, STEP_CHDIR, STEP_RLIMIT, STEP_SETGROUPS, STEP_SETGID, STEP_SETUID, STEP_SECCOMP, STEP_EXEC, STEP_PROC };
 
 static void child_fail(int status_fd, int step) {
   int report[2] = {step, errno};
@@ -525,10 +526,85 @@ static void child(struct spec *s, int in, int out, int err, int status_fd) {
 }
 
 /* The host closed the control channel (it ended or gave up on this VM): nobody will read the
- * program's output or status, so the program dies with the VM. */
+ * program's output or status, so the program dies with the VM (pid is the init of its pid
+ * namespace: killing it ends every process there). */
 static void host_gone(pid_t pid) {
-  kill(-pid, SIGKILL);
+  kill(pid, SIGKILL);
   power_off();
+}
+
+static volatile pid_t program_pid;
+
+static void forward_signal(int sig) {
+  if (program_pid > 0) kill(program_pid, sig);
+}
+
+/* Mounts the pid namespace's own proc over each proc mount of the spec. */
+static int mount_own_proc(struct spec *s) {
+  for (int i = 0; i < s->mountc; i++) {
+    char target[PATH_MAX];
+    if (strcmp(s->mounts[i], "proc") != 0) continue;
+    join(target, ROOT, s->mounts[i] + strlen(s->mounts[i]) + 1);
+    if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) return -1;
+  }
+  return 0;
+}
+
+/*
+ * PID 1 of the program's pid namespace, as in the namespaces backend: the program sees its own
+ * processes only. Mounts that namespace's /proc (in a mount namespace of its own), starts the
+ * program, relays a failed set-up step to the agent, forwards every signal it gets to the
+ * program, reaps orphans, and reports the program's wait status on result_fd. When it exits the
+ * kernel kills whatever is left in the namespace.
+ */
+static void mini_init(struct spec *s, int in, int out, int err, int status_fd, int result_fd) {
+  int ep[2];
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  /* Only what the program needs: the control channel, relay listeners and the stdin pipe's
+   * write end stay the agent's (init never execs, so close-on-exec does not close them). */
+  for (int fd = 3; fd < 1024; fd++)
+    if (fd != in && fd != out && fd != err && fd != status_fd && fd != result_fd) close(fd);
+  ctl = -1;
+  if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+      mount_own_proc(s) != 0 || pipe2(ep, O_CLOEXEC) != 0)
+    child_fail(status_fd, STEP_PROC);
+  sigprocmask(SIG_BLOCK, &all, NULL);
+  pid_t p = fork();
+  if (p < 0) child_fail(status_fd, STEP_PROC);
+  if (p == 0) {
+    close(ep[0]);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    child(s, in, out, err, ep[1]);
+  }
+  program_pid = p;
+  close(ep[1]);
+  if (in >= 0) close(in);
+  close(out);
+  close(err);
+  int report[2];
+  if (read(ep[0], report, sizeof report) == (ssize_t)sizeof report) {
+    (void)!write(status_fd, report, sizeof report);
+    waitpid(p, NULL, 0);
+    _exit(127);
+  }
+  close(ep[0]);
+  close(status_fd); /* the program runs: the agent stops waiting for a failed step */
+  struct sigaction sa = {0};
+  sa.sa_handler = forward_signal;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP && sig != SIGCHLD) sigaction(sig, &sa, NULL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  for (;;) {
+    int st;
+    pid_t w = waitpid(-1, &st, 0);
+    if (w == p) {
+      (void)!write(result_fd, &st, sizeof st);
+      _exit(0);
+    }
+    if (w < 0 && errno == ECHILD) _exit(0);
+  }
 }
 
 static void send_u32s(char type, uint32_t a, uint32_t b, int two) {
@@ -745,7 +821,7 @@ static void control_frame(pid_t pid, int *stdin_fd) {
   len = ntohl(be);
   if (head[0] == 'K' && len == 4) {
     if (read_all(ctl, &be, 4) < 0) host_gone(pid);
-    kill(-pid, (int)ntohl(be));
+    kill(pid, (int)ntohl(be)); /* init forwards it to the program; SIGKILL ends the namespace */
     return;
   }
   if ((head[0] == 'C' || head[0] == 'W') && len == 8) {
@@ -855,23 +931,29 @@ int main(void) {
     die_errno("egress", "127.0.0.1", "listen on port %u for the egress proxy", s.egress_port);
   for (int i = 0; i < s.relay_portc; i++) relay_on(s.relay_ports[i]);
 
-  int in[2] = {-1, -1}, out[2], err[2], status_pipe[2];
+  int in[2] = {-1, -1}, out[2], err[2], status_pipe[2], result_pipe[2];
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
-      (s.stdin_pipe && pipe2(in, O_CLOEXEC)))
+      pipe2(result_pipe, O_CLOEXEC) || (s.stdin_pipe && pipe2(in, O_CLOEXEC)))
     die_errno("pipe", NULL, "pipe2");
   signal(SIGPIPE, SIG_IGN); /* a program that stops reading stdin must not kill the agent */
+  /* The next child is PID 1 of a pid namespace of its own (mini_init). */
+  if (unshare(CLONE_NEWPID) != 0) die_errno("pid-namespace", NULL, "unshare(CLONE_NEWPID)");
   pid_t pid = fork();
   if (pid < 0) die_errno("fork", NULL, "fork");
-  if (pid == 0) child(&s, in[0], out[1], err[1], status_pipe[1]);
+  if (pid == 0) {
+    close(result_pipe[0]);
+    mini_init(&s, in[0], out[1], err[1], status_pipe[1], result_pipe[1]);
+  }
   if (in[0] >= 0) close(in[0]);
   close(out[1]);
   close(err[1]);
   close(status_pipe[1]);
+  close(result_pipe[1]);
   int report[2];
   if (read(status_pipe[0], report, sizeof report) == (ssize_t)sizeof report) {
     errno = report[1];
     waitpid(pid, NULL, 0);
-    int step = report[0] >= 0 && report[0] <= STEP_EXEC ? report[0] : STEP_EXEC;
+    int step = report[0] >= 0 && report[0] <= STEP_PROC ? report[0] : STEP_EXEC;
     const char *what = step == STEP_EXEC ? s.argv[0] : step == STEP_CHDIR ? s.cwd : NULL;
     die_errno(child_steps[step], what, "%s failed before the program ran", child_steps[step]);
   }
@@ -916,8 +998,10 @@ int main(void) {
     }
   }
   if (in[1] >= 0) close(in[1]);
-  int wstatus = 0;
-  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {}
+  int wstatus = 0, init_status = 0;
+  while (waitpid(pid, &init_status, 0) < 0 && errno == EINTR) {}
+  /* The program's status as its init saw it; the init's own when it was killed first. */
+  if (read(result_pipe[0], &wstatus, sizeof wstatus) != (ssize_t)sizeof wstatus) wstatus = init_status;
   uint32_t result[2] = {0, 0};
   if (WIFEXITED(wstatus)) {
     result[0] = htonl((uint32_t)WEXITSTATUS(wstatus));
