@@ -21,9 +21,13 @@ GNUPGHOME="$(mktemp -d)"
 export GNUPGHOME
 trap 'gpgconf --kill all >/dev/null 2>&1 || true; rm -rf "$GNUPGHOME"' EXIT
 # A throwaway signing key without a passphrase, valid for a day, never leaves this directory.
-gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
-  --quick-gen-key 'BoxKit release check (throwaway) <release-check@boxkit.invalid>' ed25519 sign 1d
-key="$(gpg --batch --list-secret-keys --with-colons | awk -F: '$1 == "fpr" { print $10; exit }')"
+if ! gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+    --quick-gen-key 'BoxKit release check (throwaway) <release-check@boxkit.invalid>' ed25519 sign 1d \
+    2>"$GNUPGHOME/keygen.log"; then
+  cat "$GNUPGHOME/keygen.log" >&2
+  exit 1
+fi
+key="$(gpg --batch --list-secret-keys --with-colons 2>>"$GNUPGHOME/keygen.log" | awk -F: '$1 == "fpr" { print $10; exit }')"
 echo "release-check: throwaway key $key in $GNUPGHOME"
 
 ./mvnw -B -q "$@" -Prelease -Dmaven.test.skip=true -Dmaven.install.skip=true \
