@@ -1,29 +1,81 @@
 #!/bin/sh
-# Builds the static guest agent (PID 1 of BoxKit micro-VMs) into the jar's resources:
-#   dev/boxkit/sandbox/vm/native/linux-<arch>/boxkit-vm-agent (+ .sha256)
-# The guest runs the host's architecture. Without a C toolchain able to link statically
-# (gcc + libc6-dev) the agent is skipped with a warning; the VM backend then reports itself
-# unavailable.
+# Builds the static guest agent (PID 1 of BoxKit micro-VMs) into the jar's resources, one per
+# architecture (the guest runs the host's CPU architecture):
+#   dev/boxkit/sandbox/vm/native/linux-x86_64/boxkit-vm-agent   (+ boxkit-vm-agent.sha256)
+#   dev/boxkit/sandbox/vm/native/linux-aarch64/boxkit-vm-agent  (+ boxkit-vm-agent.sha256)
+# GuestAgent picks one by os.arch at run time and checks it against its own recorded SHA-256.
+#
+# Usage: build-agent.sh SOURCE.c OUTPUT_ROOT [MODE]
+# Same rules as sdk-sandbox-linux's build-helper.sh (keep the two in step): the host's
+# architecture with $CC (default gcc), the other with Debian's cross compiler
+# (aarch64-linux-gnu-gcc / x86_64-linux-gnu-gcc, or $CC_aarch64 / $CC_x86_64). MODE is the Maven
+# property boxkit.native:
+#   host     (default) the host's architecture must build, or the build FAILS; the other is
+#            skipped with a warning when its cross compiler is missing
+#   all      both architectures must build (the release profile)
+#   none-ok  like host, but a host without such a gcc (macOS, say) builds nothing, with a
+#            warning; its jars cannot boot VMs
 set -eu
 src="$1"
 out_root="$2"
-case "$(uname -m)" in
-  x86_64|amd64) arch=x86_64 ;;
-  aarch64|arm64) arch=aarch64 ;;
-  *) echo "[boxkit] WARNING: unsupported arch $(uname -m): VM guest agent not built"; exit 0 ;;
+mode="${3:-host}"
+name=boxkit-vm-agent
+res=dev/boxkit/sandbox/vm/native
+what="VM guest agent"
+
+case "$mode" in
+  host|all|none-ok) ;;
+  *) echo "[boxkit] ERROR: boxkit.native=$mode: expected host, all or none-ok" >&2; exit 1 ;;
 esac
-out="$out_root/dev/boxkit/sandbox/vm/native/linux-$arch"
-cc="${CC:-gcc}"
+# The host's CPU is the architecture that must build; on a host other than Linux (macOS) it is
+# built with the cross compiler too, since the host's own cc makes no Linux binaries.
+case "$(uname -m)" in
+  x86_64|amd64) host_arch=x86_64 ;;
+  aarch64|arm64) host_arch=aarch64 ;;
+  *) host_arch=; echo "[boxkit] WARNING: host CPU $(uname -m): BoxKit runs sandboxes on x86_64 and aarch64 only" ;;
+esac
+native_linux=no
+if [ "$(uname -s)" = Linux ]; then native_linux=yes; fi
 probe_dir="$(mktemp -d)"
 trap 'rm -rf "$probe_dir"' EXIT
 printf 'int main(void){return 0;}\n' > "$probe_dir/p.c"
-if [ "$(uname -s)" != Linux ] || ! command -v "$cc" >/dev/null 2>&1 \
-    || ! "$cc" -static -o "$probe_dir/p" "$probe_dir/p.c" >/dev/null 2>&1; then
-  echo "[boxkit] WARNING: '$cc' cannot link static Linux binaries (install gcc and libc6-dev):"
-  echo "[boxkit] WARNING: the VM guest agent is not built; the VM backend will be unavailable"
-  exit 0
-fi
-mkdir -p "$out"
-"$cc" -static -O2 -Wall -Wextra -Werror -s -o "$out/boxkit-vm-agent.tmp" "$src"
-mv "$out/boxkit-vm-agent.tmp" "$out/boxkit-vm-agent"
-sha256sum "$out/boxkit-vm-agent" | cut -d' ' -f1 > "$out/boxkit-vm-agent.sha256"
+
+failed=0
+for arch in x86_64 aarch64; do
+  case "$arch" in
+    x86_64) cross=x86_64-linux-gnu-gcc; pkgs="gcc-x86-64-linux-gnu libc6-dev-amd64-cross"; override="${CC_x86_64:-}" ;;
+    aarch64) cross=aarch64-linux-gnu-gcc; pkgs="gcc-aarch64-linux-gnu libc6-dev-arm64-cross"; override="${CC_aarch64:-}" ;;
+  esac
+  if [ "$arch" = "$host_arch" ] && [ "$native_linux" = yes ]; then
+    cc="${CC:-gcc}"; pkgs="gcc libc6-dev"
+  else
+    cc="${override:-$cross}"
+  fi
+  required=no
+  if [ "$mode" = all ] || { [ "$mode" = host ] && [ "$arch" = "$host_arch" ]; }; then
+    required=yes
+  fi
+  out="$out_root/$res/linux-$arch"
+  # A helper left from an earlier build is never shipped in place of one this build made.
+  rm -rf "$out"
+  if ! command -v "$cc" >/dev/null 2>&1 \
+      || ! "$cc" -static -o "$probe_dir/p-$arch" "$probe_dir/p.c" >/dev/null 2>&1; then
+    msg="'$cc' cannot link static linux-$arch binaries (Debian: apt-get install $pkgs)"
+    if [ "$required" = yes ]; then
+      echo "[boxkit] ERROR: $msg: the linux-$arch $what cannot be built (boxkit.native=$mode)." >&2
+      if [ "$mode" = host ]; then
+        echo "[boxkit] ERROR: Jars without it cannot run sandboxes; -Dboxkit.native=none-ok builds them anyway." >&2
+      fi
+      failed=1
+    else
+      echo "[boxkit] WARNING: $msg: the linux-$arch $what is not built; this jar will not run sandboxes on $arch"
+    fi
+    continue
+  fi
+  mkdir -p "$out"
+  "$cc" -static -O2 -Wall -Wextra -Werror -s -o "$out/$name.tmp" "$src"
+  mv "$out/$name.tmp" "$out/$name"
+  sha256sum "$out/$name" | cut -d' ' -f1 > "$out/$name.sha256"
+  echo "[boxkit] $what linux-$arch: $cc, sha256 $(cat "$out/$name.sha256")"
+done
+exit "$failed"

@@ -70,7 +70,7 @@ public final class BundledBinary {
     try (InputStream in = owner.getResourceAsStream(name)) {
       if (in == null) {
         throw new SandboxException(what + " resource " + name + " is missing from the jar"
-            + " (it is built only where gcc can link static Linux binaries)");
+            + " (this jar was built without a C compiler for that architecture)");
       }
       return in.readAllBytes();
     } catch (IOException e) {

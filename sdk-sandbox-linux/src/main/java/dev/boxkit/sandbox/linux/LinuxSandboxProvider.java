@@ -61,8 +61,10 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     }
     if (!HelperBinary.bundled()) {
       return Optional.of("this build of sdk-sandbox-linux carries no native helper for "
-          + HelperBinary.platform().get() + ": it was built without a C toolchain; install gcc and"
-          + " libc6-dev (apt-get install gcc libc6-dev) and rebuild");
+          + HelperBinary.platform().get() + ": it was built without a C compiler for that"
+          + " architecture (-Dboxkit.native=none-ok, or no cross compiler); released jars carry"
+          + " both linux-x86_64 and linux-aarch64, and a build from source needs gcc and libc6-dev"
+          + " (plus gcc-aarch64-linux-gnu and libc6-dev-arm64-cross for aarch64 on x86_64)");
     }
     boolean root;
     try {

@@ -91,7 +91,10 @@ public final class VmSandboxProvider implements SandboxProvider {
           + " Debian's linux-image-*-cloud-amd64, extracted with dpkg-deb -x)");
     }
     if (!GuestAgent.bundled()) {
-      return Optional.of("the VM guest agent is not in this jar (built only where gcc links static binaries)");
+      return Optional.of("this build of sdk-sandbox-macos carries no VM guest agent for "
+          + GuestAgent.platform().orElse(System.getProperty("os.arch")) + ": it was built without a C"
+          + " compiler for that architecture (-Dboxkit.native=none-ok, or no cross compiler);"
+          + " released jars carry both linux-x86_64 and linux-aarch64");
     }
     return Optional.empty();
   }
