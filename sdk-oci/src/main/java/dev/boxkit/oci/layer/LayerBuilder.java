@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Builds one reproducible OCI layer: a tar changeset (image-spec {@code layer.md}), gzip-compressed
- * by default, with its digest and diffID computed in the same single streaming pass.
+ * by default ({@link Compression}), on all cores, with its digest and diffID computed in the same
+ * single streaming pass. Memory does not grow with the layer's size.
  *
  * <pre>{@code
  * LayerBlob blob = LayerBuilder.create()
