@@ -394,10 +394,14 @@ public final class LayerBuilder {
    * {@link Compression#NONE}.
    *
    * @throws InvalidInputException when outside the range of the compression set (gzip unless
-   *     told otherwise)
+   *     told otherwise; 0 to 19 while it is NONE)
    */
   public LayerBuilder compressionLevel(int level) {
-    checkLevel(compression == Compression.NONE ? Compression.ZSTD : compression, level);
+    if (compression == Compression.NONE) { // checked against the compression once one is set
+      checkLevel(level < Compression.ZSTD.minLevel() ? Compression.GZIP : Compression.ZSTD, level);
+    } else {
+      checkLevel(compression, level);
+    }
     this.compressionLevel = level;
     return this;
   }
