@@ -41,7 +41,8 @@ public enum Compression {
    * zstd (RFC 8878): {@value MediaType#OCI_LAYER_TAR_ZSTD}, levels 1 to 19, default 3, through
    * zstd-jni (the reference C library). Always written in zstd's multi-threaded mode (at least one
    * worker), whose output depends on the level but not on the number of workers; one frame, no
-   * content checksum (the layer digest covers the bytes).
+   * content checksum (the layer digest covers the bytes). zstd's workers are native threads with
+   * native buffers (outside the Java heap, growing with the number of workers).
    */
   ZSTD(MediaType.OCI_LAYER_TAR_ZSTD, 1, 19, 3);
 
@@ -141,6 +142,16 @@ public enum Compression {
   }
 
   /**
+   * How many gzip blocks may be compressed or waiting at once: two per thread keeps every thread
+   * busy, and the blocks (input plus output, about twice the block size each) stay under a
+   * quarter of the heap. Only memory and speed depend on it, never the bytes.
+   */
+  static int blocksInFlight(int threads, long maxHeapBytes) {
+    long byHeap = maxHeapBytes / 4 / (2L * ParallelGzipOutputStream.DEFAULT_BLOCK_BYTES);
+    return (int) Math.max(2, Math.min(2L * threads + 1, byHeap));
+  }
+
+  /**
    * Wraps {@code out}; closing the result finishes the compressed stream and closes {@code out}.
    *
    * @param level within {@link #minLevel()}..{@link #maxLevel()}
@@ -156,7 +167,7 @@ public enum Compression {
         }
       };
       case GZIP -> new ParallelGzipOutputStream(out, level, ParallelGzipOutputStream.DEFAULT_BLOCK_BYTES,
-          executor, 2 * threads + 1);
+          executor, blocksInFlight(threads, Runtime.getRuntime().maxMemory()));
       case ZSTD -> {
         try {
           ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out);

@@ -99,6 +99,14 @@ class LayerCompressionTest {
   }
 
   @Test
+  void blocksInFlightKeepThreadsBusyWithinAQuarterOfTheHeap() {
+    assertEquals(5, Compression.blocksInFlight(2, 1L << 30));
+    assertEquals(33, Compression.blocksInFlight(16, 1L << 30));
+    assertEquals(64, Compression.blocksInFlight(256, 64L << 20), "64 blocks of 2 x 128 KiB = 16 MiB");
+    assertEquals(2, Compression.blocksInFlight(1, 1L << 20));
+  }
+
+  @Test
   void mediaTypesMapToOneCompression() {
     assertEquals(Compression.GZIP, Compression.fromMediaType(MediaType.OCI_LAYER_TAR_GZIP));
     assertEquals(Compression.GZIP, Compression.fromMediaType(MediaType.DOCKER_LAYER_TAR_GZIP));
