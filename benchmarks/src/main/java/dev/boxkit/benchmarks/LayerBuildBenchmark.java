@@ -23,7 +23,7 @@ public class LayerBuildBenchmark {
   @Param({"1000"})
   public int files;
 
-  @Param({"NONE", "GZIP"})
+  @Param({"NONE", "GZIP", "ZSTD"})
   public Compression compression;
 
   private byte[][] contents;

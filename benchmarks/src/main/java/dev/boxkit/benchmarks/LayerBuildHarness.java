@@ -1,7 +1,10 @@
 package dev.boxkit.benchmarks;
 
+import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.layer.LayerBlob;
 import dev.boxkit.oci.layer.LayerBuilder;
+import dev.boxkit.oci.unpack.LayerSource;
+import dev.boxkit.oci.unpack.RootfsUnpacker;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -15,72 +18,135 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Builds a gzip'd layer (level 6) from a directory (default: this JVM's {@code java.home}) with
- * {@link LayerBuilder} and, in the same run, with {@code tar -cf - DIR | gzip -6}; prints the
- * median time, MB/s of uncompressed tar per second and the ratio, plus the peak heap, to show
- * that memory stays flat whatever the layer size (run it with {@code -Xmx64m}).
+ * Builds a layer from a directory (default: this JVM's {@code java.home}) with
+ * {@link LayerBuilder}, gzip level 6 on one thread and on all cores, zstd level 3 on one thread
+ * and on all cores, and, in the same run, with {@code tar -cf - DIR | gzip -6} and
+ * {@code tar | zstd -3 -T0} when those tools are present; then unpacks the gzip and the zstd blob
+ * with {@link RootfsUnpacker}. Prints median times, MB/s of uncompressed tar, blob sizes and the
+ * peak heap, to show that memory stays flat whatever the layer size (run it with
+ * {@code -Xmx64m}). A benchmark: nothing here asserts a time.
  *
  * <p>Arguments: {@code [directory] [iterations, default 3]}.
  */
 public final class LayerBuildHarness {
   private LayerBuildHarness() {}
 
+  private record Variant(String name, Compression compression, int threads) {}
+
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args.length > 0 ? args[0] : System.getProperty("java.home")).toRealPath();
     int iterations = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    int cores = Runtime.getRuntime().availableProcessors();
     // Under the module's target/, not /tmp, which may be a small tmpfs or cleaned by others.
     Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "layer-bench");
     try {
-      List<Double> boxkit = new ArrayList<>();
-      List<Double> reference = new ArrayList<>();
-      LayerBlob blob = null;
-      long refSize = 0;
-      // One untimed warm-up of each, so both read from the page cache and the JIT has run.
-      blob = LayerBuilder.create().addTree(dir, "/").build(work.resolve("warm.tar.gz"));
-      runReference(dir, work.resolve("warm-ref.tar.gz"));
-      for (int i = 0; i < iterations; i++) {
-        long t0 = System.nanoTime();
-        blob = LayerBuilder.create().addTree(dir, "/").build(work.resolve("boxkit.tar.gz"));
-        boxkit.add(Math.round((System.nanoTime() - t0) / 1e7) / 100.0);
-        long t1 = System.nanoTime();
-        refSize = runReference(dir, work.resolve("ref.tar.gz"));
-        reference.add(Math.round((System.nanoTime() - t1) / 1e7) / 100.0);
-      }
-      double mb = blob.uncompressedSizeBytes() / 1e6;
-      double b = median(boxkit);
-      double r = median(reference);
-      System.out.printf(Locale.ROOT, "input: %s, %d iterations, %d CPUs%n", dir, iterations,
-          Runtime.getRuntime().availableProcessors());
-      System.out.printf(Locale.ROOT, "uncompressed tar: %.1f MB; boxkit blob %.1f MB, tar|gzip blob %.1f MB%n",
-          mb, blob.sizeBytes() / 1e6, refSize / 1e6);
-      double bBest = min(boxkit);
-      double rBest = min(reference);
-      System.out.printf(Locale.ROOT, "boxkit  LayerBuilder gzip-6: median %.2f s %6.1f MB/s, best %.2f s %6.1f MB/s, runs %s%n",
-          b, mb / b, bBest, mb / bBest, boxkit);
-      System.out.printf(Locale.ROOT, "tar -cf - | gzip -6       : median %.2f s %6.1f MB/s, best %.2f s %6.1f MB/s, runs %s%n",
-          r, mb / r, rBest, mb / rBest, reference);
-      System.out.printf(Locale.ROOT, "ratio boxkit/reference time: median %.2f, best %.2f%n", b / r, bBest / rBest);
-      System.out.printf(Locale.ROOT, "load average: %.1f%n",
-          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-      System.out.printf(Locale.ROOT, "heap: max %d MB, peak used %.1f MB%n",
-          Runtime.getRuntime().maxMemory() / (1024 * 1024), peakHeapBytes() / (1024.0 * 1024));
-      System.out.println("digest " + blob.digest() + " diffID " + blob.diffId());
-    } finally {
-      try (Stream<Path> s = Files.walk(work)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
+      System.out.printf(Locale.ROOT, "input: %s, %d iterations, %d CPUs, load average %.1f%n", dir,
+          iterations, cores, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+      List<Variant> variants = List.of(
+          new Variant("gzip-6, 1 thread", Compression.GZIP, 1),
+          new Variant("gzip-6, " + cores + " threads", Compression.GZIP, cores),
+          new Variant("zstd-3, 1 worker", Compression.ZSTD, 1),
+          new Variant("zstd-3, " + cores + " workers", Compression.ZSTD, cores));
+      double mb = 0;
+      LayerBlob gzipBlob = null;
+      LayerBlob zstdBlob = null;
+      for (Variant v : variants) {
+        Path out = work.resolve(v.compression() + "-" + v.threads());
+        LayerBlob blob = build(dir, v, out); // untimed: page cache and JIT
+        List<Double> times = new ArrayList<>();
+        long cpu0 = cpuNanos();
+        for (int i = 0; i < iterations; i++) {
+          long t = System.nanoTime();
+          LayerBlob again = build(dir, v, out);
+          times.add(seconds(t));
+          if (!again.digest().equals(blob.digest())) {
+            throw new IllegalStateException(v.name() + ": digest changed between builds");
+          }
+        }
+        mb = blob.uncompressedSizeBytes() / 1e6;
+        print("boxkit " + v.name(), times, mb, blob.sizeBytes());
+        // CPU seconds of this JVM per build (zstd's native workers included): what the build
+        // costs whatever else the machine runs; the wall time above depends on free cores.
+        System.out.printf(Locale.ROOT, "%-26s cpu %6.2f s per build%n", "", (cpuNanos() - cpu0) / 1e9 / iterations);
+        if (v.compression() == Compression.GZIP) {
+          gzipBlob = blob;
+        } else {
+          zstdBlob = blob;
         }
       }
+      reference("tar | gzip -6", "gzip -6", dir, work.resolve("ref.tar.gz"), iterations, mb);
+      reference("tar | pigz -6", "pigz -6", dir, work.resolve("ref-pigz.tar.gz"), iterations, mb);
+      reference("tar | zstd -3 -T0", "zstd -3 -T0 -q", dir, work.resolve("ref.tar.zst"), iterations, mb);
+      unpack("unpack gzip", LayerSource.gzip(gzipBlob.file(), gzipBlob.digest(), gzipBlob.diffId()),
+          work, iterations, mb);
+      unpack("unpack zstd", LayerSource.zstd(zstdBlob.file(), zstdBlob.digest(), zstdBlob.diffId()),
+          work, iterations, mb);
+      System.out.printf(Locale.ROOT, "heap: max %d MB, peak used %.1f MB%n",
+          Runtime.getRuntime().maxMemory() / (1024 * 1024), peakHeapBytes() / (1024.0 * 1024));
+      System.out.println("gzip digest " + gzipBlob.digest() + " zstd digest " + zstdBlob.digest()
+          + " diffID " + gzipBlob.diffId());
+    } finally {
+      deleteTree(work);
     }
   }
 
-  private static long runReference(Path dir, Path out) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("bash", "-c", "set -o pipefail; tar -cf - -C \"$1\" . | gzip -6 > \"$2\"",
-        "bash", dir.toString(), out.toString()).inheritIO().start();
-    if (p.waitFor() != 0) {
-      throw new IOException("tar | gzip failed with exit status " + p.exitValue());
+  private static LayerBlob build(Path dir, Variant v, Path out) {
+    return LayerBuilder.create().compression(v.compression()).compressionThreads(v.threads())
+        .addTree(dir, "/").build(out);
+  }
+
+  private static void unpack(String name, LayerSource layer, Path work, int iterations, double mb)
+      throws IOException {
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i <= iterations; i++) {
+      Path target = work.resolve("rootfs");
+      long t = System.nanoTime();
+      RootfsUnpacker.defaults().unpack(List.of(layer), target);
+      double s = seconds(t);
+      if (i > 0) { // the first is a warm-up
+        times.add(s);
+      }
+      deleteTree(target);
     }
-    return Files.size(out);
+    print(name, times, mb, Files.size(layer.blobFile()));
+  }
+
+  private static void reference(String name, String compressor, Path dir, Path out, int iterations,
+      double mb) throws IOException, InterruptedException {
+    String program = compressor.split(" ")[0];
+    if (new ProcessBuilder("sh", "-c", "command -v " + program).start().waitFor() != 0) {
+      System.out.println(name + ": " + program + " not installed, skipped");
+      return;
+    }
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i <= iterations; i++) {
+      long t = System.nanoTime();
+      Process p = new ProcessBuilder("bash", "-c",
+          "set -o pipefail; tar -cf - -C \"$1\" . | " + compressor + " > \"$2\"", "bash",
+          dir.toString(), out.toString()).inheritIO().start();
+      if (p.waitFor() != 0) {
+        throw new IOException(name + " failed with exit status " + p.exitValue());
+      }
+      if (i > 0) {
+        times.add(seconds(t));
+      }
+    }
+    print(name, times, mb, Files.size(out));
+  }
+
+  private static void print(String name, List<Double> times, double mb, long blobBytes) {
+    double m = median(times);
+    System.out.printf(Locale.ROOT, "%-26s median %6.2f s %7.1f MB/s, blob %6.1f MB, runs %s%n", name,
+        m, mb / m, blobBytes / 1e6, times);
+  }
+
+  private static double seconds(long start) {
+    return Math.round((System.nanoTime() - start) / 1e7) / 100.0;
+  }
+
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static long peakHeapBytes() {
@@ -93,13 +159,20 @@ public final class LayerBuildHarness {
     return sum;
   }
 
-  private static double min(List<Double> values) {
-    return Math.round(values.stream().mapToDouble(Double::doubleValue).min().orElseThrow() * 100) / 100.0;
-  }
-
   private static double median(List<Double> values) {
     List<Double> sorted = new ArrayList<>(values);
     sorted.sort(null);
-    return Math.round(sorted.get(sorted.size() / 2) * 100) / 100.0;
+    return sorted.get(sorted.size() / 2);
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }

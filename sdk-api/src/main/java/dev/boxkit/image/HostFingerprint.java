@@ -62,10 +62,16 @@ final class HostFingerprint {
     return digest(lines);
   }
 
+  /** The attributes read: one lstat(2); {@code unix:*} would also look up owner names. */
+  private static final String ATTRIBUTES = "unix:mode,uid,gid,size,lastModifiedTime,dev,ino";
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFLNK = 0120000;
+
   private static String describe(Path p) throws IOException {
-    Map<String, Object> a = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
-    String link = Files.isSymbolicLink(p) ? Files.readSymbolicLink(p).toString() : "";
-    return a.get("mode") + " " + a.get("uid") + ":" + a.get("gid") + " " + a.get("size") + " "
+    Map<String, Object> a = Files.readAttributes(p, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+    int mode = (Integer) a.get("mode");
+    String link = (mode & S_IFMT) == S_IFLNK ? Files.readSymbolicLink(p).toString() : "";
+    return mode + " " + a.get("uid") + ":" + a.get("gid") + " " + a.get("size") + " "
         + a.get("lastModifiedTime") + " " + a.get("dev") + "/" + a.get("ino") + " " + link;
   }
 

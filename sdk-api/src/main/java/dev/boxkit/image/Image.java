@@ -9,7 +9,7 @@ import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.BlobNotFoundException;
 import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.oci.unpack.CachedRootfs;
-import dev.boxkit.oci.unpack.Compression;
+import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.unpack.LayerSource;
 import dev.boxkit.oci.unpack.RootfsCache;
 import java.io.InputStream;
@@ -158,7 +158,8 @@ public final class Image implements ImageSource {
    * @return the cached tree and whether this call unpacked it
    * @throws dev.boxkit.oci.unpack.UnsafeLayerEntryException when a layer would write outside the tree
    * @throws dev.boxkit.oci.DigestMismatchException when a layer does not match its digest or diffID
-   * @throws dev.boxkit.oci.unpack.UnsupportedLayerCompressionException for zstd layers
+   * @throws dev.boxkit.oci.unpack.UnsupportedLayerCompressionException for zstd layers on a
+   *     platform zstd-jni has no native library for
    */
   public CachedRootfs rootfs(RootfsCache cache) {
     Objects.requireNonNull(cache, "cache");
@@ -170,9 +171,7 @@ public final class Image implements ImageSource {
     List<LayerSource> sources = new ArrayList<>();
     for (int i = 0; i < diffIds.size(); i++) {
       Descriptor l = layers().get(i);
-      String mt = l.mediaType();
-      Compression c = mt.endsWith("zstd") ? Compression.ZSTD
-          : mt.endsWith("gzip") ? Compression.GZIP : Compression.NONE;
+      Compression c = Compression.fromMediaType(l.mediaType());
       sources.add(new LayerSource(store(l.digest()).blobPath(l.digest()), l.digest(), diffIds.get(i), c));
     }
     return cache.get(sources);

@@ -51,6 +51,7 @@ public final class ImageBuilder {
   private Instant created;
   private String author;
   private Compression compression = Compression.GZIP;
+  private int compressionThreads = Runtime.getRuntime().availableProcessors();
   private Path cacheDir;
   private BuildListener listener = BuildListener.NONE;
   private PermissionPolicy permissions = PermissionPolicy.HOST_WITHOUT_GROUP_OTHER_WRITE;
@@ -248,9 +249,29 @@ public final class ImageBuilder {
     return created(Instant.now());
   }
 
-  /** Layer compression; default {@link Compression#GZIP}. */
+  /**
+   * Layer compression; default {@link Compression#GZIP}, which every registry and runtime reads.
+   * {@link Compression#ZSTD} builds and unpacks faster; see {@link Compression} for who can read
+   * it. Layers of the base image are kept as they are.
+   */
   public ImageBuilder compression(Compression compression) {
     this.compression = require("compression", compression);
+    return this;
+  }
+
+  /**
+   * How many threads compress each layer; default: the available processors. Digests never
+   * depend on it (see {@link dev.boxkit.oci.layer.LayerBuilder#compressionThreads(int)}).
+   *
+   * @param threads 1 to {@value dev.boxkit.oci.layer.LayerBuilder#MAX_COMPRESSION_THREADS}
+   * @throws InvalidInputException naming {@code compressionThreads} when outside that range
+   */
+  public ImageBuilder compressionThreads(int threads) {
+    if (threads < 1 || threads > LayerBuilder.MAX_COMPRESSION_THREADS) {
+      throw new InvalidInputException("compressionThreads", Integer.toString(threads),
+          "must be 1 to " + LayerBuilder.MAX_COMPRESSION_THREADS);
+    }
+    this.compressionThreads = threads;
     return this;
   }
 
@@ -403,6 +424,7 @@ public final class ImageBuilder {
     LayerBuilder b = LayerBuilder.create()
         .sourceDateEpoch(time)
         .compression(compression)
+        .compressionThreads(compressionThreads)
         .permissions(permissions)
         .progressListener((entries, total, bytes) ->
             listener.onEvent(new BuildEvent.LayerProgress(index, bytes)));

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
 final class LayerCache {
   private static final Logger LOG = LoggerFactory.getLogger(LayerCache.class);
   /** Bump when the layer writer's output for the same inputs changes. */
-  private static final String FORMAT = "boxkit-layer-cache-v1";
+  // v2: gzip written in independent 128 KiB blocks (pigz-style), so other digests than v1's.
+  private static final String FORMAT = "boxkit-layer-cache-v2";
 
   private final OciLayout store;
   private final Path dir;

@@ -12,6 +12,7 @@ import dev.boxkit.oci.ImageConfig;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.oci.layout.TagNotFoundException;
 import dev.boxkit.oci.unpack.CachedRootfs;
@@ -271,6 +272,26 @@ class ImageBuilderTest {
     CachedRootfs second = image.rootfs(cache);
     assertFalse(second.unpacked(), "a second sandbox from the same image does no unpacking");
     assertEquals(first.rootfs(), second.rootfs());
+  }
+
+  @Test
+  void zstdImagesValidateAndUnpackAndNoCompressionChoiceDependsOnThreads() throws IOException {
+    Image zstd = sample(tmp.resolve("cacheZ")).compression(Compression.ZSTD).compressionThreads(1).build();
+    assertEquals(MediaType.OCI_LAYER_TAR_ZSTD, zstd.layers().get(0).mediaType());
+    Image zstd4 = sample(tmp.resolve("cacheZ4")).compression(Compression.ZSTD).compressionThreads(4).build();
+    assertEquals(zstd.digest(), zstd4.digest());
+    Image gzip1 = sample(tmp.resolve("cacheG1")).compressionThreads(1).build();
+    Image gzip4 = sample(tmp.resolve("cacheG4")).compressionThreads(4).build();
+    assertEquals(gzip1.digest(), gzip4.digest());
+    assertEquals(zstd.config().diffIds(), gzip1.config().diffIds(), "same tar, other compression");
+    assertNotEquals(zstd.layers(), gzip1.layers());
+
+    Path out = tmp.resolve("layout-zstd");
+    zstd.writeTo(OciLayoutTarget.of(out, "z"));
+    OciLayout.open(out).verify();
+    dev.boxkit.oci.validate.ImageValidator.validate(OciLayout.open(out));
+    CachedRootfs r = zstd.rootfs(RootfsCache.open(tmp.resolve("rootfs-cache")));
+    assertEquals("mode=prod\n", Files.readString(r.rootfs().resolve("app/conf/app.properties")));
   }
 
   @Test

@@ -37,7 +37,8 @@ class DocsSnippetsTest {
   private static final Pattern BLOCK = Pattern.compile(
       "(?:<!--\\s*snippet:\\s*([\\w-]+)\\s*-->\\s*\\n)?```java\\n(.*?)```", Pattern.DOTALL);
   private static final List<String> EXPECTED_DOCS = List.of("getting-started.md", "building-images.md",
-      "running-sandboxes.md", "security.md", "registry.md", "junit.md", "comparison.md", "troubleshooting.md");
+      "running-sandboxes.md", "security.md", "registry.md", "junit.md", "comparison.md", "performance.md",
+      "troubleshooting.md");
 
   static Path projectRoot() {
     String root = System.getProperty("boxkit.projectRoot");

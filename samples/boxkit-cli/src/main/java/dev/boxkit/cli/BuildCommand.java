@@ -5,6 +5,7 @@ import dev.boxkit.image.Image;
 import dev.boxkit.image.ImageBuilder;
 import dev.boxkit.image.Layer;
 import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.registry.RegistryClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -77,6 +78,12 @@ final class BuildCommand implements Callable<Integer> {
           + " Default: host bits, never widened, group/other write cleared.")
   boolean normalizePermissions;
 
+  @Option(names = "--compression", paramLabel = "gzip|zstd|none", defaultValue = "gzip",
+      converter = CompressionConverter.class,
+      description = "Layer compression: gzip (default, read everywhere), zstd (faster; containerd 1.5+,"
+          + " Podman, Docker 23+) or none.")
+  Compression compression;
+
   @Option(names = "--output", paramLabel = "TARGET", required = true,
       description = "oci:DIR:TAG, docker-archive:FILE[:NAME:TAG] or docker://HOST/REPO:TAG.")
   TargetRef output;
@@ -88,9 +95,22 @@ final class BuildCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Print no progress on stderr.")
   boolean quiet;
 
+  /** Reads {@code gzip}, {@code zstd} or {@code none}, in any case. */
+  static final class CompressionConverter implements picocli.CommandLine.ITypeConverter<Compression> {
+    @Override
+    public Compression convert(String value) {
+      try {
+        return Compression.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not a compression: expected gzip, zstd or none");
+      }
+    }
+  }
+
   @Override
   public Integer call() {
-    ImageBuilder b = Image.builder().cacheDir(cache.store());
+    ImageBuilder b = Image.builder().cacheDir(cache.store()).compression(compression);
     RegistryClient client = registry.clientFor(from, output);
     if (!quiet) {
       b.listener(this::progress);

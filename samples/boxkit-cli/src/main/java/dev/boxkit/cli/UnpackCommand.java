@@ -4,7 +4,7 @@ import dev.boxkit.image.Image;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
-import dev.boxkit.oci.unpack.Compression;
+import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.unpack.LayerSource;
 import dev.boxkit.oci.unpack.PrivilegePolicy;
 import dev.boxkit.oci.unpack.RootfsUnpacker;
@@ -62,9 +62,7 @@ final class UnpackCommand implements Callable<Integer> {
       List<LayerSource> layers = new ArrayList<>();
       for (int i = 0; i < img.layers().size(); i++) {
         Descriptor l = img.layers().get(i);
-        String mt = l.mediaType();
-        Compression c = mt.endsWith("zstd") ? Compression.ZSTD
-            : mt.endsWith("gzip") ? Compression.GZIP : Compression.NONE;
+        Compression c = Compression.fromMediaType(l.mediaType());
         layers.add(new LayerSource(layout.blobPath(l.digest()), l.digest(), img.config().diffIds().get(i), c));
       }
       r = RootfsUnpacker.builder()

@@ -92,6 +92,19 @@ class ImageCommandsTest {
     assertTrue(both.toString().contains("--normalize-permissions"), both.toString());
   }
 
+  @Test
+  void compressionFlagChoosesTheLayerMediaType() throws IOException {
+    String layer = appDir() + ":/app";
+    digestOf(build("--compression", "zstd", "--layer", layer, "--output", "oci:" + tmp.resolve("z") + ":x"));
+    OciLayout layout = OciLayout.open(tmp.resolve("z"));
+    dev.boxkit.oci.ImageManifest m = layout.readManifest(layout.resolve("x"));
+    assertEquals(dev.boxkit.oci.MediaType.OCI_LAYER_TAR_ZSTD, m.layers().get(0).mediaType());
+    layout.verify();
+    Cli.Result bad = build("--compression", "brotli", "--layer", layer, "--output", "oci:" + tmp.resolve("b") + ":x");
+    assertNotEquals(0, bad.exitCode(), bad.toString());
+    assertTrue(bad.toString().contains("expected gzip, zstd or none"), bad.toString());
+  }
+
   private int keyMode(Cli.Result r, String layoutName) throws IOException {
     digestOf(r);
     OciLayout layout = OciLayout.open(tmp.resolve(layoutName));

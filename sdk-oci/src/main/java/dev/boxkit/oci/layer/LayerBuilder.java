@@ -21,12 +21,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Builds one reproducible OCI layer: a tar changeset (image-spec {@code layer.md}), gzip-compressed
- * by default, with its digest and diffID computed in the same single streaming pass.
+ * by default ({@link Compression}), on all cores, with its digest and diffID computed in the same
+ * single streaming pass. Memory does not grow with the layer's size.
  *
  * <pre>{@code
  * LayerBlob blob = LayerBuilder.create()
@@ -71,6 +74,8 @@ public final class LayerBuilder {
   public static final String OPAQUE_WHITEOUT = ".wh..wh..opq";
   /** gzip level used unless told otherwise: zlib's own default balance of speed and size. */
   public static final int DEFAULT_COMPRESSION_LEVEL = 6;
+  /** Most threads {@link #compressionThreads(int)} accepts. */
+  public static final int MAX_COMPRESSION_THREADS = 256;
   /** Environment variable holding the default mtime, in seconds since 1970 (reproducible-builds.org). */
   public static final String SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH";
 
@@ -91,14 +96,16 @@ public final class LayerBuilder {
   private final Map<ImagePath, Path> hostModeFiles = new HashMap<>();
   private Instant sourceDateEpoch;
   private Compression compression = Compression.GZIP;
-  private int compressionLevel = DEFAULT_COMPRESSION_LEVEL;
+  /** Null: the compression's default level. */
+  private Integer compressionLevel;
+  private int compressionThreads = Runtime.getRuntime().availableProcessors();
   private LayerProgressListener progressListener;
 
   LayerBuilder(Map<String, String> environment) {
     this.environment = Map.copyOf(environment);
   }
 
-  /** @return an empty builder: gzip level 6, mtimes from {@code SOURCE_DATE_EPOCH} or 1970 */
+  /** @return an empty builder: gzip level 6 on all cores, mtimes from {@code SOURCE_DATE_EPOCH} or 1970 */
   public static LayerBuilder create() {
     return new LayerBuilder(System.getenv());
   }
@@ -363,26 +370,63 @@ public final class LayerBuilder {
     return this;
   }
 
-  /** Sets the compression; default {@link Compression#GZIP}. */
+  /**
+   * Sets the compression; default {@link Compression#GZIP}, which every tool reads. See
+   * {@link Compression} for when {@link Compression#ZSTD} pays.
+   *
+   * @throws InvalidInputException when null, or when a level set before is outside this
+   *     compression's range
+   */
   public LayerBuilder compression(Compression compression) {
     if (compression == null) {
       throw new InvalidInputException("compression", null, "must not be null");
+    }
+    if (compressionLevel != null && compression != Compression.NONE) {
+      checkLevel(compression, compressionLevel);
     }
     this.compression = compression;
     return this;
   }
 
   /**
-   * Sets the compression level: 0 (stored) to 9 (smallest, slowest); default 6. Ignored for
-   * {@link Compression#NONE}. A different level gives a different digest (same diffID).
+   * Sets the compression level; a different level gives a different digest (same diffID).
+   * gzip: 0 (stored) to 9 (smallest, slowest), default 6; zstd: 1 to 19, default 3. Ignored for
+   * {@link Compression#NONE}.
    *
-   * @throws InvalidInputException when outside 0..9
+   * @throws InvalidInputException when outside the range of the compression set (gzip unless
+   *     told otherwise; 0 to 19 while it is NONE)
    */
   public LayerBuilder compressionLevel(int level) {
-    if (level < 0 || level > 9) {
-      throw new InvalidInputException("compression level", Integer.toString(level), "must be 0 to 9");
+    if (compression == Compression.NONE) { // checked against the compression once one is set
+      checkLevel(level < Compression.ZSTD.minLevel() ? Compression.GZIP : Compression.ZSTD, level);
+    } else {
+      checkLevel(compression, level);
     }
     this.compressionLevel = level;
+    return this;
+  }
+
+  private static void checkLevel(Compression c, int level) {
+    if (level < c.minLevel() || level > c.maxLevel()) {
+      throw new InvalidInputException("compression level", Integer.toString(level),
+          "must be " + c.minLevel() + " to " + c.maxLevel() + " for " + c);
+    }
+  }
+
+  /**
+   * Sets how many threads compress the layer at once; default: the available processors. The
+   * threads are started by each build and stopped when it ends. The blob's bytes, and so its
+   * digest, never depend on this number (see {@link Compression#GZIP}, {@link Compression#ZSTD}).
+   *
+   * @param threads 1 to {@value #MAX_COMPRESSION_THREADS}
+   * @throws InvalidInputException when outside that range
+   */
+  public LayerBuilder compressionThreads(int threads) {
+    if (threads < 1 || threads > MAX_COMPRESSION_THREADS) {
+      throw new InvalidInputException("compression threads", Integer.toString(threads),
+          "must be 1 to " + MAX_COMPRESSION_THREADS);
+    }
+    this.compressionThreads = threads;
     return this;
   }
 
@@ -690,20 +734,32 @@ public final class LayerBuilder {
       }
     });
     boolean plain = compression == Compression.NONE;
-    DigestingOutputStream uncompressed = plain ? compressed : new DigestingOutputStream(
-        new PipelinedOutputStream(compression.wrap(compressed, compressionLevel), "boxkit-layer-compress"));
-    long written = 0;
-    // Commons Compress writes 512-byte records; batch them so the digest and deflater see large
-    // writes. The chunking is fixed (whole buffers), so the output does not depend on source reads.
-    try (TarEmitter tar = new TarEmitter(new BufferedOutputStream(uncompressed, IO_BUFFER_BYTES))) {
-      for (LayerEntry e : plan) {
-        tar.write(e, modeOf(e), e.attributes().mtime() != null ? e.attributes().mtime() : mtime);
-        written++;
-        if (progressListener != null) {
-          progressListener.onProgress(written, plan.size(), tar.bytesWritten());
+    int level = compressionLevel != null ? compressionLevel : compression.defaultLevel();
+    // Compression threads live as long as this build; the blocks in flight are bounded by the
+    // compressing stream, so the queue stays short and memory flat.
+    ExecutorService pool = compression == Compression.GZIP
+        ? Executors.newFixedThreadPool(compressionThreads, LayerBuilder::compressionThread) : null;
+    DigestingOutputStream uncompressed;
+    try {
+      uncompressed = plain ? compressed
+          : new DigestingOutputStream(compression.compress(compressed, level, compressionThreads, pool));
+      long written = 0;
+      // Commons Compress writes 512-byte records; batch them so the digest and compressor see
+      // large writes. Chunking never changes the output: gzip blocks are cut by byte count.
+      try (TarEmitter tar = new TarEmitter(new BufferedOutputStream(uncompressed, IO_BUFFER_BYTES))) {
+        for (LayerEntry e : plan) {
+          tar.write(e, modeOf(e), e.attributes().mtime() != null ? e.attributes().mtime() : mtime);
+          written++;
+          if (progressListener != null) {
+            progressListener.onProgress(written, plan.size(), tar.bytesWritten());
+          }
         }
+        tar.finish();
       }
-      tar.finish();
+    } finally {
+      if (pool != null) {
+        pool.shutdownNow();
+      }
     }
     Digest diffId = uncompressed.digest();
     Digest digest = plain ? diffId : compressed.digest();
@@ -711,6 +767,12 @@ public final class LayerBuilder {
         plan.size(), compressed.count(), uncompressed.count());
     return new LayerDigests(digest, diffId, compressed.count(), uncompressed.count(),
         compression.mediaType());
+  }
+
+  private static Thread compressionThread(Runnable r) {
+    Thread t = new Thread(r, "boxkit-layer-compress");
+    t.setDaemon(true);
+    return t;
   }
 
   private static FileMode modeOf(LayerEntry e) {

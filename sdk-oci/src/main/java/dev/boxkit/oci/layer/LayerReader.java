@@ -11,13 +11,12 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
- * Lists the entries of a layer blob, gzip-compressed or plain (told apart by the gzip magic
- * bytes), computing its digest and diffID on the way. The stream is always read to its end, past
+ * Lists the entries of a layer blob, gzip- or zstd-compressed or plain (told apart by their magic
+ * bytes, {@link Compression#detect(byte[])}), computing its digest and diffID on the way. The stream is always read to its end, past
  * the tar end-of-archive records, so the digests cover every byte.
  */
 public final class LayerReader {
@@ -27,7 +26,7 @@ public final class LayerReader {
    * @param blob a layer blob file
    * @return its entries and digests
    * @throws LayerSourceException naming the file when it is missing, unreadable, or not a tar /
-   *     gzip'd tar
+   *     compressed tar
    */
   public static LayerListing read(Path blob) {
     try (InputStream in = Files.newInputStream(blob)) {
@@ -43,17 +42,17 @@ public final class LayerReader {
    * Reads {@code in} to its end; does not close it.
    *
    * @return its entries and digests
-   * @throws IOException when reading fails or the content is not a tar / gzip'd tar
+   * @throws IOException when reading fails or the content is not a tar / compressed tar
    */
   public static LayerListing read(InputStream in) throws IOException {
     MessageDigest blobMd = Digest.newMessageDigest(Digest.SHA256);
     DigestingInputStream raw = new DigestingInputStream(in, blobMd);
     BufferedInputStream buffered = new BufferedInputStream(raw, 64 * 1024);
-    buffered.mark(2);
-    boolean gzip = buffered.read() == 0x1f && buffered.read() == 0x8b;
+    buffered.mark(4);
+    Compression compression = Compression.detect(buffered.readNBytes(4));
     buffered.reset();
     MessageDigest tarMd = Digest.newMessageDigest(Digest.SHA256);
-    InputStream decompressed = gzip ? new GZIPInputStream(buffered, 64 * 1024) : buffered;
+    InputStream decompressed = compression.decompress(buffered);
     DigestingInputStream tarStream = new DigestingInputStream(decompressed, tarMd);
     List<TarEntryInfo> entries = new ArrayList<>();
     TarArchiveInputStream tar = new TarArchiveInputStream(tarStream, "UTF-8");
@@ -74,10 +73,10 @@ public final class LayerReader {
     }
     // Past the end-of-archive records: drain, or the digests would miss the tail.
     tarStream.drain();
-    raw.drain(); // trailing bytes after the gzip member(s)
+    raw.drain(); // trailing bytes after the gzip member(s) or zstd frame(s)
     return new LayerListing(entries, raw.finish(Digest.SHA256),
         tarStream.finish(Digest.SHA256), raw.count(), tarStream.count(),
-        gzip ? Compression.GZIP : Compression.NONE);
+        compression);
   }
 
   private static TarEntryInfo.Type typeOf(TarArchiveEntry e) {

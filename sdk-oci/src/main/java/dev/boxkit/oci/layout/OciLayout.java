@@ -438,7 +438,11 @@ public final class OciLayout {
         }
       }
       kept.add(entry);
-      writeAtomically(dir.resolve(INDEX_FILE), OciJson.write(index.withManifests(kept)));
+      // Tagging again with nothing changed (a no-op rebuild) leaves index.json as it is: no
+      // rewrite, no fsync.
+      if (!kept.equals(index.manifests())) {
+        writeAtomically(dir.resolve(INDEX_FILE), OciJson.write(index.withManifests(kept)));
+      }
       return null;
     });
     LOG.debug("tagged {} as {} in {}", manifestOrIndex.digest(), tag, dir);

@@ -83,7 +83,8 @@ public final class RootfsUnpacker {
    * @throws UnsafeLayerEntryException when an entry would reach outside the target or replace its
    *     root
    * @throws InvalidLayerEntryException when an entry cannot be applied (e.g. a bare {@code .wh.})
-   * @throws UnsupportedLayerCompressionException for a zstd layer
+   * @throws UnsupportedLayerCompressionException for a zstd layer where zstd-jni has no native
+   *     library for this platform
    * @throws DigestMismatchException when a layer's diffID or blob digest does not match
    * @throws UnpackException on any other I/O failure; in every failure case the target is absent
    */

@@ -3,6 +3,7 @@ package dev.boxkit.oci.unpack;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.DigestingInputStream;
 import dev.boxkit.oci.DigestMismatchException;
+import dev.boxkit.oci.layer.Compression;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,16 +98,18 @@ final class TreeBuilder {
       DigestingInputStream blobHash =
           new DigestingInputStream(file, (src.digest() != null ? src.digest() : src.diffId()).newMessageDigest());
       BufferedInputStream blob = new BufferedInputStream(blobHash, 64 * 1024);
-      Compression c = src.compression() == Compression.AUTO ? sniff(blob) : src.compression();
-      if (c == Compression.ZSTD || c == Compression.AUTO) {
-        throw new UnsupportedLayerCompressionException(layer, c);
-      }
+      Compression c = src.compression() != null ? src.compression() : sniff(blob);
       // An uncompressed blob named by its diffID: the diffID check covers the same bytes.
       boolean checkBlob = src.digest() != null && !(c == Compression.NONE && src.digest().equals(src.diffId()));
       if (!checkBlob) {
         blobHash.stopHashing();
       }
-      InputStream tarBytes = c == Compression.GZIP ? new GzipCompressorInputStream(blob, true) : blob;
+      InputStream tarBytes;
+      try {
+        tarBytes = c.decompress(blob);
+      } catch (UnsupportedOperationException e) {
+        throw new UnsupportedLayerCompressionException(layer, c, e);
+      }
       DigestingInputStream tarHash = new DigestingInputStream(tarBytes, src.diffId().newMessageDigest());
       TarArchiveInputStream tar = new TarArchiveInputStream(tarHash, StandardCharsets.UTF_8.name());
       for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
@@ -139,14 +141,7 @@ final class TreeBuilder {
     in.mark(4);
     byte[] m = in.readNBytes(4);
     in.reset();
-    if (m.length >= 2 && (m[0] & 0xff) == 0x1f && (m[1] & 0xff) == 0x8b) {
-      return Compression.GZIP;
-    }
-    if (m.length == 4 && (m[0] & 0xff) == 0x28 && (m[1] & 0xff) == 0xb5
-        && (m[2] & 0xff) == 0x2f && (m[3] & 0xff) == 0xfd) {
-      return Compression.ZSTD;
-    }
-    return Compression.NONE;
+    return Compression.detect(m);
   }
 
   private void applyEntry(TarArchiveEntry e, InputStream content) throws IOException {

@@ -1,8 +1,12 @@
 package dev.boxkit.oci.unpack;
 
 import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.layer.Compression;
 
-/** A layer is compressed with an algorithm this unpacker cannot read (zstd). */
+/**
+ * A layer is compressed with an algorithm this platform cannot read: zstd where zstd-jni has no
+ * native library for the operating system and architecture.
+ */
 public class UnsupportedLayerCompressionException extends UnpackException {
   private static final long serialVersionUID = 1L;
 
@@ -11,10 +15,11 @@ public class UnsupportedLayerCompressionException extends UnpackException {
   /**
    * @param layer the layer's digest
    * @param compression the compression found or declared
+   * @param cause why it cannot be read, or null
    */
-  public UnsupportedLayerCompressionException(Digest layer, Compression compression) {
+  public UnsupportedLayerCompressionException(Digest layer, Compression compression, Throwable cause) {
     super(layer, compression.name().toLowerCase(java.util.Locale.ROOT)
-        + " layers are not supported (gzip or uncompressed only)", null);
+        + " layers cannot be read on this platform" + (cause == null ? "" : ": " + cause.getMessage()), cause);
     this.compression = compression;
   }
 

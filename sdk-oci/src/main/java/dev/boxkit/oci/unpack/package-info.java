@@ -4,7 +4,7 @@
  * <a href="https://github.com/opencontainers/image-spec/blob/v1.1.0/layer.md">layer.md</a>
  * (changesets, whiteouts) and
  * <a href="https://github.com/opencontainers/image-spec/blob/v1.1.0/config.md#layer-chainid">config.md</a>
- * (ChainID).
+ * (ChainID). Layers may be plain, gzip or zstd tars ({@link dev.boxkit.oci.layer.Compression}).
  *
  * <p>Security model: every entry path, hardlink target and whiteout is resolved inside the target
  * directory with secure-join semantics (component by component, symlinks resolved relative to the

@@ -8,7 +8,9 @@ import dev.boxkit.oci.ImageManifest;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Platform;
+import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.layout.OciLayout;
+import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
@@ -28,8 +29,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * are manifests or indexes, a manifest's config is a config, its layers are layers) and agree
  * with the content's own {@code mediaType}; a config has as many {@code diff_ids} as the
  * manifest has layers, and as many non-empty history entries when it has history; each layer is
- * a readable tar without duplicate paths whose uncompressed digest is its diff_id (zstd layers:
- * digest and size only); an image has at least one layer; an index entry's platform matches the
+ * a readable tar (plain, gzip or zstd) without duplicate paths whose uncompressed digest is its
+ * diff_id; an image has at least one layer; an index entry's platform matches the
  * config's.
  *
  * <p>Meant for the tests of every source and sink; all methods are static and thread-safe.
@@ -150,15 +151,9 @@ public final class ImageValidator {
 
   private static void checkLayer(OciLayout layout, Descriptor layer, Digest diffId, String where,
       List<String> problems) {
-    boolean zstd = MediaType.isZstdLayer(layer.mediaType());
-    try (InputStream blob = layout.openBlob(layer)) {
-      if (zstd) {
-        blob.transferTo(OutputStream.nullOutputStream()); // no zstd decoder: digest and size only
-        return;
-      }
+    try (InputStream blob = new BufferedInputStream(layout.openBlob(layer), 1 << 16)) {
       MessageDigest md = (diffId != null ? diffId : Digest.sha256(new byte[0])).newMessageDigest();
-      InputStream raw = MediaType.isGzipLayer(layer.mediaType()) ? new GZIPInputStream(blob, 1 << 16)
-          : blob;
+      InputStream raw = Compression.fromMediaType(layer.mediaType()).decompress(blob);
       try (DigestInputStream uncompressed = new DigestInputStream(raw, md)) {
         TarArchiveInputStream tar = new TarArchiveInputStream(uncompressed);
         Set<String> paths = new HashSet<>();
@@ -170,7 +165,7 @@ public final class ImageValidator {
         }
         // The tar reader stops at the end-of-archive marker: read the rest for the digest.
         uncompressed.transferTo(OutputStream.nullOutputStream());
-        // Bytes after the gzip stream are not layer content, but the blob check needs them read.
+        // Bytes after the gzip or zstd stream are not layer content, but the blob check needs them read.
         blob.transferTo(OutputStream.nullOutputStream());
       }
       if (diffId != null) {
@@ -179,7 +174,7 @@ public final class ImageValidator {
           problems.add(where + ": uncompressed digest " + actual + " is not its diff_id " + diffId);
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | UnsupportedOperationException e) {
       problems.add(where + ": not a readable " + layer.mediaType() + ": " + e);
     }
   }

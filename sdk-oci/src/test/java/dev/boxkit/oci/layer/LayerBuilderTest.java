@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.OciException;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -121,7 +122,7 @@ class LayerBuilderTest {
     }
     assertEquals(Digest.sha256(tar), blob.diffId());
     assertEquals(tar.length, blob.uncompressedSizeBytes());
-    assertEquals(Compression.MEDIA_TYPE_TAR_GZIP, blob.mediaType());
+    assertEquals(MediaType.OCI_LAYER_TAR_GZIP, blob.mediaType());
 
     LayerListing listing = LayerReader.read(blob.file());
     assertEquals(blob.digest(), listing.digest());
@@ -145,7 +146,7 @@ class LayerBuilderTest {
         .build(tmp.resolve("l.tar"));
     assertEquals(blob.digest(), blob.diffId());
     assertEquals(blob.sizeBytes(), blob.uncompressedSizeBytes());
-    assertEquals(Compression.MEDIA_TYPE_TAR, blob.mediaType());
+    assertEquals(MediaType.OCI_LAYER_TAR, blob.mediaType());
     assertEquals(Digest.sha256(Files.readAllBytes(blob.file())), blob.digest());
     assertEquals(Compression.NONE, LayerReader.read(blob.file()).compression());
   }

@@ -10,7 +10,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.DigestMismatchException;
+import dev.boxkit.oci.ImageConfig;
+import dev.boxkit.oci.ImageManifest;
 import dev.boxkit.oci.ImageReference;
+import dev.boxkit.oci.layer.Compression;
+import dev.boxkit.oci.layer.LayerBlob;
+import dev.boxkit.oci.layer.LayerBuilder;
+import dev.boxkit.oci.layer.LayerReader;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
@@ -87,6 +93,37 @@ class RegistryLayoutTest {
       assertTrue(events.stream().allMatch(e -> e.kind() == BlobProgress.Kind.SKIPPED));
       assertEquals(List.of("v1", "v2"), layout.tags());
     }
+  }
+
+  @Test
+  void zstdLayersArePushedAndPulledWithTheirMediaTypeAndSkopeoSeesIt() throws Exception {
+    OciLayout src = OciLayout.create(tmp.resolve("src"));
+    LayerBlob blob = LayerBuilder.create().compression(Compression.ZSTD)
+        .addFile("/hello", "hello from zstd\n".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+        .buildInto(src.dir().resolve("blobs/sha256"));
+    Descriptor layer = Descriptor.of(blob.mediaType(), blob.digest(), blob.sizeBytes());
+    ImageConfig config = ImageConfig.of(Platform.LINUX_AMD64)
+        .withLayerAppended(blob.diffId(), dev.boxkit.oci.History.of(java.time.Instant.EPOCH, "zstd layer"));
+    Descriptor manifest = src.writeManifest(ImageManifest.of(src.writeConfig(config), List.of(layer)));
+    src.tag("z", manifest);
+    assertEquals(List.of(), ImageValidator.problems(src));
+
+    RegistryClient c = client(new CopyOnWriteArrayList<>(), registry.host());
+    ImageReference ref = ImageReference.of(registry.host(), "layout/zstd", "1");
+    assertEquals(manifest.digest(), RegistryCopy.using(c).push(src, "z", ref).digest());
+    OciLayout back = OciLayout.create(tmp.resolve("back"));
+    RegistryCopy.using(c).pull(ref, back, "z", null);
+    back.verify();
+    assertEquals(List.of(), ImageValidator.problems(back));
+    Descriptor pulled = back.readManifest(back.resolve("z")).layers().get(0);
+    assertEquals(MediaType.OCI_LAYER_TAR_ZSTD, pulled.mediaType());
+    assertEquals(blob.digest(), pulled.digest());
+    assertEquals(Compression.ZSTD, LayerReader.read(back.blobPath(pulled.digest())).compression());
+
+    Path skopeo = ExternalTools.require("skopeo", "skopeo");
+    String raw = SkopeoInteropTest.run(skopeo.toString(), "inspect", "--raw", "--tls-verify=false",
+        "docker://" + ref);
+    assertTrue(raw.contains(MediaType.OCI_LAYER_TAR_ZSTD), raw);
   }
 
   @Test

@@ -154,7 +154,7 @@ class RootfsCacheTest {
   void aFailedUnpackAddsNothing() throws IOException {
     RootfsCache cache = RootfsCache.open(cacheRoot());
     LayerSource good = TestLayer.of().file("a", "a").writeTar(tmp, "a");
-    LayerSource bad = new LayerSource(good.blobFile(), null, Digest.sha256("wrong"), Compression.NONE);
+    LayerSource bad = new LayerSource(good.blobFile(), null, Digest.sha256("wrong"), dev.boxkit.oci.layer.Compression.NONE);
     assertThrows(DigestMismatchException.class, () -> cache.get(List.of(bad)));
     assertEquals(List.of(), cache.sizeReport());
     assertEquals(List.of(), leftovers());

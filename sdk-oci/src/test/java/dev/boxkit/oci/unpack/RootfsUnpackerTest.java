@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.testing.ExternalTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -253,26 +254,43 @@ class RootfsUnpackerTest {
   }
 
   @Test
-  void gzipIsDetectedByMagicUnderAuto() throws IOException {
+  void compressionIsDetectedByMagicWhenNotGiven() throws IOException {
     LayerSource gz = TestLayer.of().file("a", "gz").writeGzip(tmp, "gz");
     LayerSource tar = TestLayer.of().file("b", "tar").writeTar(tmp, "tar");
-    unpack(new LayerSource(gz.blobFile(), gz.digest(), gz.diffId(), Compression.AUTO),
-        new LayerSource(tar.blobFile(), null, tar.diffId(), Compression.AUTO));
-    assertEquals("a,b", ls(target()));
+    LayerSource zst = TestLayer.of().file("c", "zst").writeZstd(tmp, "zst");
+    unpack(new LayerSource(gz.blobFile(), gz.digest(), gz.diffId(), null),
+        new LayerSource(tar.blobFile(), null, tar.diffId(), null),
+        new LayerSource(zst.blobFile(), zst.digest(), zst.diffId(), null));
+    assertEquals("a,b,c", ls(target()));
   }
 
   @Test
-  void zstdIsRefusedNamingTheLayer() throws IOException {
+  void zstdLayersAreUnpackedAndVerified() throws IOException {
+    LayerSource base = TestLayer.of().file("a", "a").writeGzip(tmp, "base");
+    LayerSource top = TestLayer.of().file("b", "from zstd").writeZstd(tmp, "top");
+    unpack(base, top);
+    assertEquals("a,b", ls(target()));
+    assertEquals("from zstd", Files.readString(target().resolve("b")));
+
+    Digest wrong = Digest.sha256("other");
+    DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> RootfsUnpacker
+        .defaults().unpack(List.of(new LayerSource(top.blobFile(), top.digest(), wrong, Compression.ZSTD)),
+            tmp.resolve("x")));
+    assertEquals(wrong, e.expected());
+    assertFalse(Files.exists(tmp.resolve("x"), NOFOLLOW));
+  }
+
+  @Test
+  void truncatedZstdIsAnUnpackExceptionNamingTheLayer() throws IOException {
     Path f = tmp.resolve("z.tar.zst");
     byte[] zstdMagic = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0, 0, 0};
     Files.write(f, zstdMagic);
     Digest d = Digest.sha256(zstdMagic);
     LayerSource ok = TestLayer.of().file("a", "a").writeTar(tmp, "ok");
-    for (Compression c : List.of(Compression.ZSTD, Compression.AUTO)) {
-      UnsupportedLayerCompressionException e = assertThrows(UnsupportedLayerCompressionException.class,
+    for (Compression c : java.util.Arrays.asList(Compression.ZSTD, null)) {
+      UnpackException e = assertThrows(UnpackException.class,
           () -> unpack(ok, new LayerSource(f, d, Digest.sha256("other"), c)));
       assertEquals(d, e.layer());
-      assertEquals(Compression.ZSTD, e.compression());
       assertTrue(e.getMessage().contains(d.toString()), e.getMessage());
       assertFalse(Files.exists(target(), NOFOLLOW));
     }

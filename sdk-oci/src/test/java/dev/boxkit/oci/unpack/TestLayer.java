@@ -135,6 +135,15 @@ final class TestLayer {
     return LayerSource.gzip(f, Digest.sha256(gz), Digest.sha256(t));
   }
 
+  /** Writes the layer zstd-compressed (by the {@code zstd} reference library) to {@code dir/name.tar.zst}. */
+  LayerSource writeZstd(Path dir, String name) {
+    byte[] t = tarBytes();
+    byte[] z = com.github.luben.zstd.Zstd.compress(t, 3);
+    Path f = dir.resolve(name + ".tar.zst");
+    write(f, z);
+    return LayerSource.zstd(f, Digest.sha256(z), Digest.sha256(t));
+  }
+
   static byte[] gzip(byte[] data) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
