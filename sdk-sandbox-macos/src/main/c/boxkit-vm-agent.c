@@ -499,7 +499,25 @@ static void child(struct spec *s, int in, int out, int err, int status_fd) {
   signal(SIGPIPE, SIG_DFL); /* the agent ignores it; an ignored signal would stay ignored across exec */
   if (src < 0 || dup2(src, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_fail(status_fd, STEP_STDIO);
   if (chroot(ROOT) != 0) child_fail(status_fd, STEP_CHROOT);
-  if (chdir(s->cwd) != 0) child_fail(status_fd, STEP_CHDIR);
+  if (chdir(s->cwd) != 0) {
+    /* A missing working directory is created, as docker run does (and the namespaces backend);
+     * on a read-only root that fails and the chdir error stands. */
+    int err0 = errno;
+    char dir[PATH_MAX];
+    if (err0 != ENOENT || strlen(s->cwd) >= sizeof dir) child_fail(status_fd, STEP_CHDIR);
+    strcpy(dir, s->cwd);
+    for (char *p = dir + 1; *p; p++) {
+      if (*p != '/') continue;
+      *p = 0;
+      mkdir(dir, 0755);
+      *p = '/';
+    }
+    mkdir(dir, 0755);
+    if (chdir(s->cwd) != 0) {
+      errno = err0;
+      child_fail(status_fd, STEP_CHDIR);
+    }
+  }
   for (size_t i = 0; i < sizeof dropped_caps / sizeof dropped_caps[0]; i++) prctl(PR_CAPBSET_DROP, dropped_caps[i], 0, 0, 0);
   struct rlimit core = {0, 0};
   if (setrlimit(RLIMIT_CORE, &core) != 0) child_fail(status_fd, STEP_RLIMIT);

@@ -172,7 +172,10 @@ public final class Image implements ImageSource {
     for (int i = 0; i < diffIds.size(); i++) {
       Descriptor l = layers().get(i);
       Compression c = Compression.fromMediaType(l.mediaType());
-      sources.add(new LayerSource(store(l.digest()).blobPath(l.digest()), l.digest(), diffIds.get(i), c));
+      // A blob may be gone (a docker archive's temporary layout) once its tree is cached: the
+      // cache reads blobs only for a tree it lacks, and then names the missing one.
+      OciLayout s = blobStores.stream().filter(b -> b.hasBlob(l.digest())).findFirst().orElse(blobStores.get(0));
+      sources.add(new LayerSource(s.blobPath(l.digest()), l.digest(), diffIds.get(i), c));
     }
     return cache.get(sources);
   }

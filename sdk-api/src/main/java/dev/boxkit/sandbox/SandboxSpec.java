@@ -22,8 +22,10 @@ import java.util.Objects;
  * @param env the program's whole environment; default empty (nothing is inherited)
  * @param workingDir absolute path inside the sandbox; default {@code /}, or the image's WorkingDir
  * @param uid user id inside the sandbox, 0..4294967294 (0..65535 for a root JVM without
- *     {@code hostIdentityMapping}); default 0, or the image's User (see {@link Builder#image})
- * @param gid group id inside the sandbox; default 0
+ *     {@code hostIdentityMapping}); default 0, or the image's User (see {@link Builder#image});
+ *     0 until the provider resolves {@link #userName()} when that is set
+ * @param gid group id inside the sandbox; default 0; as {@code uid} when {@link #userName()}
+ *     is set
  * @param hostname host name inside the sandbox (its own UTS namespace); default {@code sandbox}
  * @param mounts mounts applied in order after the root; default {@link Mount#proc()} then
  *     {@link Mount#devMinimal()}
@@ -61,6 +63,10 @@ import java.util.Objects;
  * @param devices CDI devices to give the sandbox (see {@link Builder#device(String)}); default
  *     {@link CdiRequest#NONE}. Resolved by the provider when the sandbox is launched; host
  *     device nodes named directly are {@link Mount.Device} mounts instead
+ * @param userName the user as given by name ({@code user[:group]}, or a uid without a group,
+ *     whose primary group is looked up), resolved through the root's {@code /etc/passwd} and
+ *     {@code /etc/group} when the sandbox is launched ({@link #withUserResolved()}), so building
+ *     a spec reads no file; null when {@code uid} and {@code gid} are final
  */
 public record SandboxSpec(
     Rootfs root, List<String> argv, Map<String, String> env, String workingDir, long uid, long gid,
@@ -68,7 +74,13 @@ public record SandboxSpec(
     Stdio stdout, Stdio stderr, long captureLimitBytes, boolean dieWithParent,
     boolean hostIdentityMapping, Isolation isolation, List<PortMapping> ports,
     SandboxNetwork sharedNetwork, EgressPolicy egress,
-    java.util.function.Consumer<EgressEvent> egressListener, CdiRequest devices) {
+    java.util.function.Consumer<EgressEvent> egressListener, CdiRequest devices, String userName) {
+
+  /**
+   * The {@code PATH} an image root gets when its configuration sets none, as {@code docker run}
+   * gives it; a spec without an image sets only what it is told.
+   */
+  public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
   /** Default for {@link #captureLimitBytes()}: 16 MiB. */
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
@@ -168,6 +180,34 @@ public record SandboxSpec(
     return new Builder();
   }
 
+  /**
+   * For providers, at launch: this spec with {@link #userName()} resolved to {@code uid} and
+   * {@code gid} through the root's {@code /etc/passwd} and {@code /etc/group} (the image's
+   * unpacked tree, from the rootfs cache, for an image root; the directory for a directory root;
+   * the host's for the host root), never following a symbolic link ({@code passwd(5)}, {@code
+   * group(5)}); this spec itself when there is nothing to resolve.
+   *
+   * @throws InvalidSandboxSpecException naming {@code user} when a name is not listed
+   * @throws SandboxSetupException at step {@code unpack} when an image root cannot be unpacked
+   */
+  public SandboxSpec withUserResolved() {
+    if (userName == null) {
+      return this;
+    }
+    Path tree;
+    if (root instanceof Rootfs.FromImage fi) {
+      tree = fi.unpack().rootfs();
+    } else if (root instanceof Rootfs.Directory d) {
+      tree = d.path();
+    } else {
+      tree = Path.of("/");
+    }
+    UserResolver.Ids ids = UserResolver.resolve(userName, tree);
+    return new SandboxSpec(root, argv, env, workingDir, ids.uid(), ids.gid(), hostname, mounts, network,
+        limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent, hostIdentityMapping, isolation,
+        ports, sharedNetwork, egress, egressListener, devices, null);
+  }
+
   /** @return a builder holding this spec's values */
   public Builder toBuilder() {
     Builder b = new Builder();
@@ -175,7 +215,7 @@ public record SandboxSpec(
     b.argv = argv;
     b.env = new LinkedHashMap<>(env);
     b.workingDir = workingDir;
-    b.user = uid + ":" + gid;
+    b.user = userName != null ? userName : uid + ":" + gid;
     b.hostname = hostname;
     b.mounts = new ArrayList<>(mounts);
     b.network = network;
@@ -251,12 +291,13 @@ public record SandboxSpec(
      *       Entrypoint they are its arguments; {@link #entrypoint} replaces the Entrypoint and
      *       drops the image's Cmd (as {@code docker run --entrypoint} does), so {@code
      *       entrypoint()} with no arguments makes {@link #command} the whole argv.
-     *   <li>Env is the base environment; {@link #env(String, String)} adds or overrides a
-     *       variable; {@link #env(Map)} replaces the whole environment, the image's included.
+     *   <li>Env is the base environment, with {@link SandboxSpec#DEFAULT_PATH} when it sets no
+     *       {@code PATH}; {@link #env(String, String)} adds or overrides a variable; {@link
+     *       #env(Map)} replaces the whole environment, the image's and the default included.
      *   <li>WorkingDir unless {@link #workingDir} is set; {@code /} when neither is.
      *   <li>User unless {@link #user} is set: names are resolved through the image's {@code
-     *       /etc/passwd} and {@code /etc/group} when the spec is built, which unpacks the image
-     *       into the cache then; a user without group gets its primary group.
+     *       /etc/passwd} and {@code /etc/group} when the sandbox is launched (building reads no
+     *       file); a user without group gets its primary group.
      * </ul>
      * A later {@link #root(Rootfs)} replaces the root but keeps the configuration.
      *
@@ -333,14 +374,14 @@ public record SandboxSpec(
 
     /**
      * Sets the user as an image configuration names it: {@code uid[:gid]} by number, or
-     * {@code user[:group]} by name, resolved when the spec is built through the root's {@code
+     * {@code user[:group]} by name, resolved when the sandbox is launched through the root's {@code
      * /etc/passwd} and {@code /etc/group} (the image's tree for an image root, the directory for
      * a directory root, the host's for the host root), never following a symbolic link. Without a
      * group, the user's primary group (0 for a uid not listed).
      *
      * @param user e.g. {@code "1000"}, {@code "1000:100"}, {@code "nobody"}, {@code "app:staff"}
-     * @throws InvalidSandboxSpecException naming {@code user} at once when malformed, at {@link
-     *     #build()} when a name is not listed
+     * @throws InvalidSandboxSpecException naming {@code user} at once when malformed; at launch
+     *     ({@link Sandbox#run}, {@link Sandbox#start}) when a name is not listed
      */
     public Builder user(String user) {
       SandboxPaths.nonNull("user", user);
@@ -600,34 +641,23 @@ public record SandboxSpec(
       }
       Map<String, String> fullEnv = new LinkedHashMap<>();
       if (!envReplaced) {
-        for (String kv : c.env()) {
-          int eq = kv.indexOf('=');
-          fullEnv.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
-        }
+        fullEnv.putAll(c.envMap());
       }
       fullEnv.putAll(env);
+      if (imageConfig != null && !envReplaced) {
+        fullEnv.putIfAbsent("PATH", DEFAULT_PATH);
+      }
       String dir = workingDir != null ? workingDir
           : c.workingDir() != null && !c.workingDir().isEmpty() ? c.workingDir() : "/";
-      UserResolver.Ids ids = resolveUser(user != null ? user : c.user());
+      String who = user != null ? user : c.user();
+      // uid:gid by number is final now; a name (or a uid whose primary group is looked up) is
+      // resolved at launch, where the root's files are read anyway.
+      boolean numeric = who == null || who.isEmpty() || who.matches("[0-9]+:[0-9]+");
+      UserResolver.Ids ids = numeric ? UserResolver.resolve(who, null) : new UserResolver.Ids(0, 0);
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
           network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,
           hostIdentityMapping, isolation, ports, sharedNetwork, egress, egressListener,
-          new CdiRequest(cdiDevices, cdiSpecDirs, skipCdiHooks));
-    }
-
-    private UserResolver.Ids resolveUser(String spec) {
-      if (spec == null || spec.isEmpty() || spec.matches("[0-9]+:[0-9]+")) {
-        return UserResolver.resolve(spec, null);
-      }
-      Path tree;
-      if (root instanceof Rootfs.FromImage fi) {
-        tree = fi.unpack().rootfs();
-      } else if (root instanceof Rootfs.Directory d) {
-        tree = d.path();
-      } else {
-        tree = Path.of("/");
-      }
-      return UserResolver.resolve(spec, tree);
+          new CdiRequest(cdiDevices, cdiSpecDirs, skipCdiHooks), numeric ? null : who);
     }
 
     /** @return {@code Sandbox.run(build())} */

@@ -1,6 +1,8 @@
 package dev.boxkit.sandbox;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,13 +42,27 @@ class ImageSpecTest {
 
   @Test
   void entrypointPlusCmdEnvWorkdirAndUserByName() {
-    SandboxSpec s = builder(image(true)).build();
+    SandboxSpec built = builder(image(true)).build();
+    assertEquals("app", built.userName(), "a name waits for the launch");
+    assertTrue(((Rootfs.FromImage) built.root()).unpack().unpacked(), "building did not unpack the image");
+    SandboxSpec s = built.withUserResolved();
     assertEquals(List.of("/bin/app", "run", "--fast"), s.argv());
     assertEquals(Map.of("PATH", "/bin", "MODE", "image"), s.env());
     assertEquals("/srv", s.workingDir());
     assertEquals(1234, s.uid());
     assertEquals(2345, s.gid());
+    assertNull(s.userName());
     assertTrue(s.root() instanceof Rootfs.FromImage);
+    assertSame(s, s.withUserResolved());
+    assertEquals(s, s.toBuilder().build(), "a resolved spec rebuilds to itself");
+  }
+
+  @Test
+  void anImageWithoutPathGetsDockersDefault() {
+    Image noPath = Image.builder().cacheDir(tmp.resolve("store")).cmd("/bin/x").build();
+    assertEquals(SandboxSpec.DEFAULT_PATH, Sandbox.builder().image(noPath).build().env().get("PATH"));
+    assertFalse(Sandbox.builder().command("/bin/x").build().env().containsKey("PATH"),
+        "without an image the environment is only what the spec says");
   }
 
   @Test
@@ -80,8 +96,8 @@ class ImageSpecTest {
 
   @Test
   void unknownUserAndMissingCommandAreNamed() {
-    assertEquals("user", assertThrows(InvalidSandboxSpecException.class,
-        () -> builder(image(true)).user("ghost").build()).field());
+    SandboxSpec ghost = builder(image(true)).user("ghost").build();
+    assertEquals("user", assertThrows(InvalidSandboxSpecException.class, ghost::withUserResolved).field());
     assertEquals("user", assertThrows(InvalidSandboxSpecException.class,
         () -> Sandbox.builder().user("a:b:c")).field());
     Image bare = Image.builder().cacheDir(tmp.resolve("store")).build();

@@ -226,16 +226,13 @@ public final class BoxKitExtension implements ExecutionCondition, BeforeAllCallb
       String scope = classScoped ? "(class " + context.getRequiredTestClass().getSimpleName() + ") " : "";
       if (imageField.isEmpty()) {
         s = new TestSandbox(scope + "on the host's / (read-only)", Rootfs.hostReadOnly(),
-            Map.of("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"), "/", a.network(), timeout, tempRoot);
+            Map.of("PATH", dev.boxkit.sandbox.SandboxSpec.DEFAULT_PATH), "/", a.network(), timeout, tempRoot);
       } else {
         Field f = imageField.get();
         TestImages.Built built = image(context, f.getAnnotation(SandboxImage.class), f.getType(), f.toString());
         ContainerConfig c = built.image().config().config();
-        Map<String, String> env = new LinkedHashMap<>();
-        for (String kv : c.env()) {
-          int eq = kv.indexOf('=');
-          env.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
+        Map<String, String> env = new LinkedHashMap<>(c.envMap());
+        env.putIfAbsent("PATH", dev.boxkit.sandbox.SandboxSpec.DEFAULT_PATH);
         s = new TestSandbox(scope + "from image " + built.image().digest() + " (" + f.getName() + ")",
             Rootfs.directory(built.rootfs()), env, c.workingDir() != null ? c.workingDir() : "/",
             a.network(), timeout, tempRoot);

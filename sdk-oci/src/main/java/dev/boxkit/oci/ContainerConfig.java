@@ -75,6 +75,19 @@ public record ContainerConfig(
     unknownFields = Descriptor.sortedCopy(unknownFields);
   }
 
+  /**
+   * @return {@link #env()} as a map in order, the last entry of a name winning; an entry without
+   *     {@code =} is a variable with an empty value
+   */
+  public java.util.Map<String, String> envMap() {
+    java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (String e : env) {
+      int eq = e.indexOf('=');
+      out.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
+    }
+    return out;
+  }
+
   /** @return the value of environment variable {@code name}, or null when unset */
   public String envValue(String name) {
     for (String e : env) {

@@ -38,15 +38,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code boxkit run}: a program in a sandbox whose root is an image, a directory or the host's
- * {@code /} (read-only in every case). Stdio passes through; the exit status is the program's.
+ * {@code boxkit run}: a program in a sandbox whose root is an image (writable, writes discarded),
+ * a directory or the host's {@code /} (both read-only). Stdio passes through; the exit status is the program's.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Run a program in a sandbox; exit with its status (128+N when signal N killed it).")
 final class RunCommand implements Callable<Integer> {
-  /** PATH when neither the image nor --env sets one, as Docker does. */
-  static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  /** Size of the tmpfs an image gets at /tmp unless --tmpfs /tmp says otherwise. */
+  /** Size of each --tmpfs. */
   static final long TMP_SIZE_BYTES = 64L << 20;
   /** How long a program asked to stop (SIGTERM) may take before it is killed: 10 s, as docker stop. */
   static final Duration STOP_GRACE = Duration.ofSeconds(10);
@@ -58,8 +56,8 @@ final class RunCommand implements Callable<Integer> {
   /** Exactly one root. */
   static final class RootChoice {
     @Option(names = "--image", paramLabel = "IMAGE",
-        description = "Root from an image, oci:DIR:TAG, docker-archive:FILE or docker://REF: unpacked once into the cache, read-only, /tmp a tmpfs;"
-            + " its Entrypoint, Cmd, Env, WorkingDir and User apply.")
+        description = "Root from an image, oci:DIR:TAG, docker-archive:FILE or docker://REF: unpacked once into the cache,"
+            + " writable with writes discarded (as docker run); its Entrypoint, Cmd, Env, WorkingDir and User apply.")
     SourceRef image;
 
     @Option(names = "--rootfs", paramLabel = "DIR", description = "Root from a host directory, read-only.")
@@ -132,34 +130,9 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter err = spec.commandLine().getErr();
-    Path tree;
-    ImageDefaults defaults;
     List<Mount> mounts = new ArrayList<>();
-    if (root.image != null) {
-      Image image;
-      try (OpenedSource source = OpenedSource.open(root.image, registry.clientFor(root.image), cache.store())) {
-        image = source.load(platform == null ? null : Platform.parse(platform));
-        tree = image.rootfs(RootfsCache.open(cache.rootfs())).rootfs();
-      }
-      defaults = ImageDefaults.of(image.config().config());
-      if (!tmpfs.contains("/tmp")) {
-        mounts.add(Mount.tmpfs("/tmp", TMP_SIZE_BYTES));
-      }
-    } else {
-      tree = root.rootfs != null ? directoryRoot(root.rootfs) : Path.of("/");
-      defaults = ImageDefaults.NONE;
-    }
     tmpfs.forEach(t -> mounts.add(Mount.tmpfs(t, TMP_SIZE_BYTES)));
     binds.forEach(bind -> mounts.add(bind.toMount()));
-
-    List<String> argv = defaults.argv(command);
-    if (argv.isEmpty()) {
-      throw new InvalidInputException("command", null, "nothing to run: give a command after --"
-          + (root.image != null ? " (the image has no Entrypoint or Cmd)" : ""));
-    }
-    Map<String, String> environment = new LinkedHashMap<>(defaults.env());
-    env.forEach(kv -> environment.put(kv.key(), kv.value()));
-    environment.putIfAbsent("PATH", DEFAULT_PATH);
     NetworkMode network = networkArg.mode();
     SandboxSpec.Builder b = Sandbox.builder()
         .stdin(Stdio.inherit()).stdout(Stdio.inherit()).stderr(Stdio.inherit())
@@ -168,9 +141,34 @@ final class RunCommand implements Callable<Integer> {
         .onEgressDenied(e -> {
           err.println("boxkit: egress refused: " + e.host() + ":" + e.port() + " (" + e.reason() + ")");
           err.flush();
-        })
-        .argv(argv).env(environment)
-        .workingDir(workdir != null ? workdir : defaults.workingDir());
+        });
+    if (root.image != null) {
+      // The library's image path: the image's Entrypoint, Cmd, Env (PATH by default), WorkingDir
+      // (created when missing) and User, a writable root whose writes are discarded.
+      try (OpenedSource source = OpenedSource.open(root.image, registry.clientFor(root.image), cache.store())) {
+        Image image = source.load(platform == null ? null : Platform.parse(platform));
+        Rootfs.FromImage fromImage = Rootfs.image(image).withCache(RootfsCache.open(cache.rootfs()));
+        // Into the rootfs cache while the source is open (a docker archive's blobs live only as
+        // long as it); the launch then finds the tree there.
+        fromImage.unpack();
+        b.image(image).root(fromImage);
+      }
+    } else if (command.isEmpty()) {
+      throw new InvalidInputException("command", null, "nothing to run: give a command after --");
+    }
+    if (!command.isEmpty()) {
+      b.command(command.toArray(String[]::new));
+    }
+    env.forEach(kv -> b.env(kv.key(), kv.value()));
+    if (root.image == null && env.stream().noneMatch(kv -> kv.key().equals("PATH"))) {
+      b.env("PATH", SandboxSpec.DEFAULT_PATH);
+    }
+    if (workdir != null) {
+      b.workingDir(workdir);
+    }
+    if (user != null) {
+      b.user(user.toString()); // names are looked up in the root's /etc/passwd at launch
+    }
     if (!publish.isEmpty() && network != NetworkMode.NONE) {
       throw new ParameterException(spec.commandLine(), "--publish needs --network none: with "
           + network.name().toLowerCase() + " the program's ports are the host's own");
@@ -178,29 +176,38 @@ final class RunCommand implements Callable<Integer> {
     publish.forEach(p -> b.publish(p.hostPort(), p.sandboxPort()));
     // After the binds, and after /proc and /dev below: a node lands on the sandbox's /dev.
     devices.forEach(d -> d.addTo(b, mounts));
-    UserArg who = user != null ? user : defaults.user();
-    if (who != null) {
-      UserResolver.Ids ids = new UserResolver(tree).resolve(who);
-      b.user(ids.uid(), ids.gid());
-    }
 
     if (isolation == Isolation.VM) {
       if (root.image == null && root.rootfs == null) {
         throw new InvalidInputException("--isolation", "vm", "a VM needs --image or --rootfs, not the host root");
       }
+      if (root.rootfs != null) {
+        b.root(Rootfs.directory(directoryRoot(root.rootfs)));
+      }
       // The guest makes its own /proc and /dev; the JVM's stdin cannot be handed to a VM.
-      return exitOf(err, runForwardingTermination(build(b.root(Rootfs.directory(tree)).mounts(mounts)
-          .stdin(Stdio.discard())), err));
+      return exitOf(err, runForwardingTermination(build(b.mounts(mounts).stdin(Stdio.discard())), err));
     }
-    try (MountPoints points = root.hostRoot || (root.image == null && root.rootfs == null)
+    List<Mount> all = new ArrayList<>(List.of(Mount.proc(), Mount.devMinimal()));
+    if (root.image != null) {
+      // The image's writable layer takes the mount points the image lacks.
+      all.addAll(mounts);
+      return exitOf(err, runForwardingTermination(build(b.mounts(all)), err));
+    }
+    try (MountPoints points = root.rootfs == null
         ? MountPoints.none(Rootfs.hostReadOnly())
-        : MountPoints.forTree(tree, mounts)) {
-      List<Mount> all = new ArrayList<>(points.treeMounts());
-      all.add(Mount.proc());
-      all.add(Mount.devMinimal());
+        : MountPoints.forTree(directoryRoot(root.rootfs), mounts)) {
+      all.addAll(0, points.treeMounts());
       all.addAll(mounts);
       return exitOf(err, runForwardingTermination(build(b.root(points.root()).mounts(all)), err));
     }
+  }
+
+  private static Path directoryRoot(Path dir) {
+    Path tree = dir.toAbsolutePath().normalize();
+    if (!Files.isDirectory(tree)) {
+      throw new InvalidInputException("rootfs", dir.toString(), "is not a directory");
+    }
+    return tree;
   }
 
   /** Builds the spec; ports it refuses (one published twice) are a bad command line. */
@@ -275,49 +282,6 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     err.flush();
-  }
-
-  private static Path directoryRoot(Path dir) {
-    Path tree = dir.toAbsolutePath().normalize();
-    if (!Files.isDirectory(tree)) {
-      throw new InvalidInputException("rootfs", dir.toString(), "is not a directory");
-    }
-    return tree;
-  }
-
-  /**
-   * What an image's config contributes to a run (image-spec {@code config.md}); flags override
-   * each part.
-   *
-   * @param entrypoint argv prefix, never null
-   * @param cmd default arguments, never null
-   * @param env variables in order
-   * @param workingDir absolute, {@code /} when unset
-   * @param user the {@code User}, or null when unset
-   */
-  record ImageDefaults(List<String> entrypoint, List<String> cmd, Map<String, String> env,
-      String workingDir, UserArg user) {
-    /** A root that is not an image: nothing but {@code /} as working directory. */
-    static final ImageDefaults NONE = new ImageDefaults(List.of(), List.of(), Map.of(), "/", null);
-
-    static ImageDefaults of(ContainerConfig c) {
-      Map<String, String> env = new LinkedHashMap<>();
-      for (String e : c.env()) {
-        int eq = e.indexOf('=');
-        env.put(eq < 0 ? e : e.substring(0, eq), eq < 0 ? "" : e.substring(eq + 1));
-      }
-      return new ImageDefaults(
-          c.entrypoint() != null ? c.entrypoint() : List.of(), c.cmd() != null ? c.cmd() : List.of(), env,
-          c.workingDir() != null && !c.workingDir().isEmpty() ? c.workingDir() : "/",
-          c.user() != null && !c.user().isEmpty() ? UserArg.parse(c.user()) : null);
-    }
-
-    /** @return Entrypoint followed by {@code command}, or by Cmd when none is given (as docker run) */
-    List<String> argv(List<String> command) {
-      List<String> argv = new ArrayList<>(entrypoint);
-      argv.addAll(command.isEmpty() ? cmd : command);
-      return argv;
-    }
   }
 
   private ResourceLimits limits() {

@@ -132,11 +132,11 @@ class RunCommandTest {
         + " [ \"$k\" = Gid: ] && echo gid $v; done < /proc/self/status; echo $PATH";
     Cli.Result r = runInChild("--image", image, "--", "-c", script);
     assertEquals(0, r.exitCode(), r.toString());
-    assertEquals("hello\n/work\nuid 1000\ngid 1001\n" + RunCommand.DEFAULT_PATH + "\n", r.out());
+    assertEquals("hello\n/work\nuid 1000\ngid 1001\n" + dev.boxkit.sandbox.SandboxSpec.DEFAULT_PATH + "\n", r.out());
 
     Cli.Result o = runInChild("--image", image, "--env", "GREETING=bye", "--workdir", "/", "--user", "0:0",
         "--", "-c", script);
-    assertEquals("bye\n/\nuid 0\ngid 0\n" + RunCommand.DEFAULT_PATH + "\n", o.out(), o.toString());
+    assertEquals("bye\n/\nuid 0\ngid 0\n" + dev.boxkit.sandbox.SandboxSpec.DEFAULT_PATH + "\n", o.out(), o.toString());
 
     Cli.Result unknown = run("--image", image, "--user", "nobody", "--", "-c", "true");
     assertEquals(125, unknown.exitCode(), unknown.toString());

@@ -132,8 +132,8 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (why.isPresent()) {
       throw new SandboxUnavailableException(name() + ": " + why.get());
     }
-    // CDI devices become mounts and variables first, so every check below sees them.
-    spec = dev.boxkit.sandbox.spi.Devices.resolve(spec);
+    // A user given by name, then CDI devices (mounts and variables), so every check below sees them.
+    spec = dev.boxkit.sandbox.spi.Devices.resolve(spec.withUserResolved());
     checkHostPaths(spec);
     DeviceMounts.check(spec, DeviceMounts.mountinfo());
     LibC c = LibC.INSTANCE;

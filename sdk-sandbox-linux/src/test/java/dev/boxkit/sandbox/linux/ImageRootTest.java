@@ -119,7 +119,7 @@ class ImageRootTest {
   @Test
   void unknownUserIsNamed() {
     InvalidSandboxSpecException e = assertThrows(InvalidSandboxSpecException.class,
-        () -> Sandbox.builder().image(image).root(root()).user("nosuchuser").build());
+        () -> Sandbox.builder().image(image).root(root()).user("nosuchuser").run());
     assertEquals("user", e.field());
     assertTrue(e.getMessage().contains("nosuchuser"), e.getMessage());
   }

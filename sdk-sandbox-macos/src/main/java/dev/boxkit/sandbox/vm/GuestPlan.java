@@ -49,16 +49,30 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
    * @throws InvalidSandboxSpecException naming the first field the VM backend cannot honour
    */
   static GuestPlan compile(SandboxSpec spec) {
-    if (!(spec.root() instanceof Rootfs.Directory dir)) {
-      throw new InvalidSandboxSpecException("root", "the VM backend needs Rootfs.directory(...):"
-          + " the host's own root is not a Linux guest root everywhere");
-    }
-    if (dir.writable()) {
-      throw new InvalidSandboxSpecException("root", "the VM backend copies the root into the VM, so"
-          + " writes could not reach " + dir.path() + ": use a read-only root plus a writable bind or tmpfs");
-    }
-    if (!Files.isDirectory(dir.path())) {
-      throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
+    Path rootDir;
+    boolean rootWritable;
+    if (spec.root() instanceof Rootfs.FromImage image) {
+      if (image.keepUpper() != null) {
+        throw new InvalidSandboxSpecException("root.keepUpper", "the VM backend keeps no upper layer:"
+            + " what the program writes to an image root stays in the guest's memory and ends with it");
+      }
+      // The unpacked tree (from the rootfs cache) is copied into the guest, where it is writable
+      // and discarded at the end, as an image root is under namespaces.
+      rootDir = image.unpack().rootfs();
+      rootWritable = true;
+    } else if (spec.root() instanceof Rootfs.Directory dir) {
+      if (dir.writable()) {
+        throw new InvalidSandboxSpecException("root", "the VM backend copies the root into the VM, so"
+            + " writes could not reach " + dir.path() + ": use a read-only root plus a writable bind or tmpfs");
+      }
+      if (!Files.isDirectory(dir.path())) {
+        throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
+      }
+      rootDir = dir.path();
+      rootWritable = false;
+    } else {
+      throw new InvalidSandboxSpecException("root", "the VM backend needs Rootfs.directory(...) or an"
+          + " image root: the host's own root is not a Linux guest root everywhere");
     }
     if (!spec.devices().isEmpty() || spec.mounts().stream().anyMatch(m -> m instanceof Mount.Device)) {
       throw new InvalidSandboxSpecException("devices", "device nodes and CDI devices are not supported"
@@ -94,7 +108,7 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
     for (Map.Entry<String, String> e : spec.env().entrySet()) {
       w.add('e', e.getKey() + "=" + e.getValue());
     }
-    w.add('w', spec.workingDir()).add('h', spec.hostname()).add('r', "ro");
+    w.add('w', spec.workingDir()).add('h', spec.hostname()).add('r', rootWritable ? "rw" : "ro");
     if (!(spec.stdin() instanceof Stdio.Discard)) {
       w.add('i', "pipe");
     }
@@ -132,6 +146,6 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       w.add('S', dev.boxkit.sandbox.seccomp.SeccompFilter.setIdModesOnly()
           .compile(dev.boxkit.sandbox.seccomp.SeccompArch.host()));
     }
-    return new GuestPlan(dir.path(), shares, w.toByteArray(), memory);
+    return new GuestPlan(rootDir, shares, w.toByteArray(), memory);
   }
 }

@@ -104,7 +104,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     if (spec == null) {
       throw new InvalidSandboxSpecException("spec", "is null");
     }
-    spec = withNetworkEnv(spec);
+    spec = withNetworkEnv(spec.withUserResolved());
     GuestPlan plan = GuestPlan.compile(spec);
     KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     long start = System.nanoTime();
@@ -146,7 +146,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     if (spec == null) {
       throw new InvalidSandboxSpecException("spec", "is null");
     }
-    spec = withNetworkEnv(spec);
+    spec = withNetworkEnv(spec.withUserResolved());
     GuestPlan plan = GuestPlan.compile(spec);
     KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     VmNetwork network = VmNetwork.open(spec);

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.boxkit.image.Image;
+import dev.boxkit.image.Layer;
+import dev.boxkit.oci.unpack.RootfsCache;
 import dev.boxkit.sandbox.EgressPolicy;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Isolation;
@@ -218,6 +221,31 @@ class BackendConformanceTest {
     } finally {
       server.stop(0);
     }
+  }
+
+  @ParameterizedTest
+  @MethodSource("backends")
+  void anImageRootAppliesItsConfigAndKeepsNoWrite(Isolation backend) {
+    // No /proc, /dev, /tmp or /work in the image: the backend makes its mount points and the
+    // missing WorkingDir; the image's root is writable and what is written there is discarded.
+    Image image = Image.builder().cacheDir(tmp.resolve("store"))
+        .layer(Layer.fromExecutables(Path.of("/bin/sh"), Path.of(BB)))
+        .layer(Layer.of("etc", l -> l
+            .addFile("/etc/passwd", "root:x:0:0::/:/bin/sh\napp:x:1234:2345::/:/bin/sh\n".getBytes(StandardCharsets.UTF_8))
+            .addFile("/etc/group", "root:x:0:\napp:x:2345:\n".getBytes(StandardCharsets.UTF_8))))
+        .entrypoint("/bin/sh", "-c")
+        .cmd("echo \"$GREETING $(" + BB + " id -u):$(" + BB + " id -g) $(pwd) $PATH\"; echo x > /written && echo wrote")
+        .env("GREETING", "hello").workingDir("/work").user("app").build();
+    Rootfs.FromImage root = Rootfs.image(image).withCache(RootfsCache.open(tmp.resolve("rootfs")));
+    for (int run = 0; run < 2; run++) {
+      ExecResult r = Sandbox.run(Sandbox.builder().isolation(backend).image(image).root(root).user("0:0")
+          .command("echo \"$GREETING $(pwd)\"; [ -e /written ] && echo left-over; echo x > /written && echo wrote")
+          .build());
+      assertEquals("hello /work\nwrote\n", r.stdoutText(), "run " + run + ": " + r.stderrText());
+    }
+    ExecResult byName = Sandbox.run(Sandbox.builder().isolation(backend).image(image).root(root)
+        .command("echo \"$(" + BB + " id -u):$(" + BB + " id -g) $PATH\"").build());
+    assertEquals("1234:2345 " + SandboxSpec.DEFAULT_PATH + "\n", byName.stdoutText(), byName.stderrText());
   }
 
   @ParameterizedTest
