@@ -127,10 +127,8 @@ public sealed interface Rootfs permits Rootfs.HostReadOnly, Rootfs.Directory, Ro
       try {
         return image.rootfs(cache != null ? cache : RootfsCache.open(RootfsCache.defaultRoot()));
       } catch (OciException e) {
-        SandboxSetupException failure = new SandboxSetupException("unpack", null, 0, null,
-            "unpacking image " + image.digest() + ": " + e.getMessage());
-        failure.initCause(e);
-        throw failure;
+        throw new SandboxSetupException("unpack", null, 0, null,
+            "unpacking image " + image.digest() + ": " + e.getMessage(), e);
       }
     }
   }

@@ -64,9 +64,7 @@ public final class SandboxDirectories {
   }
 
   private static SandboxSetupException setupFailure(Path dir, Exception e) {
-    SandboxSetupException failure = new SandboxSetupException("mkdir", dir.toString(), 0, null,
-        "creating a directory sandboxes may write: " + e);
-    failure.initCause(e);
-    return failure;
+    return new SandboxSetupException("mkdir", dir.toString(), 0, null,
+        "creating a directory sandboxes may write: " + e, e);
   }
 }

@@ -1,10 +1,10 @@
 package dev.boxkit.sandbox;
 
 /**
- * Root of every exception the sandbox API throws. Unchecked so that fluent code stays fluent;
+ * Root of every exception the sandbox API throws, below {@link dev.boxkit.BoxKitException};
  * subtypes carry the data that explains the failure.
  */
-public class SandboxException extends RuntimeException {
+public class SandboxException extends dev.boxkit.BoxKitException {
   private static final long serialVersionUID = 1L;
 
   /** @param message what failed */

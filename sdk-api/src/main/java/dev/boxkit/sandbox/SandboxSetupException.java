@@ -24,8 +24,21 @@ public class SandboxSetupException extends SandboxException {
    * @param detail a human readable description of the step
    */
   public SandboxSetupException(String step, String path, int errno, String errnoName, String detail) {
+    this(step, path, errno, errnoName, detail, null);
+  }
+
+  /**
+   * @param step the failed step, e.g. {@code "unpack"}
+   * @param path the path the step worked on, or null when none
+   * @param errno the kernel's errno, 0 when the failure has none
+   * @param errnoName symbolic name of {@code errno}, or null
+   * @param detail a human readable description of the step
+   * @param cause the underlying failure (say, the {@code OciException} of an unpack), or null
+   */
+  public SandboxSetupException(String step, String path, int errno, String errnoName, String detail,
+      Throwable cause) {
     super("sandbox setup failed at " + step + ": " + detail
-        + (errno != 0 ? ": " + (errnoName != null ? errnoName : "errno " + errno) : ""));
+        + (errno != 0 ? ": " + (errnoName != null ? errnoName : "errno " + errno) : ""), cause);
     this.step = step;
     this.path = path;
     this.errno = errno;

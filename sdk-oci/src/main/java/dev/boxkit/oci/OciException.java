@@ -1,10 +1,10 @@
 package dev.boxkit.oci;
 
 /**
- * Root of every exception BoxKit's OCI layer throws. Unchecked so that fluent code stays fluent;
- * subtypes carry the offending input.
+ * Root of every exception BoxKit's OCI layer throws (images, layouts, registries, unpacking),
+ * below {@link dev.boxkit.BoxKitException}; subtypes carry the offending input.
  */
-public class OciException extends RuntimeException {
+public class OciException extends dev.boxkit.BoxKitException {
   private static final long serialVersionUID = 1L;
 
   /** @param message what failed, naming the offending input */

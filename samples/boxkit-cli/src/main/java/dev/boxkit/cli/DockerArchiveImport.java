@@ -1,7 +1,6 @@
 package dev.boxkit.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.boxkit.image.OciLayoutSource;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Digest;
@@ -15,11 +14,8 @@ import dev.boxkit.oci.layout.OciLayout;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -99,7 +95,7 @@ final class DockerArchiveImport implements AutoCloseable {
     if (manifestJson == null) {
       throw new OciException(archive + " is not a docker archive: it has no manifest.json");
     }
-    JsonNode entries = new ObjectMapper().readTree(manifestJson);
+    JsonNode entries = dev.boxkit.oci.json.OciJson.reader().readTree(manifestJson);
     if (!entries.isArray() || entries.size() != 1) {
       throw new OciException(archive + ": manifest.json must list exactly one image, it lists "
           + (entries.isArray() ? entries.size() : "none"));
@@ -219,19 +215,7 @@ final class DockerArchiveImport implements AutoCloseable {
 
   private static void delete(Path dir) {
     try {
-      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-          Files.delete(d);
-          return FileVisitResult.CONTINUE;
-        }
-      });
+      dev.boxkit.oci.io.FileTrees.deleteRecursively(dir);
     } catch (IOException e) {
       // A leftover temporary directory is not worth failing the command for.
     }

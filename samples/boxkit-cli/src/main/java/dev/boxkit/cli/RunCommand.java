@@ -1,10 +1,8 @@
 package dev.boxkit.cli;
 
 import dev.boxkit.image.Image;
-import dev.boxkit.oci.ContainerConfig;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.Platform;
-import dev.boxkit.oci.unpack.CachedRootfs;
 import dev.boxkit.oci.unpack.RootfsCache;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Mount;
@@ -24,9 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;

@@ -1,6 +1,5 @@
 package dev.boxkit.sandbox.cdi;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -150,7 +149,7 @@ public final class NvidiaDiscovery {
     doc.put("kind", KIND);
     doc.put("devices", devices);
     doc.put("containerEdits", edits);
-    return Optional.of(CdiSpec.of("built-in NVIDIA discovery", new ObjectMapper().valueToTree(doc)));
+    return Optional.of(CdiSpec.of("built-in NVIDIA discovery", dev.boxkit.oci.json.OciJson.tree(doc)));
   }
 
   private static Map<String, Object> node(Path devDir, String name) {

@@ -6,6 +6,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.boxkit.oci.MalformedContentException;
@@ -39,6 +42,34 @@ public final class OciJson {
       .defaultPropertyInclusion(
           JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
       .build();
+
+  /**
+   * The one JSON reader of BoxKit, configured as {@link #read} reads (duplicate keys and
+   * trailing content are errors), for documents read as trees or as other types. Immutable and
+   * thread-safe.
+   *
+   * @return a reader; {@code forType(...)} derives typed ones
+   */
+  public static ObjectReader reader() {
+    return MAPPER.reader();
+  }
+
+  /**
+   * The one JSON writer of BoxKit, configured as {@link #write} writes (compact, map keys
+   * sorted). Immutable and thread-safe.
+   */
+  public static ObjectWriter writer() {
+    return MAPPER.writer();
+  }
+
+  /**
+   * @param value a JSON-mappable value (a map, a list, a record)
+   * @return it as a tree
+   * @throws IllegalArgumentException when it cannot be mapped
+   */
+  public static JsonNode tree(Object value) {
+    return MAPPER.valueToTree(value);
+  }
 
   /**
    * Writes {@code value} as compact, deterministic JSON.

@@ -1,7 +1,6 @@
 package dev.boxkit.oci.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.boxkit.oci.OciException;
 import java.io.File;
 import java.io.IOException;
@@ -27,7 +26,6 @@ import java.util.concurrent.TimeUnit;
  * <p>The file is read on each lookup, so a later {@code docker login} is seen.
  */
 public final class DockerConfigCredentials implements CredentialsProvider {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String DOCKER_HUB_KEY = "https://index.docker.io/v1/";
   private static final long HELPER_TIMEOUT_SECONDS = 30;
 
@@ -111,7 +109,7 @@ public final class DockerConfigCredentials implements CredentialsProvider {
     }
     JsonNode config;
     try {
-      config = JSON.readTree(file.toFile());
+      config = dev.boxkit.oci.json.OciJson.reader().readTree(java.nio.file.Files.readAllBytes(file));
     } catch (IOException e) {
       throw new OciException("reading credentials from " + file + ": " + e.getMessage(), e);
     }
@@ -213,7 +211,7 @@ public final class DockerConfigCredentials implements CredentialsProvider {
         throw new OciException("credential helper " + program + " failed for " + serverUrl
             + " (exit " + p.exitValue() + "): " + msg);
       }
-      JsonNode json = JSON.readTree(out);
+      JsonNode json = dev.boxkit.oci.json.OciJson.reader().readTree(out);
       String user = json.path("Username").asText("");
       String secret = json.path("Secret").asText("");
       if (user.isEmpty() || user.equals("<token>")) {

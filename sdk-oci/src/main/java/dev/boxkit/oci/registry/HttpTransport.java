@@ -1,7 +1,6 @@
 package dev.boxkit.oci.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 final class HttpTransport {
   private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_REDIRECTS = 5;
   private static final String USER_AGENT = "boxkit (java.net.http)";
   private static final int MAX_ERROR_BODY = 64 * 1024;
@@ -354,7 +352,7 @@ final class HttpTransport {
     }
     JsonNode json;
     try {
-      json = JSON.readTree(resp.body());
+      json = dev.boxkit.oci.json.OciJson.reader().readTree(resp.body());
     } catch (IOException e) {
       throw new RegistryAuthException(call.subject(), "token service " + authority(realmUri)
           + " answered with something other than JSON", 200, List.of());
@@ -447,7 +445,7 @@ final class HttpTransport {
   static List<RegistryError> parseErrors(byte[] body) {
     List<RegistryError> out = new ArrayList<>();
     try {
-      JsonNode errors = JSON.readTree(body).path("errors");
+      JsonNode errors = dev.boxkit.oci.json.OciJson.reader().readTree(body).path("errors");
       for (JsonNode e : errors) {
         JsonNode detail = e.get("detail");
         out.add(new RegistryError(e.path("code").asText(""), e.path("message").asText(""),

@@ -1,7 +1,6 @@
 package dev.boxkit.oci.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.boxkit.oci.MediaType;
 import java.io.IOException;
 import java.util.List;
@@ -12,7 +11,6 @@ import java.util.List;
  * served with, and a document may not be both a manifest and an index.
  */
 final class ManifestCheck {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private ManifestCheck() {}
 
@@ -20,7 +18,7 @@ final class ManifestCheck {
   static void check(String subject, String contentType, byte[] body) {
     JsonNode doc;
     try {
-      doc = JSON.readTree(body);
+      doc = dev.boxkit.oci.json.OciJson.reader().readTree(body);
     } catch (IOException e) {
       throw fail(subject, "manifest is not JSON: " + e.getMessage());
     }

@@ -34,7 +34,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RegistryClient {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
-  private static final ObjectMapper JSON = new ObjectMapper();
   /** Manifests larger than this are refused (containerd uses the same bound). */
   public static final long MAX_MANIFEST_BYTES = 4L * 1024 * 1024;
   private static final String MANIFEST_ACCEPT = String.join(", ", MediaType.OCI_MANIFEST,
@@ -774,7 +772,7 @@ public final class RegistryClient {
       URI here = r.uri();
       byte[] body = r.readBody(MAX_MANIFEST_BYTES, subject);
       try {
-        JsonNode json = JSON.readTree(body);
+        JsonNode json = dev.boxkit.oci.json.OciJson.reader().readTree(body);
         for (JsonNode t : json.path("tags")) {
           tags.add(t.asText());
         }

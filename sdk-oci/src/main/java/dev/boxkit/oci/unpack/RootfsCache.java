@@ -1,7 +1,6 @@
 package dev.boxkit.oci.unpack;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.boxkit.oci.CacheRoot;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.InvalidInputException;
@@ -65,7 +64,6 @@ public final class RootfsCache {
 
   private final Path root;
   private final RootfsUnpacker unpacker;
-  private final ObjectMapper json = new ObjectMapper();
   private final ConcurrentHashMap<Digest, ReentrantLock> jvmLocks = new ConcurrentHashMap<>();
 
   private RootfsCache(Path root, RootfsUnpacker unpacker) {
@@ -163,7 +161,7 @@ public final class RootfsCache {
         if (!r.ownersNotApplied().isEmpty()) {
           Map<String, long[]> owners = new TreeMap<>();
           r.ownersNotApplied().forEach((k, v) -> owners.put(k, new long[] {v.uid(), v.gid()}));
-          json.writeValue(tmp.resolve(OWNERSHIP).toFile(), owners);
+          dev.boxkit.oci.json.OciJson.writer().writeValue(tmp.resolve(OWNERSHIP).toFile(), owners);
         }
         Files.move(tmp, entry);
         Files.setLastModifiedTime(entry, FileTime.from(Instant.now()));
@@ -349,7 +347,7 @@ public final class RootfsCache {
     if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
       return Map.of();
     }
-    Map<String, long[]> raw = json.readValue(f.toFile(), new TypeReference<Map<String, long[]>>() {});
+    Map<String, long[]> raw = dev.boxkit.oci.json.OciJson.reader().forType(new TypeReference<Map<String, long[]>>() {}).readValue(f.toFile());
     Map<String, FileOwner> out = new TreeMap<>();
     raw.forEach((k, v) -> out.put(k, new FileOwner(v[0], v[1])));
     return out;

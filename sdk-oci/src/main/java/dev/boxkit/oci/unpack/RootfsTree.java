@@ -123,23 +123,6 @@ final class RootfsTree {
    * {@code u+rwx} (possible when not root) gets it first so that its children can be removed.
    */
   static void deleteRecursively(Path p) throws IOException {
-    BasicFileAttributes a = lstat(p);
-    if (a == null) {
-      return;
-    }
-    if (a.isDirectory()) {
-      int mode = (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW);
-      if ((mode & 0700) != 0700) {
-        Files.setAttribute(p, "unix:mode", (mode & 07777) | 0700, NOFOLLOW);
-      }
-      List<Path> children = new ArrayList<>();
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-        ds.forEach(children::add);
-      }
-      for (Path c : children) {
-        deleteRecursively(c);
-      }
-    }
-    Files.delete(p);
+    dev.boxkit.oci.io.FileTrees.deleteRecursively(p);
   }
 }

@@ -4,18 +4,13 @@ import com.sun.jna.Native;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSetupException;
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -216,71 +211,7 @@ final class OverlayRoot extends LayeredResources {
    * overlayfs's own {@code work/work}, mode 0) are made accessible first; links are not followed.
    */
   static void delete(Path root) {
-    try {
-      delete(root, new HashSet<>());
-    } catch (IOException e) {
-      LOG.warn("could not delete the sandbox's writable layer {}: {}", root, e.toString());
-    }
+    dev.boxkit.oci.io.FileTrees.deleteQuietly(root, LOG, "the sandbox's writable layer");
   }
 
-  private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
-
-  /**
-   * Makes a directory the sandbox wrote accessible to its owner without following a symbolic
-   * link swapped in for it. Without root a mode-0 directory cannot be opened to change it, so
-   * only then is it changed by path: a root JVM never gets there, so a link raced in meanwhile
-   * can only lead to the JVM user's own files.
-   */
-  private static void openUp(Path d) throws IOException {
-    try {
-      Files.getFileAttributeView(d, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-          .setPermissions(OWNER_ONLY);
-    } catch (AccessDeniedException e) {
-      if (!Files.isSymbolicLink(d)) {
-        Files.setPosixFilePermissions(d, OWNER_ONLY);
-      }
-    }
-  }
-
-  private static void delete(Path root, Set<Path> openedUp) throws IOException {
-    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Files.walkFileTree(root, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
-        try {
-          openUp(d);
-        } catch (IOException | UnsupportedOperationException e) {
-          // deletion below says what is left
-        }
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-        Files.delete(f);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-        // The walker opens a directory before preVisitDirectory: without root, a mode-0
-        // directory (overlayfs's work/work) fails here first. Open it up and walk it again.
-        if (Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS) && openedUp.add(f)) {
-          openUp(f);
-          delete(f, openedUp);
-        } else {
-          Files.deleteIfExists(f);
-        }
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-        Files.delete(d);
-        return FileVisitResult.CONTINUE;
-      }
-    });
-  }
 }

@@ -1,7 +1,6 @@
 package dev.boxkit.sandbox.vm;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.boxkit.sandbox.SandboxException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -27,7 +26,6 @@ public record VfkitRest(Path socket) {
   /** States {@link #changeState} accepts. */
   public static final Set<String> NEW_STATES = Set.of("Stop", "HardStop", "Pause", "Resume");
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** @throws IllegalArgumentException when the socket path is null or relative */
   public VfkitRest {
@@ -44,7 +42,7 @@ public record VfkitRest(Path socket) {
     byte[] body = exchange(request("GET", "/vm/state", null));
     JsonNode state;
     try {
-      state = JSON.readTree(body).get("state");
+      state = dev.boxkit.oci.json.OciJson.reader().readTree(body).get("state");
     } catch (IOException e) {
       throw new SandboxException("vfkit " + socket + ": GET /vm/state answered no JSON: " + e.getMessage(), e);
     }
@@ -63,7 +61,7 @@ public record VfkitRest(Path socket) {
     if (!NEW_STATES.contains(newState)) {
       throw new IllegalArgumentException("vfkit VM state must be one of " + NEW_STATES + ", not " + newState);
     }
-    exchange(request("POST", "/vm/state", JSON.createObjectNode().put("state", newState).toString()));
+    exchange(request("POST", "/vm/state", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().put("state", newState).toString()));
   }
 
   /** @return the exact bytes of one request */

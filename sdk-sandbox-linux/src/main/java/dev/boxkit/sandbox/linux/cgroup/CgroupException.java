@@ -4,9 +4,10 @@ import java.nio.file.Path;
 
 /**
  * A cgroup operation failed: creating, limiting, joining, killing or removing a cgroup. The
- * message names the cgroup file or directory and the kernel's reason (e.g. EBUSY, ENOENT).
+ * message names the cgroup file or directory and the kernel's reason (e.g. EBUSY, ENOENT). A
+ * {@link dev.boxkit.sandbox.SandboxException}, so callers catching the sandbox family see it.
  */
-public class CgroupException extends RuntimeException {
+public class CgroupException extends dev.boxkit.sandbox.SandboxException {
   private static final long serialVersionUID = 1L;
 
   private final transient Path path;
