@@ -38,7 +38,7 @@ class DocsSnippetsTest {
       "(?:<!--\\s*snippet:\\s*([\\w-]+)\\s*-->\\s*\\n)?```java\\n(.*?)```", Pattern.DOTALL);
   private static final List<String> EXPECTED_DOCS = List.of("getting-started.md", "building-images.md",
       "running-sandboxes.md", "security.md", "registry.md", "junit.md", "comparison.md", "performance.md",
-      "troubleshooting.md");
+      "troubleshooting.md", "architecture.md");
 
   static Path projectRoot() {
     String root = System.getProperty("boxkit.projectRoot");
