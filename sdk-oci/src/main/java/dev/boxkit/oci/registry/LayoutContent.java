@@ -12,21 +12,36 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** One tag of an OCI image layout as source and sink of image copies. */
+/**
+ * An OCI image layout as source and sink of image copies: its root is one tag of the layout, or
+ * (as a source only) a manifest or index named by its descriptor, so pushing needs no tag.
+ */
 final class LayoutContent implements ContentSource, ContentSink {
   private final OciLayout layout;
   private final String tag;
+  private final Descriptor root;
   private final BlobProgress.Listener progress;
 
   LayoutContent(OciLayout layout, String tag, BlobProgress.Listener progress) {
+    this(layout, tag, null, progress);
+  }
+
+  private LayoutContent(OciLayout layout, String tag, Descriptor root,
+      BlobProgress.Listener progress) {
     this.layout = layout;
     this.tag = tag;
+    this.root = root;
     this.progress = progress;
+  }
+
+  /** @return a source whose root is {@code root}, a manifest or index stored in {@code layout} */
+  static LayoutContent ofRoot(OciLayout layout, Descriptor root, BlobProgress.Listener progress) {
+    return new LayoutContent(layout, null, root, progress);
   }
 
   @Override
   public RegistryManifest root() {
-    return manifest(layout.resolve(tag));
+    return manifest(root != null ? root : layout.resolve(tag));
   }
 
   @Override
@@ -90,6 +105,9 @@ final class LayoutContent implements ContentSource, ContentSink {
 
   @Override
   public void putRoot(RegistryManifest m) {
+    if (tag == null) {
+      throw new IllegalStateException("a layout named by a descriptor is a source only");
+    }
     putManifest(m);
     layout.tag(tag, m.descriptor());
   }

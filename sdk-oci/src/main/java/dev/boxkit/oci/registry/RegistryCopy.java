@@ -82,4 +82,24 @@ public final class RegistryCopy {
         new LayoutContent(source, tag, client.progress()), new RegistryContent(client, target), null,
         "pushing " + tag + " from " + source.dir() + " to " + target);
   }
+
+  /**
+   * Pushes a manifest or index stored in a layout to a registry, as {@link #push(OciLayout,
+   * String, ImageReference)} does, without naming it by a tag in the layout: nothing is written
+   * to the layout.
+   *
+   * @param source the layout holding {@code root} and every blob it references
+   * @param root the manifest or index to push (media type, digest and size)
+   * @param target where to put it: its tag (or digest when it has no tag) names the result
+   * @return the descriptor the target now names
+   * @throws dev.boxkit.oci.layout.BlobNotFoundException when the layout lacks {@code root} or a
+   *     blob it references
+   * @throws RegistryException when the registry refuses or fails (after retries)
+   */
+  public Descriptor push(OciLayout source, Descriptor root, ImageReference target) {
+    Objects.requireNonNull(root, "root");
+    return new ImageCopier(client.parallelism()).copy(
+        LayoutContent.ofRoot(source, root, client.progress()), new RegistryContent(client, target),
+        null, "pushing " + root.digest() + " from " + source.dir() + " to " + target);
+  }
 }
