@@ -80,6 +80,26 @@ public final class DockerArchive {
   }
 
   /**
+   * Reads a {@code docker save} tarball holding one image (Docker's {@code manifest.json}, with
+   * entries as {@code <id>/layer.tar} or {@code blobs/sha256/<hex>}, linked duplicates allowed)
+   * into {@code layout}: its layers as stored (uncompressed ones checked against the config's
+   * {@code diff_ids}), its config, and an OCI image manifest made for them. Nothing is tagged;
+   * blobs the layout has are kept. Entry names are only matched, never used as host paths.
+   *
+   * @param archive the tarball
+   * @param layout where the blobs and the manifest go
+   * @return the descriptor of the manifest written into {@code layout}
+   * @throws DigestMismatchException when an uncompressed layer does not match its diffID
+   * @throws OciException naming the archive when it is unreadable, has no {@code manifest.json},
+   *     lists no image or several, or lacks an entry its {@code manifest.json} names
+   */
+  public static Descriptor read(Path archive, OciLayout layout) {
+    Objects.requireNonNull(archive, "archive");
+    Objects.requireNonNull(layout, "layout");
+    return DockerArchiveReader.read(archive, layout);
+  }
+
+  /**
    * Writes the image stored in {@code layout} under {@code manifest}.
    *
    * @param target the tarball to write (its parent must exist); replaced atomically
