@@ -8,7 +8,6 @@ import dev.boxkit.oci.registry.RegistryClient;
 import dev.boxkit.oci.registry.RegistryCopy;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +92,7 @@ final class ImageWriter {
       try (InputStream in = image.openBlob(blob)) {
         out.writeBlob(in, blob);
       } catch (IOException e) {
-        throw new UncheckedIOException("copying blob " + blob.digest(), e);
+        throw new OciException("copying blob " + blob.digest() + ": " + e, e);
       }
       listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), BuildEvent.Outcome.WRITTEN));
     }

@@ -1,5 +1,6 @@
 package dev.boxkit.oci.registry;
 
+import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageReference;
@@ -7,7 +8,6 @@ import dev.boxkit.oci.layout.BlobNotFoundException;
 import dev.boxkit.oci.layout.OciLayout;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -68,7 +68,7 @@ final class LayoutContent implements ContentSource, ContentSink {
       Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("copying blob " + d.digest() + " to " + target, e);
+      throw new OciException("copying blob " + d.digest() + " to " + target + ": " + e, e);
     } finally {
       try {
         Files.deleteIfExists(tmp);

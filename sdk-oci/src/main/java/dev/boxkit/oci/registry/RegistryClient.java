@@ -307,7 +307,7 @@ public final class RegistryClient {
    * @throws DigestMismatchException when the content does not match {@code digest} or size
    * @throws RegistryNotFoundException when the registry does not have the blob
    * @throws RegistryException on other registry failures (after retries)
-   * @throws UncheckedIOException when {@code target} cannot be written
+   * @throws dev.boxkit.oci.OciException when {@code target} cannot be written
    */
   public void fetchBlob(ImageReference repository, Digest digest, long sizeBytes, Path target) {
     Path dir = target.toAbsolutePath().getParent();
@@ -334,7 +334,7 @@ public final class RegistryClient {
         LOG.debug("{}: download broke off ({}), starting again", subject, e.getCause().toString());
       } catch (IOException e) {
         deleteQuietly(tmp);
-        throw new UncheckedIOException("writing blob " + digest + " to " + target, e);
+        throw new dev.boxkit.oci.OciException("writing blob " + digest + " to " + target + ": " + e, e);
       } catch (RuntimeException e) {
         deleteQuietly(tmp);
         throw e;
