@@ -3,6 +3,7 @@ package dev.boxkit.oci.layer;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.io.StagedFile;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -452,15 +452,12 @@ public final class LayerBuilder {
     Objects.requireNonNull(outputFile, "outputFile");
     Path target = outputFile.toAbsolutePath();
     List<LayerEntry> plan = entries();
-    Path tmp = createTemp(target.getParent());
-    try {
-      LayerDigests d = writeFile(tmp, plan);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (StagedFile staged = StagedFile.beside(target, false)) {
+      LayerDigests d = writeFile(staged.path(), plan);
+      staged.commit();
       return LayerBlob.of(d, target);
     } catch (IOException e) {
       throw new OciException("writing layer " + target + ": " + e, e);
-    } finally {
-      deleteQuietly(tmp);
     }
   }
 
@@ -478,18 +475,16 @@ public final class LayerBuilder {
     Objects.requireNonNull(directory, "directory");
     Path dir = directory.toAbsolutePath();
     List<LayerEntry> plan = entries();
-    Path tmp = createTemp(dir);
-    try {
-      LayerDigests d = writeFile(tmp, plan);
+    // Not synced: a layer is verified by its digest wherever it is read.
+    try (StagedFile staged = StagedFile.beside(dir.resolve("layer"), false)) {
+      LayerDigests d = writeFile(staged.path(), plan);
       Path target = dir.resolve(d.digest().hex());
       if (!Files.exists(target)) {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        staged.commitAs(target);
       }
       return LayerBlob.of(d, target);
     } catch (IOException e) {
       throw new OciException("writing layer into " + dir + ": " + e, e);
-    } finally {
-      deleteQuietly(tmp);
     }
   }
 
@@ -705,14 +700,6 @@ public final class LayerBuilder {
     return SourceDateEpoch.parse(environment.get(SOURCE_DATE_EPOCH)).orElse(Instant.EPOCH);
   }
 
-  private static Path createTemp(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      return Files.createTempFile(dir, ".layer-", ".tmp");
-    } catch (IOException e) {
-      throw new OciException("creating a temporary file in " + dir + ": " + e, e);
-    }
-  }
 
   private LayerDigests writeFile(Path tmp, List<LayerEntry> plan) throws IOException {
     try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), IO_BUFFER_BYTES)) {
@@ -786,11 +773,4 @@ public final class LayerBuilder {
     return e instanceof LayerEntry.Directory ? FileMode.DIRECTORY : FileMode.FILE;
   }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.warn("could not delete temporary file {}: {}", p, e.toString());
-    }
-  }
 }

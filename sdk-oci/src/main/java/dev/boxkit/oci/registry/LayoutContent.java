@@ -1,6 +1,7 @@
 package dev.boxkit.oci.registry;
 
 import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.io.StagedFile;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageReference;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * An OCI image layout as source and sink of image copies: its root is one tag of the layout, or
@@ -63,18 +63,11 @@ final class LayoutContent implements ContentSource, ContentSink {
 
   @Override
   public void blobTo(Descriptor d, Path target) {
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".partial");
-    try (InputStream in = layout.openBlob(d)) {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (StagedFile staged = StagedFile.beside(target); InputStream in = layout.openBlob(d)) {
+      Files.copy(in, staged.path());
+      staged.commit();
     } catch (IOException e) {
       throw new OciException("copying blob " + d.digest() + " to " + target + ": " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        // nothing more to do
-      }
     }
   }
 

@@ -5,6 +5,7 @@ import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.MediaType;
+import dev.boxkit.oci.io.StagedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,10 +15,8 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +28,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -310,34 +308,22 @@ public final class RegistryClient {
    * @throws dev.boxkit.oci.OciException when {@code target} cannot be written
    */
   public void fetchBlob(ImageReference repository, Digest digest, long sizeBytes, Path target) {
-    Path dir = target.toAbsolutePath().getParent();
     String subject = repository.name() + "@" + digest;
     for (int attempt = 1; ; attempt++) {
-      Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".partial");
-      try {
-        Files.createDirectories(dir);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+      try (StagedFile staged = StagedFile.beside(target)) {
+        try (OutputStream out = Files.newOutputStream(staged.path())) {
           streamBlob(repository, digest, sizeBytes, out, subject);
         }
-        try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        staged.commit();
         return;
       } catch (BodyReadException e) {
-        deleteQuietly(tmp);
         if (attempt >= transport.retryPolicy().maxAttempts()) {
           throw new RegistryException(subject, "download failed: " + e.getCause().getMessage(), 0,
               List.of(), e.getCause());
         }
         LOG.debug("{}: download broke off ({}), starting again", subject, e.getCause().toString());
       } catch (IOException e) {
-        deleteQuietly(tmp);
         throw new dev.boxkit.oci.OciException("writing blob " + digest + " to " + target + ": " + e, e);
-      } catch (RuntimeException e) {
-        deleteQuietly(tmp);
-        throw e;
       }
     }
   }
@@ -838,13 +824,6 @@ public final class RegistryClient {
     }
   }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.warn("could not remove {}: {}", p, e.getMessage());
-    }
-  }
 
   /**
    * Reads at most {@code limit} bytes of the wrapped stream, then reports its end; reports the
