@@ -104,4 +104,13 @@ final class LayoutContent implements ContentSource, ContentSink {
     putManifest(m);
     layout.tag(tag, m.descriptor());
   }
+
+  /** Nothing to release: the layout is the caller's. */
+  @Override
+  public void close() {}
+
+  @Override
+  public String toString() {
+    return "oci:" + layout.dir() + ":" + (tag != null ? tag : root.digest().toString());
+  }
 }

@@ -113,4 +113,9 @@ final class RegistryContent implements ContentSource, ContentSink {
   public void putRoot(RegistryManifest m) {
     client.pushManifest(ref, m.content(), m.mediaType());
   }
+
+  @Override
+  public String toString() {
+    return "docker://" + ref;
+  }
 }

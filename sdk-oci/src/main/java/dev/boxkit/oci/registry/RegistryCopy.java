@@ -27,6 +27,32 @@ public final class RegistryCopy {
   }
 
   /**
+   * Copies an image or index from any source to any sink, as {@code skopeo copy} does between
+   * transports: blobs first (in parallel, bounded by {@link RegistryClient.Builder#parallelism},
+   * skipped when the sink has them, mounted when both are repositories of one registry), then each
+   * manifest, then the root, which the sink names last. Manifests are copied byte for byte, so
+   * digests are kept. Both ends are closed when the copy returns or fails.
+   *
+   * @param from e.g. {@link ContentSource#dockerArchive}, {@link ContentSource#layout}, {@link
+   *     ContentSource#registry}
+   * @param to e.g. {@link ContentSink#registry}, {@link ContentSink#layout}, {@link
+   *     ContentSink#dockerArchive}
+   * @param platform picks one manifest when the source is an index, or null to copy the index
+   *     with every manifest
+   * @return the descriptor of the root the sink now names
+   * @throws RegistryException when a registry refuses or fails (after retries)
+   * @throws dev.boxkit.oci.DigestMismatchException when content read does not match its digest
+   * @throws dev.boxkit.oci.OciException when the index has no manifest for {@code platform}, or
+   *     a sink cannot hold what it is given (an index into a docker archive)
+   */
+  public Descriptor copy(ContentSource from, ContentSink to, Platform platform) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    return new ImageCopier(client.parallelism()).copy(from, to, platform,
+        "copying " + from + " to " + to);
+  }
+
+  /**
    * Copies an image between registries (or repositories of one registry).
    *
    * @param source a tag or digest reference
