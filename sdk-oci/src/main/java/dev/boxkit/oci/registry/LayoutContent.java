@@ -63,7 +63,8 @@ final class LayoutContent implements ContentSource, ContentSink {
 
   @Override
   public void blobTo(Descriptor d, Path target) {
-    try (StagedFile staged = StagedFile.beside(target); InputStream in = layout.openBlob(d)) {
+    // Not synced: a blob is verified against its digest wherever it is read.
+    try (StagedFile staged = StagedFile.beside(target, false); InputStream in = layout.openBlob(d)) {
       Files.copy(in, staged.path());
       staged.commit();
     } catch (IOException e) {

@@ -310,7 +310,8 @@ public final class RegistryClient {
   public void fetchBlob(ImageReference repository, Digest digest, long sizeBytes, Path target) {
     String subject = repository.name() + "@" + digest;
     for (int attempt = 1; ; attempt++) {
-      try (StagedFile staged = StagedFile.beside(target)) {
+      // Not synced: a blob is verified against its digest wherever it is read.
+      try (StagedFile staged = StagedFile.beside(target, false)) {
         try (OutputStream out = Files.newOutputStream(staged.path())) {
           streamBlob(repository, digest, sizeBytes, out, subject);
         }
