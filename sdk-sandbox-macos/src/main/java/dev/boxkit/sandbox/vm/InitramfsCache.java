@@ -103,26 +103,28 @@ final class InitramfsCache {
     }
   }
 
-  /** Deletes all but the newest {@value #KEEP} archives (never {@code keep}). */
+  /** Deletes all but {@code keep} and the newest {@value #KEEP} - 1 others. */
   private void prune(Path keep) throws IOException {
-    List<Path> all = new ArrayList<>();
+    List<Path> others = new ArrayList<>();
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.get(), "*.cpio")) {
-      s.forEach(all::add);
+      s.forEach(p -> {
+        if (!p.equals(keep)) {
+          others.add(p);
+        }
+      });
     }
-    if (all.size() <= KEEP) {
+    if (others.size() < KEEP) {
       return;
     }
-    all.sort(Comparator.comparing((Path p) -> {
+    others.sort(Comparator.comparing((Path p) -> {
       try {
         return Files.getLastModifiedTime(p).toMillis();
       } catch (IOException e) {
         return 0L;
       }
     }).reversed());
-    for (Path old : all.subList(KEEP, all.size())) {
-      if (!old.equals(keep)) {
-        Files.deleteIfExists(old);
-      }
+    for (Path old : others.subList(KEEP - 1, others.size())) {
+      Files.deleteIfExists(old);
     }
   }
 }

@@ -65,6 +65,16 @@ class HypervisorCommandTest {
   }
 
   @Test
+  void qemuArm64GuestOnTheVirtMachineUnderTcg() throws IOException {
+    QemuHypervisor qemu = new QemuHypervisor(GuestArch.AARCH64, Path.of("/usr/bin/qemu-system-aarch64"),
+        Optional.of(Path.of("/usr/lib/qemu/virtiofsd")), false);
+    assertEquals(golden("qemu-tcg-arm64.args"), lines(qemu.command(vm(List.of(), false, 512L << 20, 1))));
+    assertEquals(GuestArch.AARCH64, qemu.guestArch());
+    assertTrue(qemu.unavailableReason().isEmpty() || qemu.unavailableReason().get().contains("qemu-system-arm")
+        || !System.getProperty("os.name").equals("Linux"), qemu.unavailableReason().toString());
+  }
+
+  @Test
   void qemuKvmUsesTheHostCpu() {
     QemuHypervisor qemu = new QemuHypervisor(GuestArch.X86_64, Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), true);
     List<String> argv = qemu.command(vm(List.of(), false, 256L << 20, 1));
