@@ -28,7 +28,10 @@ import org.apache.commons.compress.archivers.cpio.CpioConstants;
  * spawned, run to its exit), against a BoxKit VM sandbox running {@code /bin/sh -c :} from a
  * busybox root ({@code VmSandboxProvider.run}: initramfs, QEMU, kernel, modules, agent, program,
  * power-off), same machine, CPU model, memory and accelerator. Prints p50 and p99 of each, BoxKit's
- * overhead (p50 difference) and the ratio, per guest architecture: x86-64 with
+ * overhead (p50 difference) and the ratio, per guest architecture, in wall time and in CPU time
+ * (the QEMU process's user + system time, plus for BoxKit this JVM's own; TCG is CPU-bound, so on
+ * a machine shared with other work the CPU time is the steadier measure, at the kernel's 10 ms
+ * tick): x86-64 with
  * {@code BOXKIT_VM_KERNEL} and {@code /usr/bin/busybox} (Debian's busybox-static), arm64 with
  * {@code BOXKIT_VM_KERNEL_ARM64} and the arm64 busybox beside it ({@code bin/busybox}, as
  * {@code scripts/fetch-debian-kernel-arm64.sh} unpacks it). One warm-up run of each first.
@@ -46,8 +49,11 @@ public final class VmBootBenchmark {
     if (phases) {
       System.setProperty("org.slf4j.simpleLogger.log.dev.boxkit.sandbox.vm.VmSession", "debug");
     }
-    System.out.printf(Locale.ROOT, "%-8s %-5s %5s %12s %12s %14s %14s %12s %7s%n", "guest", "accel", "runs",
-        "raw p50 ms", "raw p99 ms", "BoxKit p50 ms", "BoxKit p99 ms", "overhead ms", "ratio");
+    System.out.printf(Locale.ROOT, "%-8s %-5s %4s | %-22s | %-22s | %-10s | %-9s | %-9s%n", "guest", "accel", "runs",
+        "raw QEMU wall p50/p99", "BoxKit wall p50/p99", "CPU p50", "overhead", "ratio");
+    System.out.printf(Locale.ROOT, "%-8s %-5s %4s | %-22s | %-22s | %-10s | %-9s | %-9s%n", "", "", "",
+        "ms", "ms", "raw/BoxKit", "wall/CPU", "wall/CPU");
+    System.out.println("(BoxKit CPU = its QEMU's + this JVM's; the JVM's own p50 is printed after each row)");
     for (GuestArch arch : GuestArch.values()) {
       Optional<KernelImage> kernel = KernelImage.fromEnvironment(arch);
       QemuHypervisor qemu = QemuHypervisor.forGuest(arch);
@@ -68,16 +74,45 @@ public final class VmBootBenchmark {
       runBoxKit(boxkit, spec);
       List<Double> rawMs = new ArrayList<>();
       List<Double> boxkitMs = new ArrayList<>();
+      List<Double> rawCpu = new ArrayList<>();
+      List<Double> boxkitCpu = new ArrayList<>();
+      List<Double> jvmCpu = new ArrayList<>();
       for (int i = 0; i < runs; i++) {
+        double[] c0 = cpuMillis();
         rawMs.add(runRaw(raw));
+        double[] c1 = cpuMillis();
         boxkitMs.add(runBoxKit(boxkit, spec));
+        double[] c2 = cpuMillis();
+        rawCpu.add(c1[0] + c1[1] - c0[0] - c0[1]);
+        boxkitCpu.add(c2[0] + c2[1] - c1[0] - c1[1]);
+        jvmCpu.add(c2[0] - c1[0]);
       }
       double r50 = percentile(rawMs, 50);
       double b50 = percentile(boxkitMs, 50);
-      System.out.printf(Locale.ROOT, "%-8s %-5s %5d %12.0f %12.0f %14.0f %14.0f %12.0f %7.2f%n", arch.id(),
-          qemu.kvm() ? "kvm" : "tcg", runs, r50, percentile(rawMs, 99), b50, percentile(boxkitMs, 99), b50 - r50,
-          b50 / r50);
+      double rc = percentile(rawCpu, 50);
+      double bc = percentile(boxkitCpu, 50);
+      System.out.printf(Locale.ROOT, "%-8s %-5s %4d | %-22s | %-22s | %-10s | %-9s | %-9s%n", arch.id(),
+          qemu.kvm() ? "kvm" : "tcg", runs,
+          String.format(Locale.ROOT, "%.0f / %.0f", r50, percentile(rawMs, 99)),
+          String.format(Locale.ROOT, "%.0f / %.0f", b50, percentile(boxkitMs, 99)),
+          String.format(Locale.ROOT, "%.0f / %.0f", rc, bc),
+          String.format(Locale.ROOT, "%.0f / %.0f", b50 - r50, bc - rc),
+          String.format(Locale.ROOT, "%.2f / %.2f", b50 / r50, bc / rc));
+      System.out.printf(Locale.ROOT, "%-8s JVM CPU p50 per BoxKit run: %.0f ms%n", "", percentile(jvmCpu, 50));
     }
+  }
+
+  /**
+   * @return CPU time of this JVM and that of its waited-for children (QEMU), in ms, from
+   *     {@code /proc/self/stat} (utime + stime, cutime + cstime at 100 ticks per second)
+   */
+  private static double[] cpuMillis() throws IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after "pid (comm) ": state is f[0], so utime (field 14) is f[11]
+    long self = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    long children = Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    return new double[] {self * 10.0, children * 10.0};
   }
 
   private static double runRaw(List<String> command) throws IOException, InterruptedException {
