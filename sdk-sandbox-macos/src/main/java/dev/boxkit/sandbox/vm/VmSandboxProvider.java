@@ -109,7 +109,11 @@ public final class VmSandboxProvider implements SandboxProvider {
 
   @Override
   public String name() {
-    return "vm-" + backend().hypervisor.name();
+    try {
+      return "vm-" + backend().hypervisor.name();
+    } catch (InvalidSandboxSpecException e) {
+      return "vm"; // a bad boxkit.vm.guestArch: unavailableReason() says so
+    }
   }
 
   /** @return {@link Isolation#VM} */
@@ -120,7 +124,12 @@ public final class VmSandboxProvider implements SandboxProvider {
 
   @Override
   public Optional<String> unavailableReason() {
-    Backend b = backend();
+    Backend b;
+    try {
+      b = backend();
+    } catch (InvalidSandboxSpecException e) {
+      return Optional.of(e.getMessage());
+    }
     Optional<String> hv = b.hypervisor.unavailableReason();
     if (hv.isPresent()) {
       return hv;

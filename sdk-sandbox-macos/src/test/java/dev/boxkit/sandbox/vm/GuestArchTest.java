@@ -48,6 +48,25 @@ class GuestArchTest {
   }
 
   @Test
+  void aBadGuestArchPropertyMakesTheDefaultProviderUnavailableNamingIt() {
+    String before = System.getProperty(GuestArch.PROPERTY);
+    System.setProperty(GuestArch.PROPERTY, "sparc");
+    try {
+      VmSandboxProvider p = new VmSandboxProvider();
+      Optional<String> why = p.unavailableReason();
+      assertTrue(why.isPresent() && why.get().contains(GuestArch.PROPERTY) && why.get().contains("sparc"),
+          why.toString());
+      assertEquals("vm", p.name());
+    } finally {
+      if (before == null) {
+        System.clearProperty(GuestArch.PROPERTY);
+      } else {
+        System.setProperty(GuestArch.PROPERTY, before);
+      }
+    }
+  }
+
+  @Test
   void aProviderWhoseKernelIsOfTheOtherArchitectureSaysSoBeforeBooting() throws IOException {
     byte[] x86 = new byte[0x300];
     x86[0x202] = 'H';
