@@ -137,6 +137,7 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
     Map<String, String> f = new LinkedHashMap<>();
     f.put("VIRTIO_PCI", "virtio_pci");
     f.put("VIRTIO_CONSOLE", "virtio_console");
+    f.put("VIRTIO_BALLOON", "virtio_balloon");
     if (shares) {
       f.put("VIRTIO_FS", "virtiofs");
     }
@@ -186,6 +187,9 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
       c.addAll(List.of("-chardev", "socket,id=fs" + i + ",path=" + s.socket()));
       c.addAll(List.of("-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs" + i + ",tag=" + s.tag()));
     }
+    // Free page reporting: the guest hands pages it frees back (QEMU discards them), so a VM's
+    // host memory follows what its programs use now, not the most they ever touched.
+    c.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=on"));
     if (vm.network()) {
       c.addAll(List.of("-nic", "user,model=virtio-net-pci"));
     } else {

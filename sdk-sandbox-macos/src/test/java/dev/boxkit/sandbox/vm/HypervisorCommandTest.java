@@ -87,8 +87,8 @@ class HypervisorCommandTest {
   void kernelFeaturesFollowTheDevices() {
     QemuHypervisor qemu = new QemuHypervisor(GuestArch.X86_64, Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), false);
     VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/usr/bin/vfkit"), Optional.empty());
-    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE"), List.copyOf(qemu.kernelFeatures(false).keySet()));
-    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_FS"), List.copyOf(qemu.kernelFeatures(true).keySet()));
+    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_BALLOON"), List.copyOf(qemu.kernelFeatures(false).keySet()));
+    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_BALLOON", "VIRTIO_FS"), List.copyOf(qemu.kernelFeatures(true).keySet()));
     assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_VSOCKETS", "VIRTIO_FS"),
         List.copyOf(vfkit.kernelFeatures(true).keySet()));
   }
