@@ -56,21 +56,35 @@ final class LinuxSandboxProcess implements SandboxProcess {
   /** The helper, filter and ids an exec into this sandbox runs with. */
   record ExecContext(HelperBinary helper, byte[] seccomp, long hostUid, long hostGid) {}
 
+  /** Status bytes read before {@link #supervise} (a pooled sandbox's, up to its AWAIT). */
+  private final byte[] earlyStatus;
+
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
-      SandboxResources resources, long startNanos) {
+      SandboxResources resources, long startNanos, byte[] earlyStatus) {
     this.spec = spec;
     this.plan = plan;
     this.spawned = spawned;
     this.resources = resources;
     this.startNanos = startNanos;
+    this.earlyStatus = earlyStatus;
   }
 
   /** Spawns the helper, lets {@code resources} adopt it, then sends the plan. */
   static LinuxSandboxProcess launch(HelperBinary helper, SandboxSpec spec, Plan plan,
       SandboxResources resources) {
+    return launch(helper, spec, plan, resources, false);
+  }
+
+  /**
+   * As {@link #launch(HelperBinary, SandboxSpec, Plan, SandboxResources)}.
+   *
+   * @param pooled whether the plan ends in AWAIT: the plan fd then stays open for the request
+   */
+  static LinuxSandboxProcess launch(HelperBinary helper, SandboxSpec spec, Plan plan,
+      SandboxResources resources, boolean pooled) {
     long start = System.nanoTime();
     Spawner.Spawned s = Spawner.spawn(helper, spec);
-    LinuxSandboxProcess p = new LinuxSandboxProcess(spec, plan, s, resources, start);
+    LinuxSandboxProcess p = new LinuxSandboxProcess(spec, plan, s, resources, start, new byte[0]);
     try {
       resources.adopt(s.pid());
     } catch (RuntimeException e) {
@@ -85,13 +99,117 @@ final class LinuxSandboxProcess implements SandboxProcess {
     } catch (IOException e) {
       LOG.debug("sandbox helper {} stopped reading its plan: {}", s.pid(), e.toString());
     } finally {
-      if (!spec.dieWithParent()) {
+      if (!spec.dieWithParent() && !pooled) {
         s.planWrite().close();
       }
     }
     LOG.info("sandbox {} started: {} ({} ops, {} ms)", s.pid(), spec.argv().get(0), plan.ops().size(),
         (System.nanoTime() - start) / 1_000_000);
     return p;
+  }
+
+  /**
+   * A pooled sandbox: reads its status until its payload waits for a program (the READY record
+   * op AWAIT writes), the sandbox ends (a failed step), or {@code stop} says to give up.
+   *
+   * @param stop polled about every 100 ms while waiting
+   * @return the status bytes read, ending in the READY record; empty when it never got there
+   *     (then {@link #discard} it, which reports why)
+   */
+  Optional<byte[]> awaitReady(java.util.function.BooleanSupplier stop) {
+    ByteArrayOutputStream seen = new ByteArrayOutputStream(64);
+    Memory pollfd = new Memory(8);
+    Memory buf = new Memory(4096);
+    while (!stop.getAsBoolean()) {
+      pollfd.setInt(0, spawned.status().get());
+      pollfd.setShort(4, LibC.POLLIN);
+      pollfd.setShort(6, (short) 0);
+      int r = LibC.INSTANCE.poll(pollfd, 1, 100);
+      if (r <= 0) {
+        continue; // a timeout, or EINTR
+      }
+      long got = spawned.status().read(buf, buf.size());
+      if (got <= 0) {
+        return Optional.empty(); // ended before it waited: supervise() tells why
+      }
+      seen.write(buf.getByteArray(0, (int) got), 0, (int) got);
+      if (StatusRecord.parse(seen.toByteArray()).stream().anyMatch(x -> x instanceof StatusRecord.Ready)) {
+        return Optional.of(seen.toByteArray());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Hands a waiting pooled sandbox its program: one write of the whole request on the plan fd.
+   * This object must not be used afterwards; the returned one supervises the run.
+   *
+   * @param run the launched spec with the run's argv, env, stdin and timeout
+   * @param status what {@link #awaitReady} returned
+   * @return the run, timed (and its timeout counted) from now
+   */
+  LinuxSandboxProcess assign(SandboxSpec run, byte[] status) {
+    LinuxSandboxProcess p = new LinuxSandboxProcess(run, plan, spawned, resources, System.nanoTime(), status);
+    byte[] request = RunRequest.encode(run.argv(), run.env());
+    Memory m = new Memory(request.length);
+    m.write(0, request, 0, request.length);
+    long done = 0;
+    while (done < request.length) {
+      long w = LibC.INSTANCE.write(spawned.planWrite().get(), m.share(done), request.length - done);
+      if (w < 0) {
+        int errno = Native.getLastError();
+        if (errno == LibC.EINTR) {
+          continue;
+        }
+        // The sandbox is gone: supervise() reports how it ended.
+        LOG.debug("pooled sandbox {} did not take its request: {}", spawned.pid(), Errno.name(errno));
+        break;
+      }
+      done += w;
+    }
+    if (!run.dieWithParent()) {
+      spawned.planWrite().close(); // as launch() does: nothing is watched through it
+    }
+    return p;
+  }
+
+  /** Kills a sandbox nobody will run, reaps it and releases its resources and fds. */
+  void discard() {
+    kill();
+    try {
+      supervise(null, null);
+    } catch (RuntimeException e) {
+      LOG.debug("discarded sandbox {}: {}", spawned.pid(), e.getMessage());
+    }
+    for (Fd fd : new Fd[] {spawned.stdin(), spawned.stdout(), spawned.stderr()}) {
+      if (fd != null) {
+        fd.close();
+      }
+    }
+  }
+
+  /**
+   * Why a pooled sandbox never waited for its program: drives it to its end and returns the
+   * failure its helper reported.
+   */
+  RuntimeException setupFailure() {
+    try {
+      supervise(null, null);
+      return new SandboxException("pooled sandbox " + spawned.pid() + " ended before it waited for a program");
+    } catch (RuntimeException e) {
+      return e;
+    } finally {
+      for (Fd fd : new Fd[] {spawned.stdin(), spawned.stdout(), spawned.stderr()}) {
+        if (fd != null) {
+          fd.close();
+        }
+      }
+    }
+  }
+
+  /** @return the spec this sandbox was launched with (users resolved, devices and proxy added) */
+  SandboxSpec launchedSpec() {
+    return spec;
   }
 
   /** Starts the background waiter used by {@link dev.boxkit.sandbox.Sandbox#start}. */
@@ -139,6 +257,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
     Duration timeout = spec.limits().timeout();
     long deadline = timeout.isZero() ? Long.MAX_VALUE : startNanos + timeout.toNanos();
     Capture status = new Capture(1 << 20);
+    status.bytes.write(earlyStatus, 0, earlyStatus.length);
     Fd[] fds = {spawned.status(), out != null ? spawned.stdout() : null, err != null ? spawned.stderr() : null};
     Capture[] sinks = {status, out, err};
     boolean[] open = {true, fds[1] != null, fds[2] != null};
