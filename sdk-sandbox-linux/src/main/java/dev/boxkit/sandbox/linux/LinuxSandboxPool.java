@@ -32,8 +32,8 @@ final class LinuxSandboxPool implements SandboxPool {
   /** What a run takes from the queue. */
   private sealed interface Slot permits Member, Failed, Closed {}
 
-  /** A sandbox waiting for its program, with the status bytes read up to its READY record. */
-  private record Member(LinuxSandboxProcess process, byte[] status) implements Slot {}
+  /** A sandbox waiting for its program. */
+  private record Member(LinuxSandboxProcess process) implements Slot {}
 
   /** A set-up that failed. */
   private record Failed(RuntimeException cause) implements Slot {}
@@ -86,9 +86,8 @@ final class LinuxSandboxPool implements SandboxPool {
       Slot slot;
       try {
         LinuxSandboxProcess p = launcher.apply(spec);
-        java.util.Optional<byte[]> status = p.awaitReady(() -> closed);
-        if (status.isPresent()) {
-          slot = new Member(p, status.get());
+        if (p.awaitReady(() -> closed)) {
+          slot = new Member(p);
         } else if (closed) {
           p.discard();
           return;
@@ -145,7 +144,7 @@ final class LinuxSandboxPool implements SandboxPool {
       throw new SandboxException("the sandbox pool is closed");
     }
     Member m = take();
-    return m.process().assign(runSpec(m.process(), run), m.status());
+    return m.process().assign(runSpec(m.process(), run));
   }
 
   @Override

@@ -56,8 +56,11 @@ final class LinuxSandboxProcess implements SandboxProcess {
   /** The helper, filter and ids an exec into this sandbox runs with. */
   record ExecContext(HelperBinary helper, byte[] seccomp, long hostUid, long hostGid) {}
 
-  /** Status bytes read before {@link #supervise} (a pooled sandbox's, up to its AWAIT). */
-  private final byte[] earlyStatus;
+  /**
+   * Status bytes read before {@link #supervise} (a pooled sandbox's, up to its AWAIT); set by
+   * {@link #awaitReady} on the thread that then hands this object on.
+   */
+  private byte[] earlyStatus;
 
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
       SandboxResources resources, long startNanos, byte[] earlyStatus) {
@@ -113,10 +116,10 @@ final class LinuxSandboxProcess implements SandboxProcess {
    * op AWAIT writes), the sandbox ends (a failed step), or {@code stop} says to give up.
    *
    * @param stop polled about every 100 ms while waiting
-   * @return the status bytes read, ending in the READY record; empty when it never got there
-   *     (then {@link #discard} it, which reports why)
+   * @return whether it waits for its program; when not, {@link #setupFailure} says why (what was
+   *     read is kept for it)
    */
-  Optional<byte[]> awaitReady(java.util.function.BooleanSupplier stop) {
+  boolean awaitReady(java.util.function.BooleanSupplier stop) {
     ByteArrayOutputStream seen = new ByteArrayOutputStream(64);
     Memory pollfd = new Memory(8);
     Memory buf = new Memory(4096);
@@ -130,14 +133,16 @@ final class LinuxSandboxProcess implements SandboxProcess {
       }
       long got = spawned.status().read(buf, buf.size());
       if (got <= 0) {
-        return Optional.empty(); // ended before it waited: supervise() tells why
+        break; // ended before it waited: supervise() tells why
       }
       seen.write(buf.getByteArray(0, (int) got), 0, (int) got);
       if (StatusRecord.parse(seen.toByteArray()).stream().anyMatch(x -> x instanceof StatusRecord.Ready)) {
-        return Optional.of(seen.toByteArray());
+        earlyStatus = seen.toByteArray();
+        return true;
       }
     }
-    return Optional.empty();
+    earlyStatus = seen.toByteArray();
+    return false;
   }
 
   /**
@@ -145,11 +150,10 @@ final class LinuxSandboxProcess implements SandboxProcess {
    * This object must not be used afterwards; the returned one supervises the run.
    *
    * @param run the launched spec with the run's argv, env, stdin and timeout
-   * @param status what {@link #awaitReady} returned
    * @return the run, timed (and its timeout counted) from now
    */
-  LinuxSandboxProcess assign(SandboxSpec run, byte[] status) {
-    LinuxSandboxProcess p = new LinuxSandboxProcess(run, plan, spawned, resources, System.nanoTime(), status);
+  LinuxSandboxProcess assign(SandboxSpec run) {
+    LinuxSandboxProcess p = new LinuxSandboxProcess(run, plan, spawned, resources, System.nanoTime(), earlyStatus);
     byte[] request = RunRequest.encode(run.argv(), run.env());
     Memory m = new Memory(request.length);
     m.write(0, request, 0, request.length);
