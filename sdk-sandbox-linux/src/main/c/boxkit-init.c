@@ -1282,6 +1282,12 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       s->sync_fd = sp[1];
       /* The sandbox's ends: an output stream reaches end of file once the sandbox's copies close. */
       for (int i = 0; i < s->px.count; i++) close(s->px.p[i].fd);
+      /* The same for streams handed over as they are: the monitor writes nothing there, so the
+       * caller sees end of file when the sandbox's processes are gone, not only once the
+       * monitor is (it outlives them while the namespaces are torn down). */
+      int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+      for (int fd = 0; fd < 3 && null_fd >= 0; fd++) dup2(null_fd, fd);
+      if (null_fd > 2) close(null_fd);
     }
     break;
   }

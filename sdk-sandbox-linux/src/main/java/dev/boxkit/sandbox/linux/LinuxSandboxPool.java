@@ -47,6 +47,8 @@ final class LinuxSandboxPool implements SandboxPool {
   private final Semaphore slots;
   private final LinkedBlockingQueue<Slot> ready = new LinkedBlockingQueue<>();
   private final Thread refiller;
+  /** Reaps the helpers of finished runs (see {@link LinuxSandboxProcess#supervise}). */
+  private final Reaper reaper = new Reaper();
   private final Object closeLock = new Object();
   private volatile boolean closed;
 
@@ -117,8 +119,8 @@ final class LinuxSandboxPool implements SandboxPool {
         ready.add(s);
         throw new SandboxException("the sandbox pool is closed");
       }
-      slots.release(); // the refill thread sets up the next one meanwhile
       if (s instanceof Failed f) {
+        slots.release();
         throw f.cause();
       }
       return (Member) s;
@@ -144,14 +146,20 @@ final class LinuxSandboxPool implements SandboxPool {
       throw new SandboxException("the sandbox pool is closed");
     }
     Member m = take();
-    return m.process().assign(runSpec(m.process(), run));
+    try {
+      return m.process().assign(runSpec(m.process(), run));
+    } finally {
+      // The refill thread sets up the next one while this one runs; only now, so that its
+      // start does not delay the request on a machine with few cores.
+      slots.release();
+    }
   }
 
   @Override
   public ExecResult run(SandboxSpec run) {
     LinuxSandboxProcess p = assign(run);
     p.closeStdin(); // run() has nothing to send: the program reads end of file
-    return p.supervise(capture(spec, spec.stdout()), capture(spec, spec.stderr()));
+    return p.supervise(capture(spec, spec.stdout()), capture(spec, spec.stderr()), reaper);
   }
 
   private static LinuxSandboxProcess.Capture capture(SandboxSpec spec, Stdio stdio) {
@@ -165,6 +173,70 @@ final class LinuxSandboxPool implements SandboxPool {
       p.closeStdin();
     }
     return p.startWaiter();
+  }
+
+  /**
+   * One thread running the ends handed to it, in order, until closed; afterwards it refuses
+   * them, so their callers run them themselves.
+   */
+  private static final class Reaper implements java.util.concurrent.Executor {
+    private static final Runnable STOP = () -> {};
+    private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Thread thread = new Thread(this::loop, "boxkit-pool-reaper");
+    private boolean closed;
+
+    Reaper() {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void loop() {
+      while (true) {
+        Runnable r;
+        try {
+          r = tasks.take();
+        } catch (InterruptedException e) {
+          continue; // nobody interrupts it; close() sends STOP
+        }
+        if (r == STOP) {
+          return;
+        }
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          LOG.warn("ending a pooled sandbox: {}", e.toString());
+        }
+      }
+    }
+
+    @Override
+    public synchronized void execute(Runnable r) {
+      if (closed) {
+        throw new java.util.concurrent.RejectedExecutionException("the sandbox pool is closed");
+      }
+      tasks.add(r);
+    }
+
+    /**
+     * Runs what was handed over, then ends the thread.
+     *
+     * @return whether the caller was interrupted meanwhile
+     */
+    boolean close() {
+      synchronized (this) {
+        closed = true;
+        tasks.add(STOP);
+      }
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      return interrupted;
+    }
   }
 
   @Override
@@ -184,6 +256,7 @@ final class LinuxSandboxPool implements SandboxPool {
         interrupted = true;
       }
     }
+    interrupted |= reaper.close(); // runs still going reap their own helper from now on
     Slot s;
     while ((s = ready.poll()) != null) {
       if (s instanceof Member m) {

@@ -258,6 +258,23 @@ final class LinuxSandboxProcess implements SandboxProcess {
    * @throws SandboxSetupException when the helper reported a failed step
    */
   ExecResult supervise(Capture out, Capture err) {
+    return supervise(out, err, null);
+  }
+
+  /**
+   * As {@link #supervise(Capture, Capture)}; with {@code detach}, a sandbox that holds no
+   * resources ({@link SandboxResources#NONE}: nothing to measure, keep or remove after it) is
+   * done as soon as init reported the program's end and the captured streams reached end of
+   * file (every process of the sandbox is gone or being killed by then): reaping the helper,
+   * which waits for the kernel to tear the namespaces down, goes to {@code detach}.
+   *
+   * @param detach runs the rest of the end; null to wait for it here
+   */
+  ExecResult supervise(Capture out, Capture err, java.util.concurrent.Executor detach) {
+    if (resources != SandboxResources.NONE) {
+      detach = null;
+    }
+    boolean exited = false;
     Duration timeout = spec.limits().timeout();
     long deadline = timeout.isZero() ? Long.MAX_VALUE : startNanos + timeout.toNanos();
     Capture status = new Capture(1 << 20);
@@ -270,6 +287,9 @@ final class LinuxSandboxProcess implements SandboxProcess {
     int[] slot = new int[fds.length];
     boolean timedOut = false;
     while (open[0] || open[1] || open[2]) {
+      if (exited && !open[1] && !open[2]) {
+        break;
+      }
       int n = 0;
       for (int i = 0; i < fds.length; i++) {
         if (open[i]) {
@@ -309,12 +329,18 @@ final class LinuxSandboxProcess implements SandboxProcess {
           if (i == 0 && !(ports.isDone() && childPid.isDone() && ready.isDone())) {
             notePorts(StatusRecord.parse(status.bytes()), false);
           }
+          if (i == 0 && detach != null) {
+            exited = StatusRecord.parse(status.bytes()).stream().anyMatch(x -> x instanceof StatusRecord.Exit);
+          }
         } else if (got == 0 || got != -LibC.EAGAIN) {
           open[i] = false;
         }
       }
     }
     notePorts(StatusRecord.parse(status.bytes()), true);
+    if (open[0]) {
+      return detached(status, out, err, timedOut, detach);
+    }
     int wstatus = reap();
     spawned.planWrite().close();
     spawned.status().close();
@@ -336,6 +362,48 @@ final class LinuxSandboxProcess implements SandboxProcess {
     LOG.info("sandbox {} ended: exit {}{} after {} ms", spawned.pid(), r.exitCode(),
         r.timedOut() ? " (timed out)" : r.oomKilled() ? " (out of memory)" : "", wall.toMillis());
     return r;
+  }
+
+  /** The end of {@link #supervise} once the program's end is known: the rest goes to {@code detach}. */
+  private ExecResult detached(Capture status, Capture out, Capture err, boolean timedOut,
+      java.util.concurrent.Executor detach) {
+    Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+    if (out != null) {
+      spawned.stdout().close();
+    }
+    if (err != null) {
+      spawned.stderr().close();
+    }
+    try {
+      detach.execute(this::finishDetached);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      finishDetached();
+    }
+    ExecResult r;
+    try {
+      // The exit record is there, so the helper's wait status is not needed.
+      r = result(StatusRecord.parse(status.bytes()), 0, wall, new SandboxResources.Usage(OptionalLong.empty(), false),
+          timedOut, out, err);
+    } catch (SandboxException e) {
+      LOG.info("sandbox {} failed after {} ms: {}", spawned.pid(), wall.toMillis(), e.getMessage());
+      throw e;
+    }
+    LOG.info("sandbox {} ended: exit {}{} after {} ms", spawned.pid(), r.exitCode(),
+        r.timedOut() ? " (timed out)" : "", wall.toMillis());
+    return r;
+  }
+
+  /** Reaps the helper (once the kernel tore the namespaces down) and closes what is left. */
+  private void finishDetached() {
+    try {
+      reap();
+    } catch (RuntimeException e) {
+      LOG.debug("reaping sandbox {}: {}", spawned.pid(), e.toString());
+    } finally {
+      spawned.planWrite().close();
+      spawned.status().close();
+      resources.finish();
+    }
   }
 
   /** Completes {@link #ports} once every published port reported, or with what came at the end. */
