@@ -147,7 +147,14 @@ final class LinuxSandboxPool implements SandboxPool {
     }
     Member m = take();
     try {
-      return m.process().assign(runSpec(m.process(), run));
+      SandboxSpec s;
+      try {
+        s = runSpec(m.process(), run);
+      } catch (RuntimeException e) {
+        m.process().discard();
+        throw e;
+      }
+      return m.process().assign(s);
     } finally {
       // The refill thread sets up the next one while this one runs; only now, so that its
       // start does not delay the request on a machine with few cores.

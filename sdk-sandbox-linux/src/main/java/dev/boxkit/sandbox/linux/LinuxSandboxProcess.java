@@ -263,16 +263,17 @@ final class LinuxSandboxProcess implements SandboxProcess {
 
   /**
    * As {@link #supervise(Capture, Capture)}; with {@code detach}, a sandbox that holds no
-   * resources ({@link SandboxResources#NONE}: nothing to measure, keep or remove after it) is
-   * done as soon as init reported the program's end and the captured streams reached end of
+   * resources ({@link SandboxResources#NONE}: nothing to measure, keep or remove after it) and
+   * whose stdout and stderr are pipes or discarded (no output still being copied) is done as
+   * soon as init reported the program's end and the captured streams reached end of
    * file (every process of the sandbox is gone or being killed by then): reaping the helper,
    * which waits for the kernel to tear the namespaces down, goes to {@code detach}.
    *
    * @param detach runs the rest of the end; null to wait for it here
    */
   ExecResult supervise(Capture out, Capture err, java.util.concurrent.Executor detach) {
-    if (resources != SandboxResources.NONE) {
-      detach = null;
+    if (resources != SandboxResources.NONE || !unproxied(spec.stdout()) || !unproxied(spec.stderr())) {
+      detach = null; // something to measure or release, or output the monitor still copies
     }
     boolean exited = false;
     Duration timeout = spec.limits().timeout();
@@ -362,6 +363,11 @@ final class LinuxSandboxProcess implements SandboxProcess {
     LOG.info("sandbox {} ended: exit {}{} after {} ms", spawned.pid(), r.exitCode(),
         r.timedOut() ? " (timed out)" : r.oomKilled() ? " (out of memory)" : "", wall.toMillis());
     return r;
+  }
+
+  /** @return whether the program writes this stream itself (the monitor copies nothing) */
+  private static boolean unproxied(dev.boxkit.sandbox.Stdio stdio) {
+    return stdio instanceof dev.boxkit.sandbox.Stdio.Pipe || stdio instanceof dev.boxkit.sandbox.Stdio.Discard;
   }
 
   /** The end of {@link #supervise} once the program's end is known: the rest goes to {@code detach}. */

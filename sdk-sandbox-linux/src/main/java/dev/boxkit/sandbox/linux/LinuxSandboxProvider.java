@@ -132,8 +132,8 @@ public final class LinuxSandboxProvider implements SandboxProvider {
    * then handed their program per run (see {@link LinuxSandboxPool}).
    *
    * @throws InvalidSandboxSpecException naming {@code size} below 1, {@code ports} when the spec
-   *     publishes ports (each pooled sandbox would need its own), or {@code stdin} when it is
-   *     neither a pipe nor discarded
+   *     publishes ports (each pooled sandbox would need its own), {@code stdin} when it is
+   *     neither a pipe nor discarded, or {@code stdout}/{@code stderr} when it is a file
    */
   @Override
   public dev.boxkit.sandbox.SandboxPool pool(SandboxSpec spec, int size) {
@@ -142,6 +142,14 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     if (!spec.ports().isEmpty()) {
       throw new InvalidSandboxSpecException("ports", "a pooled sandbox cannot publish ports"
           + " (got " + spec.ports() + "): start such sandboxes with Sandbox.start");
+    }
+    for (String field : new String[] {"stdout", "stderr"}) {
+      Stdio s = field.equals("stdout") ? spec.stdout() : spec.stderr();
+      if (s instanceof Stdio.File) {
+        throw new InvalidSandboxSpecException(field, "a pooled sandbox opens its streams when it is"
+            + " set up, ahead of its run, so a file would be truncated by the next one: use"
+            + " Stdio.pipe() (got " + s + ")");
+      }
     }
     Optional<String> why = unavailableReason();
     if (why.isPresent()) {
