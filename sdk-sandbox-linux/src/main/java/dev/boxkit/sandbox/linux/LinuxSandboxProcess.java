@@ -106,8 +106,8 @@ final class LinuxSandboxProcess implements SandboxProcess {
         s.planWrite().close();
       }
     }
-    LOG.info("sandbox {} started: {} ({} ops, {} ms)", s.pid(), spec.argv().get(0), plan.ops().size(),
-        (System.nanoTime() - start) / 1_000_000);
+    LOG.info("sandbox {} started: {} ({} ops, {} ms)", s.pid(), pooled ? "a pool's, waiting for its program"
+        : spec.argv().get(0), plan.ops().size(), (System.nanoTime() - start) / 1_000_000);
     return p;
   }
 
