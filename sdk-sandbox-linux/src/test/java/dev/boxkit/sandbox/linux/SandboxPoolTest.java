@@ -1,13 +1,11 @@
 package dev.boxkit.sandbox.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
-import dev.boxkit.sandbox.Isolation;
 import dev.boxkit.sandbox.Mount;
 import dev.boxkit.sandbox.ResourceLimits;
 import dev.boxkit.sandbox.Sandbox;
@@ -17,8 +15,6 @@ import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
-import dev.boxkit.sandbox.spi.ColdStartPool;
-import dev.boxkit.sandbox.spi.SandboxProvider;
 import dev.boxkit.testing.ExternalTools;
 import java.io.File;
 import java.io.IOException;
@@ -211,44 +207,6 @@ class SandboxPoolTest {
     assertEquals(Set.of(), added(threads, boxkitThreads()), "the refill and reaper threads ended");
     assertEquals(Set.of(), added(fds, pipeFds()), "every pipe closed");
     assertThrows(SandboxException.class, () -> pool.run("/bin/true"));
-  }
-
-  @Test
-  void providersWithoutPoolsFallBackToColdStarts() {
-    List<SandboxSpec> ran = new ArrayList<>();
-    SandboxProvider cold = new SandboxProvider() {
-      @Override
-      public String name() {
-        return "cold";
-      }
-
-      @Override
-      public Optional<String> unavailableReason() {
-        return Optional.empty();
-      }
-
-      @Override
-      public ExecResult run(SandboxSpec spec) {
-        ran.add(spec);
-        return new ExecResult(0, java.util.OptionalInt.empty(), new byte[0], new byte[0], Duration.ZERO,
-            java.util.OptionalLong.empty(), false, false, List.of());
-      }
-
-      @Override
-      public SandboxProcess start(SandboxSpec spec) {
-        throw new UnsupportedOperationException();
-      }
-    };
-    SandboxSpec spec = SandboxSpec.builder().command("/bin/true").isolation(Isolation.AUTO).build();
-    try (SandboxPool pool = cold.pool(spec, 2)) {
-      assertInstanceOf(ColdStartPool.class, pool);
-      pool.run("/bin/echo", "a");
-      assertEquals(List.of("/bin/echo", "a"), ran.get(0).argv());
-      assertEquals("hostname", assertThrows(InvalidSandboxSpecException.class,
-          () -> pool.run(spec.toBuilder().hostname("h").build())).field());
-      pool.close();
-      assertThrows(SandboxException.class, () -> pool.run("/bin/true"));
-    }
   }
 
   /** Checks printed as "name=value" lines, compared by the test. */
