@@ -61,7 +61,7 @@ enum op_code {
   OP_REMOUNT_RO, OP_HOSTNAME, OP_LOOPBACK_UP, OP_PIVOT_ROOT, OP_FORK_INIT, OP_SETSID,
   OP_RLIMIT, OP_CHDIR, OP_CAPS_BOUNDING, OP_SETIDS, OP_CAPS_CLEAR, OP_NO_NEW_PRIVS, OP_SECCOMP,
   OP_EXEC, OP_OPEN_SOURCE, OP_OVERLAY, OP_IDMAP, OP_MASK, OP_STDIO, OP_PUBLISH, OP_FORWARD_OUT,
-  OP_JOIN_NET, OP_REPORT_CHILD, OP_HOLD, OP_JOIN_SANDBOX, OP_READY, OP_COUNT
+  OP_JOIN_NET, OP_REPORT_CHILD, OP_HOLD, OP_JOIN_SANDBOX, OP_READY, OP_AWAIT, OP_COUNT
 };
 
 static const char *const op_names[OP_COUNT] = {
@@ -70,7 +70,7 @@ static const char *const op_names[OP_COUNT] = {
   "symlink", "remount-ro", "hostname", "loopback-up", "pivot-root", "fork-init", "setsid",
   "rlimit", "chdir", "caps-bounding", "setids", "caps-clear", "no-new-privs", "seccomp", "exec",
   "open-source", "mount-overlay", "idmap", "mask", "stdio", "publish", "forward-out",
-  "join-network", "report-child", "hold", "join-sandbox", "ready",
+  "join-network", "report-child", "hold", "join-sandbox", "ready", "await",
 };
 
 #define OPF_PARENT 0x1u       /* run by the monitor, on the child, instead of by the child */
@@ -86,6 +86,8 @@ static const char *const op_names[OP_COUNT] = {
 #define STDIO_WRITE_FILE 2u   /* OP_STDIO: create or truncate the path, copy a pipe into it */
 #define SETIDS_CLEAR_GROUPS 0x1u
 #define CHDIR_CREATE 0x8u     /* OP_CHDIR: create the directory when it is missing (0x1 is PARENT) */
+#define KEEP_PLAN 0x10u       /* OP_CLONE: the child keeps the plan fd (OP_AWAIT reads its program there) */
+#define REQUEST_MAGIC 0x31525842u /* "BXR1" little-endian: a pooled sandbox's program (OP_AWAIT) */
 
 #define STATUS_ERROR 1u
 #define STATUS_EXIT 2u
@@ -1102,6 +1104,7 @@ struct run_state {
   struct proxies px;
   struct userns_cache userns;
   struct ports ports;
+  struct cursor request; /* the program OP_AWAIT received; OP_EXEC runs it instead of its own */
 };
 
 /*
@@ -1203,6 +1206,45 @@ static void sync_receive(struct run_state *s) {
   /* Kept open: it hangs up when the monitor dies (see OP_SETIDS). */
 }
 
+/*
+ * Payload of a pooled sandbox, set up to the last step: says it waits (a READY record), then
+ * blocks on the plan fd (kept by OP_CLONE's KEEP_PLAN) until the JVM sends the program as one
+ * request: u32 magic "BXR1", u32 length, then OP_EXEC's fields (argc, argv, envc, env). Usually
+ * one read takes it all. End of file (the pool closed first) ends the payload quietly.
+ */
+static void op_await(struct run_state *s) {
+  size_t cap = 65536, got = 0;
+  unsigned char *buf = malloc(cap);
+  if (!buf) die_errno(ENOMEM, NULL, "request buffer");
+  report_ready();
+  for (;;) {
+    ssize_t r = read(PLAN_FD, buf + got, cap - got);
+    if (r == 0 && got == 0) _exit(0);
+    if (r <= 0) {
+      if (r < 0 && errno == EINTR) continue;
+      die_errno(r < 0 ? errno : EPIPE, NULL, "read the program's request");
+    }
+    got += (size_t)r;
+    if (got < 8) continue;
+    uint32_t hdr[2];
+    memcpy(hdr, buf, sizeof hdr);
+    if (hdr[0] != REQUEST_MAGIC || hdr[1] > PLAN_MAX) die_errno(EINVAL, NULL, "bad request header");
+    size_t want = 8 + (size_t)hdr[1];
+    if (want > cap) {
+      unsigned char *nb = realloc(buf, want);
+      if (!nb) die_errno(ENOMEM, NULL, "request buffer");
+      buf = nb;
+      cap = want;
+    }
+    if (got < want) continue;
+    if (got > want) die_errno(EINVAL, NULL, "more than one request");
+    s->request.p = buf + 8;
+    s->request.end = buf + want;
+    close(PLAN_FD);
+    return;
+  }
+}
+
 static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cursor *c) {
   char path[64];
   if (s->child > 0 && !s->is_child && !(flags & OPF_PARENT) && code != OP_SYNC) return;
@@ -1225,7 +1267,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       close(sp[1]);
       struct pollfd alive = { sp[0], POLLIN, 0 };
       if (poll(&alive, 1, 0) > 0 && (alive.revents & (POLLHUP | POLLERR))) _exit(1);
-      close(PLAN_FD);
+      if (!(flags & KEEP_PLAN)) close(PLAN_FD);
       /* The host ends of proxied streams are the monitor's alone (a stdin write end held here
        * would keep the program from ever reading end of file). */
       for (int i = 0; i < s->px.count; i++) proxy_close(&s->px.p[i]);
@@ -1240,6 +1282,12 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
       s->sync_fd = sp[1];
       /* The sandbox's ends: an output stream reaches end of file once the sandbox's copies close. */
       for (int i = 0; i < s->px.count; i++) close(s->px.p[i].fd);
+      /* The same for streams handed over as they are: the monitor writes nothing there, so the
+       * caller sees end of file when the sandbox's processes are gone, not only once the
+       * monitor is (it outlives them while the namespaces are torn down). */
+      int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+      for (int fd = 0; fd < 3 && null_fd >= 0; fd++) dup2(null_fd, fd);
+      if (null_fd > 2) close(null_fd);
     }
     break;
   }
@@ -1284,6 +1332,9 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     break;
   case OP_READY:
     report_ready();
+    break;
+  case OP_AWAIT:
+    op_await(s);
     break;
   case OP_HOLD:
     /* A shared network's holder: keeps the namespaces alive until it is killed (the monitor
@@ -1475,7 +1526,7 @@ static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cu
     load_seccomp(c);
     break;
   case OP_EXEC:
-    op_exec(c);
+    op_exec(s->request.p ? &s->request : c);
     break;
   default:
     die_errno(EINVAL, NULL, "unknown op %u", code);

@@ -120,6 +120,19 @@ final class PlanCompiler {
    */
   static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
       OverlayRoot overlay, java.util.function.IntPredicate isTty, int netHolder, int egressProxyPort) {
+    return compile(spec, hostUid, hostGid, seccompBpf, overlay, isTty, netHolder, egressProxyPort, false);
+  }
+
+  /**
+   * As above; a pooled plan sets the sandbox up to its last step and then waits (op AWAIT) for
+   * the program, which the JVM sends per run on the plan fd (kept by the child: CLONE's {@link
+   * Op#KEEP_PLAN}); the spec's argv and env are not sent in the plan then.
+   *
+   * @param pooled whether to wait for the program instead of running the spec's
+   */
+  static Plan compile(SandboxSpec spec, long hostUid, long hostGid, Optional<byte[]> seccompBpf,
+      OverlayRoot overlay, java.util.function.IntPredicate isTty, int netHolder, int egressProxyPort,
+      boolean pooled) {
     if ((spec.root() instanceof Rootfs.FromImage) != (overlay != null)) {
       throw new IllegalArgumentException("an overlay is needed exactly for an image root");
     }
@@ -150,7 +163,8 @@ final class PlanCompiler {
     boolean ownNet = spec.network() == NetworkMode.NONE && netHolder == 0;
     long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
         | CLONE_NEWCGROUP | (ownNet ? CLONE_NEWNET : 0);
-    plan.add(Op.CLONE, "create namespaces", new Plan.Fields().u64(flags));
+    plan.add(Op.CLONE, pooled ? Op.KEEP_PLAN : 0, "create namespaces"
+        + (pooled ? " (keeping the plan fd for the program's request)" : ""), new Plan.Fields().u64(flags));
     // The init's host pid, for exec into the running sandbox (op JOIN_SANDBOX).
     plan.add(Op.REPORT_CHILD, Op.PARENT, "report init's pid", new Plan.Fields());
     boolean shifted = privileged && !spec.hostIdentityMapping();
@@ -236,8 +250,10 @@ final class PlanCompiler {
           new Plan.Fields().u32(EgressResources.SANDBOX_PORT).u32(egressProxyPort));
     }
     plan.add(Op.PIVOT_ROOT, "pivot_root into the new root");
-    plan.add(Op.READY, "report the root finished (exec may join from now on)");
-    addProgram(plan, spec, privileged, seccompBpf, Op.CHDIR_CREATE);
+    if (!pooled) {
+      plan.add(Op.READY, "report the root finished (exec may join from now on)");
+    }
+    addProgram(plan, spec, privileged, seccompBpf, Op.CHDIR_CREATE, pooled);
     return plan;
   }
 
@@ -271,13 +287,13 @@ final class PlanCompiler {
           new Plan.Fields().u32(0).u32(0).u32(Op.SETIDS_CLEAR_GROUPS));
     }
     plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
-    addProgram(plan, spec, privileged, seccompBpf, 0);
+    addProgram(plan, spec, privileged, seccompBpf, 0, false);
     return plan;
   }
 
   /** From FORK_INIT to EXEC: the program's own steps, the same for a sandbox and an exec. */
   private static void addProgram(Plan plan, SandboxSpec spec, boolean privileged,
-      Optional<byte[]> seccompBpf, int chdirFlags) {
+      Optional<byte[]> seccompBpf, int chdirFlags, boolean pooled) {
     plan.add(Op.FORK_INIT, "fork the program under init");
     plan.add(Op.SETSID, "setsid");
     plan.add(Op.RLIMIT, "RLIMIT_CORE 0", new Plan.Fields().u32(RLIMIT_CORE).u64(0).u64(0));
@@ -294,6 +310,11 @@ final class PlanCompiler {
     plan.add(Op.CAPS_CLEAR, "clear capabilities");
     plan.add(Op.NO_NEW_PRIVS, "PR_SET_NO_NEW_PRIVS");
     seccompBpf.ifPresent(bpf -> plan.add(Op.SECCOMP, "load seccomp filter", new Plan.Fields().blob(bpf)));
+    if (pooled) {
+      plan.add(Op.AWAIT, "wait for the program of a pooled run");
+      plan.add(Op.EXEC, "exec the program the run sent", new Plan.Fields());
+      return;
+    }
     Plan.Fields exec = new Plan.Fields().u32(spec.argv().size());
     spec.argv().forEach(exec::str);
     exec.u32(spec.env().size());
