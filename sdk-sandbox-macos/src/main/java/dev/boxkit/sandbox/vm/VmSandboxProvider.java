@@ -9,6 +9,8 @@ import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.SandboxUnavailableException;
 import dev.boxkit.sandbox.Stdio;
 import dev.boxkit.sandbox.internal.egress.SandboxEgress;
+import dev.boxkit.sandbox.SandboxPool;
+import dev.boxkit.sandbox.spi.PoolRuns;
 import dev.boxkit.sandbox.spi.SandboxProvider;
 import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
@@ -156,34 +158,52 @@ public final class VmSandboxProvider implements SandboxProvider {
 
   @Override
   public ExecResult run(SandboxSpec spec) {
+    long start = System.nanoTime();
     if (spec == null) {
       throw new InvalidSandboxSpecException("spec", "is null");
     }
     spec = withNetworkEnv(spec.withUserResolved());
-    GuestPlan plan = GuestPlan.compile(spec);
-    Backend b = backend();
-    KernelImage k = b.kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
-    long start = System.nanoTime();
+    GuestPlan.compile(spec); // bad input is refused before anything starts
+    return runIn(newSession(spec), spec, spec.limits().timeout(), start);
+  }
+
+  /**
+   * Runs {@code spec} in {@code session} (booted ahead or not), which is closed when it returns.
+   *
+   * @param spec the run's spec, user and network variables resolved
+   * @param timeout wall-clock limit from now, zero = none
+   * @param start when the run was requested (System.nanoTime), for the result's duration
+   */
+  ExecResult runIn(VmSession session, SandboxSpec spec, Duration timeout, long start) {
+    VmNetwork network = session.network();
     Capture out = new Capture(spec.captureLimitBytes());
     Capture err = new Capture(spec.captureLimitBytes());
-    VmNetwork network = VmNetwork.open(spec);
-    plan = network.withNetworkRecords(plan);
     try (network;
         OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
         OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
-      VmSession session = new VmSession(b.hypervisor, k, shares -> b.modules(k, shares), cache, cpus, network);
+      GuestPlan plan = network.withNetworkRecords(GuestPlan.compile(spec));
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       } else if (spec.stdin() instanceof Stdio.Pipe) {
         session.feedStdin(null); // run() has no writer: the program reads end of file at once
       }
-      VmSession.Outcome o = session.run(plan, stdout, stderr, spec.limits().timeout());
+      VmSession.Outcome o = session.run(plan, stdout, stderr, timeout);
       return new ExecResult(o.exitCode(), o.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(o.signal()),
           out.bytes(), err.bytes(), Duration.ofNanos(System.nanoTime() - start), OptionalLong.empty(), false,
           o.timedOut(), network.denied());
     } catch (IOException e) {
       throw new SandboxException("writing the VM's output: " + e.getMessage(), e);
+    } finally {
+      session.close();
     }
+  }
+
+  /** A session (not booted) with its own network, for a spec whose user and network variables are resolved. */
+  private VmSession newSession(SandboxSpec spec) {
+    Backend b = backend();
+    KernelImage k = b.kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
+    VmNetwork network = VmNetwork.open(spec);
+    return new VmSession(b.hypervisor, k, shares -> b.modules(k, shares), cache, cpus, network);
   }
 
   /** An allow-list's proxy variables, as the namespaces backend sets them. */
@@ -203,26 +223,85 @@ public final class VmSandboxProvider implements SandboxProvider {
       throw new InvalidSandboxSpecException("spec", "is null");
     }
     spec = withNetworkEnv(spec.withUserResolved());
-    GuestPlan plan = GuestPlan.compile(spec);
-    Backend b = backend();
-    KernelImage k = b.kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
-    VmNetwork network = VmNetwork.open(spec);
-    plan = network.withNetworkRecords(plan);
+    GuestPlan.compile(spec);
+    return startIn(newSession(spec), spec, spec.limits().timeout());
+  }
+
+  /**
+   * Starts {@code spec} in {@code session} (booted ahead or not) on a new thread; the session is
+   * closed when the program ends or the process is closed.
+   *
+   * @param spec the run's spec, user and network variables resolved
+   * @param timeout wall-clock limit from now, zero = none
+   */
+  SandboxProcess startIn(VmSession session, SandboxSpec spec, Duration timeout) {
     try {
-      VmSession session = new VmSession(b.hypervisor, k, shares -> b.modules(k, shares), cache, cpus, network);
+      GuestPlan plan = session.network().withNetworkRecords(GuestPlan.compile(spec));
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       }
       return VmSandboxProcess.start(session, plan, spec.stdin() instanceof Stdio.Pipe,
           spec.stdout() instanceof Stdio.Pipe, sink(spec.stdout(), null, FileDescriptor.out),
-          spec.stderr() instanceof Stdio.Pipe, sink(spec.stderr(), null, FileDescriptor.err), spec.limits().timeout());
+          spec.stderr() instanceof Stdio.Pipe, sink(spec.stderr(), null, FileDescriptor.err), timeout);
     } catch (IOException | RuntimeException e) {
-      network.close();
+      session.close();
       if (e instanceof RuntimeException re) {
         throw re;
       }
       throw new SandboxException("opening the VM's output files: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Each sandbox of the pool is a VM booted ahead with {@code spec}'s root, mounts and memory
+   * up to its guest agent waiting on the control channel; a run sends it the whole plan (argv,
+   * env, stdin, timeout) and the VM is killed when the run ends (see {@link VmSandboxPool}).
+   *
+   * @throws InvalidSandboxSpecException naming {@code size} below 1, {@code ports} when the spec
+   *     publishes ports (each pooled VM would need its own), {@code stdin} when it is neither a
+   *     pipe nor discarded, or any field {@link #run} refuses
+   * @throws SandboxUnavailableException when no kernel or hypervisor is available
+   */
+  @Override
+  public SandboxPool pool(SandboxSpec spec, int size) {
+    if (spec == null) {
+      throw new InvalidSandboxSpecException("spec", "is null");
+    }
+    PoolRuns.checkSize(size);
+    PoolRuns.check(spec, spec);
+    if (!spec.ports().isEmpty()) {
+      throw new InvalidSandboxSpecException("ports", "a pooled sandbox cannot publish ports"
+          + " (got " + spec.ports() + "): start such sandboxes with Sandbox.start");
+    }
+    SandboxSpec resolved = withNetworkEnv(spec.withUserResolved());
+    GuestPlan plan = GuestPlan.compile(resolved);
+    Optional<String> why = unavailableReason();
+    if (why.isPresent()) {
+      throw new SandboxUnavailableException(name() + ": " + why.get());
+    }
+    return new VmSandboxPool(spec, size, new VmSandboxPool.Members() {
+      @Override
+      public VmSession create() {
+        return newSession(resolved);
+      }
+
+      @Override
+      public void boot(VmSession session) {
+        session.boot(session.network().withNetworkRecords(plan));
+      }
+
+      @Override
+      public ExecResult run(VmSession session, SandboxSpec run, Duration timeout, long start) {
+        return runIn(session, withNetworkEnv(run.withUserResolved()), timeout, start);
+      }
+
+      @Override
+      public SandboxProcess start(VmSession session, SandboxSpec run, Duration timeout) {
+        return startIn(session, withNetworkEnv(run.withUserResolved()), timeout);
+      }
+    });
   }
 
   private static OutputStream sink(Stdio stdio, OutputStream capture, FileDescriptor jvmFd) throws IOException {

@@ -32,7 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Boots one VM for one {@link GuestPlan}, streams the program's output to the given sinks and
+ * Boots one VM (ahead of its plan with {@link #boot}, or on {@link #run}) for one {@link GuestPlan}, streams the program's output to the given sinks and
  * returns how it ended. Everything it creates (a private work directory holding the initramfs
  * and sockets, the hypervisor and helper processes) is gone when {@link #run} returns.
  */
@@ -63,6 +63,18 @@ final class VmSession {
   private final CompletableFuture<OutputStream> connected = new CompletableFuture<>();
   /** When the exit status arrived (System.nanoTime), for the phase log. */
   private volatile long exitSeen;
+  /** Set by {@link #boot}: the work directory, the processes started (helpers, then the hypervisor). */
+  private volatile Path work;
+  private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile Process hv;
+  /** The control channel once the hypervisor connected it; null before. */
+  private volatile SocketChannel ctl;
+  private volatile long tConnected;
+  private volatile String bootPhases;
+  /** Host phases up to the exit status, for the DEBUG log. */
+  private volatile String phases;
+  private final Object closeLock = new Object();
+  private boolean closedSession;
 
   /**
    * @param modules the kernel modules the hypervisor's devices need, in load order, given whether
@@ -86,17 +98,51 @@ final class VmSession {
   }
 
   /**
-   * @param plan what to run
+   * Boots the VM (if {@link #boot} has not), sends {@code plan} to the guest agent and relays
+   * until the program ends; everything the session holds is released before it returns.
+   *
+   * @param plan what to run; when booted ahead, its root, shares and memory must be the ones the
+   *     VM was booted with
    * @param stdout receives the program's stdout
    * @param stderr receives the program's stderr
-   * @param timeout wall-clock limit, zero = none
+   * @param timeout wall-clock limit from this call, zero = none
    * @return how the program ended
    * @throws SandboxSetupException when the VM cannot boot or the guest reports a failed step
    */
   Outcome run(GuestPlan plan, OutputStream stdout, OutputStream stderr, Duration timeout) {
-    Path work = null;
-    List<Process> processes = new ArrayList<>();
-    String phases = null; // host phases up to the exit status, for the DEBUG log
+    try {
+      if (ctl == null) {
+        boot(plan);
+      }
+      long tRequest = System.nanoTime();
+      Outcome o = converse(ctl, plan, hv, stdout, stderr, timeout, work);
+      phases = (bootPhases == null ? "" : bootPhases + ", ") + "agent waiting to plan sent "
+          + ms(tRequest - tConnected) + ", then to the exit status (plan, agent, program) "
+          + ms(exitSeen - tRequest);
+      return o;
+    } catch (RuntimeException e) {
+      connected.completeExceptionally(e);
+      throw e;
+    } catch (IOException e) {
+      connected.completeExceptionally(e);
+      throw setupFailure(e);
+    } finally {
+      close();
+    }
+  }
+
+  /**
+   * Boots the VM for {@code plan}'s root, shares and memory up to its guest agent waiting for a
+   * spec on the control channel; {@link #run} then sends it. On failure the caller must still
+   * {@link #close()} the session.
+   *
+   * @throws SandboxSetupException when the VM cannot boot
+   * @throws IllegalStateException when called twice
+   */
+  void boot(GuestPlan plan) {
+    if (work != null) {
+      throw new IllegalStateException("the VM session was already booted");
+    }
     try {
       work = Files.createTempDirectory("boxkit-vm-");
       List<VmConfig.Share> shares = new ArrayList<>();
@@ -116,7 +162,7 @@ final class VmSession {
         server.bind(UnixDomainSocketAddress.of(vm.controlSocket()));
         awaitHelpers(vm, work, processes);
         long tHelpers = System.nanoTime();
-        Process hv = new ProcessBuilder(hypervisor.command(vm))
+        hv = new ProcessBuilder(hypervisor.command(vm))
             .redirectErrorStream(true).redirectOutput(work.resolve("hypervisor.log").toFile()).start();
         processes.add(hv);
         started.complete(hv);
@@ -125,41 +171,61 @@ final class VmSession {
         }
         long tStarted = System.nanoTime();
         LOG.debug("started {} pid {} for {}", hypervisor.name(), hv.pid(), plan.root());
-        try (SocketChannel ctl = accept(server, hv, work)) {
-          long tConnected = System.nanoTime();
-          Outcome o = converse(ctl, plan, hv, stdout, stderr, timeout, work);
-          phases = "initramfs " + ms(tInitrd - t0) + ", helpers " + ms(tHelpers - tInitrd) + ", hypervisor spawn "
-              + ms(tStarted - tHelpers) + ", spawn to control socket connected by the hypervisor "
-              + ms(tConnected - tStarted) + ", then to the exit status (guest boot, agent, program) "
-              + ms(exitSeen - tConnected);
-          return o;
-        }
+        ctl = accept(server, hv, work);
+        tConnected = System.nanoTime();
+        bootPhases = "initramfs " + ms(tInitrd - t0) + ", helpers " + ms(tHelpers - tInitrd) + ", hypervisor spawn "
+            + ms(tStarted - tHelpers) + ", spawn to control socket connected by the hypervisor "
+            + ms(tConnected - tStarted);
       }
     } catch (RuntimeException e) {
       started.completeExceptionally(e);
-      connected.completeExceptionally(e);
       throw e;
     } catch (IOException e) {
       started.completeExceptionally(e);
-      connected.completeExceptionally(e);
-      String logs = work == null ? "" : "; " + hypervisor.name() + ": " + tail(work.resolve("hypervisor.log"))
-          + "; console: " + tail(work.resolve("console.log"));
-      throw new SandboxSetupException("vm", null, 0, null, "running the VM: " + e + logs);
-    } finally {
-      connected.completeExceptionally(new IOException("the VM has ended"));
-      network.close();
-      for (int i = processes.size() - 1; i >= 0; i--) {
-        processes.get(i).destroyForcibly();
-        try {
-          processes.get(i).waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+      throw setupFailure(e);
+    }
+  }
+
+  private SandboxSetupException setupFailure(IOException e) {
+    String logs = work == null ? "" : "; " + hypervisor.name() + ": " + tail(work.resolve("hypervisor.log"))
+        + "; console: " + tail(work.resolve("console.log"));
+    return new SandboxSetupException("vm", null, 0, null, "running the VM: " + e + logs);
+  }
+
+  /**
+   * Kills the VM and its helpers, closes the network and the control channel and deletes the
+   * work directory. Idempotent; {@link #run} calls it as it ends.
+   */
+  void close() {
+    synchronized (closeLock) {
+      if (closedSession) {
+        return;
       }
-      if (phases != null && LOG.isDebugEnabled()) {
-        LOG.debug("VM phases (host clock, ms): {}, exit status to VM gone {}; guest clock (since the kernel"
-            + " started): {}", phases, ms(System.nanoTime() - exitSeen), guestMarks(work.resolve("console.log")));
+      closedSession = true;
+    }
+    started.completeExceptionally(new IOException("the VM session is closed"));
+    connected.completeExceptionally(new IOException("the VM has ended"));
+    network.close();
+    for (int i = processes.size() - 1; i >= 0; i--) {
+      processes.get(i).destroyForcibly();
+      try {
+        processes.get(i).waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
+    }
+    if (ctl != null) {
+      try {
+        ctl.close();
+      } catch (IOException e) {
+        LOG.debug("closing the control channel: {}", e.toString());
+      }
+    }
+    if (phases != null && LOG.isDebugEnabled()) {
+      LOG.debug("VM phases (host clock, ms): {}, exit status to VM gone {}; guest clock (since the kernel"
+          + " started): {}", phases, ms(System.nanoTime() - exitSeen), guestMarks(work.resolve("console.log")));
+    }
+    if (work != null) {
       deleteTree(work);
     }
   }
