@@ -2,6 +2,7 @@ package dev.boxkit.benchmarks;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.SandboxPool;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.vm.GuestArch;
 import dev.boxkit.sandbox.vm.KernelImage;
@@ -36,8 +37,13 @@ import org.apache.commons.compress.archivers.cpio.CpioConstants;
  * {@code BOXKIT_VM_KERNEL_ARM64} and the arm64 busybox beside it ({@code bin/busybox}, as
  * {@code scripts/fetch-debian-kernel-arm64.sh} unpacks it). One warm-up run of each first.
  *
- * <p>Arguments: {@code [runs, default 20] [--phases]}; {@code --phases} logs BoxKit's phase split
- * (host clock and the guest's clock at each agent phase) for every run at DEBUG.
+ * <p>Then, per guest architecture, the same {@code /bin/sh -c :} from a warm pool of one VM
+ * ({@code VmSandboxProvider.pool}) against those cold runs (see {@link #warmPool}), printed as a
+ * row and as a {@link ResultRow}.
+ *
+ * <p>Arguments: {@code [runs, default 20] [--phases] [--no-pool]}; {@code --phases} logs BoxKit's
+ * phase split (host clock and the guest's clock at each agent phase) for every run at DEBUG;
+ * {@code --no-pool} leaves out the warm-pool row.
  */
 public final class VmBootBenchmark {
   private VmBootBenchmark() {}
@@ -45,6 +51,7 @@ public final class VmBootBenchmark {
   public static void main(String[] args) throws Exception {
     int runs = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 20;
     boolean phases = List.of(args).contains("--phases");
+    boolean pool = !List.of(args).contains("--no-pool");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     if (phases) {
       System.setProperty("org.slf4j.simpleLogger.log.dev.boxkit.sandbox.vm.VmSession", "debug");
@@ -99,7 +106,46 @@ public final class VmBootBenchmark {
           String.format(Locale.ROOT, "%.0f / %.0f", b50 - r50, bc - rc),
           String.format(Locale.ROOT, "%.2f / %.2f", b50 / r50, bc / rc));
       System.out.printf(Locale.ROOT, "%-8s JVM CPU p50 per BoxKit run: %.0f ms%n", "", percentile(jvmCpu, 50));
+      if (pool) {
+        warmPool(arch, qemu, boxkit, spec, runs, boxkitMs);
+      }
     }
+  }
+
+  /**
+   * Runs from a warm pool of one VM ({@code VmSandboxProvider.pool}), each timed from the request
+   * to the result, against the cold runs just measured. Before each run the harness waits twice
+   * the cold p99 so that the refill thread has booted the next VM: the row measures a run from a
+   * ready pool, not the boot.
+   */
+  private static void warmPool(GuestArch arch, QemuHypervisor qemu, VmSandboxProvider boxkit, SandboxSpec spec,
+      int runs, List<Double> coldMs) throws InterruptedException {
+    long settle = (long) (2 * percentile(coldMs, 99));
+    List<Double> pooledMs = new ArrayList<>();
+    try (SandboxPool pool = boxkit.pool(spec, 1)) {
+      runPooled(pool, spec); // waits for the first boot
+      for (int i = 0; i < runs; i++) {
+        Thread.sleep(settle);
+        pooledMs.add(runPooled(pool, spec));
+      }
+    }
+    double p50 = percentile(pooledMs, 50);
+    double c50 = percentile(coldMs, 50);
+    System.out.printf(Locale.ROOT, "%-8s %-5s %4d | warm pool wall p50/p99 %.1f / %.1f ms | cold p50/p99 %.0f / %.0f ms"
+        + " | ratio pool/cold %.4f%n", arch.id(), qemu.kvm() ? "kvm" : "tcg", runs, p50, percentile(pooledMs, 99), c50,
+        percentile(coldMs, 99), p50 / c50);
+    new ResultRow("VM run /bin/sh -c : from a warm pool, " + arch.id() + " " + (qemu.kvm() ? "kvm" : "tcg") + " (p50)",
+        p50, "BoxKit cold VM run", c50, "ms").print();
+  }
+
+  private static double runPooled(SandboxPool pool, SandboxSpec spec) {
+    long t0 = System.nanoTime();
+    ExecResult r = pool.run(spec);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("pooled BoxKit VM run failed: " + r);
+    }
+    return ms;
   }
 
   /**

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * again.
  *
  * <p>One daemon thread refills, one boot at a time: it holds one permit of {@code size} per VM
- * waiting or booting and gets one back each time a run takes a VM. A boot that failed takes its
+ * waiting, booting or running {@link #run} and gets one back each time such a run ends or
+ * {@link #start} hands its VM over. A boot that failed takes its
  * slot as the failure, which the run that takes it throws, so a spec that can never boot fails
  * each run instead of spinning.
  */
@@ -137,10 +138,8 @@ final class VmSandboxPool implements SandboxPool {
       ready.add(s);
       throw new SandboxException("the sandbox pool is closed");
     }
-    // The refill thread boots the next one while this one runs; only now, so that its boot
-    // does not compete with the request on a machine with few cores.
-    slots.release();
     if (s instanceof Failed f) {
+      slots.release();
       throw f.cause();
     }
     return ((Member) s).session();
@@ -173,7 +172,13 @@ final class VmSandboxPool implements SandboxPool {
   public ExecResult run(SandboxSpec run) {
     long requested = System.nanoTime();
     VmSession session = assign(run);
-    return members.run(session, run, remaining(run, requested), requested);
+    try {
+      return members.run(session, run, remaining(run, requested), requested);
+    } finally {
+      // Only now does the refill thread boot the next VM: a TCG boot takes a core for seconds,
+      // which would slow this run on a machine with few cores.
+      slots.release();
+    }
   }
 
   /**
@@ -185,7 +190,11 @@ final class VmSandboxPool implements SandboxPool {
   public SandboxProcess start(SandboxSpec run) {
     long requested = System.nanoTime();
     VmSession session = assign(run);
-    return members.start(session, run, remaining(run, requested));
+    try {
+      return members.start(session, run, remaining(run, requested));
+    } finally {
+      slots.release(); // the program may run for long: the next VM boots meanwhile
+    }
   }
 
   @Override
