@@ -12,6 +12,8 @@
  * Policy lives on the host (Java); this file only executes the spec. Frames, both ways:
  *   u8 type, u32 big-endian length, payload.
  * Host -> guest: 'S' spec (a list of u8 tag, u32 length, bytes records), 'K' signal (u32),
+ *   'R' prepare (before 'S', optional: a pool's spec, whose root and mounts are set up at once;
+ *   the 'S' that follows must have the same root, mounts, hostname and network records),
  *   'I' stdin bytes (an empty one closes stdin; only when the spec asked for a stdin pipe),
  *   'Q' quit (the host has read everything: power off now).
  * Guest -> host: 'O' stdout bytes, 'E' stderr bytes, 'X' exit (u32 status, u32 signal),
@@ -266,13 +268,15 @@ static int open_vsock(unsigned port) {
   return -1;
 }
 
-static char *read_frame(char want, uint32_t *len) {
+/* Reads one frame of type want, or of type also (when not 0); *got is set to its type. */
+static char *read_frame_either(char want, char also, char *got, uint32_t *len) {
   char head[5];
   uint32_t be;
   if (read_all(ctl, head, 5) < 0) die_errno("read-spec", NULL, "control channel closed");
   memcpy(&be, head + 1, 4);
   *len = ntohl(be);
-  if (head[0] != want || *len > (64u << 20)) {
+  *got = head[0];
+  if ((head[0] != want && (also == 0 || head[0] != also)) || *len > (64u << 20)) {
     errno = EPROTO;
     die_errno("read-spec", NULL, "unexpected frame '%c' of %u bytes", head[0], *len);
   }
@@ -280,6 +284,11 @@ static char *read_frame(char want, uint32_t *len) {
   if (!p || read_all(ctl, p, *len) < 0) die_errno("read-spec", NULL, "short frame");
   p[*len] = 0;
   return p;
+}
+
+static char *read_frame(char want, uint32_t *len) {
+  char got;
+  return read_frame_either(want, 0, &got, len);
 }
 
 static int room(int used) {
@@ -973,9 +982,19 @@ int main(void) {
   else if (how && strncmp(how, "vsock:", 6) == 0) ctl = open_vsock((unsigned)strtoul(how + 6, NULL, 10));
   else power_off();
   mark("connected");
-  char *raw = read_frame('S', &len);
+  /* A pooled VM gets its pool's spec in 'R' ahead of its run and sets up the root and mounts
+   * then; the run's 'S' differs only in argv, env and stdin (the host checks), so the set-up
+   * is not repeated. */
+  char type;
+  char *raw = read_frame_either('S', 'R', &type, &len);
+  if (type == 'R') {
+    parse_spec(raw, len, &s);
+    setup_root(&s);
+    mark("prepared");
+    raw = read_frame('S', &len);
+  }
   parse_spec(raw, len, &s);
-  setup_root(&s);
+  if (type != 'R') setup_root(&s);
   for (int i = 0; i < MAX_STREAMS; i++) streams[i].fd = -1;
   for (int i = 0; i < MAX_RELAY_LISTENERS; i++) relays[i].fd = -1;
   if (s.egress_port && relay_on(s.egress_port) != 0)

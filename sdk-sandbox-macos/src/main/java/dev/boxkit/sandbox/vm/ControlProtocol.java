@@ -19,6 +19,11 @@ final class ControlProtocol {
 
   /** Host to guest: the spec. */
   static final byte SPEC = 'S';
+  /**
+   * Host to guest, before {@link #SPEC} and only then: a pool's spec, whose root and mounts the
+   * agent sets up at once; the spec that follows must differ only in argv, env and stdin.
+   */
+  static final byte PREPARE = 'R';
   /** Host to guest: send a signal (u32) to the program's process group. */
   static final byte SIGNAL = 'K';
   /** Host to guest: stdin bytes; an empty frame closes the program's stdin. */

@@ -7,7 +7,9 @@ import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.spi.PoolRuns;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,6 +63,8 @@ final class VmSandboxPool implements SandboxPool {
   private final Semaphore slots;
   private final LinkedBlockingQueue<Slot> ready = new LinkedBlockingQueue<>();
   private final Thread refiller;
+  /** Kills the VMs of finished runs off the runs' threads. */
+  private final Reaper reaper = new Reaper();
   private final Object closeLock = new Object();
   private volatile boolean closed;
   /** The session the refill thread is booting, killed by {@link #close()}; null between boots. */
@@ -172,6 +176,7 @@ final class VmSandboxPool implements SandboxPool {
   public ExecResult run(SandboxSpec run) {
     long requested = System.nanoTime();
     VmSession session = assign(run);
+    session.closeOn(reaper); // the result returns as the exit status arrives, QEMU is killed after
     try {
       return members.run(session, run, remaining(run, requested), requested);
     } finally {
@@ -197,6 +202,70 @@ final class VmSandboxPool implements SandboxPool {
     }
   }
 
+  /**
+   * One thread closing the sessions of finished runs, in order, until closed; afterwards it
+   * refuses them, so their runs close them themselves.
+   */
+  private static final class Reaper implements Executor {
+    private static final Runnable STOP = () -> {};
+    private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
+    private final Thread thread = new Thread(this::loop, "boxkit-vm-pool-reaper");
+    private boolean closed;
+
+    Reaper() {
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    private void loop() {
+      while (true) {
+        Runnable r;
+        try {
+          r = tasks.take();
+        } catch (InterruptedException e) {
+          continue; // nobody interrupts it; close() sends STOP
+        }
+        if (r == STOP) {
+          return;
+        }
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          LOG.warn("ending a pooled VM: {}", e.toString());
+        }
+      }
+    }
+
+    @Override
+    public synchronized void execute(Runnable r) {
+      if (closed) {
+        throw new RejectedExecutionException("the sandbox pool is closed");
+      }
+      tasks.add(r);
+    }
+
+    /**
+     * Runs what was handed over, then ends the thread.
+     *
+     * @return whether the caller was interrupted meanwhile
+     */
+    boolean close() {
+      synchronized (this) {
+        closed = true;
+        tasks.add(STOP);
+      }
+      boolean interrupted = false;
+      while (thread.isAlive()) {
+        try {
+          thread.join();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      return interrupted;
+    }
+  }
+
   @Override
   public void close() {
     synchronized (closeLock) {
@@ -218,6 +287,7 @@ final class VmSandboxPool implements SandboxPool {
         interrupted = true;
       }
     }
+    interrupted |= reaper.close(); // runs still going close their own session from now on
     Slot s;
     while ((s = ready.poll()) != null) {
       if (s instanceof Member m) {

@@ -168,7 +168,8 @@ public final class VmSandboxProvider implements SandboxProvider {
   }
 
   /**
-   * Runs {@code spec} in {@code session} (booted ahead or not), which is closed when it returns.
+   * Runs {@code spec} in {@code session} (booted ahead or not), which is closed when it returns
+   * or, with {@link VmSession#closeOn}, handed over to be closed.
    *
    * @param spec the run's spec, user and network variables resolved
    * @param timeout wall-clock limit from now, zero = none
@@ -178,6 +179,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     VmNetwork network = session.network();
     Capture out = new Capture(spec.captureLimitBytes());
     Capture err = new Capture(spec.captureLimitBytes());
+    boolean handedOver = false;
     try (network;
         OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
         OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
@@ -187,6 +189,7 @@ public final class VmSandboxProvider implements SandboxProvider {
       } else if (spec.stdin() instanceof Stdio.Pipe) {
         session.feedStdin(null); // run() has no writer: the program reads end of file at once
       }
+      handedOver = true; // run() closes the session, or has it closed
       VmSession.Outcome o = session.run(plan, stdout, stderr, timeout);
       return new ExecResult(o.exitCode(), o.signal() == 0 ? OptionalInt.empty() : OptionalInt.of(o.signal()),
           out.bytes(), err.bytes(), Duration.ofNanos(System.nanoTime() - start), OptionalLong.empty(), false,
@@ -194,7 +197,9 @@ public final class VmSandboxProvider implements SandboxProvider {
     } catch (IOException e) {
       throw new SandboxException("writing the VM's output: " + e.getMessage(), e);
     } finally {
-      session.close();
+      if (!handedOver) {
+        session.close();
+      }
     }
   }
 
@@ -289,7 +294,9 @@ public final class VmSandboxProvider implements SandboxProvider {
 
       @Override
       public void boot(VmSession session) {
-        session.boot(session.network().withNetworkRecords(plan));
+        GuestPlan booted = session.network().withNetworkRecords(plan);
+        session.boot(booted);
+        session.prepare(booted); // root and mounts set up now, not in the run
       }
 
       @Override

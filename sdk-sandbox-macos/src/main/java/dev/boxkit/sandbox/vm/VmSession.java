@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -75,6 +77,8 @@ final class VmSession {
   private volatile String phases;
   private final Object closeLock = new Object();
   private boolean closedSession;
+  /** Where {@link #run} hands its teardown; null: it closes the session itself. */
+  private volatile Executor teardown;
 
   /**
    * @param modules the kernel modules the hypervisor's devices need, in load order, given whether
@@ -127,8 +131,26 @@ final class VmSession {
       connected.completeExceptionally(e);
       throw setupFailure(e);
     } finally {
-      close();
+      Executor t = teardown;
+      if (t == null) {
+        close();
+      } else {
+        try {
+          t.execute(this::close);
+        } catch (RejectedExecutionException e) {
+          close();
+        }
+      }
     }
+  }
+
+  /**
+   * Has {@link #run} hand its {@link #close()} to {@code executor} instead of running it before it
+   * returns (killing QEMU takes 15-20 ms under TCG that the caller need not wait for); when the
+   * executor refuses it, {@link #run} closes the session itself.
+   */
+  void closeOn(Executor executor) {
+    this.teardown = executor;
   }
 
   /**
@@ -182,6 +204,25 @@ final class VmSession {
       throw e;
     } catch (IOException e) {
       started.completeExceptionally(e);
+      throw setupFailure(e);
+    }
+  }
+
+  /**
+   * Sends {@code plan} to the booted guest's agent ahead of the run, which sets up its root and
+   * mounts at once; the plan {@link #run} later sends must differ only in argv, env and stdin. A
+   * set-up failure is reported by that run.
+   *
+   * @throws SandboxSetupException when the control channel is closed
+   * @throws IllegalStateException when not booted
+   */
+  void prepare(GuestPlan plan) {
+    if (ctl == null) {
+      throw new IllegalStateException("the VM session is not booted");
+    }
+    try {
+      send(channelOut(ctl), ControlProtocol.PREPARE, plan.specFrame());
+    } catch (IOException e) {
       throw setupFailure(e);
     }
   }
@@ -276,22 +317,7 @@ final class VmSession {
 
   private Outcome converse(SocketChannel ctl, GuestPlan plan, Process hv, OutputStream stdout,
       OutputStream stderr, Duration timeout, Path work) throws IOException {
-    // Not Channels.newInputStream/newOutputStream: those share the channel's blocking lock, so a
-    // signal could not be written while the reader waits for output.
-    OutputStream out = new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-        while (buf.hasRemaining()) {
-          ctl.write(buf);
-        }
-      }
-    };
+    OutputStream out = channelOut(ctl);
     InputStream in = new InputStream() {
       @Override
       public int read() throws IOException {
@@ -356,6 +382,27 @@ final class VmSession {
         }
       }
     }
+  }
+
+  /**
+   * Not Channels.newOutputStream: that shares the channel's blocking lock with its input stream,
+   * so a signal could not be written while the reader waits for output.
+   */
+  private static OutputStream channelOut(SocketChannel ctl) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+        while (buf.hasRemaining()) {
+          ctl.write(buf);
+        }
+      }
+    };
   }
 
   private void send(OutputStream out, byte type, byte[] payload) throws IOException {
