@@ -16,10 +16,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A pool of VMs booted ahead, each up to its guest agent waiting for a spec on the control
- * channel: the kernel has booted, the modules are loaded and the root is in the guest's memory.
- * A run sends the whole plan (argv, env, stdin, the pool's mounts) over that channel, relays the
- * program's streams as a cold run does, and the VM is killed when the run ends; it is never used
- * again.
+ * channel: the kernel has booted, the modules are loaded, and the pool's spec was sent ahead
+ * ({@link ControlProtocol#PREPARE}) so the agent has set up the root and mounts. A run sends its
+ * whole plan (argv, env, stdin; the fixed fields equal the pool's, as {@link PoolRuns} checks)
+ * over that channel and relays the program's streams as a cold run does. It returns as the exit
+ * status arrives; the VM is then killed on the pool's reaper thread and never used again.
  *
  * <p>One daemon thread refills, one boot at a time: it holds one permit of {@code size} per VM
  * waiting, booting or running {@link #run} and gets one back each time such a run ends or
