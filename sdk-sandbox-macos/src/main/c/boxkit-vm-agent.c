@@ -593,7 +593,7 @@ static int mount_own_proc(struct spec *s) {
 /* Closes every descriptor from 3 up except those kept (-1 entries ignored): a close_range per gap,
  * not a close per number (a thousand system calls cost milliseconds under emulation). */
 static void close_all_but(int *keep, int n) {
-  for (int i = 1; i < n; i++) /* insertion sort: n is 5 */
+  for (int i = 1; i < n; i++) /* insertion sort: n is 6 */
     for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
       int t = keep[j];
       keep[j] = keep[j - 1];
@@ -615,18 +615,32 @@ static void close_all_but(int *keep, int n) {
  * program, reaps orphans, and reports the program's wait status on result_fd. When it exits the
  * kernel kills whatever is left in the namespace.
  */
-static void mini_init(struct spec *s, int in, int out, int err, int status_fd, int result_fd) {
+static void mini_init(struct spec *s, int in, int out, int err, int status_fd, int result_fd, int spec_fd) {
   int ep[2];
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
   /* Only what the program needs: the control channel, relay listeners and the stdin pipe's
    * write end stay the agent's (init never execs, so close-on-exec does not close them). */
-  close_all_but((int[]){in, out, err, status_fd, result_fd}, 5);
+  close_all_but((int[]){in, out, err, status_fd, result_fd, spec_fd}, 6);
   ctl = -1;
   if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
       mount_own_proc(s) != 0 || pipe2(ep, O_CLOEXEC) != 0)
     child_fail(status_fd, STEP_PROC);
+  if (spec_fd >= 0) {
+    /* Prepared ahead: wait for the run's spec (u32 length, records) from the agent. */
+    uint32_t be, n;
+    if (read_all(spec_fd, &be, 4) < 0) _exit(0); /* the VM is going away before any run */
+    n = ntohl(be);
+    char *raw = malloc(n + 1);
+    if (!raw || read_all(spec_fd, raw, n) < 0) child_fail(status_fd, STEP_PROC);
+    close(spec_fd);
+    parse_spec(raw, n, s);
+    if (!s->stdin_pipe && in >= 0) {
+      close(in);
+      in = -1;
+    }
+  }
   sigprocmask(SIG_BLOCK, &all, NULL);
   pid_t p = fork();
   if (p < 0) child_fail(status_fd, STEP_PROC);
@@ -982,28 +996,26 @@ int main(void) {
   else if (how && strncmp(how, "vsock:", 6) == 0) ctl = open_vsock((unsigned)strtoul(how + 6, NULL, 10));
   else power_off();
   mark("connected");
-  /* A pooled VM gets its pool's spec in 'R' ahead of its run and sets up the root and mounts
-   * then; the run's 'S' differs only in argv, env and stdin (the host checks), so the set-up
-   * is not repeated. */
+  /* A pooled VM gets its pool's spec in 'R' ahead of its run: root, mounts, relays, pid
+   * namespace and init are set up then; the run's 'S' differs only in argv, env and stdin (the
+   * host checks), and init takes it from the agent. */
   char type;
   char *raw = read_frame_either('S', 'R', &type, &len);
-  if (type == 'R') {
-    parse_spec(raw, len, &s);
-    setup_root(&s);
-    mark("prepared");
-    raw = read_frame('S', &len);
-  }
+  int prepared = type == 'R';
   parse_spec(raw, len, &s);
-  if (type != 'R') setup_root(&s);
+  setup_root(&s);
   for (int i = 0; i < MAX_STREAMS; i++) streams[i].fd = -1;
   for (int i = 0; i < MAX_RELAY_LISTENERS; i++) relays[i].fd = -1;
   if (s.egress_port && relay_on(s.egress_port) != 0)
     die_errno("egress", "127.0.0.1", "listen on port %u for the egress proxy", s.egress_port);
   for (int i = 0; i < s.relay_portc; i++) relay_on(s.relay_ports[i]);
 
-  int in[2] = {-1, -1}, out[2], err[2], status_pipe[2], result_pipe[2];
+  /* Prepared: init is started now and waits on spec_pipe for the run's spec, so a run only
+   * forks and execs its program; stdin is a pipe until that spec says otherwise. */
+  int in[2] = {-1, -1}, out[2], err[2], status_pipe[2], result_pipe[2], spec_pipe[2] = {-1, -1};
   if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(status_pipe, O_CLOEXEC) ||
-      pipe2(result_pipe, O_CLOEXEC) || (s.stdin_pipe && pipe2(in, O_CLOEXEC)))
+      pipe2(result_pipe, O_CLOEXEC) || ((s.stdin_pipe || prepared) && pipe2(in, O_CLOEXEC)) ||
+      (prepared && pipe2(spec_pipe, O_CLOEXEC)))
     die_errno("pipe", NULL, "pipe2");
   signal(SIGPIPE, SIG_IGN); /* a program that stops reading stdin must not kill the agent */
   /* The next child is PID 1 of a pid namespace of its own (mini_init). */
@@ -1012,13 +1024,28 @@ int main(void) {
   if (pid < 0) die_errno("fork", NULL, "fork");
   if (pid == 0) {
     close(result_pipe[0]);
-    mini_init(&s, in[0], out[1], err[1], status_pipe[1], result_pipe[1]);
+    if (spec_pipe[1] >= 0) close(spec_pipe[1]);
+    mini_init(&s, in[0], out[1], err[1], status_pipe[1], result_pipe[1], spec_pipe[0]);
   }
   if (in[0] >= 0) close(in[0]);
   close(out[1]);
   close(err[1]);
   close(status_pipe[1]);
   close(result_pipe[1]);
+  if (prepared) {
+    close(spec_pipe[0]);
+    mark("prepared");
+    raw = read_frame('S', &len);
+    uint32_t be = htonl(len);
+    if (write_all(spec_pipe[1], &be, 4) < 0 || write_all(spec_pipe[1], raw, len) < 0)
+      die_errno("read-spec", NULL, "hand the spec to init");
+    close(spec_pipe[1]);
+    parse_spec(raw, len, &s);
+    if (!s.stdin_pipe) {
+      close(in[1]);
+      in[1] = -1;
+    }
+  }
   int report[2];
   if (read(status_pipe[0], report, sizeof report) == (ssize_t)sizeof report) {
     errno = report[1];

@@ -61,6 +61,9 @@ class VmPoolTest {
       assertEquals("f e\nread-eof\n", a.stdoutText(), a.stderrText());
       assertEquals("err\n", a.stderrText());
       assertEquals(3, a.exitCode());
+      ExecResult discarded = pool.run(pool.spec().toBuilder().stdin(Stdio.discard())
+          .command("/bin/sh", "-c", "cat; echo discarded").build());
+      assertEquals("discarded\n", discarded.stdoutText(), discarded.stderrText());
       try (SandboxProcess p = pool.start(pool.spec().toBuilder().stdin(Stdio.pipe())
           .command("/bin/sh", "-c", "echo ${EXTRA:-unset}; cat").build())) {
         p.stdin().write("through\n".getBytes(StandardCharsets.UTF_8));
