@@ -21,7 +21,8 @@ final class ControlProtocol {
   static final byte SPEC = 'S';
   /**
    * Host to guest, before {@link #SPEC} and only then: a pool's spec, whose root and mounts the
-   * agent sets up at once; the spec that follows must differ only in argv, env and stdin.
+   * agent sets up at once, starting the program's init, which then waits; the spec that follows
+   * must differ only in argv, env and stdin.
    */
   static final byte PREPARE = 'R';
   /** Host to guest: send a signal (u32) to the program's process group. */

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A pool of VMs booted ahead, each up to its guest agent waiting for a spec on the control
  * channel: the kernel has booted, the modules are loaded, and the pool's spec was sent ahead
- * ({@link ControlProtocol#PREPARE}) so the agent has set up the root and mounts. A run sends its
+ * ({@link ControlProtocol#PREPARE}) so the agent has set up the root and mounts and started the
+ * program's init in a pid namespace, waiting for the run's spec. A run sends its
  * whole plan (argv, env, stdin; the fixed fields equal the pool's, as {@link PoolRuns} checks)
  * over that channel and relays the program's streams as a cold run does. It returns as the exit
  * status arrives; the VM is then killed on the pool's reaper thread and never used again.
