@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * Runs sandboxes in micro-VMs: {@link QemuHypervisor} on Linux, {@link VfkitHypervisor} on macOS,
@@ -38,13 +39,31 @@ import java.util.OptionalLong;
  * {@link dev.boxkit.sandbox.InvalidSandboxSpecException} naming the field.
  */
 public final class VmSandboxProvider implements SandboxProvider {
-  private final Hypervisor hypervisor;
+  private final String hypervisorName;
+  private final HostHypervisor hypervisor;
   private final Optional<KernelImage> kernel;
   private final int cpus;
 
-  /** The host's hypervisor and the kernel named by {@value KernelImage#ENV}, one virtual CPU. */
+  /**
+   * The host's hypervisor and the kernel named by {@value KernelImage#ENV}, one virtual CPU. The
+   * hypervisor is looked for (and KVM probed, which starts QEMU) only when the provider is first
+   * asked whether it can run or to run something, so that loading it, as {@link
+   * java.util.ServiceLoader} does for every sandbox, costs nothing.
+   */
   public VmSandboxProvider() {
-    this(defaultHypervisor(), KernelImage.fromEnvironment(), 1);
+    this(isMac() ? "vfkit" : "qemu", VmSandboxProvider::defaultHypervisor, KernelImage.fromEnvironment());
+  }
+
+  /**
+   * @param hypervisorName what {@code find} will return's {@link Hypervisor#name()}
+   * @param find looks for the hypervisor; called once, on first need
+   * @param kernel the guest kernel, empty when none is configured
+   */
+  VmSandboxProvider(String hypervisorName, Supplier<Hypervisor> find, Optional<KernelImage> kernel) {
+    this.hypervisorName = hypervisorName;
+    this.hypervisor = new HostHypervisor(find);
+    this.kernel = kernel;
+    this.cpus = 1;
   }
 
   /**
@@ -57,13 +76,18 @@ public final class VmSandboxProvider implements SandboxProvider {
     if (hypervisor == null || kernel == null || cpus < 1 || cpus > 64) {
       throw new IllegalArgumentException("hypervisor and kernel must not be null; cpus must be 1..64");
     }
-    this.hypervisor = hypervisor;
+    this.hypervisorName = hypervisor.name();
+    this.hypervisor = new HostHypervisor(() -> hypervisor);
     this.kernel = kernel;
     this.cpus = cpus;
   }
 
+  private static boolean isMac() {
+    return System.getProperty("os.name", "").startsWith("Mac");
+  }
+
   private static Hypervisor defaultHypervisor() {
-    if (System.getProperty("os.name", "").startsWith("Mac")) {
+    if (isMac()) {
       return VfkitHypervisor.onHost();
     }
     return QemuHypervisor.onHost();
@@ -71,7 +95,7 @@ public final class VmSandboxProvider implements SandboxProvider {
 
   @Override
   public String name() {
-    return "vm-" + hypervisor.name();
+    return "vm-" + hypervisorName;
   }
 
   /** @return {@link Isolation#VM} */
@@ -82,7 +106,7 @@ public final class VmSandboxProvider implements SandboxProvider {
 
   @Override
   public Optional<String> unavailableReason() {
-    Optional<String> hv = hypervisor.unavailableReason();
+    Optional<String> hv = hypervisor.get().unavailableReason();
     if (hv.isPresent()) {
       return hv;
     }
@@ -115,7 +139,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     try (network;
         OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
         OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
-      VmSession session = new VmSession(hypervisor, k, cpus, network);
+      VmSession session = new VmSession(hypervisor.get(), k, cpus, network);
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       } else if (spec.stdin() instanceof Stdio.Pipe) {
@@ -152,7 +176,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     VmNetwork network = VmNetwork.open(spec);
     plan = network.withNetworkRecords(plan);
     try {
-      VmSession session = new VmSession(hypervisor, k, cpus, network);
+      VmSession session = new VmSession(hypervisor.get(), k, cpus, network);
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       }
@@ -185,6 +209,23 @@ public final class VmSandboxProvider implements SandboxProvider {
       };
     }
     return OutputStream.nullOutputStream();
+  }
+
+  /** The hypervisor, found on first use and kept. */
+  private static final class HostHypervisor {
+    private final Supplier<Hypervisor> find;
+    private Hypervisor found;
+
+    HostHypervisor(Supplier<Hypervisor> find) {
+      this.find = find;
+    }
+
+    synchronized Hypervisor get() {
+      if (found == null) {
+        found = find.get();
+      }
+      return found;
+    }
   }
 
   /** Keeps the first {@code limit} bytes, reads and drops the rest. */
