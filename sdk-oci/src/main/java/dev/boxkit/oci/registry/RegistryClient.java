@@ -78,7 +78,7 @@ public final class RegistryClient {
       hb.sslContext(LazySslContext.ofDefault()).sslParameters(LazySslContext.deferredParameters());
     }
     this.hosts = new RegistryHosts(b.insecure);
-    this.transport = new HttpTransport(hb.build(), b.credentials, hosts, b.retry, b.requestTimeout);
+    this.transport = new HttpTransport(hb::build, b.credentials, hosts, b.retry, b.requestTimeout);
     this.monolithicMaxBytes = b.monolithicMaxBytes;
     this.chunkSizeBytes = b.chunkSizeBytes;
     this.parallelism = b.parallelism;
