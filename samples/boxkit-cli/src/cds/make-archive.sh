@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes target/boxkit.jsa, the class-data sharing (CDS) archive the `boxkit` launcher uses: the
-# classes that representative commands load (build, inspect, copy, run), parsed and verified once
+# classes that representative commands load (build, inspect, copy, run, and a push to a local
+# registry where docker-registry is installed), parsed and verified once
 # here instead of at every start. Run by Maven at package time, after the shaded jar exists.
 #
 # Usage: make-archive.sh JAVA JAR ARCHIVE WORKDIR
@@ -28,6 +29,25 @@ train build build --layer="$work/in:/data" --executables=/bin/true --entrypoint=
 train inspect inspect "oci:$work/layout:train"
 train copy copy "oci:$work/layout:train" "oci:$work/copy:train"
 train run run -- /bin/true
+
+# A push to a local registry (plain HTTP), for the HTTP client's classes, where the Debian
+# package docker-registry is installed; without it the archive simply lacks them.
+if command -v docker-registry >/dev/null; then
+  port=$(( 20000 + RANDOM % 20000 ))
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.1:%s\n' \
+    "$work/registry" "$port" > "$work/registry.yml"
+  docker-registry serve "$work/registry.yml" > "$work/registry.out" 2>&1 &
+  registry=$!
+  for _ in $(seq 50); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      train push copy --tls-verify=false "oci:$work/layout:train" "docker://127.0.0.1:$port/train/app:1"
+      break
+    fi
+    sleep 0.1
+  done
+  kill "$registry" 2>/dev/null || true
+  wait "$registry" 2>/dev/null || true
+fi
 
 # One list, first occurrence kept (the dump refuses nothing twice, but order is load order).
 cat "$work"/*.classes | awk '!seen[$0]++' > "$work/boxkit.classlist"
