@@ -6,6 +6,8 @@
  * named on the kernel command line (boxkit.ctl=serial:<port name> or boxkit.ctl=vsock:<port>),
  * reads one spec frame, sets up the root and mounts under /rootfs, runs the program there,
  * streams its stdout/stderr as frames, reports its exit status, syncs and powers off.
+ * With boxkit.timing on the kernel command line it writes the guest clock (CLOCK_BOOTTIME, from
+ * the kernel's start) at each boot phase to the console: "boxkit-vm-agent: <phase> at <s> s".
  *
  * Policy lives on the host (Java); this file only executes the spec. Frames, both ways:
  *   u8 type, u32 big-endian length, payload.
@@ -211,9 +213,20 @@ static const char *cmdline_value(const char *key) {
   return NULL;
 }
 
+static int timing = -1; /* boxkit.timing on the command line: 1, else 0; -1 until looked up */
+
+/* With boxkit.timing, the guest clock at a boot phase, on the console (for the host's log). */
+static void mark(const char *phase) {
+  if (timing < 0) timing = cmdline_value("boxkit.timing") != NULL;
+  if (!timing) return;
+  struct timespec t;
+  clock_gettime(CLOCK_BOOTTIME, &t);
+  fprintf(stderr, "boxkit-vm-agent: %s at %ld.%06ld s\n", phase, (long)t.tv_sec, t.tv_nsec / 1000);
+}
+
 /* Finds /dev/vportNpM whose sysfs name is `name`; the driver probes asynchronously, so wait. */
 static int open_serial(const char *name) {
-  for (int tries = 0; tries < 1000; tries++) {
+  for (int tries = 0; tries < 5000; tries++) { /* 2 ms apart: 10 s in all */
     DIR *d = opendir("/sys/class/virtio-ports");
     struct dirent *e;
     while (d && (e = readdir(d))) {
@@ -234,7 +247,7 @@ static int open_serial(const char *name) {
       }
     }
     if (d) closedir(d);
-    usleep(10000);
+    usleep(2000);
   }
   errno = ENOENT;
   die_errno("open-control", name, "no virtio-serial port named %s", name);
@@ -568,6 +581,24 @@ static int mount_own_proc(struct spec *s) {
   return 0;
 }
 
+/* Closes every descriptor from 3 up except those kept (-1 entries ignored): a close_range per gap,
+ * not a close per number (a thousand system calls cost milliseconds under emulation). */
+static void close_all_but(int *keep, int n) {
+  for (int i = 1; i < n; i++) /* insertion sort: n is 5 */
+    for (int j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
+      int t = keep[j];
+      keep[j] = keep[j - 1];
+      keep[j - 1] = t;
+    }
+  unsigned from = 3;
+  for (int i = 0; i < n; i++) {
+    if (keep[i] < (int)from) continue;
+    if ((unsigned)keep[i] > from) syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0);
+    from = (unsigned)keep[i] + 1;
+  }
+  syscall(SYS_close_range, from, ~0u, 0);
+}
+
 /*
  * PID 1 of the program's pid namespace, as in the namespaces backend: the program sees its own
  * processes only. Mounts that namespace's /proc (in a mount namespace of its own), starts the
@@ -582,8 +613,7 @@ static void mini_init(struct spec *s, int in, int out, int err, int status_fd, i
   sigemptyset(&none);
   /* Only what the program needs: the control channel, relay listeners and the stdin pipe's
    * write end stay the agent's (init never execs, so close-on-exec does not close them). */
-  for (int fd = 3; fd < 1024; fd++)
-    if (fd != in && fd != out && fd != err && fd != status_fd && fd != result_fd) close(fd);
+  close_all_but((int[]){in, out, err, status_fd, result_fd}, 5);
   ctl = -1;
   if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
       mount_own_proc(s) != 0 || pipe2(ep, O_CLOEXEC) != 0)
@@ -935,11 +965,14 @@ int main(void) {
     power_off();
   int console = open("/dev/console", O_WRONLY | O_CLOEXEC);
   if (console >= 0) dup2(console, 2);
+  mark("init");
   load_modules();
+  mark("modules-loaded");
   const char *how = cmdline_value("boxkit.ctl");
   if (how && strncmp(how, "serial:", 7) == 0) ctl = open_serial(how + 7);
   else if (how && strncmp(how, "vsock:", 6) == 0) ctl = open_vsock((unsigned)strtoul(how + 6, NULL, 10));
   else power_off();
+  mark("connected");
   char *raw = read_frame('S', &len);
   parse_spec(raw, len, &s);
   setup_root(&s);
@@ -975,6 +1008,7 @@ int main(void) {
     const char *what = step == STEP_EXEC ? s.argv[0] : step == STEP_CHDIR ? s.cwd : NULL;
     die_errno(child_steps[step], what, "%s failed before the program ran", child_steps[step]);
   }
+  mark("program-started");
   int fo = out[0], fe = err[0];
   while (fo >= 0 || fe >= 0) {
     struct pollfd p[3 + MAX_RELAY_LISTENERS + MAX_STREAMS];
@@ -1027,6 +1061,7 @@ int main(void) {
     result[0] = htonl(128u + (uint32_t)WTERMSIG(wstatus));
     result[1] = htonl((uint32_t)WTERMSIG(wstatus));
   }
+  mark("program-ended");
   sync();
   send_frame('X', result, sizeof result);
   /* Wait (briefly) for the host to confirm it has read everything before the VM disappears. */

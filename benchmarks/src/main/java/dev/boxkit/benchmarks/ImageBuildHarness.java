@@ -93,6 +93,9 @@ public final class ImageBuildHarness {
           median(warmLoop), warmLoop);
       System.out.printf(Locale.ROOT, "warm rebuild in a new JVM: median %.3f s (process), %.3f s"
           + " (inside main), runs %s %s%n", median(freshJvm), median(freshJvmInside), freshJvm, freshJvmInside);
+      new ResultRow("image build, cold", median(cold), "", Double.NaN, "s").print();
+      new ResultRow("image rebuild, nothing changed, same JVM", median(warmLoop), "", Double.NaN, "s").print();
+      new ResultRow("image rebuild, nothing changed, new JVM", median(freshJvm), "", Double.NaN, "s").print();
       System.out.println("image " + image.digest() + " layer " + image.layers().get(0).digest()
           + " " + image.layers().get(0).size() + " bytes");
     } finally {

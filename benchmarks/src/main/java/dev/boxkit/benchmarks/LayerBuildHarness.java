@@ -3,6 +3,10 @@ package dev.boxkit.benchmarks;
 import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.layer.LayerBlob;
 import dev.boxkit.oci.layer.LayerBuilder;
+import dev.boxkit.oci.Descriptor;
+import dev.boxkit.oci.ImageManifest;
+import dev.boxkit.oci.MediaType;
+import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.oci.unpack.LayerSource;
 import dev.boxkit.oci.unpack.RootfsUnpacker;
 import java.io.IOException;
@@ -22,7 +26,8 @@ import java.util.stream.Stream;
  * {@link LayerBuilder}, gzip level 6 on one thread and on all cores, zstd level 3 on one thread
  * and on all cores, and, in the same run, with {@code tar -cf - DIR | gzip -6} and
  * {@code tar | zstd -3 -T0} when those tools are present; then unpacks the gzip and the zstd blob
- * with {@link RootfsUnpacker}. Prints median times, MB/s of uncompressed tar, blob sizes and the
+ * with {@link RootfsUnpacker}, and the gzip one with {@code umoci unpack --rootless} when umoci
+ * is present. Prints median times, MB/s of uncompressed tar, blob sizes and the
  * peak heap, to show that memory stays flat whatever the layer size (run it with
  * {@code -Xmx64m}). A benchmark: nothing here asserts a time.
  *
@@ -48,6 +53,7 @@ public final class LayerBuildHarness {
           new Variant("zstd-3, 1 worker", Compression.ZSTD, 1),
           new Variant("zstd-3, " + cores + " workers", Compression.ZSTD, cores));
       double mb = 0;
+      java.util.Map<String, Double> medians = new java.util.HashMap<>();
       LayerBlob gzipBlob = null;
       LayerBlob zstdBlob = null;
       for (Variant v : variants) {
@@ -64,7 +70,7 @@ public final class LayerBuildHarness {
           }
         }
         mb = blob.uncompressedSizeBytes() / 1e6;
-        print("boxkit " + v.name(), times, mb, blob.sizeBytes());
+        medians.put(v.name(), print("boxkit " + v.name(), times, mb, blob.sizeBytes()));
         // CPU seconds of this JVM per build (zstd's native workers included): what the build
         // costs whatever else the machine runs; the wall time above depends on free cores.
         System.out.printf(Locale.ROOT, "%-26s cpu %6.2f s per build%n", "", (cpuNanos() - cpu0) / 1e9 / iterations);
@@ -74,13 +80,21 @@ public final class LayerBuildHarness {
           zstdBlob = blob;
         }
       }
-      reference("tar | gzip -6", "gzip -6", dir, work.resolve("ref.tar.gz"), iterations, mb);
-      reference("tar | pigz -6", "pigz -6", dir, work.resolve("ref-pigz.tar.gz"), iterations, mb);
-      reference("tar | zstd -3 -T0", "zstd -3 -T0 -q", dir, work.resolve("ref.tar.zst"), iterations, mb);
-      unpack("unpack gzip", LayerSource.gzip(gzipBlob.file(), gzipBlob.digest(), gzipBlob.diffId()),
-          work, iterations, mb);
+      double gzipRef = reference("tar | gzip -6", "gzip -6", dir, work.resolve("ref.tar.gz"), iterations, mb);
+      double pigzRef = reference("tar | pigz -6", "pigz -6", dir, work.resolve("ref-pigz.tar.gz"), iterations, mb);
+      double zstdRef = reference("tar | zstd -3 -T0", "zstd -3 -T0 -q", dir, work.resolve("ref.tar.zst"), iterations, mb);
+      double unpackGzip = unpack("unpack gzip", LayerSource.gzip(gzipBlob.file(), gzipBlob.digest(),
+          gzipBlob.diffId()), work, iterations, mb);
       unpack("unpack zstd", LayerSource.zstd(zstdBlob.file(), zstdBlob.digest(), zstdBlob.diffId()),
           work, iterations, mb);
+      double umoci = umociUnpack(gzipBlob, work, iterations, mb);
+      String tree = String.format(Locale.ROOT, "%.0f MB tree", mb);
+      new ResultRow("layer gzip-6, 1 thread, " + tree, medians.get("gzip-6, 1 thread"), "tar | gzip -6", gzipRef, "s").print();
+      new ResultRow("layer gzip-6, " + cores + " threads, " + tree, medians.get("gzip-6, " + cores + " threads"),
+          "tar | pigz -6", pigzRef, "s").print();
+      new ResultRow("layer zstd-3, " + cores + " workers, " + tree, medians.get("zstd-3, " + cores + " workers"),
+          "tar | zstd -3 -T0", zstdRef, "s").print();
+      new ResultRow("unpack gzip layer, " + tree, unpackGzip, "umoci unpack --rootless", umoci, "s").print();
       System.out.printf(Locale.ROOT, "heap: max %d MB, peak used %.1f MB%n",
           Runtime.getRuntime().maxMemory() / (1024 * 1024), peakHeapBytes() / (1024.0 * 1024));
       System.out.println("gzip digest " + gzipBlob.digest() + " zstd digest " + zstdBlob.digest()
@@ -95,7 +109,7 @@ public final class LayerBuildHarness {
         .addTree(dir, "/").build(out);
   }
 
-  private static void unpack(String name, LayerSource layer, Path work, int iterations, double mb)
+  private static double unpack(String name, LayerSource layer, Path work, int iterations, double mb)
       throws IOException {
     List<Double> times = new ArrayList<>();
     for (int i = 0; i <= iterations; i++) {
@@ -108,15 +122,49 @@ public final class LayerBuildHarness {
       }
       deleteTree(target);
     }
-    print(name, times, mb, Files.size(layer.blobFile()));
+    return print(name, times, mb, Files.size(layer.blobFile()));
   }
 
-  private static void reference(String name, String compressor, Path dir, Path out, int iterations,
+  /**
+   * {@code umoci unpack --rootless} of the same gzip layer, as a one-layer image in an OCI layout:
+   * the anchor of the issue's unpack goal (umoci also writes an mtree manifest of the tree, which
+   * is part of what its users wait for).
+   */
+  private static double umociUnpack(LayerBlob gzip, Path work, int iterations, double mb)
+      throws IOException, InterruptedException {
+    if (new ProcessBuilder("sh", "-c", "command -v umoci").start().waitFor() != 0) {
+      System.out.println("umoci unpack: umoci not installed, skipped");
+      return Double.NaN;
+    }
+    OciLayout layout = OciLayout.create(work.resolve("umoci-layout"));
+    Descriptor layer = layout.writeBlob(gzip.file(), MediaType.OCI_LAYER_TAR_GZIP);
+    Descriptor config = layout.writeBlob(("{\"architecture\":\"amd64\",\"os\":\"linux\","
+        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + gzip.diffId() + "\"]}}")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8), MediaType.OCI_CONFIG);
+    layout.tag("bench", layout.writeManifest(ImageManifest.of(config, List.of(layer))));
+    List<Double> times = new ArrayList<>();
+    for (int i = 0; i <= iterations; i++) {
+      Path bundle = work.resolve("umoci-bundle");
+      long t = System.nanoTime();
+      Process p = new ProcessBuilder("umoci", "unpack", "--rootless", "--image",
+          layout.dir() + ":bench", bundle.toString()).inheritIO().start();
+      if (p.waitFor() != 0) {
+        throw new IOException("umoci unpack failed with exit status " + p.exitValue());
+      }
+      if (i > 0) {
+        times.add(seconds(t));
+      }
+      deleteTree(bundle);
+    }
+    return print("umoci unpack gzip", times, mb, Files.size(gzip.file()));
+  }
+
+  private static double reference(String name, String compressor, Path dir, Path out, int iterations,
       double mb) throws IOException, InterruptedException {
     String program = compressor.split(" ")[0];
     if (new ProcessBuilder("sh", "-c", "command -v " + program).start().waitFor() != 0) {
       System.out.println(name + ": " + program + " not installed, skipped");
-      return;
+      return Double.NaN;
     }
     List<Double> times = new ArrayList<>();
     for (int i = 0; i <= iterations; i++) {
@@ -131,13 +179,14 @@ public final class LayerBuildHarness {
         times.add(seconds(t));
       }
     }
-    print(name, times, mb, Files.size(out));
+    return print(name, times, mb, Files.size(out));
   }
 
-  private static void print(String name, List<Double> times, double mb, long blobBytes) {
+  private static double print(String name, List<Double> times, double mb, long blobBytes) {
     double m = median(times);
     System.out.printf(Locale.ROOT, "%-26s median %6.2f s %7.1f MB/s, blob %6.1f MB, runs %s%n", name,
         m, mb / m, blobBytes / 1e6, times);
+    return m;
   }
 
   private static double seconds(long start) {

@@ -52,6 +52,7 @@ public final class PortForwardHarness {
     double m = median(mapped);
     System.out.printf(Locale.ROOT, "throughput %d MiB: loopback %.0f MiB/s, mapped port %.0f MiB/s, ratio %.2f%n",
         mib, h, m, m / h);
+    new ResultRow("published port throughput (namespaces)", m, "loopback", h, "MiB/s").print();
 
     int port = freePort();
     Process echo = new ProcessBuilder(BUSYBOX, "nc", "-l", "-p", Integer.toString(port), "-e", "/bin/cat").start();
@@ -63,6 +64,7 @@ public final class PortForwardHarness {
     }
     System.out.printf(Locale.ROOT, "round trip p50: loopback %.1f us, mapped port %.1f us, ratio %.2f%n",
         rh, rm, rm / rh);
+    new ResultRow("published port round trip p50 (namespaces)", rm, "loopback", rh, "us").print();
 
     // Egress proxy: a CONNECT through BoxKit's proxy vs a direct connect, to a host echo server.
     try (ServerSocket echoServer = new ServerSocket(0, 200, InetAddress.getLoopbackAddress())) {
@@ -89,6 +91,8 @@ public final class PortForwardHarness {
         }
         System.out.printf(Locale.ROOT, "connect + 1-byte echo p50: direct %.0f us, through the egress proxy"
             + " (CONNECT) %.0f us, +%.0f us%n", median(direct), median(viaProxy), median(viaProxy) - median(direct));
+        new ResultRow("connect through the egress proxy p50", median(viaProxy), "direct connect",
+            median(direct), "us").print();
       }
     }
 
@@ -104,6 +108,8 @@ public final class PortForwardHarness {
     }
     System.out.printf(Locale.ROOT, "start p50: NONE %.2f ms, with a published port %.2f ms, +%.2f ms%n",
         median(none), median(published), median(published) - median(none));
+    new ResultRow("sandbox start with a published port p50", median(published), "without",
+        median(none), "ms").print();
   }
 
   /**

@@ -10,6 +10,7 @@ import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
 import dev.boxkit.oci.registry.RegistryCopy;
+import dev.boxkit.oci.tarball.DockerArchive;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -25,9 +26,19 @@ final class BaseImages {
     return load(OciLayoutSource.of(store.dir(), tag), platform);
   }
 
+  /** Imports the tarball's blobs into the store layout at {@code storeDir}, then loads it. */
+  static Image importArchive(DockerArchiveSource source, Platform platform, Path storeDir) {
+    OciLayout store = OciLayout.create(storeDir);
+    return load(store, DockerArchive.read(source.file(), store), platform, source.toString());
+  }
+
   static Image load(OciLayoutSource source, Platform platform) {
     OciLayout layout = OciLayout.open(source.dir());
-    Descriptor d = layout.resolve(source.tag());
+    return load(layout, layout.resolve(source.tag()), platform, source.toString());
+  }
+
+  private static Image load(OciLayout layout, Descriptor root, Platform platform, String source) {
+    Descriptor d = root;
     if (MediaType.isIndex(d.mediaType())) {
       ImageIndex index = layout.readIndex(d);
       Platform wanted = platform != null ? platform : Platform.host();

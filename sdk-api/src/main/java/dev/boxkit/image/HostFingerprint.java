@@ -1,8 +1,8 @@
 package dev.boxkit.image;
 
+import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Digest;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -42,7 +42,7 @@ final class HostFingerprint {
     } catch (NoSuchFileException e) {
       lines.put("", "missing");
     } catch (IOException e) {
-      throw new UncheckedIOException("fingerprinting " + root, e);
+      throw new OciException("fingerprinting " + root + ": " + e, e);
     }
     return digest(lines);
   }
@@ -56,7 +56,7 @@ final class HostFingerprint {
       } catch (NoSuchFileException e) {
         lines.put(f.toString(), "missing");
       } catch (IOException e) {
-        throw new UncheckedIOException("fingerprinting " + f, e);
+        throw new OciException("fingerprinting " + f + ": " + e, e);
       }
     }
     return digest(lines);

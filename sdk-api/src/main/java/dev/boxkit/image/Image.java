@@ -4,6 +4,7 @@ import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.ImageConfig;
 import dev.boxkit.oci.ImageManifest;
+import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.BlobNotFoundException;
@@ -13,6 +14,7 @@ import dev.boxkit.oci.layer.Compression;
 import dev.boxkit.oci.unpack.LayerSource;
 import dev.boxkit.oci.unpack.RootfsCache;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -74,6 +76,36 @@ public final class Image implements ImageSource {
   public static Image load(RegistryImage source, Platform platform) {
     return BaseImages.pull(source, platform != null ? platform : Platform.host(),
         BoxKitDirs.cacheRoot().resolve("store"));
+  }
+
+  /**
+   * Reads the image in a {@code docker save} tarball: its blobs are imported, as stored, into the
+   * blob store under {@link BoxKitDirs#cacheRoot()} (blobs it already has are kept), and the
+   * image is read from there.
+   *
+   * @param source the tarball
+   * @param platform the platform the image must be for; null to accept any
+   * @throws dev.boxkit.oci.DigestMismatchException when an uncompressed layer does not match its
+   *     diffID
+   * @throws OciException naming the tarball when it is unreadable or not a one-image docker
+   *     archive, or when the image is for another platform than {@code platform}
+   */
+  public static Image load(DockerArchiveSource source, Platform platform) {
+    return load(source, platform, BoxKitDirs.cacheRoot().resolve("store"));
+  }
+
+  /**
+   * As {@link #load(DockerArchiveSource, Platform)}, importing into the blob store at {@code
+   * storeDir} instead (an OCI image layout, created when absent, as {@link
+   * ImageBuilder#cacheDir} names one).
+   *
+   * @throws InvalidInputException naming {@code storeDir} when it is null
+   */
+  public static Image load(DockerArchiveSource source, Platform platform, Path storeDir) {
+    if (storeDir == null) {
+      throw new InvalidInputException("storeDir", null, "must not be null");
+    }
+    return BaseImages.importArchive(source, platform, storeDir);
   }
 
   /** @return the manifest's digest, which identifies the image */

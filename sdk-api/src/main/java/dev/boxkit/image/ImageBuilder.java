@@ -384,6 +384,9 @@ public final class ImageBuilder {
     if (base instanceof OciLayoutSource source) {
       return Image.load(source, platform);
     }
+    if (base instanceof DockerArchiveSource source) {
+      return BaseImages.importArchive(source, platform, storeDir());
+    }
     if (base instanceof RegistryImage source) {
       return pull(baseByName && registryClient != null
           ? new RegistryImage(source.reference(), registryClient) : source);

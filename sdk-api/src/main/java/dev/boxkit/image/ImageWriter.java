@@ -8,7 +8,6 @@ import dev.boxkit.oci.registry.RegistryClient;
 import dev.boxkit.oci.registry.RegistryCopy;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +41,14 @@ final class ImageWriter {
 
   /**
    * Gathers every blob into the image's own store (base-image blobs may live elsewhere) without
-   * reporting it (a local copy says nothing about the push), then pushes from there: blobs the
-   * registry has are skipped, then the manifest, then the tag. The events say what the push did
-   * to each blob; they are gathered from the transfer threads and delivered here, on the calling
-   * thread, in image order, also when the push fails part way.
+   * reporting it (a local copy says nothing about the push), then pushes from there by digest, so
+   * the store gains no tag: blobs the registry has are skipped, then the manifest, then the tag.
+   * The events say what the push did to each blob; they are gathered from the transfer threads
+   * and delivered here, on the calling thread, in image order, also when the push fails part way.
    */
   private static Descriptor toRegistry(Image image, RegistryImage target, BuildListener listener) {
     OciLayout store = image.blobStores().get(0);
     copyBlobs(image, store, BuildListener.NONE);
-    String tag = "boxkit-push-" + image.digest().hex();
-    store.tag(tag, image.descriptor());
     Map<Digest, BuildEvent.Outcome> outcomes = new ConcurrentHashMap<>();
     RegistryClient client = target.client().withProgressListener(e -> {
       switch (e.kind()) {
@@ -63,7 +60,7 @@ final class ImageWriter {
     });
     boolean pushed = false;
     try {
-      RegistryCopy.using(client).push(store, tag, target.reference());
+      RegistryCopy.using(client).push(store, image.descriptor(), target.reference());
       pushed = true;
     } finally {
       List<Descriptor> blobs = new ArrayList<>(image.layers());
@@ -95,7 +92,7 @@ final class ImageWriter {
       try (InputStream in = image.openBlob(blob)) {
         out.writeBlob(in, blob);
       } catch (IOException e) {
-        throw new UncheckedIOException("copying blob " + blob.digest(), e);
+        throw new OciException("copying blob " + blob.digest() + ": " + e, e);
       }
       listener.onEvent(new BuildEvent.BlobWritten(blob.digest(), blob.size(), BuildEvent.Outcome.WRITTEN));
     }

@@ -1,6 +1,7 @@
 package dev.boxkit.image;
 
 import dev.boxkit.oci.Digest;
+import dev.boxkit.oci.io.StagedFile;
 import dev.boxkit.oci.layer.LayerDigests;
 import dev.boxkit.oci.layout.OciLayout;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,11 +58,10 @@ final class LayerCache {
   void put(Digest key, LayerDigests d) {
     String line = d.digest() + " " + d.diffId() + " " + d.sizeBytes() + " " + d.uncompressedSizeBytes()
         + " " + d.mediaType() + "\n";
-    try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".tmp-", "");
-      Files.writeString(tmp, line, StandardCharsets.UTF_8);
-      Files.move(tmp, dir.resolve(key.hex()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    // Not synced: a record lost in a crash only means one more layer build.
+    try (StagedFile staged = StagedFile.beside(dir.resolve(key.hex()), false)) {
+      Files.writeString(staged.path(), line, StandardCharsets.UTF_8);
+      staged.commit();
     } catch (IOException e) {
       LOG.warn("could not record layer cache entry in {}: {}", dir, e.toString());
     }

@@ -67,7 +67,7 @@ public final class SandboxNetwork implements AutoCloseable {
    * @param name 1-64 letters, digits, dots or dashes, for messages and logs
    * @return the network, to be closed by the caller
    * @throws InvalidSandboxSpecException naming {@code network.name} when malformed
-   * @throws UncheckedIOException when its hosts file cannot be written under {@code java.io.tmpdir}
+   * @throws SandboxException when its hosts file cannot be written under {@code java.io.tmpdir}
    */
   public static SandboxNetwork create(String name) {
     SandboxPaths.nonNull("network.name", name);
@@ -82,7 +82,7 @@ public final class SandboxNetwork implements AutoCloseable {
       net.writeHosts();
       return net;
     } catch (IOException e) {
-      throw new UncheckedIOException("creating network " + name, e);
+      throw new SandboxException("creating network " + name + ": " + e, e);
     }
   }
 
@@ -232,7 +232,7 @@ public final class SandboxNetwork implements AutoCloseable {
       ch.truncate(sb.length());
       Files.setPosixFilePermissions(hosts, PosixFilePermissions.fromString("rw-r--r--"));
     } catch (IOException e) {
-      throw new UncheckedIOException("writing " + hosts, e);
+      throw new SandboxException("writing " + hosts + ": " + e, e);
     }
   }
 

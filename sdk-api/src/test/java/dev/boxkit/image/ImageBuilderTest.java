@@ -202,6 +202,31 @@ class ImageBuilderTest {
   }
 
   @Test
+  void aBaseFromADockerArchiveIsTheImageThatWasSaved() throws IOException {
+    Image base = sample(tmp.resolve("cache")).build();
+    Path archive = tmp.resolve("base.tar");
+    base.writeTo(DockerArchiveTarget.of(archive, "base:1"));
+
+    Image loaded = Image.load(DockerArchiveSource.of(archive), Platform.LINUX_AMD64, tmp.resolve("store"));
+    assertEquals(base.digest(), loaded.digest());
+    assertEquals(List.of(), OciLayout.open(tmp.resolve("store")).tags(), "imported without a tag");
+    dev.boxkit.oci.OciException other = assertThrows(dev.boxkit.oci.OciException.class, () -> Image.builder()
+        .from(DockerArchiveSource.of(archive)).platform(Platform.LINUX_ARM64).cacheDir(tmp.resolve("s2"))
+        .build());
+    assertTrue(other.getMessage().contains("docker-archive:" + archive) && other.getMessage().contains("arm64"),
+        other.getMessage());
+
+    Image child = Image.builder().from(DockerArchiveSource.of(archive)).cacheDir(tmp.resolve("store2"))
+        .layer(Layer.of("extra file", b -> b.addFile("/etc/extra", "x".getBytes(StandardCharsets.UTF_8))))
+        .build();
+    assertEquals(base.layers().get(0), child.layers().get(0));
+    assertEquals(List.of("/app/run.sh"), child.config().config().entrypoint());
+    Path out = tmp.resolve("child");
+    child.writeTo(OciLayoutTarget.of(out, "child"));
+    dev.boxkit.oci.validate.ImageValidator.validate(OciLayout.open(out));
+  }
+
+  @Test
   void entrypointClearsAnInheritedCmd() throws IOException {
     Image base = sample(tmp.resolve("cache")).build();
     Image child = Image.builder().from(base).cacheDir(tmp.resolve("cache")).entrypoint("/bin/other").build();

@@ -80,6 +80,8 @@ class RegistryImageTest {
     List<BuildEvent.BlobWritten> other = pushEvents(image, "/boxkit/events-copy:1");
     assertEquals(3, other.size(), other.toString());
     assertTrue(other.get(0).outcome() != BuildEvent.Outcome.PRESENT, other.toString());
+    // Pushing named the image by digest: the shared local store gained no tag.
+    assertEquals(List.of(), dev.boxkit.oci.layout.OciLayout.open(tmp.resolve("p")).tags());
   }
 
   @Test

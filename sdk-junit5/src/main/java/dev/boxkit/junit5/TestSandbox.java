@@ -70,7 +70,7 @@ public final class TestSandbox implements AutoCloseable {
       // World-writable like /tmp, for programs that switch to another uid inside.
       Files.setPosixFilePermissions(hostTmp, PosixFilePermissions.fromString("rwxrwxrwx"));
     } catch (IOException e) {
-      throw new UncheckedIOException("creating a scratch directory under " + tempRoot, e);
+      throw new SandboxException("creating a scratch directory under " + tempRoot + ": " + e, e);
     }
   }
 
@@ -226,7 +226,7 @@ public final class TestSandbox implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     } catch (IOException e) {
-      throw new UncheckedIOException("finding a free port", e);
+      throw new SandboxException("finding a free port" + ": " + e, e);
     }
   }
 
@@ -303,7 +303,7 @@ public final class TestSandbox implements AutoCloseable {
    * Closes the forwarders, stops every service (last started first) and deletes the scratch
    * directory. Idempotent.
    *
-   * @throws UncheckedIOException when the scratch directory cannot be deleted
+   * @throws dev.boxkit.sandbox.SandboxException when the scratch directory cannot be deleted
    */
   @Override
   public void close() {
@@ -336,7 +336,7 @@ public final class TestSandbox implements AutoCloseable {
     try {
       dev.boxkit.oci.io.FileTrees.deleteRecursively(dir);
     } catch (IOException e) {
-      throw new UncheckedIOException("deleting the test's scratch directory " + dir, e);
+      throw new SandboxException("deleting the test's scratch directory " + dir + ": " + e, e);
     }
   }
 

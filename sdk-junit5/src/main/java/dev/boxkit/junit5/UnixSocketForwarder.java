@@ -1,5 +1,6 @@
 package dev.boxkit.junit5;
 
+import dev.boxkit.sandbox.SandboxException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -51,7 +52,7 @@ public final class UnixSocketForwarder implements AutoCloseable {
    *
    * @param socket host path of the Unix socket to forward to
    * @return the running forwarder; close it when done
-   * @throws UncheckedIOException when no port can be opened
+   * @throws dev.boxkit.sandbox.SandboxException when no port can be opened
    */
   public static UnixSocketForwarder open(Path socket) {
     Objects.requireNonNull(socket, "socket");
@@ -62,7 +63,7 @@ public final class UnixSocketForwarder implements AutoCloseable {
       f.acceptor.start();
       return f;
     } catch (IOException e) {
-      throw new UncheckedIOException("opening a loopback port to forward to " + socket, e);
+      throw new SandboxException("opening a loopback port to forward to " + socket + ": " + e, e);
     }
   }
 

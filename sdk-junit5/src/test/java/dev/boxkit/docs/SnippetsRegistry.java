@@ -6,6 +6,8 @@ import dev.boxkit.image.RegistryImage;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.Platform;
 import dev.boxkit.oci.layout.OciLayout;
+import dev.boxkit.oci.registry.ContentSink;
+import dev.boxkit.oci.registry.ContentSource;
 import dev.boxkit.oci.registry.DockerConfigCredentials;
 import dev.boxkit.oci.registry.RegistryClient;
 import dev.boxkit.oci.registry.RegistryCopy;
@@ -13,6 +15,7 @@ import dev.boxkit.oci.registry.RegistryException;
 import dev.boxkit.oci.registry.RetryPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /** Snippets of registry.md. */
 final class SnippetsRegistry {
@@ -58,5 +61,16 @@ final class SnippetsRegistry {
       System.out.println(e.status() + " " + e.errors() + (e.isTemporary() ? " (try again later)" : ""));
     }
     // end::registry-copy[]
+  }
+
+  static void transports(RegistryClient client) {
+    // tag::registry-transports[]
+    RegistryCopy copy = RegistryCopy.using(client);
+    copy.copy(ContentSource.dockerArchive(Path.of("app.tar")),                  // docker save output
+        ContentSink.registry(client, ImageReference.parse("127.0.0.1:5000/app:1.0")), null);
+    copy.copy(ContentSource.registry(client, ImageReference.parse("127.0.0.1:5000/app:1.0")),
+        ContentSink.dockerArchive(Path.of("app-amd64.tar"), List.of(ImageReference.parse("app:1.0"))),
+        Platform.LINUX_AMD64);                                                   // docker load input
+    // end::registry-transports[]
   }
 }

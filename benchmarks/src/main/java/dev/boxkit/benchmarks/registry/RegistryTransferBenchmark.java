@@ -137,6 +137,8 @@ public final class RegistryTransferBenchmark {
   private static void report(String what, long boxkitMs, long skopeoMs) {
     System.out.printf(Locale.ROOT, "%s: boxkit %d ms, skopeo copy %d ms, ratio boxkit/skopeo %.2f%n",
         what, boxkitMs, skopeoMs, (double) boxkitMs / skopeoMs);
+    new dev.boxkit.benchmarks.ResultRow("registry " + what, boxkitMs / 1000.0, "skopeo copy",
+        skopeoMs / 1000.0, "s").print();
   }
 
   private static OciLayout makeImage(Path dir, int totalMiB, int layers) throws IOException {

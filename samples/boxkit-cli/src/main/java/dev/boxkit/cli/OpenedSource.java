@@ -1,5 +1,6 @@
 package dev.boxkit.cli;
 
+import dev.boxkit.image.DockerArchiveSource;
 import dev.boxkit.image.Image;
 import dev.boxkit.image.ImageSource;
 import dev.boxkit.image.OciLayoutSource;
@@ -14,21 +15,20 @@ import java.nio.file.Path;
 
 /**
  * A {@link SourceRef} made usable by the library for the length of one command: an OCI layout
- * as it is; a docker archive imported into a temporary layout (removed on close); a registry
- * image as the library's {@link RegistryImage} for builds, or pulled into the blob store (blobs
- * already there are skipped) for everything that needs the image's files.
+ * as it is; a docker archive as the library's {@link DockerArchiveSource} (imported into the blob
+ * store when read); a registry image as the library's {@link RegistryImage} for builds, or pulled
+ * into the blob store (blobs already there are skipped) for everything that needs the image's
+ * files.
  */
 final class OpenedSource implements AutoCloseable {
   private final SourceRef ref;
   private final ImageSource source;
-  private final DockerArchiveImport imported;
   private final Path store;
   private Path layoutDir;
 
-  private OpenedSource(SourceRef ref, ImageSource source, DockerArchiveImport imported, Path store) {
+  private OpenedSource(SourceRef ref, ImageSource source, Path store) {
     this.ref = ref;
     this.source = source;
-    this.imported = imported;
     this.store = store;
     this.layoutDir = source instanceof OciLayoutSource o ? o.dir() : null;
   }
@@ -37,20 +37,18 @@ final class OpenedSource implements AutoCloseable {
    * @param ref the location
    * @param client talks to the registry of a {@link SourceRef.Registry}
    * @param store the blob store registry images are pulled into
-   * @throws dev.boxkit.oci.OciException when a docker archive cannot be read
    */
   static OpenedSource open(SourceRef ref, RegistryClient client, Path store) {
     if (ref instanceof SourceRef.OciLayout o) {
-      return new OpenedSource(ref, OciLayoutSource.of(o.dir(), o.tag()), null, store);
+      return new OpenedSource(ref, OciLayoutSource.of(o.dir(), o.tag()), store);
     }
     if (ref instanceof SourceRef.DockerArchive d) {
-      DockerArchiveImport imported = DockerArchiveImport.open(d.file());
-      return new OpenedSource(ref, imported.source(), imported, store);
+      return new OpenedSource(ref, DockerArchiveSource.of(d.file()), store);
     }
     if (ref instanceof SourceRef.Registry r) {
-      return new OpenedSource(ref, new RegistryImage(r.reference(), client), null, store);
+      return new OpenedSource(ref, new RegistryImage(r.reference(), client), store);
     }
-    return new OpenedSource(ref, Image.scratch(), null, store);
+    return new OpenedSource(ref, Image.scratch(), store);
   }
 
   /** @return the base for {@code Image.builder().from(...)} */
@@ -67,6 +65,10 @@ final class OpenedSource implements AutoCloseable {
   Image load(Platform platform) {
     if (source instanceof OciLayoutSource o) {
       return Image.load(o, platform);
+    }
+    if (source instanceof DockerArchiveSource a) {
+      layoutDir = store;
+      return Image.load(a, platform, store);
     }
     if (source instanceof RegistryImage r) {
       Platform wanted = platform != null ? platform : Platform.host();
@@ -93,8 +95,6 @@ final class OpenedSource implements AutoCloseable {
 
   @Override
   public void close() {
-    if (imported != null) {
-      imported.close();
-    }
+    // Nothing is temporary: imported and pulled blobs stay in the store for the next command.
   }
 }

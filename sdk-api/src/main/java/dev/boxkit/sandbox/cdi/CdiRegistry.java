@@ -1,5 +1,6 @@
 package dev.boxkit.sandbox.cdi;
 
+import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -68,7 +69,7 @@ public final class CdiRegistry {
    * @return the registry
    * @throws InvalidCdiSpecException naming the file and field of the first bad spec, or a
    *     device defined twice in one directory
-   * @throws UncheckedIOException when a directory or file cannot be read
+   * @throws dev.boxkit.sandbox.SandboxException when a directory or file cannot be read
    */
   public static CdiRegistry load(List<Path> dirs) {
     List<CdiSpec> specs = new ArrayList<>();
@@ -85,7 +86,7 @@ public final class CdiRegistry {
           return (n.endsWith(".json") || n.endsWith(".yaml") || n.endsWith(".yml")) && Files.isRegularFile(f);
         }).sorted().toList();
       } catch (IOException e) {
-        throw new UncheckedIOException("listing CDI spec directory " + dir + ": " + e.getMessage(), e);
+        throw new SandboxException("listing CDI spec directory " + dir + ": " + e, e);
       }
       for (Path f : files) {
         specs.add(CdiSpec.read(f));

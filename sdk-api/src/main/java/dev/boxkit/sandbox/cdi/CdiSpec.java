@@ -161,7 +161,7 @@ public record CdiSpec(String origin, String cdiVersion, String kind, Map<String,
    * @return the spec, with {@link #origin()} the file's path
    * @throws InvalidCdiSpecException naming the field (or {@code document} for a syntax error,
    *     with line and column) when the file is not a valid spec
-   * @throws java.io.UncheckedIOException when the file cannot be read
+   * @throws dev.boxkit.sandbox.SandboxException when the file cannot be read
    */
   public static CdiSpec read(Path file) {
     String name = file.getFileName().toString();
@@ -169,7 +169,7 @@ public record CdiSpec(String origin, String cdiVersion, String kind, Map<String,
     try {
       text = Files.readString(file);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException("reading CDI spec " + file + ": " + e.getMessage(), e);
+      throw new dev.boxkit.sandbox.SandboxException("reading CDI spec " + file + ": " + e, e);
     }
     return parse(file.toString(), text, !name.endsWith(".json"));
   }

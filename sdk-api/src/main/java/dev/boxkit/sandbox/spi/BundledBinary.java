@@ -38,7 +38,18 @@ public final class BundledBinary {
    * @return whether the jar carries the program for this CPU
    */
   public static boolean present(Class<?> owner, String name) {
-    return linuxArch().map(a -> owner.getResource(resource(a, name)) != null).orElse(false);
+    return linuxArch().map(a -> present(owner, name, a)).orElse(false);
+  }
+
+  /**
+   * @param owner a class in the package holding {@code native/}
+   * @param name the program's file name
+   * @param platform the resource directory, {@code linux-x86_64} or {@code linux-aarch64}
+   * @return whether the jar carries the program for that platform (a VM guest may be another
+   *     architecture than the host)
+   */
+  public static boolean present(Class<?> owner, String name, String platform) {
+    return owner.getResource(resource(platform, name)) != null;
   }
 
   /**
@@ -51,7 +62,19 @@ public final class BundledBinary {
   public static byte[] load(Class<?> owner, String name, String what) {
     String arch = linuxArch().orElseThrow(() -> new SandboxException(
         "no " + what + " for architecture " + System.getProperty("os.arch")));
-    String resource = resource(arch, name);
+    return load(owner, name, what, arch);
+  }
+
+  /**
+   * @param owner a class in the package holding {@code native/}
+   * @param name the program's file name
+   * @param what names the program in errors
+   * @param platform the resource directory, {@code linux-x86_64} or {@code linux-aarch64}
+   * @return its bytes, matching the recorded SHA-256
+   * @throws SandboxException when it is missing or its digest differs
+   */
+  public static byte[] load(Class<?> owner, String name, String what, String platform) {
+    String resource = resource(platform, name);
     byte[] bytes = read(owner, resource, what);
     String expected = new String(read(owner, resource + ".sha256", what), StandardCharsets.US_ASCII).trim();
     Digest actual = Digest.sha256(bytes);

@@ -74,14 +74,14 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
    * @return the closure
    * @throws InvalidInputException (field {@code "executable"}) for a relative or missing path
    * @throws MissingLibraryException when a {@code DT_NEEDED} library cannot be found
-   * @throws UncheckedIOException if reading a file fails
+   * @throws dev.boxkit.oci.OciException if reading a file fails
    */
   public static ExecutableClosure of(List<Path> programs) {
     try {
       return new Resolver(LdSoCache.read(Path.of("/etc/ld.so.cache")), DEFAULT_LIBRARY_DIRS)
           .resolve(programs);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new OciException("reading an executable closure: " + e, e);
     }
   }
 
@@ -95,7 +95,7 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
     try {
       return new Resolver(cache, defaultDirs).resolve(programs);
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new OciException("reading an executable closure: " + e, e);
     }
   }
 
@@ -105,7 +105,7 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
    * @param architecture an OCI architecture, e.g. {@code amd64} or {@code arm64}
    * @throws ArchitectureMismatchException naming the first file (in path order) built for
    *     another machine, its architecture and {@code architecture}
-   * @throws UncheckedIOException if reading a file fails
+   * @throws dev.boxkit.oci.OciException if reading a file fails
    */
   public void requireArchitecture(String architecture) {
     for (Map.Entry<String, Entry> e : entries.entrySet()) {
@@ -120,7 +120,7 @@ public record ExecutableClosure(SortedMap<String, Entry> entries) {
             throw new ArchitectureMismatchException(f.source().toString(), arch, architecture);
           }
         } catch (IOException ex) {
-          throw new UncheckedIOException("reading " + f.source(), ex);
+          throw new OciException("reading " + f.source() + ": " + ex, ex);
         }
       }
     }

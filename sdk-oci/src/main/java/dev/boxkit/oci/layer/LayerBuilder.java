@@ -1,17 +1,15 @@
 package dev.boxkit.oci.layer;
 
-import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.io.StagedFile;
 import java.io.BufferedOutputStream;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,10 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Builds one reproducible OCI layer: a tar changeset (image-spec {@code layer.md}), gzip-compressed
@@ -79,8 +73,6 @@ public final class LayerBuilder {
   /** Environment variable holding the default mtime, in seconds since 1970 (reproducible-builds.org). */
   public static final String SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH";
 
-  private static final Logger LOG = LoggerFactory.getLogger(LayerBuilder.class);
-  private static final int IO_BUFFER_BYTES = 64 * 1024;
 
   private record Explicit(LayerEntry entry, boolean replacing) {}
 
@@ -452,15 +444,12 @@ public final class LayerBuilder {
     Objects.requireNonNull(outputFile, "outputFile");
     Path target = outputFile.toAbsolutePath();
     List<LayerEntry> plan = entries();
-    Path tmp = createTemp(target.getParent());
-    try {
-      LayerDigests d = writeFile(tmp, plan);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try (StagedFile staged = StagedFile.beside(target, false)) {
+      LayerDigests d = writeFile(staged.path(), plan);
+      staged.commit();
       return LayerBlob.of(d, target);
     } catch (IOException e) {
       throw new OciException("writing layer " + target + ": " + e, e);
-    } finally {
-      deleteQuietly(tmp);
     }
   }
 
@@ -478,18 +467,16 @@ public final class LayerBuilder {
     Objects.requireNonNull(directory, "directory");
     Path dir = directory.toAbsolutePath();
     List<LayerEntry> plan = entries();
-    Path tmp = createTemp(dir);
-    try {
-      LayerDigests d = writeFile(tmp, plan);
+    // Not synced: a layer is verified by its digest wherever it is read.
+    try (StagedFile staged = StagedFile.beside(dir.resolve("layer"), false)) {
+      LayerDigests d = writeFile(staged.path(), plan);
       Path target = dir.resolve(d.digest().hex());
       if (!Files.exists(target)) {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        staged.commitAs(target);
       }
       return LayerBlob.of(d, target);
     } catch (IOException e) {
       throw new OciException("writing layer into " + dir + ": " + e, e);
-    } finally {
-      deleteQuietly(tmp);
     }
   }
 
@@ -540,7 +527,7 @@ public final class LayerBuilder {
             f.attributes().withMode(permissions.apply(bits, false)));
       }
       all.put(p, e);
-      origin.put(p, describe(e));
+      origin.put(p, LayerPlan.describe(e));
     }
     Map<Object, List<ImagePath>> inodes = new LinkedHashMap<>();
     HostTreeScanner.Options options = new HostTreeScanner.Options(List.copyOf(excludes),
@@ -554,28 +541,19 @@ public final class LayerBuilder {
         }
         LayerEntry existing = all.get(p);
         if (existing != null) {
-          if (sameDirectory(existing, s.entry())) {
+          if (LayerPlan.sameDirectory(existing, s.entry())) {
             continue;
           }
-          throw duplicate(p, origin.get(p), describe(s.entry()));
+          throw LayerPlan.duplicate(p, origin.get(p), LayerPlan.describe(s.entry()));
         }
         all.put(p, s.entry());
-        origin.put(p, describe(s.entry()));
+        origin.put(p, LayerPlan.describe(s.entry()));
         if (s.inode() != null) {
           inodes.computeIfAbsent(s.inode(), k -> new ArrayList<>()).add(p);
         }
       }
     }
-    for (List<ImagePath> group : inodes.values()) {
-      group.sort(null);
-      for (ImagePath link : group.subList(1, group.size())) {
-        all.put(link, new LayerEntry.Hardlink(link, group.get(0), all.get(link).attributes()));
-      }
-    }
-    synthesiseParents(all);
-    checkWhiteouts(all);
-    checkHardlinkTargets(all);
-    return writeOrder(all);
+    return LayerPlan.of(all, inodes.values());
   }
 
   // ---------------------------------------------------------------------------------- internals
@@ -584,8 +562,8 @@ public final class LayerBuilder {
     ImagePath p = entry.path();
     Explicit existing = explicit.get(p);
     if (existing != null && !replacing && !existing.replacing()
-        && !sameDirectory(existing.entry(), entry)) {
-      throw duplicate(p, describe(existing.entry()), describe(entry));
+        && !LayerPlan.sameDirectory(existing.entry(), entry)) {
+      throw LayerPlan.duplicate(p, LayerPlan.describe(existing.entry()), LayerPlan.describe(entry));
     }
     if (existing != null && existing.replacing() && !replacing) {
       return this; // an earlier replace() wins over a later plain add
@@ -616,87 +594,12 @@ public final class LayerBuilder {
     return LayerEntry.RegularFile.ofBytes(p, new byte[0], EntryAttributes.DEFAULTS);
   }
 
-  private static boolean sameDirectory(LayerEntry a, LayerEntry b) {
-    return a instanceof LayerEntry.Directory && b instanceof LayerEntry.Directory
-        && a.attributes().equals(b.attributes());
-  }
 
-  private static InvalidInputException duplicate(ImagePath p, String first, String second) {
-    return new InvalidInputException("image path", p.value(), "added twice to the layer (" + first
-        + ", then " + second + "); image-spec layer.md forbids duplicate entries; use replace() to override");
-  }
 
-  private static String describe(LayerEntry e) {
-    if (e instanceof LayerEntry.RegularFile f) {
-      return "file from " + f.source();
-    }
-    if (e instanceof LayerEntry.Symlink s) {
-      return "symlink to " + s.target();
-    }
-    if (e instanceof LayerEntry.Hardlink h) {
-      return "hardlink to " + h.target();
-    }
-    return "directory";
-  }
 
-  private static void checkWhiteouts(Map<ImagePath, LayerEntry> all) {
-    for (ImagePath p : all.keySet()) {
-      String name = p.fileName();
-      if (name.startsWith(WHITEOUT_PREFIX) && !name.equals(OPAQUE_WHITEOUT)) {
-        ImagePath hidden = p.parent().resolve(name.substring(WHITEOUT_PREFIX.length()));
-        if (all.containsKey(hidden)) {
-          throw new InvalidInputException("image path", hidden.value(),
-              "is both whited out and added in the same layer; a whiteout only hides lower layers"
-              + " (image-spec layer.md)");
-        }
-      }
-    }
-  }
 
-  private static void synthesiseParents(TreeMap<ImagePath, LayerEntry> all) {
-    for (ImagePath p : new ArrayList<>(all.keySet())) {
-      for (ImagePath parent : p.ancestors()) {
-        LayerEntry e = all.get(parent);
-        if (e == null) {
-          all.put(parent, new LayerEntry.Directory(parent, EntryAttributes.DEFAULTS));
-        } else if (!(e instanceof LayerEntry.Directory)) {
-          throw new InvalidInputException("image path", p.value(),
-              "its parent " + parent + " is a " + describe(e) + ", not a directory");
-        }
-      }
-    }
-  }
 
-  private static void checkHardlinkTargets(Map<ImagePath, LayerEntry> all) {
-    for (LayerEntry e : all.values()) {
-      if (e instanceof LayerEntry.Hardlink h) {
-        LayerEntry t = all.get(h.target());
-        if (t != null && !(t instanceof LayerEntry.RegularFile)) {
-          throw new InvalidInputException("hardlink target", h.target().value(),
-              "of " + h.path() + " is a " + describe(t) + " in this layer; hardlinks need a regular file");
-        }
-      }
-    }
-  }
 
-  /** Sorted order, except that a hardlink to a later file of this layer follows that file. */
-  private static List<LayerEntry> writeOrder(TreeMap<ImagePath, LayerEntry> all) {
-    List<LayerEntry> out = new ArrayList<>(all.size());
-    Map<ImagePath, List<LayerEntry>> waiting = new HashMap<>();
-    for (LayerEntry e : all.values()) {
-      if (e instanceof LayerEntry.Hardlink h && all.containsKey(h.target())
-          && h.target().compareTo(h.path()) > 0) {
-        waiting.computeIfAbsent(h.target(), k -> new ArrayList<>()).add(e);
-        continue;
-      }
-      out.add(e);
-      List<LayerEntry> links = waiting.remove(e.path());
-      if (links != null) {
-        out.addAll(links);
-      }
-    }
-    return List.copyOf(out);
-  }
 
   private Instant defaultMtime() {
     if (sourceDateEpoch != null) {
@@ -705,92 +608,20 @@ public final class LayerBuilder {
     return SourceDateEpoch.parse(environment.get(SOURCE_DATE_EPOCH)).orElse(Instant.EPOCH);
   }
 
-  private static Path createTemp(Path dir) {
-    try {
-      Files.createDirectories(dir);
-      return Files.createTempFile(dir, ".layer-", ".tmp");
-    } catch (IOException e) {
-      throw new OciException("creating a temporary file in " + dir + ": " + e, e);
-    }
-  }
 
   private LayerDigests writeFile(Path tmp, List<LayerEntry> plan) throws IOException {
-    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), IO_BUFFER_BYTES)) {
+    try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(tmp), LayerWriter.IO_BUFFER_BYTES)) {
       return write(os, plan);
     }
   }
 
   private LayerDigests write(OutputStream sink, List<LayerEntry> plan) throws IOException {
-    Instant mtime = defaultMtime();
-    DigestingOutputStream compressed = new DigestingOutputStream(new FilterOutputStream(sink) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
-
-      @Override
-      public void close() throws IOException {
-        out.flush(); // the caller owns the sink
-      }
-    });
-    boolean plain = compression == Compression.NONE;
     int level = compressionLevel != null ? compressionLevel : compression.defaultLevel();
-    // Compression threads live as long as this build; the blocks in flight are bounded by the
-    // compressing stream, so the queue stays short and memory flat.
-    ExecutorService pool = compression == Compression.GZIP
-        ? Executors.newFixedThreadPool(compressionThreads, LayerBuilder::compressionThread) : null;
-    DigestingOutputStream uncompressed;
-    try {
-      uncompressed = plain ? compressed
-          : new DigestingOutputStream(compression.compress(compressed, level, compressionThreads, pool));
-      long written = 0;
-      // Commons Compress writes 512-byte records; batch them so the digest and compressor see
-      // large writes. Chunking never changes the output: gzip blocks are cut by byte count.
-      try (TarEmitter tar = new TarEmitter(new BufferedOutputStream(uncompressed, IO_BUFFER_BYTES))) {
-        for (LayerEntry e : plan) {
-          tar.write(e, modeOf(e), e.attributes().mtime() != null ? e.attributes().mtime() : mtime);
-          written++;
-          if (progressListener != null) {
-            progressListener.onProgress(written, plan.size(), tar.bytesWritten());
-          }
-        }
-        tar.finish();
-      }
-    } finally {
-      if (pool != null) {
-        pool.shutdownNow();
-      }
-    }
-    Digest diffId = uncompressed.digest();
-    Digest digest = plain ? diffId : compressed.digest();
-    LOG.debug("wrote layer {} (diffID {}): {} entries, {} bytes, {} uncompressed", digest, diffId,
-        plan.size(), compressed.count(), uncompressed.count());
-    return new LayerDigests(digest, diffId, compressed.count(), uncompressed.count(),
-        compression.mediaType());
+    return new LayerWriter(compression, level, compressionThreads, progressListener, defaultMtime())
+        .write(sink, plan);
   }
 
-  private static Thread compressionThread(Runnable r) {
-    Thread t = new Thread(r, "boxkit-layer-compress");
-    t.setDaemon(true);
-    return t;
-  }
 
-  private static FileMode modeOf(LayerEntry e) {
-    if (e instanceof LayerEntry.Symlink) {
-      return FileMode.SYMLINK;
-    }
-    FileMode m = e.attributes().mode();
-    if (m != null) {
-      return m;
-    }
-    return e instanceof LayerEntry.Directory ? FileMode.DIRECTORY : FileMode.FILE;
-  }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.warn("could not delete temporary file {}: {}", p, e.toString());
-    }
-  }
+
 }

@@ -3,7 +3,6 @@ package dev.boxkit.oci.layout;
 import dev.boxkit.oci.Annotations;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Digest;
-import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageConfig;
 import dev.boxkit.oci.ImageIndex;
 import dev.boxkit.oci.ImageManifest;
@@ -11,24 +10,18 @@ import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.MalformedContentException;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.OciException;
-import dev.boxkit.oci.VerifyingInputStream;
+import dev.boxkit.oci.io.StagedFile;
 import dev.boxkit.oci.json.OciJson;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +29,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -46,11 +38,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An OCI image layout directory (image-spec {@code image-layout.md}): {@code oci-layout},
- * {@code index.json} and {@code blobs/<alg>/<hex>}.
+ * {@code index.json} and {@code blobs/<alg>/<hex>}: a {@link BlobStore} (see {@link #blobs()})
+ * plus the index and its tags.
  *
  * <p>Writes never leave a layout that readers see as corrupt: a blob is streamed to a temp file
  * inside {@code blobs/}, digested while copied, synced and renamed into place; {@code index.json}
- * is replaced by rename, and only after the blobs it references exist. Tagging holds an in-JVM
+ * is replaced by rename (both through {@link dev.boxkit.oci.io.StagedFile}), and only after the blobs it references exist. Tagging holds an in-JVM
  * lock and an OS file lock on {@code oci-layout}, so concurrent taggers (threads and processes)
  * never lose each other's tags; no lock file is left in the layout.
  *
@@ -74,7 +67,7 @@ public final class OciLayout {
    * Largest JSON document (manifest, index, config) read into memory, in bytes: far above real
    * ones (distribution registries cap manifests at 4 MiB), low enough to refuse a hostile size.
    */
-  public static final long MAX_JSON_BYTES = 16L << 20;
+  public static final long MAX_JSON_BYTES = BlobStore.MAX_READ_BYTES;
 
   // image-spec annotations.md, org.opencontainers.image.ref.name.
   private static final String REF_COMPONENT = "[A-Za-z0-9]+(?:(?:[-._:@+]|--)[A-Za-z0-9]+)*";
@@ -86,9 +79,11 @@ public final class OciLayout {
   private static final ConcurrentHashMap<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
 
   private final Path dir;
+  private final BlobStore blobs;
 
   private OciLayout(Path dir) {
     this.dir = dir;
+    this.blobs = BlobStore.ofLayout(dir);
   }
 
   /**
@@ -133,7 +128,8 @@ public final class OciLayout {
     try (var entries = Files.list(abs)) {
       List<String> foreign = entries.map(p -> p.getFileName().toString())
           .filter(n -> !Set.of(BLOBS_DIR, INDEX_FILE, LEGACY_LOCK_FILE).contains(n))
-          .filter(n -> !n.startsWith(INDEX_FILE + ".tmp-") && !n.startsWith(LAYOUT_FILE + ".tmp-"))
+          .filter(n -> !n.startsWith(INDEX_FILE + ".tmp-") && !n.startsWith(LAYOUT_FILE + ".tmp-")
+              && !n.startsWith("." + INDEX_FILE + ".tmp-") && !n.startsWith("." + LAYOUT_FILE + ".tmp-"))
           .sorted().toList();
       if (!foreign.isEmpty()) {
         throw new InvalidInputException("layout", abs.toString(),
@@ -196,76 +192,39 @@ public final class OciLayout {
     return dir;
   }
 
+  /** @return the layout's blobs (the {@code blobs} directory) */
+  public BlobStore blobs() {
+    return blobs;
+  }
+
   /** @return where the blob with {@code digest} is (or would be) stored */
   public Path blobPath(Digest digest) {
-    return dir.resolve(BLOBS_DIR).resolve(digest.algorithm()).resolve(digest.hex());
+    return blobs.path(digest);
   }
 
   /** @return true when the layout holds a blob file for {@code digest} (not verified) */
   public boolean hasBlob(Digest digest) {
-    return Files.isRegularFile(blobPath(digest));
+    return blobs.has(digest);
   }
 
-  private boolean hasBlob(Digest digest, long sizeBytes) {
-    Path p = blobPath(digest);
-    try {
-      return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) && Files.size(p) == sizeBytes;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  /**
-   * Stores {@code content} as a blob (sha256), unless already present.
-   *
-   * @return its descriptor, with {@code mediaType}
-   * @throws OciException when writing fails; no partial blob is left
-   */
+  /** @see BlobStore#write(byte[], String) */
   public Descriptor writeBlob(byte[] content, String mediaType) {
-    Descriptor d = Descriptor.of(mediaType, content);
-    if (hasBlob(d.digest(), d.size())) {
-      return d;
-    }
-    return writeBlob(new ByteArrayInputStream(content), mediaType);
+    return blobs.write(content, mediaType);
   }
 
-  /**
-   * Copies {@code file} in as a blob (sha256), unless already present.
-   *
-   * @return its descriptor, with {@code mediaType}
-   * @throws OciException when reading or writing fails; no partial blob is left
-   */
+  /** @see BlobStore#write(Path, String) */
   public Descriptor writeBlob(Path file, String mediaType) {
-    try (InputStream in = Files.newInputStream(file)) {
-      return writeBlob(in, mediaType);
-    } catch (IOException e) {
-      throw io("reading " + file, e);
-    }
+    return blobs.write(file, mediaType);
   }
 
-  /**
-   * Streams {@code in} to its end into a blob (sha256), unless already present. Does not close
-   * {@code in}.
-   *
-   * @return its descriptor, with {@code mediaType}
-   * @throws OciException when reading or writing fails; no partial blob is left
-   */
+  /** @see BlobStore#write(InputStream, String) */
   public Descriptor writeBlob(InputStream in, String mediaType) {
-    Descriptor.of(mediaType, new byte[0]); // validates the media type before any I/O
-    return store(in, mediaType, null);
+    return blobs.write(in, mediaType);
   }
 
-  /**
-   * Streams {@code in} into a blob, checking it against {@code expected} (e.g. content pulled
-   * from a registry). Does not close {@code in}.
-   *
-   * @return {@code expected}
-   * @throws DigestMismatchException when the content's digest or size differ; nothing is stored
-   * @throws OciException when reading or writing fails; no partial blob is left
-   */
+  /** @see BlobStore#write(InputStream, Descriptor) */
   public Descriptor writeBlob(InputStream in, Descriptor expected) {
-    store(in, expected.mediaType(), expected);
-    return expected;
+    return blobs.write(in, expected);
   }
 
   /**
@@ -289,42 +248,14 @@ public final class OciLayout {
     return writeBlob(OciJson.write(config), MediaType.OCI_CONFIG);
   }
 
-  /**
-   * Opens a blob for reading, verifying it: reading past {@code descriptor.size()} bytes, or to
-   * the end when the size or digest differ, throws {@link DigestMismatchException}.
-   *
-   * @return the content stream; the caller closes it
-   * @throws BlobNotFoundException when the layout lacks the blob
-   */
+  /** @see BlobStore#open(Descriptor) */
   public InputStream openBlob(Descriptor descriptor) {
-    Path p = blobPath(descriptor.digest());
-    try {
-      return new VerifyingInputStream(Files.newInputStream(p), descriptor,
-          "blob " + descriptor.digest() + " in " + dir);
-    } catch (NoSuchFileException e) {
-      throw new BlobNotFoundException(descriptor.digest(), p);
-    } catch (IOException e) {
-      throw io("opening " + p, e);
-    }
+    return blobs.open(descriptor);
   }
 
-  /**
-   * Reads a small blob whole, verified.
-   *
-   * @throws OciException when {@code descriptor.size()} exceeds {@link #MAX_JSON_BYTES}
-   * @throws DigestMismatchException when the content differs from the descriptor
-   * @throws BlobNotFoundException when the layout lacks the blob
-   */
+  /** @see BlobStore#read(Descriptor) */
   public byte[] readBlob(Descriptor descriptor) {
-    if (descriptor.size() > MAX_JSON_BYTES) {
-      throw new OciException("blob " + descriptor.digest() + " in " + dir + " is "
-          + descriptor.size() + " bytes, more than the " + MAX_JSON_BYTES + " read into memory");
-    }
-    try (InputStream in = openBlob(descriptor)) {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw io("reading " + blobPath(descriptor.digest()), e);
-    }
+    return blobs.read(descriptor);
   }
 
   /**
@@ -481,74 +412,20 @@ public final class OciLayout {
           continue;
         }
         if (seen.add(layer.digest())) {
-          drain(layer);
+          blobs.verify(layer);
         }
       }
     } else {
-      drain(d);
-    }
-  }
-
-  private void drain(Descriptor d) {
-    try (InputStream in = openBlob(d)) {
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      throw io("reading " + blobPath(d.digest()), e);
-    }
-  }
-
-  private Descriptor store(InputStream in, String mediaType, Descriptor expected) {
-    String algorithm = expected == null ? Digest.SHA256 : expected.digest().algorithm();
-    Path blobs = dir.resolve(BLOBS_DIR);
-    Path tmp = blobs.resolve(".tmp-" + UUID.randomUUID());
-    try {
-      MessageDigest md = Digest.newMessageDigest(algorithm);
-      long size = 0;
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE);
-          OutputStream out = Channels.newOutputStream(ch)) {
-        byte[] buf = new byte[128 * 1024];
-        for (int n; (n = in.read(buf)) != -1; ) {
-          md.update(buf, 0, n);
-          out.write(buf, 0, n);
-          size += n;
-          if (expected != null && size > expected.size()) {
-            throw new DigestMismatchException("blob for " + dir, expected.digest(),
-                "longer than the expected " + expected.size() + " bytes");
-          }
-        }
-        ch.force(true);
-      }
-      Digest digest = Digest.fromHash(algorithm, md.digest());
-      if (expected != null && (!digest.equals(expected.digest()) || size != expected.size())) {
-        throw new DigestMismatchException("blob for " + dir, expected.digest(),
-            digest + " (" + size + " bytes)");
-      }
-      Path target = blobPath(digest);
-      // A blob of the wrong size (truncated, say) is replaced by the content just verified.
-      if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS) || Files.size(target) != size) {
-        mkdirs(target.getParent());
-        moveAtomically(tmp, target);
-        syncDir(target.getParent());
-      }
-      return expected != null ? expected : Descriptor.of(mediaType, digest, size);
-    } catch (IOException e) {
-      throw io("writing blob into " + blobs, e);
-    } finally {
-      deleteQuietly(tmp); // gone after the rename; left when failed or already present
+      blobs.verify(d);
     }
   }
 
   private void writeAtomically(Path target, byte[] content) {
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
-    try {
-      writeSynced(tmp, content);
-      moveAtomically(tmp, target);
-      syncDir(target.getParent());
+    try (StagedFile staged = StagedFile.beside(target)) {
+      writeSynced(staged.path(), content);
+      staged.commit();
     } catch (IOException e) {
       throw io("writing " + target, e);
-    } finally {
-      deleteQuietly(tmp);
     }
   }
 
@@ -572,24 +449,19 @@ public final class OciLayout {
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp-" + UUID.randomUUID());
-    try {
-      writeSynced(tmp, content);
+    try (StagedFile staged = StagedFile.beside(target)) {
+      writeSynced(staged.path(), content);
       try {
-        Files.createLink(target, tmp);
+        Files.createLink(target, staged.path());
       } catch (FileAlreadyExistsException e) {
         return; // another creator was first: its file stays
       } catch (UnsupportedOperationException | IOException e) {
-        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-          return;
-        }
-        moveAtomically(tmp, target);
+        staged.commitIfAbsent();
+        return;
       }
-      syncDir(target.getParent());
+      StagedFile.syncDirectory(target.getParent());
     } catch (IOException e) {
       throw io("writing " + target, e);
-    } finally {
-      deleteQuietly(tmp);
     }
   }
 
@@ -628,23 +500,7 @@ public final class OciLayout {
     }
   }
 
-  private static void moveAtomically(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("file system cannot rename atomically: " + from + " -> " + to, e);
-    }
-  }
 
-  private static void syncDir(Path d) {
-    // Makes the rename durable; some file systems refuse to open a directory, which only costs
-    // durability on power loss, never consistency.
-    try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      LOG.trace("cannot sync directory {}: {}", d, e.toString());
-    }
-  }
 
   private static void mkdirs(Path d) {
     try {
@@ -656,13 +512,6 @@ public final class OciLayout {
     }
   }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.warn("cannot delete temp file {}: {}", p, e.toString());
-    }
-  }
 
   private static void requireKind(Descriptor d, boolean ok, String kind) {
     if (!ok) {

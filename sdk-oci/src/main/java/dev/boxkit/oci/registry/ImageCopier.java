@@ -46,6 +46,7 @@ final class ImageCopier {
     } finally {
       pool.shutdownNow();
       from.close();
+      to.close();
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.boxkit.oci.registry;
 
+import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.io.StagedFile;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageReference;
@@ -7,26 +9,39 @@ import dev.boxkit.oci.layout.BlobNotFoundException;
 import dev.boxkit.oci.layout.OciLayout;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
-/** One tag of an OCI image layout as source and sink of image copies. */
+/**
+ * An OCI image layout as source and sink of image copies: its root is one tag of the layout, or
+ * (as a source only) a manifest or index named by its descriptor, so pushing needs no tag.
+ */
 final class LayoutContent implements ContentSource, ContentSink {
   private final OciLayout layout;
   private final String tag;
+  private final Descriptor root;
   private final BlobProgress.Listener progress;
 
   LayoutContent(OciLayout layout, String tag, BlobProgress.Listener progress) {
+    this(layout, tag, null, progress);
+  }
+
+  private LayoutContent(OciLayout layout, String tag, Descriptor root,
+      BlobProgress.Listener progress) {
     this.layout = layout;
     this.tag = tag;
+    this.root = root;
     this.progress = progress;
+  }
+
+  /** @return a source whose root is {@code root}, a manifest or index stored in {@code layout} */
+  static LayoutContent ofRoot(OciLayout layout, Descriptor root, BlobProgress.Listener progress) {
+    return new LayoutContent(layout, null, root, progress);
   }
 
   @Override
   public RegistryManifest root() {
-    return manifest(layout.resolve(tag));
+    return manifest(root != null ? root : layout.resolve(tag));
   }
 
   @Override
@@ -48,18 +63,12 @@ final class LayoutContent implements ContentSource, ContentSink {
 
   @Override
   public void blobTo(Descriptor d, Path target) {
-    Path tmp = target.resolveSibling("." + target.getFileName() + ".partial");
-    try (InputStream in = layout.openBlob(d)) {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    // Not synced: a blob is verified against its digest wherever it is read.
+    try (StagedFile staged = StagedFile.beside(target, false); InputStream in = layout.openBlob(d)) {
+      Files.copy(in, staged.path());
+      staged.commit();
     } catch (IOException e) {
-      throw new UncheckedIOException("copying blob " + d.digest() + " to " + target, e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        // nothing more to do
-      }
+      throw new OciException("copying blob " + d.digest() + " to " + target + ": " + e, e);
     }
   }
 
@@ -90,7 +99,19 @@ final class LayoutContent implements ContentSource, ContentSink {
 
   @Override
   public void putRoot(RegistryManifest m) {
+    if (tag == null) {
+      throw new IllegalStateException("a layout named by a descriptor is a source only");
+    }
     putManifest(m);
     layout.tag(tag, m.descriptor());
+  }
+
+  /** Nothing to release: the layout is the caller's. */
+  @Override
+  public void close() {}
+
+  @Override
+  public String toString() {
+    return "oci:" + layout.dir() + ":" + (tag != null ? tag : root.digest().toString());
   }
 }

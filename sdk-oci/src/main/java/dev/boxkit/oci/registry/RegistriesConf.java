@@ -1,5 +1,6 @@
 package dev.boxkit.oci.registry;
 
+import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.InvalidInputException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,14 +54,14 @@ public final class RegistriesConf {
    * @return the {@code location} of every {@code [[registry]]} table with {@code insecure = true}
    * @throws InvalidInputException naming {@code registries.conf} with file and line when a
    *     location or insecure value cannot be read, or a table sets insecure without a location
-   * @throws UncheckedIOException when the file cannot be read
+   * @throws dev.boxkit.oci.OciException when the file cannot be read
    */
   public static Set<String> insecureLocations(Path file) {
     List<String> lines;
     try {
       lines = Files.readAllLines(file);
     } catch (IOException e) {
-      throw new UncheckedIOException("reading " + file, e);
+      throw new OciException("reading " + file + ": " + e, e);
     }
     Set<String> out = new LinkedHashSet<>();
     List<String[]> tables = new ArrayList<>(); // {location, insecure, line of the header}

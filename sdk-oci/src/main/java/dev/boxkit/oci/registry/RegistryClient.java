@@ -5,19 +5,17 @@ import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.MediaType;
+import dev.boxkit.oci.io.StagedFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +27,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
@@ -57,7 +54,8 @@ public final class RegistryClient {
   private static final String MANIFEST_ACCEPT = String.join(", ", MediaType.OCI_MANIFEST,
       MediaType.OCI_INDEX, MediaType.DOCKER_MANIFEST, MediaType.DOCKER_MANIFEST_LIST);
   private static final Pattern LINK_NEXT = Pattern.compile("<([^>]+)>\\s*;\\s*rel=\"?next\"?");
-  private static final int PROGRESS_STEP_BYTES = 1024 * 1024;
+  /** Bytes between two progress events of one blob transfer. */
+  static final int PROGRESS_STEP_BYTES = 1024 * 1024;
 
   private final HttpTransport transport;
   private final RegistryHosts hosts;
@@ -311,37 +309,26 @@ public final class RegistryClient {
    * @throws DigestMismatchException when the content does not match {@code digest} or size
    * @throws RegistryNotFoundException when the registry does not have the blob
    * @throws RegistryException on other registry failures (after retries)
-   * @throws UncheckedIOException when {@code target} cannot be written
+   * @throws dev.boxkit.oci.OciException when {@code target} cannot be written
    */
   public void fetchBlob(ImageReference repository, Digest digest, long sizeBytes, Path target) {
-    Path dir = target.toAbsolutePath().getParent();
     String subject = repository.name() + "@" + digest;
     for (int attempt = 1; ; attempt++) {
-      Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".partial");
-      try {
-        Files.createDirectories(dir);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
+      // Not synced: a blob is verified against its digest wherever it is read.
+      try (StagedFile staged = StagedFile.beside(target, false)) {
+        try (OutputStream out = Files.newOutputStream(staged.path())) {
           streamBlob(repository, digest, sizeBytes, out, subject);
         }
-        try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        staged.commit();
         return;
       } catch (BodyReadException e) {
-        deleteQuietly(tmp);
         if (attempt >= transport.retryPolicy().maxAttempts()) {
           throw new RegistryException(subject, "download failed: " + e.getCause().getMessage(), 0,
               List.of(), e.getCause());
         }
         LOG.debug("{}: download broke off ({}), starting again", subject, e.getCause().toString());
       } catch (IOException e) {
-        deleteQuietly(tmp);
-        throw new UncheckedIOException("writing blob " + digest + " to " + target, e);
-      } catch (RuntimeException e) {
-        deleteQuietly(tmp);
-        throw e;
+        throw new dev.boxkit.oci.OciException("writing blob " + digest + " to " + target + ": " + e, e);
       }
     }
   }
@@ -460,200 +447,13 @@ public final class RegistryClient {
     if (sizeBytes < 0) {
       throw new InvalidInputException("sizeBytes", String.valueOf(sizeBytes), "must be >= 0");
     }
-    String subject = repository.name() + "@" + digest;
-    if (checkBlob(repository, digest).isPresent()) {
-      progress.onProgress(new BlobProgress(digest, sizeBytes, 0, BlobProgress.Kind.SKIPPED));
-      return PushResult.EXISTED;
-    }
-    RegistryException lastFailure = null;
-    for (int attempt = 1; attempt <= transport.retryPolicy().maxAttempts(); attempt++) {
-      URI location;
-      if (mountFrom != null && !mountFrom.equals(repository.repository())) {
-        URI mountUri = URI.create(base(repository) + "/v2/" + repository.repository()
-            + "/blobs/uploads/?mount=" + enc(digest.toString()) + "&from=" + enc(mountFrom));
-        List<String> scopes = List.of(pushScope(repository),
-            "repository:" + mountFrom + ":pull");
-        HttpTransport.Response r = transport.send(call("POST", mountUri, repository, scopes,
-            Map.of(), null, true, subject));
-        if (r.status() == 201) {
-          r.close();
-          LOG.debug("{}: mounted from {}", subject, mountFrom);
-          progress.onProgress(new BlobProgress(digest, sizeBytes, 0, BlobProgress.Kind.MOUNTED));
-          return PushResult.MOUNTED;
-        }
-        location = uploadLocation(r, subject);
-      } else {
-        location = startUpload(repository, subject);
-      }
-      try {
-        if (sizeBytes <= monolithicMaxBytes) {
-          if (putMonolithic(repository, location, digest, sizeBytes, content, subject)) {
-            return PushResult.UPLOADED;
-          }
-        } else if (putChunked(repository, location, digest, sizeBytes, content, subject)) {
-          return PushResult.UPLOADED;
-        }
-      } catch (RegistryException e) {
-        if (!e.isTemporary() && !e.hasCode(RegistryError.BLOB_UPLOAD_UNKNOWN)
-            && !e.hasCode(RegistryError.BLOB_UPLOAD_INVALID)) {
-          throw e;
-        }
-        lastFailure = e;
-      }
-      if (attempt < transport.retryPolicy().maxAttempts()) {
-        LOG.debug("{}: upload failed, starting it again", subject);
-        sleep(transport.retryPolicy().backoffAfter(attempt));
-      }
-    }
-    throw lastFailure != null ? lastFailure
-        : new RegistryException(subject, "upload failed", 0, List.of(), null);
+    return new BlobUpload(this, transport, progress, monolithicMaxBytes, chunkSizeBytes)
+        .push(repository, digest, sizeBytes, content, mountFrom);
   }
 
   /** Uploads {@code content} with {@link #pushBlob(ImageReference, Digest, long, BlobSource, String)}, no mount. */
   public PushResult pushBlob(ImageReference repository, Digest digest, long sizeBytes, BlobSource content) {
     return pushBlob(repository, digest, sizeBytes, content, null);
-  }
-
-  private URI startUpload(ImageReference repository, String subject) {
-    URI uri = URI.create(base(repository) + "/v2/" + repository.repository() + "/blobs/uploads/");
-    // Retrying a POST is safe here: an abandoned upload session holds no data.
-    HttpTransport.Response r = transport.send(call("POST", uri, repository,
-        List.of(pushScope(repository)), Map.of(), null, true, subject));
-    return uploadLocation(r, subject);
-  }
-
-  private static URI uploadLocation(HttpTransport.Response r, String subject) {
-    if (r.status() != 202) {
-      throw HttpTransport.error(r, subject, "starting upload");
-    }
-    String location = r.header("Location").orElse(null);
-    r.close();
-    if (location == null) {
-      throw new RegistryException(subject, "upload started without a Location", 202, List.of(), null);
-    }
-    return r.uri().resolve(location);
-  }
-
-  /** @return true when the blob is stored; false when the upload must start again */
-  private boolean putMonolithic(ImageReference repository, URI location, Digest digest,
-      long sizeBytes, BlobSource content, String subject) {
-    URI put = withDigest(location, digest);
-    HttpTransport.Response r;
-    try {
-      r = transport.send(call("PUT", put, repository, List.of(pushScope(repository)),
-          Map.of("Content-Type", "application/octet-stream"),
-          () -> publisher(content, 0, sizeBytes, digest, sizeBytes), false, subject));
-    } catch (RegistryException e) {
-      return blobArrivedAnyway(repository, digest, e);
-    }
-    return finishPut(repository, digest, sizeBytes, r, subject);
-  }
-
-  private boolean finishPut(ImageReference repository, Digest digest, long sizeBytes,
-      HttpTransport.Response r, String subject) {
-    if (r.status() == 201) {
-      r.close();
-      progress.onProgress(new BlobProgress(digest, sizeBytes, sizeBytes, BlobProgress.Kind.DONE));
-      return true;
-    }
-    RegistryException e = HttpTransport.error(r, subject, "completing upload");
-    return blobArrivedAnyway(repository, digest, e);
-  }
-
-  /** A final PUT failed: the first try may still have landed, so look before trying again. */
-  private boolean blobArrivedAnyway(ImageReference repository, Digest digest, RegistryException e) {
-    if (!e.isTemporary() && !e.hasCode(RegistryError.BLOB_UPLOAD_UNKNOWN)) {
-      throw e;
-    }
-    if (checkBlob(repository, digest).isPresent()) {
-      progress.onProgress(new BlobProgress(digest, -1, -1, BlobProgress.Kind.DONE));
-      return true;
-    }
-    throw e;
-  }
-
-  private boolean putChunked(ImageReference repository, URI location, Digest digest,
-      long sizeBytes, BlobSource content, String subject) {
-    long offset = 0;
-    int failures = 0;
-    while (offset < sizeBytes) {
-      long end = Math.min(offset + chunkSizeBytes, sizeBytes);
-      long start = offset;
-      HttpTransport.Response r = null;
-      RegistryException failure;
-      try {
-        r = transport.send(call("PATCH", location, repository, List.of(pushScope(repository)),
-            Map.of("Content-Type", "application/octet-stream",
-                "Content-Range", start + "-" + (end - 1)),
-            () -> publisher(content, start, end - start, digest, sizeBytes), false, subject));
-        if (r.status() == 202) {
-          location = uploadLocationAfterPatch(r, location);
-          r.close();
-          offset = end;
-          continue;
-        }
-        failure = HttpTransport.error(r, subject, "uploading bytes " + start + "-" + (end - 1));
-      } catch (RegistryException e) {
-        failure = e;
-      }
-      if (!failure.isTemporary() || ++failures >= transport.retryPolicy().maxAttempts()) {
-        throw failure;
-      }
-      // Never replay the chunk: ask where the upload stands and go on from there.
-      sleep(transport.retryPolicy().backoffAfter(failures));
-      HttpTransport.Response status = transport.send(call("GET", location, repository,
-          List.of(pushScope(repository)), Map.of(), null, true, subject));
-      if (status.status() != 204) {
-        LOG.debug("{}: upload status answered {}", subject, status.status());
-        status.close();
-        return false;
-      }
-      location = uploadLocationAfterPatch(status, location);
-      offset = status.header("Range").map(RegistryClient::rangeEnd).orElse(0L);
-      status.close();
-      LOG.debug("{}: resuming upload at byte {}", subject, offset);
-    }
-    HttpTransport.Response r;
-    try {
-      r = transport.send(call("PUT", withDigest(location, digest), repository,
-          List.of(pushScope(repository)), Map.of(), null, false, subject));
-    } catch (RegistryException e) {
-      return blobArrivedAnyway(repository, digest, e);
-    }
-    return finishPut(repository, digest, sizeBytes, r, subject);
-  }
-
-  private static URI uploadLocationAfterPatch(HttpTransport.Response r, URI previous) {
-    return r.header("Location").map(l -> r.uri().resolve(l)).orElse(previous);
-  }
-
-  /** @return the number of bytes a {@code Range: 0-N} header says the registry has (N + 1) */
-  static long rangeEnd(String range) {
-    String v = range.strip();
-    if (v.startsWith("bytes=")) {
-      v = v.substring(6);
-    }
-    int dash = v.indexOf('-');
-    long last = Long.parseLong(v.substring(dash + 1).strip());
-    long first = Long.parseLong(v.substring(0, dash).strip());
-    // "0-0" is what distribution answers for an empty upload.
-    return last == 0 && first == 0 ? 0 : last + 1;
-  }
-
-  private HttpRequest.BodyPublisher publisher(BlobSource content, long offset, long length,
-      Digest digest, long sizeBytes) {
-    if (length == 0) {
-      // The empty blob (e.g. an empty config) still needs its PUT, with Content-Length: 0.
-      return HttpRequest.BodyPublishers.noBody();
-    }
-    return HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> {
-      try {
-        return new BoundedInputStream(content.open(offset), length, offset, sent -> progress.onProgress(
-            new BlobProgress(digest, sizeBytes, sent, BlobProgress.Kind.BYTES)));
-      } catch (IOException e) {
-        throw new UncheckedIOException("reading blob " + digest + " at byte " + offset, e);
-      }
-    }), length);
   }
 
   // ---------------------------------------------------------------- manifests and tags
@@ -796,7 +596,7 @@ public final class RegistryClient {
 
   // ---------------------------------------------------------------- helpers
 
-  private HttpTransport.Call call(String method, URI uri, ImageReference ref, List<String> scopes,
+  HttpTransport.Call call(String method, URI uri, ImageReference ref, List<String> scopes,
       Map<String, String> headers, java.util.function.Supplier<HttpRequest.BodyPublisher> body,
       boolean retry, String subject) {
     return new HttpTransport.Call(method, uri, ref.registry(), HttpTransport.authority(base(ref)),
@@ -804,7 +604,7 @@ public final class RegistryClient {
         body, retry, subject);
   }
 
-  private URI base(ImageReference ref) {
+  URI base(ImageReference ref) {
     return hosts.base(ref);
   }
 
@@ -816,12 +616,7 @@ public final class RegistryClient {
     return URI.create(base(ref) + "/v2/" + ref.repository() + "/manifests/" + ref.manifestReference());
   }
 
-  private static URI withDigest(URI location, Digest digest) {
-    String s = location.toString();
-    return URI.create(s + (location.getRawQuery() == null ? "?" : "&") + "digest=" + enc(digest.toString()));
-  }
-
-  private static String enc(String s) {
+  static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
@@ -829,74 +624,11 @@ public final class RegistryClient {
     return List.of("repository:" + ref.repository() + ":pull");
   }
 
-  private static String pushScope(ImageReference ref) {
+  static String pushScope(ImageReference ref) {
     return "repository:" + ref.repository() + ":pull,push";
   }
 
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RegistryException("upload", "interrupted", 0, List.of(), e);
-    }
-  }
 
-  private static void deleteQuietly(Path p) {
-    try {
-      Files.deleteIfExists(p);
-    } catch (IOException e) {
-      LOG.warn("could not remove {}: {}", p, e.getMessage());
-    }
-  }
-
-  /**
-   * Reads at most {@code limit} bytes of the wrapped stream, then reports its end; reports the
-   * position in the blob every {@link #PROGRESS_STEP_BYTES} and at the end.
-   */
-  private static final class BoundedInputStream extends InputStream {
-    private final InputStream in;
-    private final java.util.function.LongConsumer progress;
-    private long left;
-    private long position;
-    private long reported;
-
-    BoundedInputStream(InputStream in, long limit, long start, java.util.function.LongConsumer progress) {
-      this.in = in;
-      this.left = limit;
-      this.position = start;
-      this.reported = start;
-      this.progress = progress;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (left <= 0) {
-        return -1;
-      }
-      int n = in.read(b, off, (int) Math.min(len, left));
-      if (n > 0) {
-        left -= n;
-        position += n;
-        if (position - reported >= PROGRESS_STEP_BYTES || left == 0) {
-          reported = position;
-          progress.accept(position);
-        }
-      }
-      return n;
-    }
-
-    @Override
-    public void close() throws IOException {
-      in.close();
-    }
-  }
 
   /** Fails once more than {@code limit} bytes are written. */
   private static final class BoundedOutputStream extends OutputStream {

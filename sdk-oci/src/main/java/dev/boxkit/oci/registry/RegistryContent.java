@@ -1,10 +1,10 @@
 package dev.boxkit.oci.registry;
 
+import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.DigestMismatchException;
 import dev.boxkit.oci.ImageReference;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -67,7 +67,7 @@ final class RegistryContent implements ContentSource, ContentSink {
       try {
         tmpDir = Files.createTempDirectory("boxkit-copy-");
       } catch (IOException e) {
-        throw new UncheckedIOException("creating a temporary directory", e);
+        throw new OciException("creating a temporary directory" + ": " + e, e);
       }
     }
     return tmpDir;
@@ -112,5 +112,10 @@ final class RegistryContent implements ContentSource, ContentSink {
   @Override
   public void putRoot(RegistryManifest m) {
     client.pushManifest(ref, m.content(), m.mediaType());
+  }
+
+  @Override
+  public String toString() {
+    return "docker://" + ref;
   }
 }

@@ -27,6 +27,32 @@ public final class RegistryCopy {
   }
 
   /**
+   * Copies an image or index from any source to any sink, as {@code skopeo copy} does between
+   * transports: blobs first (in parallel, bounded by {@link RegistryClient.Builder#parallelism},
+   * skipped when the sink has them, mounted when both are repositories of one registry), then each
+   * manifest, then the root, which the sink names last. Manifests are copied byte for byte, so
+   * digests are kept. Both ends are closed when the copy returns or fails.
+   *
+   * @param from e.g. {@link ContentSource#dockerArchive}, {@link ContentSource#layout}, {@link
+   *     ContentSource#registry}
+   * @param to e.g. {@link ContentSink#registry}, {@link ContentSink#layout}, {@link
+   *     ContentSink#dockerArchive}
+   * @param platform picks one manifest when the source is an index, or null to copy the index
+   *     with every manifest
+   * @return the descriptor of the root the sink now names
+   * @throws RegistryException when a registry refuses or fails (after retries)
+   * @throws dev.boxkit.oci.DigestMismatchException when content read does not match its digest
+   * @throws dev.boxkit.oci.OciException when the index has no manifest for {@code platform}, or
+   *     a sink cannot hold what it is given (an index into a docker archive)
+   */
+  public Descriptor copy(ContentSource from, ContentSink to, Platform platform) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    return new ImageCopier(client.parallelism()).copy(from, to, platform,
+        "copying " + from + " to " + to);
+  }
+
+  /**
    * Copies an image between registries (or repositories of one registry).
    *
    * @param source a tag or digest reference
@@ -81,5 +107,25 @@ public final class RegistryCopy {
     return new ImageCopier(client.parallelism()).copy(
         new LayoutContent(source, tag, client.progress()), new RegistryContent(client, target), null,
         "pushing " + tag + " from " + source.dir() + " to " + target);
+  }
+
+  /**
+   * Pushes a manifest or index stored in a layout to a registry, as {@link #push(OciLayout,
+   * String, ImageReference)} does, without naming it by a tag in the layout: nothing is written
+   * to the layout.
+   *
+   * @param source the layout holding {@code root} and every blob it references
+   * @param root the manifest or index to push (media type, digest and size)
+   * @param target where to put it: its tag (or digest when it has no tag) names the result
+   * @return the descriptor the target now names
+   * @throws dev.boxkit.oci.layout.BlobNotFoundException when the layout lacks {@code root} or a
+   *     blob it references
+   * @throws RegistryException when the registry refuses or fails (after retries)
+   */
+  public Descriptor push(OciLayout source, Descriptor root, ImageReference target) {
+    Objects.requireNonNull(root, "root");
+    return new ImageCopier(client.parallelism()).copy(
+        LayoutContent.ofRoot(source, root, client.progress()), new RegistryContent(client, target),
+        null, "pushing " + root.digest() + " from " + source.dir() + " to " + target);
   }
 }

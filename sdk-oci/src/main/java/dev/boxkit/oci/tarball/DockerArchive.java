@@ -11,6 +11,7 @@ import dev.boxkit.oci.ImageReference;
 import dev.boxkit.oci.InvalidInputException;
 import dev.boxkit.oci.MediaType;
 import dev.boxkit.oci.OciException;
+import dev.boxkit.oci.io.StagedFile;
 import dev.boxkit.oci.json.OciJson;
 import dev.boxkit.oci.layout.OciLayout;
 import java.io.BufferedOutputStream;
@@ -22,7 +23,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -31,7 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -77,6 +76,26 @@ public final class DockerArchive {
             "a docker archive names blobs by sha256");
       }
     }
+  }
+
+  /**
+   * Reads a {@code docker save} tarball holding one image (Docker's {@code manifest.json}, with
+   * entries as {@code <id>/layer.tar} or {@code blobs/sha256/<hex>}, linked duplicates allowed)
+   * into {@code layout}: its layers as stored (uncompressed ones checked against the config's
+   * {@code diff_ids}), its config, and an OCI image manifest made for them. Nothing is tagged;
+   * blobs the layout has are kept. Entry names are only matched, never used as host paths.
+   *
+   * @param archive the tarball
+   * @param layout where the blobs and the manifest go
+   * @return the descriptor of the manifest written into {@code layout}
+   * @throws DigestMismatchException when an uncompressed layer does not match its diffID
+   * @throws OciException naming the archive when it is unreadable, has no {@code manifest.json},
+   *     lists no image or several, or lacks an entry its {@code manifest.json} names
+   */
+  public static Descriptor read(Path archive, OciLayout layout) {
+    Objects.requireNonNull(archive, "archive");
+    Objects.requireNonNull(layout, "layout");
+    return DockerArchiveReader.read(archive, layout);
   }
 
   /**
@@ -180,9 +199,8 @@ public final class DockerArchive {
     }
 
     Path abs = target.toAbsolutePath();
-    Path tmp = abs.resolveSibling("." + abs.getFileName() + ".tmp-" + UUID.randomUUID());
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+    try (StagedFile staged = StagedFile.beside(abs)) {
+      try (FileChannel ch = FileChannel.open(staged.path(), StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE)) {
         OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(raw);
@@ -200,17 +218,10 @@ public final class DockerArchive {
         tar.finish();
         tar.flush();
         raw.flush();
-        ch.force(true);
       }
-      Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      staged.commit();
     } catch (IOException e) {
       throw new OciException("writing docker archive " + abs + ": " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(tmp);
-      } catch (IOException e) {
-        // Best effort: the exception in flight, if any, says what failed.
-      }
     }
   }
 

@@ -34,9 +34,9 @@ class AuthChallengeTest {
 
   @Test
   void rangeHeaderGivesBytesStored() {
-    assertEquals(0, RegistryClient.rangeEnd("0-0"));
-    assertEquals(4000, RegistryClient.rangeEnd("0-3999"));
-    assertEquals(10, RegistryClient.rangeEnd("bytes=0-9"));
+    assertEquals(0, BlobUpload.rangeEnd("0-0"));
+    assertEquals(4000, BlobUpload.rangeEnd("0-3999"));
+    assertEquals(10, BlobUpload.rangeEnd("bytes=0-9"));
   }
 
   @Test

@@ -153,4 +153,74 @@ class DockerArchiveTest {
     DockerArchive.write(tar, config, List.of(good), List.of(ImageReference.parse("app")));
     assertTrue(Files.size(tar) > 1024);
   }
+
+  @Test
+  void readsWhatItWroteBackToTheSameManifestWithoutTagging() throws IOException {
+    OciLayout layout = OciLayout.create(tmp.resolve("l"));
+    TestImages.Written w = TestImages.write(layout, "v1");
+    Path tar = tmp.resolve("image.tar");
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), List.of(ImageReference.parse("app:1")));
+
+    OciLayout back = OciLayout.create(tmp.resolve("back"));
+    Descriptor d = DockerArchive.read(tar, back);
+    assertEquals(w.manifestDescriptor().digest(), d.digest(), "same config and layers, same manifest");
+    assertEquals(List.of(), back.tags());
+    assertTrue(dev.boxkit.oci.validate.ImageValidator.problems(back, d).isEmpty(),
+        dev.boxkit.oci.validate.ImageValidator.problems(back, d).toString());
+    // Reading it again keeps what the layout has and gives the same manifest.
+    assertEquals(d, DockerArchive.read(tar, back));
+  }
+
+  @Test
+  void readRefusesArchivesThatAreNotOneImageAndNamesThem() throws IOException {
+    TestImages.Layer layer = TestImages.layer(Map.of("a.txt", "a"));
+    byte[] config = OciJson.write(TestImages.config(List.of(layer)));
+    OciLayout into = OciLayout.create(tmp.resolve("into"));
+
+    Path noManifest = tarOf(tmp.resolve("none.tar"), Map.of("config.json", config));
+    assertTrue(assertThrows(dev.boxkit.oci.OciException.class, () -> DockerArchive.read(noManifest, into))
+        .getMessage().contains("no manifest.json"));
+
+    String one = "{\"Config\":\"config.json\",\"Layers\":[\"l/layer.tar\"]}";
+    Path two = tarOf(tmp.resolve("two.tar"), Map.of("manifest.json",
+        ("[" + one + "," + one + "]").getBytes(StandardCharsets.UTF_8), "config.json", config,
+        "l/layer.tar", layer.tar()));
+    assertTrue(assertThrows(dev.boxkit.oci.OciException.class, () -> DockerArchive.read(two, into))
+        .getMessage().contains("exactly one image"));
+
+    Path missing = tarOf(tmp.resolve("missing.tar"), Map.of("manifest.json",
+        ("[" + one + "]").getBytes(StandardCharsets.UTF_8), "config.json", config));
+    String msg = assertThrows(dev.boxkit.oci.OciException.class, () -> DockerArchive.read(missing, into))
+        .getMessage();
+    assertTrue(msg.contains(missing.toString()) && msg.contains("l/layer.tar"), msg);
+
+    // An uncompressed layer whose digest is not the config's diffID.
+    TestImages.Layer other = TestImages.layer(Map.of("b.txt", "b"));
+    Path lying = tarOf(tmp.resolve("lying.tar"), Map.of("manifest.json",
+        ("[" + one + "]").getBytes(StandardCharsets.UTF_8), "config.json", config,
+        "l/layer.tar", other.tar()));
+    assertThrows(DigestMismatchException.class, () -> DockerArchive.read(lying, into));
+    // Hostile names are only matched, never used as paths: nothing appears beside the layout.
+    Path hostile = tarOf(tmp.resolve("hostile.tar"), Map.of("manifest.json",
+        "[{\"Config\":\"../../escape.json\",\"Layers\":[\"../x.tar\"]}]".getBytes(StandardCharsets.UTF_8),
+        "../../escape.json", config));
+    assertThrows(dev.boxkit.oci.OciException.class, () -> DockerArchive.read(hostile, into));
+    assertFalse(Files.exists(tmp.resolve("escape.json")));
+    assertFalse(Files.exists(tmp.getParent().resolve("escape.json")));
+    assertEquals(List.of(), into.tags());
+  }
+
+  private static Path tarOf(Path file, Map<String, byte[]> entries) throws IOException {
+    try (var out = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(
+        Files.newOutputStream(file))) {
+      for (Map.Entry<String, byte[]> e : new java.util.TreeMap<>(entries).entrySet()) {
+        TarArchiveEntry h = new TarArchiveEntry(e.getKey(), true);
+        h.setSize(e.getValue().length);
+        out.putArchiveEntry(h);
+        out.write(e.getValue());
+        out.closeArchiveEntry();
+      }
+    }
+    return file;
+  }
 }

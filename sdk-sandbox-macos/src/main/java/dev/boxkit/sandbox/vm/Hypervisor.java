@@ -14,6 +14,14 @@ public interface Hypervisor {
   /** @return a short stable name, e.g. {@code "qemu"} */
   String name();
 
+  /**
+   * @return the architecture of the guests it boots, which selects the guest agent; by default
+   *     the host's
+   */
+  default GuestArch guestArch() {
+    return GuestArch.hostOrDefault();
+  }
+
   /** @return empty when usable on this host; otherwise what is missing and how to get it */
   Optional<String> unavailableReason();
 
@@ -31,11 +39,12 @@ public interface Hypervisor {
   String kernelParameters();
 
   /**
-   * @param vm the VM
-   * @return helper programs to start before the VM, each as an argv, whose
-   *     {@link VmConfig.Share#socket()} must exist before the VM starts (empty when none)
+   * @param shares the VM's shares, in order
+   * @return helper programs to start before the VM, one per share where the hypervisor needs them,
+   *     each as an argv, whose {@link VmConfig.Share#socket()} must exist before the VM starts
+   *     (empty when none); they depend on nothing else, so they start while the initramfs is built
    */
-  List<List<String>> helperCommands(VmConfig vm);
+  List<List<String>> helperCommands(List<VmConfig.Share> shares);
 
   /**
    * @param vm the VM

@@ -2,6 +2,7 @@ package dev.boxkit.sandbox.vm;
 
 import dev.boxkit.sandbox.SandboxException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -11,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +95,59 @@ final class Initramfs {
     cpio.closeArchiveEntry();
   }
 
-  private void tree(Path root) throws IOException {
+  /**
+   * The SHA-256 of everything {@link #write} would put into the archive, without writing it: the
+   * agent, each module's name and bytes, and each root entry's name, type, mode, owner, mtime,
+   * device number, link target and bytes, in archive order. Equal digests mean equal archives.
+   *
+   * @return 64 lowercase hex digits
+   * @throws SandboxException when a file cannot be read
+   */
+  static String digest(byte[] agent, List<Path> modules, Path root) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      md.update(("boxkit-initramfs-1\0" + agent.length + "\0").getBytes(StandardCharsets.UTF_8));
+      md.update(agent);
+      for (Path ko : modules) {
+        md.update(("\0module\0" + ko.getFileName() + "\0" + Files.size(ko) + "\0").getBytes(StandardCharsets.UTF_8));
+        feed(md, ko, buf);
+      }
+      for (Path p : entries(root)) {
+        Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,rdev,size",
+            LinkOption.NOFOLLOW_LINKS);
+        long mode = ((Integer) a.get("mode")) & 0xFFFFL;
+        long type = mode & CpioConstants.S_IFMT;
+        StringBuilder h = new StringBuilder("\0entry\0").append(root.relativize(p)).append('\0').append(mode)
+            .append(' ').append(a.get("uid")).append(' ').append(a.get("gid")).append(' ')
+            .append(((FileTime) a.get("lastModifiedTime")).toMillis() / 1000).append(' ').append(a.get("rdev"))
+            .append(' ').append(a.get("size")).append('\0');
+        if (type == CpioConstants.C_ISLNK) {
+          h.append(Files.readSymbolicLink(p)).append('\0');
+        }
+        md.update(h.toString().getBytes(StandardCharsets.UTF_8));
+        if (type == CpioConstants.C_ISREG) {
+          feed(md, p, buf);
+        }
+      }
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new SandboxException("hashing the VM initramfs inputs: " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  private static void feed(MessageDigest md, Path file, byte[] buf) throws IOException {
+    try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+  }
+
+  /** @return the root directory and everything under it, sorted by relative name (archive order) */
+  private static List<Path> entries(Path root) throws IOException {
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
       throw new SandboxException("VM root " + root + " is not a directory");
     }
@@ -111,7 +166,11 @@ final class Initramfs {
       }
     });
     all.sort((a, b) -> root.relativize(a).toString().compareTo(root.relativize(b).toString()));
-    for (Path p : all) {
+    return all;
+  }
+
+  private void tree(Path root) throws IOException {
+    for (Path p : entries(root)) {
       String rel = root.relativize(p).toString();
       String name = rel.isEmpty() ? "rootfs" : "rootfs/" + rel;
       Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,rdev,size",

@@ -65,10 +65,47 @@ public record KernelImage(Path kernel, Optional<Path> modules, Optional<Path> co
     return new KernelImage(abs, modules, config);
   }
 
-  /** @return the kernel named by {@value #ENV}, if set */
+  /** @return the kernel named by {@value #ENV}, if set (a kernel for the host's architecture) */
   public static Optional<KernelImage> fromEnvironment() {
-    String path = System.getenv(ENV);
+    return fromEnvironment(GuestArch.hostOrDefault());
+  }
+
+  /**
+   * @param arch the guest's architecture
+   * @return the kernel named by that architecture's variable ({@link GuestArch#kernelEnv()},
+   *     e.g. {@code BOXKIT_VM_KERNEL_ARM64}), else, when it is the host's architecture, by
+   *     {@value #ENV}; empty when neither is set
+   * @throws SandboxException when the variable names no readable file
+   */
+  public static Optional<KernelImage> fromEnvironment(GuestArch arch) {
+    String path = System.getenv(arch.kernelEnv());
+    if ((path == null || path.isBlank()) && arch == GuestArch.hostOrDefault()) {
+      path = System.getenv(ENV);
+    }
     return path == null || path.isBlank() ? Optional.empty() : Optional.of(of(Path.of(path)));
+  }
+
+  /**
+   * Reads the image's boot header: an arm64 {@code Image} carries {@code ARM\x64} at offset 0x38,
+   * an x86 {@code bzImage} {@code HdrS} at 0x202.
+   *
+   * @return the architecture the image boots on, empty when unrecognised (compressed, say)
+   */
+  public Optional<GuestArch> imageArch() {
+    byte[] head = new byte[0x206];
+    int n;
+    try (var in = Files.newInputStream(kernel)) {
+      n = in.readNBytes(head, 0, head.length);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    if (n >= 0x3c && head[0x38] == 'A' && head[0x39] == 'R' && head[0x3a] == 'M' && head[0x3b] == 0x64) {
+      return Optional.of(GuestArch.AARCH64);
+    }
+    if (n >= 0x206 && head[0x202] == 'H' && head[0x203] == 'd' && head[0x204] == 'r' && head[0x205] == 'S') {
+      return Optional.of(GuestArch.X86_64);
+    }
+    return Optional.empty();
   }
 
   /**
@@ -96,7 +133,7 @@ public record KernelImage(Path kernel, Optional<Path> modules, Optional<Path> co
             + (("m".equals(state)) ? " (a module, but " + f.getValue() + ".ko is not under "
                 + modules.map(Path::toString).orElse("any modules directory") + ")"
                 : " (neither built in nor a module)")
-            + ": use a kernel with it, e.g. Debian's linux-image-*-cloud-amd64");
+            + ": use a kernel with it, e.g. Debian's linux-image-*-cloud-amd64 or -cloud-arm64");
       }
     }
     return index.map(i -> i.loadOrder(wanted)).orElse(List.of());

@@ -13,17 +13,22 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * QEMU on Linux: a {@code q35} machine with KVM when {@code /dev/kvm} is usable and TCG
- * (emulation, much slower) otherwise; the console on the first serial port written to a file;
- * the control channel on a virtio-serial port named {@value #CONTROL_PORT} connected to the host's
- * listening Unix socket; each share served by its own {@code virtiofsd} (QEMU's
- * {@code vhost-user-fs-pci}, which needs the guest memory shared through a memfd).
+ * QEMU on Linux, for one {@link GuestArch}: an x86-64 guest on a {@code q35} machine, an arm64
+ * guest on a {@code virt} machine ({@code cortex-a57} under TCG, whose emulation skips the pointer
+ * authentication that {@code -cpu max} would make QEMU emulate); KVM when {@code /dev/kvm} is
+ * usable and the guest is the host's architecture, TCG (emulation, much slower) otherwise. The
+ * console is the first serial port ({@link GuestArch#serialConsole()}) written to a file; the
+ * control channel a virtio-serial port named {@value #CONTROL_PORT} connected to the host's
+ * listening Unix socket; each share is served by its own {@code virtiofsd} (QEMU's
+ * {@code vhost-user-fs-pci}, which needs the guest memory shared through a memfd). Devices are PCI
+ * on both machines.
  *
+ * @param arch the guest's architecture
  * @param qemu the {@code qemu-system-<arch>} program
  * @param virtiofsd the {@code virtiofsd} program, empty when absent (VMs then cannot have shares)
  * @param kvm whether to use KVM
  */
-public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) implements Hypervisor {
+public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd, boolean kvm) implements Hypervisor {
 
   /** Name of the virtio-serial port carrying the control channel. */
   public static final String CONTROL_PORT = "boxkit.ctl";
@@ -31,21 +36,34 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
   /** Places Debian (qemu-system-common) and Fedora put virtiofsd when it is not on PATH. */
   private static final List<String> VIRTIOFSD_PLACES = List.of("/usr/lib/qemu/virtiofsd", "/usr/libexec/virtiofsd");
 
-  /** @throws IllegalArgumentException when a path is null */
+  /** @throws IllegalArgumentException when an argument is null */
   public QemuHypervisor {
-    if (qemu == null || virtiofsd == null) {
-      throw new IllegalArgumentException("qemu and virtiofsd must not be null");
+    if (arch == null || qemu == null || virtiofsd == null) {
+      throw new IllegalArgumentException("arch, qemu and virtiofsd must not be null");
     }
   }
 
   /**
-   * @return QEMU for this host's architecture as found on {@code PATH} (the path is returned even
-   *     when absent; {@link #unavailableReason()} says so), with KVM when {@code /dev/kvm} is
-   *     readable and writable and a paused KVM machine survives {@value #KVM_PROBE_MILLIS} ms
-   *     (nested virtualisation often exposes a {@code /dev/kvm} on which vCPU set-up fails)
+   * @return QEMU for the host's architecture, as {@link #forGuest} finds it
    */
   public static QemuHypervisor onHost() {
-    String program = "qemu-system-" + guestArch();
+    return forGuest(GuestArch.hostOrDefault());
+  }
+
+  /**
+   * @param arch the guest's architecture
+   * @return {@code qemu-system-<arch>} as found on {@code PATH} (the path is returned even when
+   *     absent; {@link #unavailableReason()} says so), with KVM when the guest is the host's
+   *     architecture, {@code /dev/kvm} is readable and writable and a paused KVM machine survives
+   *     {@value #KVM_PROBE_MILLIS} ms (nested virtualisation often exposes a {@code /dev/kvm} on
+   *     which vCPU set-up fails)
+   * @throws IllegalArgumentException when arch is null
+   */
+  public static QemuHypervisor forGuest(GuestArch arch) {
+    if (arch == null) {
+      throw new IllegalArgumentException("arch must not be null");
+    }
+    String program = arch.qemuProgram();
     Path qemu = onPath(program).orElse(Path.of("/usr/bin", program));
     Optional<Path> virtiofsd = onPath("virtiofsd");
     for (String place : VIRTIOFSD_PLACES) {
@@ -54,17 +72,18 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
       }
     }
     Path kvm = Path.of("/dev/kvm");
-    boolean useKvm = Files.isReadable(kvm) && Files.isWritable(kvm) && Files.isExecutable(qemu) && kvmWorks(qemu);
-    return new QemuHypervisor(qemu, virtiofsd, useKvm);
+    boolean useKvm = GuestArch.host().equals(Optional.of(arch)) && Files.isReadable(kvm) && Files.isWritable(kvm)
+        && Files.isExecutable(qemu) && kvmWorks(qemu, arch);
+    return new QemuHypervisor(arch, qemu, virtiofsd, useKvm);
   }
 
   /** How long a paused KVM machine must stay up for KVM to count as working. */
   static final long KVM_PROBE_MILLIS = 500;
 
-  private static boolean kvmWorks(Path qemu) {
+  private static boolean kvmWorks(Path qemu, GuestArch arch) {
     try {
       Process p = new ProcessBuilder(qemu.toString(), "-nodefaults", "-no-user-config", "-display", "none",
-          "-machine", "q35,accel=kvm", "-cpu", "host", "-m", "64M", "-S", "-monitor", "none", "-serial", "none")
+          "-machine", machine(arch) + ",accel=kvm", "-cpu", "host", "-m", "64M", "-S", "-monitor", "none", "-serial", "none")
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       boolean exited = p.waitFor(KVM_PROBE_MILLIS, TimeUnit.MILLISECONDS);
       p.destroyForcibly();
@@ -78,9 +97,8 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
     }
   }
 
-  private static String guestArch() {
-    String arch = System.getProperty("os.arch", "");
-    return arch.equals("aarch64") || arch.equals("arm64") ? "aarch64" : "x86_64";
+  private static String machine(GuestArch arch) {
+    return arch == GuestArch.AARCH64 ? "virt" : "q35";
   }
 
   private static Optional<Path> onPath(String program) {
@@ -99,13 +117,17 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
   }
 
   @Override
+  public GuestArch guestArch() {
+    return arch;
+  }
+
+  @Override
   public Optional<String> unavailableReason() {
     if (!System.getProperty("os.name", "").equals("Linux")) {
       return Optional.of("QEMU VMs are only driven on Linux hosts");
     }
     if (!Files.isExecutable(qemu)) {
-      return Optional.of(qemu + " not found: install the Debian package qemu-system-x86"
-          + " (qemu-system-arm on arm64)");
+      return Optional.of(qemu + " not found: install the Debian package " + arch.qemuPackage());
     }
     return Optional.empty();
   }
@@ -115,6 +137,7 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
     Map<String, String> f = new LinkedHashMap<>();
     f.put("VIRTIO_PCI", "virtio_pci");
     f.put("VIRTIO_CONSOLE", "virtio_console");
+    f.put("VIRTIO_BALLOON", "virtio_balloon");
     if (shares) {
       f.put("VIRTIO_FS", "virtiofs");
     }
@@ -123,13 +146,13 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
 
   @Override
   public String kernelParameters() {
-    return "console=ttyS0 boxkit.ctl=serial:" + CONTROL_PORT;
+    return "console=" + arch.serialConsole() + " boxkit.ctl=serial:" + CONTROL_PORT;
   }
 
   @Override
-  public List<List<String>> helperCommands(VmConfig vm) {
+  public List<List<String>> helperCommands(List<VmConfig.Share> shares) {
     List<List<String>> helpers = new ArrayList<>();
-    for (VmConfig.Share s : vm.shares()) {
+    for (VmConfig.Share s : shares) {
       Path daemon = virtiofsd.orElseThrow(() -> new SandboxUnavailableException(
           "virtiofsd not found (Debian: package qemu-system-common, /usr/lib/qemu/virtiofsd): VM binds need it"));
       // sandbox=chroot: virtiofsd's namespace sandbox needs privileges containers often lack.
@@ -145,14 +168,18 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
     long mib = vm.memoryMib();
     c.add(qemu.toString());
     c.addAll(List.of("-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"));
-    c.addAll(List.of("-machine", "q35,accel=" + (kvm ? "kvm" : "tcg") + ",memory-backend=mem"));
-    c.addAll(List.of("-cpu", kvm ? "host" : "max"));
+    // gic-version=max: under KVM the host's GIC, which need not be virt's default GICv2.
+    String gic = arch == GuestArch.AARCH64 && kvm ? ",gic-version=max" : "";
+    c.addAll(List.of("-machine", machine(arch) + ",accel=" + (kvm ? "kvm" : "tcg") + gic + ",memory-backend=mem"));
+    c.addAll(List.of("-cpu", kvm ? "host" : arch == GuestArch.AARCH64 ? "cortex-a57" : "max"));
     c.addAll(List.of("-smp", Integer.toString(vm.cpus()), "-m", mib + "M"));
     c.addAll(List.of("-object", "memory-backend-memfd,id=mem,size=" + mib + "M,share=on"));
     c.addAll(List.of("-kernel", vm.kernel().toString(), "-initrd", vm.initrd().toString()));
     c.addAll(List.of("-append", vm.cmdline().isEmpty() ? kernelParameters() : vm.cmdline() + " " + kernelParameters()));
     c.addAll(List.of("-serial", "file:" + vm.consoleLog()));
-    c.addAll(List.of("-device", "virtio-serial-pci,id=vser"));
+    // max_ports=2 (port 0 is reserved for a console, the control port is 1): the default 31 ports
+    // make the guest driver set up 64 virtqueues, which cost ~10-30 ms of module loading under TCG.
+    c.addAll(List.of("-device", "virtio-serial-pci,id=vser,max_ports=2"));
     c.addAll(List.of("-chardev", "socket,id=ctl,path=" + vm.controlSocket()));
     c.addAll(List.of("-device", "virtserialport,bus=vser.0,chardev=ctl,name=" + CONTROL_PORT));
     for (int i = 0; i < vm.shares().size(); i++) {
@@ -160,6 +187,9 @@ public record QemuHypervisor(Path qemu, Optional<Path> virtiofsd, boolean kvm) i
       c.addAll(List.of("-chardev", "socket,id=fs" + i + ",path=" + s.socket()));
       c.addAll(List.of("-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs" + i + ",tag=" + s.tag()));
     }
+    // Free page reporting: the guest hands pages it frees back (QEMU discards them), so a VM's
+    // host memory follows what its programs use now, not the most they ever touched.
+    c.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=on"));
     if (vm.network()) {
       c.addAll(List.of("-nic", "user,model=virtio-net-pci"));
     } else {

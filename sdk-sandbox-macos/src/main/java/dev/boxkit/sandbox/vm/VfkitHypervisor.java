@@ -80,7 +80,7 @@ public record VfkitHypervisor(Path vfkit, Optional<Path> restSocket) implements 
   }
 
   @Override
-  public List<List<String>> helperCommands(VmConfig vm) {
+  public List<List<String>> helperCommands(List<VmConfig.Share> shares) {
     return List.of();
   }
 

@@ -1,9 +1,9 @@
 package dev.boxkit.sandbox.vm;
 
+import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.Isolation;
 import dev.boxkit.sandbox.SandboxNetwork;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -256,7 +256,7 @@ final class VmPod implements AutoCloseable {
     try {
       return Files.readString(network.hostsFile(), StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("reading the hosts file of network " + network.name(), e);
+      throw new SandboxException("reading the hosts file of network " + network.name() + ": " + e, e);
     }
   }
 

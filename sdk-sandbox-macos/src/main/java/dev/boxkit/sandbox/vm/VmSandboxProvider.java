@@ -16,11 +16,15 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
-import java.util.function.Supplier;
 
 /**
  * Runs sandboxes in micro-VMs: {@link QemuHypervisor} on Linux, {@link VfkitHypervisor} on macOS,
@@ -39,35 +43,56 @@ import java.util.function.Supplier;
  * {@link dev.boxkit.sandbox.InvalidSandboxSpecException} naming the field.
  */
 public final class VmSandboxProvider implements SandboxProvider {
-  private final String hypervisorName;
-  private final HostHypervisor hypervisor;
-  private final Optional<KernelImage> kernel;
+  /** Fixed hypervisor and kernel, or null: chosen per run by {@value GuestArch#PROPERTY}. */
+  private final Backend fixed;
+  /** The backends of the default provider, per guest architecture, made on first use. */
+  private final Map<GuestArch, Backend> byArch = new ConcurrentHashMap<>();
+  /** Finds the default provider's hypervisor for a guest architecture (probing KVM: it starts QEMU). */
+  private final Function<GuestArch, Hypervisor> findHypervisor;
   private final int cpus;
+  private final InitramfsCache cache = InitramfsCache.fromEnvironment();
 
-  /**
-   * The host's hypervisor and the kernel named by {@value KernelImage#ENV}, one virtual CPU. The
-   * hypervisor is looked for (and KVM probed, which starts QEMU) only when the provider is first
-   * asked whether it can run or to run something, so that loading it, as {@link
-   * java.util.ServiceLoader} does for every sandbox, costs nothing.
-   */
-  public VmSandboxProvider() {
-    this(isMac() ? "vfkit" : "qemu", VmSandboxProvider::defaultHypervisor, KernelImage.fromEnvironment());
+  /** What boots one guest architecture: the hypervisor, its kernel and that kernel's modules. */
+  private static final class Backend {
+    final Hypervisor hypervisor;
+    final Optional<KernelImage> kernel;
+    private final Map<Boolean, List<Path>> modules = new ConcurrentHashMap<>();
+
+    Backend(Hypervisor hypervisor, Optional<KernelImage> kernel) {
+      this.hypervisor = hypervisor;
+      this.kernel = kernel;
+    }
+
+    /** The kernel's modules for the hypervisor's devices, indexed once per provider and device set. */
+    List<Path> modules(KernelImage k, boolean shares) {
+      return modules.computeIfAbsent(shares, s -> k.modulesFor(hypervisor.kernelFeatures(s)));
+    }
   }
 
   /**
-   * @param hypervisorName what {@code find} will return's {@link Hypervisor#name()}
-   * @param find looks for the hypervisor; called once, on first need
-   * @param kernel the guest kernel, empty when none is configured
+   * The host's hypervisor, one virtual CPU, and a guest of the architecture the system property
+   * {@value GuestArch#PROPERTY} names ({@code x86_64} or {@code aarch64}, read on each run; by
+   * default the host's), booting the kernel that architecture's variable names
+   * ({@code BOXKIT_VM_KERNEL_ARM64}, {@code BOXKIT_VM_KERNEL_AMD64}, or {@value KernelImage#ENV}
+   * for the host's architecture). A guest of another architecture runs under QEMU's TCG.
+   *
+   * <p>The hypervisor is looked for (and KVM probed, which starts QEMU) only when the provider is
+   * first asked whether it can run or to run something, so that loading it, as {@link
+   * java.util.ServiceLoader} does for every sandbox, costs nothing.
    */
-  VmSandboxProvider(String hypervisorName, Supplier<Hypervisor> find, Optional<KernelImage> kernel) {
-    this.hypervisorName = hypervisorName;
-    this.hypervisor = new HostHypervisor(find);
-    this.kernel = kernel;
+  public VmSandboxProvider() {
+    this(VmSandboxProvider::defaultHypervisor);
+  }
+
+  /** @param findHypervisor the default provider's hypervisor per guest architecture; called on first need */
+  VmSandboxProvider(Function<GuestArch, Hypervisor> findHypervisor) {
+    this.fixed = null;
+    this.findHypervisor = findHypervisor;
     this.cpus = 1;
   }
 
   /**
-   * @param hypervisor what boots the VMs
+   * @param hypervisor what boots the VMs (its {@link Hypervisor#guestArch()} picks the guest agent)
    * @param kernel the guest kernel, empty when none is configured (the provider is then unavailable)
    * @param cpus virtual CPUs per VM, 1..64
    * @throws IllegalArgumentException on a null argument or a bad cpu count
@@ -76,26 +101,42 @@ public final class VmSandboxProvider implements SandboxProvider {
     if (hypervisor == null || kernel == null || cpus < 1 || cpus > 64) {
       throw new IllegalArgumentException("hypervisor and kernel must not be null; cpus must be 1..64");
     }
-    this.hypervisorName = hypervisor.name();
-    this.hypervisor = new HostHypervisor(() -> hypervisor);
-    this.kernel = kernel;
+    this.fixed = new Backend(hypervisor, kernel);
+    this.findHypervisor = arch -> hypervisor;
     this.cpus = cpus;
+  }
+
+  private Backend backend() {
+    if (fixed != null) {
+      return fixed;
+    }
+    return byArch.computeIfAbsent(GuestArch.configured(),
+        arch -> new Backend(findHypervisor.apply(arch), KernelImage.fromEnvironment(arch)));
   }
 
   private static boolean isMac() {
     return System.getProperty("os.name", "").startsWith("Mac");
   }
 
-  private static Hypervisor defaultHypervisor() {
+  private static Hypervisor defaultHypervisor(GuestArch arch) {
     if (isMac()) {
       return VfkitHypervisor.onHost();
     }
-    return QemuHypervisor.onHost();
+    return QemuHypervisor.forGuest(arch);
   }
 
+  /** @return {@code vm-} and the hypervisor's name, found without looking for the hypervisor */
   @Override
   public String name() {
-    return "vm-" + hypervisorName;
+    if (fixed != null) {
+      return "vm-" + fixed.hypervisor.name();
+    }
+    try {
+      GuestArch.configured();
+    } catch (InvalidSandboxSpecException e) {
+      return "vm"; // a bad boxkit.vm.guestArch: unavailableReason() says so
+    }
+    return isMac() ? "vm-vfkit" : "vm-qemu";
   }
 
   /** @return {@link Isolation#VM} */
@@ -106,19 +147,32 @@ public final class VmSandboxProvider implements SandboxProvider {
 
   @Override
   public Optional<String> unavailableReason() {
-    Optional<String> hv = hypervisor.get().unavailableReason();
+    Backend b;
+    try {
+      b = backend();
+    } catch (InvalidSandboxSpecException e) {
+      return Optional.of(e.getMessage());
+    }
+    Optional<String> hv = b.hypervisor.unavailableReason();
     if (hv.isPresent()) {
       return hv;
     }
-    if (kernel.isEmpty()) {
-      return Optional.of("no VM kernel configured: set " + KernelImage.ENV + " to a vmlinuz (e.g. from"
-          + " Debian's linux-image-*-cloud-amd64, extracted with dpkg-deb -x)");
+    GuestArch arch = b.hypervisor.guestArch();
+    if (b.kernel.isEmpty()) {
+      return Optional.of("no " + arch.id() + " VM kernel configured: set " + arch.kernelEnv()
+          + (arch == GuestArch.hostOrDefault() ? " or " + KernelImage.ENV : "") + " to a vmlinuz (e.g. from"
+          + " Debian's linux-image-*-cloud-" + arch.debianArch() + ", extracted with dpkg-deb -x)");
     }
-    if (!GuestAgent.bundled()) {
-      return Optional.of("this build of sdk-sandbox-macos carries no VM guest agent for "
-          + GuestAgent.platform().orElse(System.getProperty("os.arch")) + ": it was built without a C"
-          + " compiler for that architecture (-Dboxkit.native=none-ok, or no cross compiler);"
-          + " released jars carry both linux-x86_64 and linux-aarch64");
+    Optional<GuestArch> imageArch = b.kernel.get().imageArch();
+    if (imageArch.isPresent() && imageArch.get() != arch) {
+      return Optional.of("VM kernel " + b.kernel.get().kernel() + " is an " + imageArch.get().id() + " kernel but the"
+          + " guest is " + arch.id() + ": set " + arch.kernelEnv() + " to an " + arch.id() + " kernel");
+    }
+    if (!GuestAgent.bundled(arch)) {
+      return Optional.of("this build of sdk-sandbox-macos carries no VM guest agent for linux-"
+          + arch.id() + ": it was built without a C compiler for that architecture"
+          + " (-Dboxkit.native=none-ok, or no cross compiler); released jars carry both linux-x86_64 and"
+          + " linux-aarch64");
     }
     return Optional.empty();
   }
@@ -130,7 +184,8 @@ public final class VmSandboxProvider implements SandboxProvider {
     }
     spec = withNetworkEnv(spec.withUserResolved());
     GuestPlan plan = GuestPlan.compile(spec);
-    KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
+    Backend b = backend();
+    KernelImage k = b.kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     long start = System.nanoTime();
     Capture out = new Capture(spec.captureLimitBytes());
     Capture err = new Capture(spec.captureLimitBytes());
@@ -139,7 +194,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     try (network;
         OutputStream stdout = sink(spec.stdout(), out, FileDescriptor.out);
         OutputStream stderr = sink(spec.stderr(), err, FileDescriptor.err)) {
-      VmSession session = new VmSession(hypervisor.get(), k, cpus, network);
+      VmSession session = new VmSession(b.hypervisor, k, shares -> b.modules(k, shares), cache, cpus, network);
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       } else if (spec.stdin() instanceof Stdio.Pipe) {
@@ -172,11 +227,12 @@ public final class VmSandboxProvider implements SandboxProvider {
     }
     spec = withNetworkEnv(spec.withUserResolved());
     GuestPlan plan = GuestPlan.compile(spec);
-    KernelImage k = kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
+    Backend b = backend();
+    KernelImage k = b.kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     VmNetwork network = VmNetwork.open(spec);
     plan = network.withNetworkRecords(plan);
     try {
-      VmSession session = new VmSession(hypervisor.get(), k, cpus, network);
+      VmSession session = new VmSession(b.hypervisor, k, shares -> b.modules(k, shares), cache, cpus, network);
       if (spec.stdin() instanceof Stdio.File f) {
         session.feedStdin(Files.newInputStream(f.path()));
       }
@@ -209,23 +265,6 @@ public final class VmSandboxProvider implements SandboxProvider {
       };
     }
     return OutputStream.nullOutputStream();
-  }
-
-  /** The hypervisor, found on first use and kept. */
-  private static final class HostHypervisor {
-    private final Supplier<Hypervisor> find;
-    private Hypervisor found;
-
-    HostHypervisor(Supplier<Hypervisor> find) {
-      this.find = find;
-    }
-
-    synchronized Hypervisor get() {
-      if (found == null) {
-        found = find.get();
-      }
-      return found;
-    }
   }
 
   /** Keeps the first {@code limit} bytes, reads and drops the rest. */

@@ -3,7 +3,6 @@ package dev.boxkit.sandbox.vm;
 import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxSetupException;
 import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -28,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +41,6 @@ final class VmSession {
 
   /** How long the hypervisor gets to connect the control channel: TCG boots are slow. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(60);
-  /** How long the guest gets to power off after reporting; then the VM is killed. */
-  static final Duration POWER_OFF_TIMEOUT = Duration.ofSeconds(10);
 
   private static final Map<Integer, String> ERRNO = Map.ofEntries(Map.entry(1, "EPERM"),
       Map.entry(2, "ENOENT"), Map.entry(8, "ENOEXEC"), Map.entry(13, "EACCES"), Map.entry(17, "EEXIST"),
@@ -54,6 +52,8 @@ final class VmSession {
 
   private final Hypervisor hypervisor;
   private final KernelImage kernel;
+  private final Function<Boolean, List<Path>> modules;
+  private final InitramfsCache cache;
   private final int cpus;
   private final VmNetwork network;
   private final CompletableFuture<Process> started = new CompletableFuture<>();
@@ -61,13 +61,21 @@ final class VmSession {
   private final Object writeLock = new Object();
   private volatile OutputStream toGuest;
   private final CompletableFuture<OutputStream> connected = new CompletableFuture<>();
+  /** When the exit status arrived (System.nanoTime), for the phase log. */
+  private volatile long exitSeen;
 
   /**
+   * @param modules the kernel modules the hypervisor's devices need, in load order, given whether
+   *     the VM has shares
+   * @param cache where built initramfs archives are kept
    * @param network the sandbox's published ports and egress proxy; closed when the run ends
    */
-  VmSession(Hypervisor hypervisor, KernelImage kernel, int cpus, VmNetwork network) {
+  VmSession(Hypervisor hypervisor, KernelImage kernel, Function<Boolean, List<Path>> modules, InitramfsCache cache,
+      int cpus, VmNetwork network) {
     this.hypervisor = hypervisor;
     this.kernel = kernel;
+    this.modules = modules;
+    this.cache = cache;
     this.cpus = cpus;
     this.network = network;
   }
@@ -88,22 +96,26 @@ final class VmSession {
   Outcome run(GuestPlan plan, OutputStream stdout, OutputStream stderr, Duration timeout) {
     Path work = null;
     List<Process> processes = new ArrayList<>();
+    String phases = null; // host phases up to the exit status, for the DEBUG log
     try {
       work = Files.createTempDirectory("boxkit-vm-");
       List<VmConfig.Share> shares = new ArrayList<>();
       for (int i = 0; i < plan.shares().size(); i++) {
         shares.add(new VmConfig.Share("b" + i, plan.shares().get(i), work.resolve("fs" + i + ".sock")));
       }
-      List<Path> modules = kernel.modulesFor(hypervisor.kernelFeatures(!shares.isEmpty()));
-      Path initrd = work.resolve("initrd.cpio");
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(initrd), 1 << 16)) {
-        Initramfs.write(out, GuestAgent.load(), modules, plan.root());
-      }
-      VmConfig vm = new VmConfig(kernel.kernel(), initrd, "quiet panic=-1", cpus, plan.memoryBytes(),
+      long t0 = System.nanoTime();
+      // Helpers (virtiofsd) start while the initramfs is built; QEMU waits for their sockets.
+      startHelpers(shares, processes, work);
+      Path initrd = cache.initramfs(GuestAgent.load(hypervisor.guestArch()), modules.apply(!shares.isEmpty()),
+          plan.root(), work);
+      long tInitrd = System.nanoTime();
+      String cmdline = LOG.isDebugEnabled() ? "quiet panic=-1 boxkit.timing=1" : "quiet panic=-1";
+      VmConfig vm = new VmConfig(kernel.kernel(), initrd, cmdline, cpus, plan.memoryBytes(),
           work.resolve("ctl.sock"), work.resolve("console.log"), shares, false);
       try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
         server.bind(UnixDomainSocketAddress.of(vm.controlSocket()));
-        startHelpers(vm, work, processes);
+        awaitHelpers(vm, work, processes);
+        long tHelpers = System.nanoTime();
         Process hv = new ProcessBuilder(hypervisor.command(vm))
             .redirectErrorStream(true).redirectOutput(work.resolve("hypervisor.log").toFile()).start();
         processes.add(hv);
@@ -111,9 +123,16 @@ final class VmSession {
         if (killed.get()) {
           hv.destroyForcibly();
         }
+        long tStarted = System.nanoTime();
         LOG.debug("started {} pid {} for {}", hypervisor.name(), hv.pid(), plan.root());
         try (SocketChannel ctl = accept(server, hv, work)) {
-          return converse(ctl, plan, hv, stdout, stderr, timeout, work);
+          long tConnected = System.nanoTime();
+          Outcome o = converse(ctl, plan, hv, stdout, stderr, timeout, work);
+          phases = "initramfs " + ms(tInitrd - t0) + ", helpers " + ms(tHelpers - tInitrd) + ", hypervisor spawn "
+              + ms(tStarted - tHelpers) + ", spawn to control socket connected by the hypervisor "
+              + ms(tConnected - tStarted) + ", then to the exit status (guest boot, agent, program) "
+              + ms(exitSeen - tConnected);
+          return o;
         }
       }
     } catch (RuntimeException e) {
@@ -137,18 +156,30 @@ final class VmSession {
           Thread.currentThread().interrupt();
         }
       }
+      if (phases != null && LOG.isDebugEnabled()) {
+        LOG.debug("VM phases (host clock, ms): {}, exit status to VM gone {}; guest clock (since the kernel"
+            + " started): {}", phases, ms(System.nanoTime() - exitSeen), guestMarks(work.resolve("console.log")));
+      }
       deleteTree(work);
     }
   }
 
-  private void startHelpers(VmConfig vm, Path work, List<Process> processes) throws IOException {
-    List<List<String>> helpers = hypervisor.helperCommands(vm);
+  /** Starts the hypervisor's helpers (which depend only on the shares), without waiting for them. */
+  private void startHelpers(List<VmConfig.Share> shares, List<Process> processes, Path work) throws IOException {
+    if (shares.isEmpty()) {
+      return;
+    }
+    List<List<String>> helpers = hypervisor.helperCommands(shares);
     for (int i = 0; i < helpers.size(); i++) {
       processes.add(new ProcessBuilder(helpers.get(i)).redirectErrorStream(true)
           .redirectOutput(work.resolve("helper" + i + ".log").toFile()).start());
     }
+  }
+
+  /** Waits until each helper's socket exists (helpers are the first processes started). */
+  private void awaitHelpers(VmConfig vm, Path work, List<Process> processes) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    for (int i = 0; i < helpers.size(); i++) {
+    for (int i = 0; i < vm.shares().size() && i < processes.size(); i++) {
       Path socket = vm.shares().get(i).socket();
       while (!Files.exists(socket)) {
         if (!processes.get(i).isAlive() || System.nanoTime() > deadline) {
@@ -241,10 +272,13 @@ final class VmSession {
         case ControlProtocol.STDOUT -> stdout.write(f.payload());
         case ControlProtocol.STDERR -> stderr.write(f.payload());
         case ControlProtocol.EXIT -> {
+          exitSeen = System.nanoTime();
           ByteBuffer b = ByteBuffer.wrap(f.payload());
           Outcome o = new Outcome(b.getInt(), b.getInt(), false);
           send(out, ControlProtocol.QUIT, new byte[0]);
-          awaitPowerOff(hv);
+          // Not waited for: the agent synced before reporting and every frame before the exit
+          // status has been read, so the guest holds nothing the host needs; its power-off (20-60
+          // ms under TCG) would only delay the caller. The VM is killed as run() ends.
           return o;
         }
         case ControlProtocol.FAILURE -> throw failure(f.payload(), work);
@@ -356,13 +390,26 @@ final class VmSession {
         (path != null ? path + ": " : "") + msg + " (in the VM guest)");
   }
 
-  private static void awaitPowerOff(Process hv) {
+  private static long ms(long nanos) {
+    return nanos / 1_000_000;
+  }
+
+  /** @return the agent's "boxkit-vm-agent: PHASE at S s" console lines, joined (boot.timing) */
+  private static String guestMarks(Path console) {
     try {
-      if (!hv.waitFor(POWER_OFF_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        LOG.warn("VM did not power off within {}; killing it", POWER_OFF_TIMEOUT);
+      if (!Files.exists(console)) {
+        return "(no console)";
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      StringBuilder marks = new StringBuilder();
+      for (String line : Files.readAllLines(console, StandardCharsets.ISO_8859_1)) {
+        int at = line.indexOf("boxkit-vm-agent: ");
+        if (at >= 0 && line.endsWith(" s")) {
+          marks.append(marks.length() == 0 ? "" : ", ").append(line.substring(at + "boxkit-vm-agent: ".length()).strip());
+        }
+      }
+      return marks.toString();
+    } catch (IOException e) {
+      return "(console unreadable)";
     }
   }
 

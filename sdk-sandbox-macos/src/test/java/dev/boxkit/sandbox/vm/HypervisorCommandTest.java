@@ -48,12 +48,12 @@ class HypervisorCommandTest {
   void vfkitWithSharesNetworkAndRestEndpoint() throws IOException {
     VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/usr/local/bin/vfkit"), Optional.of(W.resolve("rest.sock")));
     assertEquals(golden("vfkit-shares-network-rest.args"), lines(vfkit.command(vm(TWO_SHARES, true, 2048L << 20, 4))));
-    assertEquals(List.of(), vfkit.helperCommands(vm(TWO_SHARES, true, 2048L << 20, 4)));
+    assertEquals(List.of(), vfkit.helperCommands(TWO_SHARES));
   }
 
   @Test
   void qemuTcgVmWithSharesAndNoNetwork() throws IOException {
-    QemuHypervisor qemu = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"),
+    QemuHypervisor qemu = new QemuHypervisor(GuestArch.X86_64, Path.of("/usr/bin/qemu-system-x86_64"),
         Optional.of(Path.of("/usr/lib/qemu/virtiofsd")), false);
     assertEquals(golden("qemu-tcg-shares.args"), lines(qemu.command(vm(TWO_SHARES, false, 512L << 20, 2))));
     assertEquals(List.of(
@@ -61,12 +61,22 @@ class HypervisorCommandTest {
             "-o", "cache=none", "-o", "sandbox=chroot", "-o", "no_posix_lock", "-o", "no_flock"),
         List.of("/usr/lib/qemu/virtiofsd", "--socket-path=/tmp/boxkit-vm-1/fs1.sock", "-o", "source=/home/u/project",
             "-o", "cache=none", "-o", "sandbox=chroot", "-o", "no_posix_lock", "-o", "no_flock")),
-        qemu.helperCommands(vm(TWO_SHARES, false, 512L << 20, 2)));
+        qemu.helperCommands(TWO_SHARES));
+  }
+
+  @Test
+  void qemuArm64GuestOnTheVirtMachineUnderTcg() throws IOException {
+    QemuHypervisor qemu = new QemuHypervisor(GuestArch.AARCH64, Path.of("/usr/bin/qemu-system-aarch64"),
+        Optional.of(Path.of("/usr/lib/qemu/virtiofsd")), false);
+    assertEquals(golden("qemu-tcg-arm64.args"), lines(qemu.command(vm(List.of(), false, 512L << 20, 1))));
+    assertEquals(GuestArch.AARCH64, qemu.guestArch());
+    assertTrue(qemu.unavailableReason().isEmpty() || qemu.unavailableReason().get().contains("qemu-system-arm")
+        || !System.getProperty("os.name").equals("Linux"), qemu.unavailableReason().toString());
   }
 
   @Test
   void qemuKvmUsesTheHostCpu() {
-    QemuHypervisor qemu = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), true);
+    QemuHypervisor qemu = new QemuHypervisor(GuestArch.X86_64, Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), true);
     List<String> argv = qemu.command(vm(List.of(), false, 256L << 20, 1));
     assertTrue(String.join(" ", argv).contains("-machine q35,accel=kvm,memory-backend=mem -cpu host"), argv.toString());
     assertTrue(String.join(" ", argv).contains("-nic none"), argv.toString());
@@ -75,10 +85,10 @@ class HypervisorCommandTest {
 
   @Test
   void kernelFeaturesFollowTheDevices() {
-    QemuHypervisor qemu = new QemuHypervisor(Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), false);
+    QemuHypervisor qemu = new QemuHypervisor(GuestArch.X86_64, Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), false);
     VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/usr/bin/vfkit"), Optional.empty());
-    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE"), List.copyOf(qemu.kernelFeatures(false).keySet()));
-    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_FS"), List.copyOf(qemu.kernelFeatures(true).keySet()));
+    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_BALLOON"), List.copyOf(qemu.kernelFeatures(false).keySet()));
+    assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_BALLOON", "VIRTIO_FS"), List.copyOf(qemu.kernelFeatures(true).keySet()));
     assertEquals(List.of("VIRTIO_PCI", "VIRTIO_CONSOLE", "VIRTIO_VSOCKETS", "VIRTIO_FS"),
         List.copyOf(vfkit.kernelFeatures(true).keySet()));
   }

@@ -1,5 +1,6 @@
 package dev.boxkit.sandbox.internal.egress;
 
+import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.EgressEvent;
 import dev.boxkit.sandbox.EgressPolicy;
 import java.io.IOException;
@@ -174,7 +175,7 @@ public final class EgressProxy implements AutoCloseable {
    * @param resolver how names are resolved ({@link Resolver#system()} in production)
    * @param onDenied called once per refused request, on the proxy's thread; must be quick
    * @return the running proxy; {@link #close()} it
-   * @throws UncheckedIOException when the listening socket cannot be opened
+   * @throws dev.boxkit.sandbox.SandboxException when the listening socket cannot be opened
    * @throws NullPointerException when an argument is null
    */
   public static EgressProxy start(EgressPolicy policy, Resolver resolver,
@@ -191,7 +192,7 @@ public final class EgressProxy implements AutoCloseable {
     try {
       p = new EgressProxy(policy, resolver, onDenied, timeouts);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot open the egress proxy's socket", e);
+      throw new SandboxException("cannot open the egress proxy's socket" + ": " + e, e);
     }
     p.thread.start();
     return p;

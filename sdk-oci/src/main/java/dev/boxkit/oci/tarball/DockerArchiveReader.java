@@ -1,7 +1,6 @@
-package dev.boxkit.cli;
+package dev.boxkit.oci.tarball;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.boxkit.image.OciLayoutSource;
 import dev.boxkit.oci.Descriptor;
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.DigestMismatchException;
@@ -28,56 +27,26 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 /**
  * Reads a {@code docker save} tarball (Docker's {@code manifest.json} format: {@code
  * [{"Config", "RepoTags", "Layers"}]}, entries either {@code <id>/layer.tar} or
- * {@code blobs/sha256/<hex>}) into a temporary OCI image layout, so that it can serve as an
- * {@link OciLayoutSource}. Layers are copied as stored, never recompressed; uncompressed layers
- * are checked against the config's {@code diff_ids} here, gzip ones when unpacked. The temporary
- * layout is deleted on close.
- *
- * <p>Entry names are only matched, never used as host paths, so a hostile archive cannot write
- * outside the temporary layout.
+ * {@code blobs/sha256/<hex>}) into an OCI image layout. Layers are copied as stored, never
+ * recompressed; uncompressed layers are checked against the config's {@code diff_ids} here, gzip
+ * ones when unpacked. Entry names are only matched, never used as host paths, so a hostile
+ * archive cannot write outside the layout.
  */
-final class DockerArchiveImport implements AutoCloseable {
-  private static final String TAG = "image";
+final class DockerArchiveReader {
   private static final int MAX_JSON_BYTES = 16 << 20;
 
-  private final Path dir;
+  private DockerArchiveReader() {}
 
-  private DockerArchiveImport(Path dir) {
-    this.dir = dir;
-  }
-
-  /**
-   * @param archive a {@code docker save} tarball holding one image
-   * @return the imported image
-   * @throws OciException naming the archive when it is unreadable, malformed, holds no image or
-   *     several, lacks an entry its manifest names, or an uncompressed layer does not match its
-   *     diffID
-   */
-  static DockerArchiveImport open(Path archive) {
-    Path dir;
+  /** @see DockerArchive#read(Path, OciLayout) */
+  static Descriptor read(Path archive, OciLayout layout) {
     try {
-      dir = Files.createTempDirectory("boxkit-docker-archive-");
+      return importInto(archive, layout);
     } catch (IOException e) {
-      throw new OciException("cannot create a temporary directory: " + e, e);
-    }
-    try {
-      importInto(archive, OciLayout.create(dir));
-      return new DockerArchiveImport(dir);
-    } catch (IOException e) {
-      delete(dir);
       throw new OciException("reading docker archive " + archive + ": " + e, e);
-    } catch (RuntimeException e) {
-      delete(dir);
-      throw e;
     }
   }
 
-  /** @return the imported image, valid until {@link #close()} */
-  OciLayoutSource source() {
-    return OciLayoutSource.of(dir, TAG);
-  }
-
-  private static void importInto(Path archive, OciLayout layout) throws IOException {
+  private static Descriptor importInto(Path archive, OciLayout layout) throws IOException {
     Map<String, String> links = new HashMap<>();
     byte[] manifestJson = null;
     try (TarArchiveInputStream tar = tar(archive)) {
@@ -153,9 +122,9 @@ final class DockerArchiveImport implements AutoCloseable {
       layerDescriptors.add(d);
     }
     Descriptor configDescriptor = layout.writeBlob(configJson, MediaType.OCI_CONFIG);
-    Descriptor manifest = layout.writeManifest(ImageManifest.of(configDescriptor, layerDescriptors));
-    layout.tag(TAG, manifest);
+    return layout.writeManifest(ImageManifest.of(configDescriptor, layerDescriptors));
   }
+
 
   private static Descriptor storeLayer(InputStream entry, OciLayout layout) throws IOException {
     BufferedInputStream in = new BufferedInputStream(entry);
@@ -207,17 +176,4 @@ final class DockerArchiveImport implements AutoCloseable {
     return n;
   }
 
-  /** Deletes the temporary layout. */
-  @Override
-  public void close() {
-    delete(dir);
-  }
-
-  private static void delete(Path dir) {
-    try {
-      dev.boxkit.oci.io.FileTrees.deleteRecursively(dir);
-    } catch (IOException e) {
-      // A leftover temporary directory is not worth failing the command for.
-    }
-  }
 }

@@ -1,0 +1,38 @@
+package dev.boxkit.benchmarks;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One line of the benchmark table that {@code benchmarks/run-all.sh} gathers from every harness:
+ * printed as {@code RESULT|work|boxkit|anchor name|anchor|ratio|unit}, tab-free and
+ * grep-able, after the harness's own detailed output. Times are medians in the given unit;
+ * ratio is BoxKit / anchor (below 1: BoxKit is faster or smaller), or blank without an anchor.
+ *
+ * @param work what was measured, e.g. "sandbox start /bin/true (p50)"
+ * @param boxkit BoxKit's value
+ * @param anchorName the reference tool, e.g. "bwrap", or "" when there is none
+ * @param anchor the reference tool's value, or NaN
+ * @param unit e.g. "ms", "s", "MiB/s"
+ */
+public record ResultRow(String work, double boxkit, String anchorName, double anchor, String unit) {
+  /** Prints the row on stdout for run-all.sh. */
+  public void print() {
+    String ratio = Double.isNaN(anchor) || anchor == 0 ? "" : String.format(Locale.ROOT, "%.2f", boxkit / anchor);
+    System.out.println(String.join("|", "RESULT", work, number(boxkit), anchorName,
+        Double.isNaN(anchor) ? "" : number(anchor), ratio, unit));
+  }
+
+  private static String number(double v) {
+    return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
+  }
+
+  /** @return the p-th percentile (0-100) of {@code values}, nearest rank */
+  public static double percentile(List<Double> values, double p) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+  }
+}

@@ -1,0 +1,193 @@
+package dev.boxkit.benchmarks;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.vm.GuestArch;
+import dev.boxkit.sandbox.vm.KernelImage;
+import dev.boxkit.sandbox.vm.QemuHypervisor;
+import dev.boxkit.sandbox.vm.VmSandboxProvider;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveEntry;
+import org.apache.commons.compress.archivers.cpio.CpioArchiveOutputStream;
+import org.apache.commons.compress.archivers.cpio.CpioConstants;
+
+/**
+ * Boot-to-exit of a micro-VM, side by side with the reference: a raw QEMU boot of the same kernel
+ * with a busybox initramfs whose {@code /init} powers off at once ({@code qemu-system-<arch>}
+ * spawned, run to its exit), against a BoxKit VM sandbox running {@code /bin/sh -c :} from a
+ * busybox root ({@code VmSandboxProvider.run}: initramfs, QEMU, kernel, modules, agent, program,
+ * power-off), same machine, CPU model, memory and accelerator. Prints p50 and p99 of each, BoxKit's
+ * overhead (p50 difference) and the ratio, per guest architecture, in wall time and in CPU time
+ * (the QEMU process's user + system time, plus for BoxKit this JVM's own; TCG is CPU-bound, so on
+ * a machine shared with other work the CPU time is the steadier measure, at the kernel's 10 ms
+ * tick): x86-64 with
+ * {@code BOXKIT_VM_KERNEL} and {@code /usr/bin/busybox} (Debian's busybox-static), arm64 with
+ * {@code BOXKIT_VM_KERNEL_ARM64} and the arm64 busybox beside it ({@code bin/busybox}, as
+ * {@code scripts/fetch-debian-kernel-arm64.sh} unpacks it). One warm-up run of each first.
+ *
+ * <p>Arguments: {@code [runs, default 20] [--phases]}; {@code --phases} logs BoxKit's phase split
+ * (host clock and the guest's clock at each agent phase) for every run at DEBUG.
+ */
+public final class VmBootBenchmark {
+  private VmBootBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int runs = args.length > 0 && !args[0].startsWith("--") ? Integer.parseInt(args[0]) : 20;
+    boolean phases = List.of(args).contains("--phases");
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    if (phases) {
+      System.setProperty("org.slf4j.simpleLogger.log.dev.boxkit.sandbox.vm.VmSession", "debug");
+    }
+    System.out.printf(Locale.ROOT, "%-8s %-5s %4s | %-22s | %-22s | %-10s | %-9s | %-9s%n", "guest", "accel", "runs",
+        "raw QEMU wall p50/p99", "BoxKit wall p50/p99", "CPU p50", "overhead", "ratio");
+    System.out.printf(Locale.ROOT, "%-8s %-5s %4s | %-22s | %-22s | %-10s | %-9s | %-9s%n", "", "", "",
+        "ms", "ms", "raw/BoxKit", "wall/CPU", "wall/CPU");
+    System.out.println("(BoxKit CPU = its QEMU's + this JVM's; the JVM's own p50 is printed after each row)");
+    for (GuestArch arch : GuestArch.values()) {
+      Optional<KernelImage> kernel = KernelImage.fromEnvironment(arch);
+      QemuHypervisor qemu = QemuHypervisor.forGuest(arch);
+      Optional<Path> busybox = kernel.map(k -> GuestArch.host().equals(Optional.of(arch))
+          ? Path.of("/usr/bin/busybox") : k.kernel().getParent().resolveSibling("bin/busybox"));
+      if (kernel.isEmpty() || qemu.unavailableReason().isPresent() || !Files.isRegularFile(busybox.get())) {
+        System.out.printf(Locale.ROOT, "%-8s skipped: %s%n", arch.id(), kernel.isEmpty() ? "no kernel (" + arch.kernelEnv() + ")"
+            : qemu.unavailableReason().orElse("no busybox at " + busybox.get()));
+        continue;
+      }
+      Path dir = Files.createTempDirectory("boxkit-vm-bench-");
+      Path rawInitrd = rawInitramfs(dir.resolve("raw.cpio"), busybox.get());
+      List<String> raw = rawCommand(qemu, arch, kernel.get().kernel(), rawInitrd);
+      Path root = root(dir.resolve("root"), busybox.get());
+      VmSandboxProvider boxkit = new VmSandboxProvider(qemu, kernel, 1);
+      SandboxSpec spec = SandboxSpec.builder().root(Rootfs.directory(root)).command("/bin/sh", "-c", ":").build();
+      runRaw(raw);
+      runBoxKit(boxkit, spec);
+      List<Double> rawMs = new ArrayList<>();
+      List<Double> boxkitMs = new ArrayList<>();
+      List<Double> rawCpu = new ArrayList<>();
+      List<Double> boxkitCpu = new ArrayList<>();
+      List<Double> jvmCpu = new ArrayList<>();
+      for (int i = 0; i < runs; i++) {
+        double[] c0 = cpuMillis();
+        rawMs.add(runRaw(raw));
+        double[] c1 = cpuMillis();
+        boxkitMs.add(runBoxKit(boxkit, spec));
+        double[] c2 = cpuMillis();
+        rawCpu.add(c1[0] + c1[1] - c0[0] - c0[1]);
+        boxkitCpu.add(c2[0] + c2[1] - c1[0] - c1[1]);
+        jvmCpu.add(c2[0] - c1[0]);
+      }
+      double r50 = percentile(rawMs, 50);
+      double b50 = percentile(boxkitMs, 50);
+      double rc = percentile(rawCpu, 50);
+      double bc = percentile(boxkitCpu, 50);
+      System.out.printf(Locale.ROOT, "%-8s %-5s %4d | %-22s | %-22s | %-10s | %-9s | %-9s%n", arch.id(),
+          qemu.kvm() ? "kvm" : "tcg", runs,
+          String.format(Locale.ROOT, "%.0f / %.0f", r50, percentile(rawMs, 99)),
+          String.format(Locale.ROOT, "%.0f / %.0f", b50, percentile(boxkitMs, 99)),
+          String.format(Locale.ROOT, "%.0f / %.0f", rc, bc),
+          String.format(Locale.ROOT, "%.0f / %.0f", b50 - r50, bc - rc),
+          String.format(Locale.ROOT, "%.2f / %.2f", b50 / r50, bc / rc));
+      System.out.printf(Locale.ROOT, "%-8s JVM CPU p50 per BoxKit run: %.0f ms%n", "", percentile(jvmCpu, 50));
+    }
+  }
+
+  /**
+   * @return CPU time of this JVM and that of its waited-for children (QEMU), in ms, from
+   *     {@code /proc/self/stat} (utime + stime, cutime + cstime at 100 ticks per second)
+   */
+  private static double[] cpuMillis() throws IOException {
+    String stat = Files.readString(Path.of("/proc/self/stat"));
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after "pid (comm) ": state is f[0], so utime (field 14) is f[11]
+    long self = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    long children = Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    return new double[] {self * 10.0, children * 10.0};
+  }
+
+  private static double runRaw(List<String> command) throws IOException, InterruptedException {
+    long t0 = System.nanoTime();
+    Process p = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("raw QEMU boot did not power off: " + command);
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static double runBoxKit(VmSandboxProvider p, SandboxSpec spec) {
+    long t0 = System.nanoTime();
+    ExecResult r = p.run(spec);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    if (r.exitCode() != 0) {
+      throw new IllegalStateException("BoxKit VM run failed: " + r);
+    }
+    return ms;
+  }
+
+  /** The raw reference: BoxKit's machine, CPU, memory and console, no control channel, no modules. */
+  private static List<String> rawCommand(QemuHypervisor qemu, GuestArch arch, Path kernel, Path initrd) {
+    boolean arm = arch == GuestArch.AARCH64;
+    String accel = qemu.kvm() ? "kvm" : "tcg";
+    return List.of(qemu.qemu().toString(), "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+        "-machine", (arm ? "virt" : "q35") + ",accel=" + accel + (arm && qemu.kvm() ? ",gic-version=max" : ""),
+        "-cpu", qemu.kvm() ? "host" : arm ? "cortex-a57" : "max", "-smp", "1", "-m", "512M",
+        "-kernel", kernel.toString(), "-initrd", initrd.toString(),
+        "-append", "quiet panic=-1 console=" + arch.serialConsole(), "-serial", "file:/dev/null", "-nic", "none");
+  }
+
+  /** An initramfs of busybox and an {@code /init} script that powers the VM off at once. */
+  private static Path rawInitramfs(Path file, Path busybox) throws IOException {
+    try (OutputStream out = Files.newOutputStream(file);
+        CpioArchiveOutputStream cpio = new CpioArchiveOutputStream(out, CpioConstants.FORMAT_NEW)) {
+      long ino = 1;
+      for (String d : List.of("bin", "dev", "proc")) {
+        put(cpio, d, CpioConstants.C_ISDIR | 0755, new byte[0], ino++);
+      }
+      put(cpio, "bin/busybox", CpioConstants.C_ISREG | 0755, Files.readAllBytes(busybox), ino++);
+      put(cpio, "init", CpioConstants.C_ISREG | 0755,
+          "#!/bin/busybox sh\nexec /bin/busybox poweroff -f\n".getBytes(StandardCharsets.US_ASCII), ino);
+    }
+    return file;
+  }
+
+  private static void put(CpioArchiveOutputStream cpio, String name, long mode, byte[] data, long ino)
+      throws IOException {
+    CpioArchiveEntry e = new CpioArchiveEntry(CpioConstants.FORMAT_NEW, name);
+    e.setMode(mode);
+    e.setInode(ino);
+    e.setNumberOfLinks((mode & CpioConstants.S_IFMT) == CpioConstants.C_ISDIR ? 2 : 1);
+    e.setSize(data.length);
+    cpio.putArchiveEntry(e);
+    cpio.write(data);
+    cpio.closeArchiveEntry();
+  }
+
+  /** A root of busybox with {@code /bin/sh}, and the mount points the agent uses. */
+  private static Path root(Path root, Path busybox) throws IOException {
+    Files.createDirectories(root.resolve("bin"));
+    Files.copy(busybox, root.resolve("bin/busybox"), StandardCopyOption.COPY_ATTRIBUTES);
+    Files.createSymbolicLink(root.resolve("bin/sh"), Path.of("busybox"));
+    for (String d : List.of("proc", "dev", "tmp")) {
+      Files.createDirectories(root.resolve(d));
+    }
+    return root;
+  }
+
+  private static double percentile(List<Double> values, int p) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
+  }
+}

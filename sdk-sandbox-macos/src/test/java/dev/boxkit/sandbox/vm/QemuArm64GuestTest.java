@@ -1,0 +1,116 @@
+package dev.boxkit.sandbox.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.boxkit.sandbox.ExecResult;
+import dev.boxkit.sandbox.Isolation;
+import dev.boxkit.sandbox.Rootfs;
+import dev.boxkit.sandbox.Sandbox;
+import dev.boxkit.sandbox.SandboxSpec;
+import dev.boxkit.sandbox.Stdio;
+import dev.boxkit.testing.ExternalTools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The arm64 guest (the one vfkit boots on Apple silicon) booted for real under
+ * {@code qemu-system-aarch64} ({@code virt} machine, TCG on an x86-64 host) through the public
+ * entry point: {@code Sandbox.run} with {@link Isolation#VM} and the system property
+ * {@value GuestArch#PROPERTY}{@code =aarch64}, Debian's arm64 cloud kernel from
+ * {@code BOXKIT_VM_KERNEL_ARM64} and a root holding only Debian's static arm64 busybox (found at
+ * {@code bin/busybox} beside the kernel's {@code boot/}, where
+ * {@code scripts/fetch-debian-kernel-arm64.sh} unpacks it). Skipped without them (failed under
+ * {@code BOXKIT_REQUIRE_TOOLS=1}).
+ */
+class QemuArm64GuestTest {
+  @TempDir static Path tmp;
+  private static Path root;
+
+  @BeforeAll
+  static void setUp() throws IOException {
+    ExternalTools.require("qemu-system-aarch64", "qemu-system-arm");
+    Optional<KernelImage> kernel = KernelImage.fromEnvironment(GuestArch.AARCH64);
+    ExternalTools.requireHost(kernel.isPresent(), "no arm64 VM kernel: set " + GuestArch.AARCH64.kernelEnv()
+        + " to the vmlinuz that sdk-sandbox-macos/scripts/fetch-debian-kernel-arm64.sh prints"
+        + " (Debian's linux-image-*-cloud-arm64 and busybox-static:arm64, unpacked)");
+    Path busybox = kernel.get().kernel().getParent().resolveSibling("bin/busybox");
+    ExternalTools.requireHost(Files.isRegularFile(busybox), "no arm64 busybox at " + busybox
+        + ": fetch-debian-kernel-arm64.sh unpacks Debian's busybox-static:arm64 there");
+    ExternalTools.requireHost(GuestAgent.bundled(GuestArch.AARCH64), "the build left out the linux-aarch64 guest"
+        + " agent: install gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, and rebuild");
+    root = Files.createDirectories(tmp.resolve("root"));
+    Files.createDirectories(root.resolve("bin"));
+    Files.copy(busybox, root.resolve("bin/busybox"), StandardCopyOption.COPY_ATTRIBUTES);
+    for (String applet : List.of("sh", "cat", "echo", "env", "uname", "head", "grep")) {
+      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
+    }
+    for (String d : List.of("proc", "dev", "tmp")) {
+      Files.createDirectories(root.resolve(d));
+    }
+  }
+
+  /** Runs the spec with the default provider choosing the arm64 guest, then restores the property. */
+  private static ExecResult run(SandboxSpec.Builder spec) {
+    String before = System.getProperty(GuestArch.PROPERTY);
+    System.setProperty(GuestArch.PROPERTY, "aarch64");
+    try {
+      return Sandbox.run(spec.build());
+    } finally {
+      if (before == null) {
+        System.clearProperty(GuestArch.PROPERTY);
+      } else {
+        System.setProperty(GuestArch.PROPERTY, before);
+      }
+    }
+  }
+
+  private static SandboxSpec.Builder sh(String script) {
+    return Sandbox.builder().isolation(Isolation.VM).root(Rootfs.directory(root)).env("PATH", "/bin")
+        .command("/bin/sh", "-c", script);
+  }
+
+  @Test
+  void echoesToStdoutAndStderrAndReportsTheExitCode() {
+    ExecResult r = run(sh("echo hi; echo oops >&2; exit 3"));
+    assertEquals("hi\n", r.stdoutText());
+    assertEquals("oops\n", r.stderrText());
+    assertEquals(3, r.exitCode());
+    assertTrue(r.signal().isEmpty());
+  }
+
+  @Test
+  void theProgramRunsOnAnArm64KernelWithItsOwnProc() {
+    ExecResult r = run(sh("uname -m; head -1 /proc/self/status; grep -c ^processor /proc/cpuinfo;"
+        + " grep -m1 '^CPU implementer' /proc/cpuinfo"));
+    assertEquals(0, r.exitCode(), r.stderrText());
+    // /proc is mounted for the program: /proc/self is the reading process; one Arm Ltd (0x41) core.
+    assertEquals("aarch64\nName:\thead\n1\nCPU implementer\t: 0x41\n", r.stdoutText());
+  }
+
+  @Test
+  void readsStdinFromAHostFile() throws IOException {
+    Path input = Files.writeString(tmp.resolve("input.txt"), "first line\nsecond line\n");
+    ExecResult r = run(sh("read -r a; echo \"got $a\"; cat").stdin(Stdio.file(input)));
+    assertEquals("got first line\nsecond line\n", r.stdoutText());
+    assertEquals(0, r.exitCode());
+  }
+
+  @Test
+  void passesTheEnvironmentAndWorkingDirectoryExactly() {
+    ExecResult r = run(Sandbox.builder().isolation(Isolation.VM).root(Rootfs.directory(root)).workingDir("/tmp")
+        .env("PATH", "/bin").env("GREETING", "hello arm64").command("/bin/sh", "-c", "pwd; env"));
+    assertEquals(0, r.exitCode(), r.stderrText());
+    assertTrue(r.stdoutText().startsWith("/tmp\n"), r.stdoutText());
+    List<String> env = r.stdoutText().lines().toList();
+    assertTrue(env.contains("GREETING=hello arm64"), env.toString());
+    assertTrue(env.contains("PATH=/bin"), env.toString());
+  }
+}
