@@ -103,6 +103,23 @@ public final class Sandbox {
   }
 
   /**
+   * A pool of {@code size} sandboxes set up ahead for {@code spec}, each used for one run and
+   * then discarded, refilled in the background (see {@link SandboxPool}).
+   *
+   * @param spec what every sandbox of the pool is set up with; runs change only {@link
+   *     SandboxPool#PER_RUN_FIELDS}
+   * @param size how many sandboxes to keep ready, at least 1
+   * @return the pool; close it to stop refilling and kill the waiting sandboxes
+   * @throws InvalidSandboxSpecException naming {@code size} when it is below 1, or a field the
+   *     provider cannot pool
+   * @throws SandboxUnavailableException when no provider can run here
+   */
+  public static SandboxPool pool(SandboxSpec spec, int size) {
+    dev.boxkit.sandbox.spi.PoolRuns.checkSize(size);
+    return provider(spec).pool(spec, size);
+  }
+
+  /**
    * Starts a program in a sandbox.
    *
    * @param spec what to run

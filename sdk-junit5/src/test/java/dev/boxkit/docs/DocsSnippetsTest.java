@@ -162,6 +162,11 @@ class DocsSnippetsTest {
   }
 
   @Test
+  void thePoolSnippetRuns() {
+    SnippetsSandboxes.pool();
+  }
+
+  @Test
   void theStartSnippetRuns() throws Exception {
     SnippetsGettingStarted.start();
   }

@@ -12,6 +12,7 @@ import dev.boxkit.sandbox.Sandbox;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
 import dev.boxkit.sandbox.SandboxNetwork;
+import dev.boxkit.sandbox.SandboxPool;
 import dev.boxkit.sandbox.SandboxProcess;
 import java.io.IOException;
 import java.net.URI;
@@ -110,6 +111,25 @@ final class SnippetsSandboxes {
         .run();                                            // r.egressDenied(): every refusal
     // end::egress[]
     return r;
+  }
+
+  static void pool() {
+    // tag::pool[]
+    SandboxSpec base = Sandbox.builder()
+        .command("/bin/true")                              // each run names its own program
+        .env("PATH", "/usr/bin:/bin")
+        .mount(Mount.tmpfs("/tmp", 16L << 20))
+        .build();
+    try (SandboxPool pool = Sandbox.pool(base, 4)) {       // 4 sandboxes set up ahead, refilled in the background
+      ExecResult hello = pool.run("echo", "hello");        // a sandbox of its own, used once
+      ExecResult greet = pool.run(pool.spec().toBuilder()  // only argv, env, stdin and the timeout may differ
+          .command("sh", "-c", "echo $GREETING > /tmp/left-behind; cat /tmp/left-behind")
+          .env("GREETING", "hi")
+          .limits(ResourceLimits.builder().timeout(Duration.ofSeconds(10)).build())
+          .build());
+      System.out.print(hello.stdoutText() + greet.stdoutText()); // hello, hi
+    }
+    // end::pool[]
   }
 
   static void result(ExecResult r) {

@@ -2,6 +2,7 @@ package dev.boxkit.sandbox.spi;
 
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Isolation;
+import dev.boxkit.sandbox.SandboxPool;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import java.util.Optional;
@@ -42,6 +43,20 @@ public interface SandboxProvider {
    * @throws dev.boxkit.sandbox.InvalidSandboxSpecException when this backend cannot honour a field
    */
   SandboxProcess start(SandboxSpec spec);
+
+  /**
+   * A pool of sandboxes set up ahead for {@code spec}, each used for one run. The default sets
+   * nothing up ahead: each run is a cold {@link #run}/{@link #start} ({@link ColdStartPool}).
+   *
+   * @param spec what every sandbox of the pool is set up with
+   * @param size how many sandboxes to keep ready, at least 1
+   * @return the pool; the caller must close it
+   * @throws dev.boxkit.sandbox.InvalidSandboxSpecException naming {@code size} below 1, or a
+   *     field this backend cannot pool
+   */
+  default SandboxPool pool(SandboxSpec spec, int size) {
+    return new ColdStartPool(this, spec, size);
+  }
 
   /**
    * @return the kind of boundary this provider gives; used by {@link

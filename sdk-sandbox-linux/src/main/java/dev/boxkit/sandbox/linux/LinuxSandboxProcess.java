@@ -56,21 +56,38 @@ final class LinuxSandboxProcess implements SandboxProcess {
   /** The helper, filter and ids an exec into this sandbox runs with. */
   record ExecContext(HelperBinary helper, byte[] seccomp, long hostUid, long hostGid) {}
 
+  /**
+   * Status bytes read before {@link #supervise} (a pooled sandbox's, up to its AWAIT); set by
+   * {@link #awaitReady} on the thread that then hands this object on.
+   */
+  private byte[] earlyStatus;
+
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
-      SandboxResources resources, long startNanos) {
+      SandboxResources resources, long startNanos, byte[] earlyStatus) {
     this.spec = spec;
     this.plan = plan;
     this.spawned = spawned;
     this.resources = resources;
     this.startNanos = startNanos;
+    this.earlyStatus = earlyStatus;
   }
 
   /** Spawns the helper, lets {@code resources} adopt it, then sends the plan. */
   static LinuxSandboxProcess launch(HelperBinary helper, SandboxSpec spec, Plan plan,
       SandboxResources resources) {
+    return launch(helper, spec, plan, resources, false);
+  }
+
+  /**
+   * As {@link #launch(HelperBinary, SandboxSpec, Plan, SandboxResources)}.
+   *
+   * @param pooled whether the plan ends in AWAIT: the plan fd then stays open for the request
+   */
+  static LinuxSandboxProcess launch(HelperBinary helper, SandboxSpec spec, Plan plan,
+      SandboxResources resources, boolean pooled) {
     long start = System.nanoTime();
     Spawner.Spawned s = Spawner.spawn(helper, spec);
-    LinuxSandboxProcess p = new LinuxSandboxProcess(spec, plan, s, resources, start);
+    LinuxSandboxProcess p = new LinuxSandboxProcess(spec, plan, s, resources, start, new byte[0]);
     try {
       resources.adopt(s.pid());
     } catch (RuntimeException e) {
@@ -85,13 +102,118 @@ final class LinuxSandboxProcess implements SandboxProcess {
     } catch (IOException e) {
       LOG.debug("sandbox helper {} stopped reading its plan: {}", s.pid(), e.toString());
     } finally {
-      if (!spec.dieWithParent()) {
+      if (!spec.dieWithParent() && !pooled) {
         s.planWrite().close();
       }
     }
-    LOG.info("sandbox {} started: {} ({} ops, {} ms)", s.pid(), spec.argv().get(0), plan.ops().size(),
-        (System.nanoTime() - start) / 1_000_000);
+    LOG.info("sandbox {} started: {} ({} ops, {} ms)", s.pid(), pooled ? "a pool's, waiting for its program"
+        : spec.argv().get(0), plan.ops().size(), (System.nanoTime() - start) / 1_000_000);
     return p;
+  }
+
+  /**
+   * A pooled sandbox: reads its status until its payload waits for a program (the READY record
+   * op AWAIT writes), the sandbox ends (a failed step), or {@code stop} says to give up.
+   *
+   * @param stop polled about every 100 ms while waiting
+   * @return whether it waits for its program; when not, {@link #setupFailure} says why (what was
+   *     read is kept for it)
+   */
+  boolean awaitReady(java.util.function.BooleanSupplier stop) {
+    ByteArrayOutputStream seen = new ByteArrayOutputStream(64);
+    Memory pollfd = new Memory(8);
+    Memory buf = new Memory(4096);
+    while (!stop.getAsBoolean()) {
+      pollfd.setInt(0, spawned.status().get());
+      pollfd.setShort(4, LibC.POLLIN);
+      pollfd.setShort(6, (short) 0);
+      int r = LibC.INSTANCE.poll(pollfd, 1, 100);
+      if (r <= 0) {
+        continue; // a timeout, or EINTR
+      }
+      long got = spawned.status().read(buf, buf.size());
+      if (got <= 0) {
+        break; // ended before it waited: supervise() tells why
+      }
+      seen.write(buf.getByteArray(0, (int) got), 0, (int) got);
+      if (StatusRecord.parse(seen.toByteArray()).stream().anyMatch(x -> x instanceof StatusRecord.Ready)) {
+        earlyStatus = seen.toByteArray();
+        return true;
+      }
+    }
+    earlyStatus = seen.toByteArray();
+    return false;
+  }
+
+  /**
+   * Hands a waiting pooled sandbox its program: one write of the whole request on the plan fd.
+   * This object must not be used afterwards; the returned one supervises the run.
+   *
+   * @param run the launched spec with the run's argv, env, stdin and timeout
+   * @return the run, timed (and its timeout counted) from now
+   */
+  LinuxSandboxProcess assign(SandboxSpec run) {
+    LinuxSandboxProcess p = new LinuxSandboxProcess(run, plan, spawned, resources, System.nanoTime(), earlyStatus);
+    byte[] request = RunRequest.encode(run.argv(), run.env());
+    Memory m = new Memory(request.length);
+    m.write(0, request, 0, request.length);
+    long done = 0;
+    while (done < request.length) {
+      long w = LibC.INSTANCE.write(spawned.planWrite().get(), m.share(done), request.length - done);
+      if (w < 0) {
+        int errno = Native.getLastError();
+        if (errno == LibC.EINTR) {
+          continue;
+        }
+        // The sandbox is gone: supervise() reports how it ended.
+        LOG.debug("pooled sandbox {} did not take its request: {}", spawned.pid(), Errno.name(errno));
+        break;
+      }
+      done += w;
+    }
+    if (!run.dieWithParent()) {
+      spawned.planWrite().close(); // as launch() does: nothing is watched through it
+    }
+    return p;
+  }
+
+  /** Kills a sandbox nobody will run, reaps it and releases its resources and fds. */
+  void discard() {
+    kill();
+    try {
+      supervise(null, null);
+    } catch (RuntimeException e) {
+      LOG.debug("discarded sandbox {}: {}", spawned.pid(), e.getMessage());
+    }
+    for (Fd fd : new Fd[] {spawned.stdin(), spawned.stdout(), spawned.stderr()}) {
+      if (fd != null) {
+        fd.close();
+      }
+    }
+  }
+
+  /**
+   * Why a pooled sandbox never waited for its program: drives it to its end and returns the
+   * failure its helper reported.
+   */
+  RuntimeException setupFailure() {
+    try {
+      supervise(null, null);
+      return new SandboxException("pooled sandbox " + spawned.pid() + " ended before it waited for a program");
+    } catch (RuntimeException e) {
+      return e;
+    } finally {
+      for (Fd fd : new Fd[] {spawned.stdin(), spawned.stdout(), spawned.stderr()}) {
+        if (fd != null) {
+          fd.close();
+        }
+      }
+    }
+  }
+
+  /** @return the spec this sandbox was launched with (users resolved, devices and proxy added) */
+  SandboxSpec launchedSpec() {
+    return spec;
   }
 
   /** Starts the background waiter used by {@link dev.boxkit.sandbox.Sandbox#start}. */
@@ -136,9 +258,28 @@ final class LinuxSandboxProcess implements SandboxProcess {
    * @throws SandboxSetupException when the helper reported a failed step
    */
   ExecResult supervise(Capture out, Capture err) {
+    return supervise(out, err, null);
+  }
+
+  /**
+   * As {@link #supervise(Capture, Capture)}; with {@code detach}, a sandbox that holds no
+   * resources ({@link SandboxResources#NONE}: nothing to measure, keep or remove after it) and
+   * whose stdout and stderr are pipes or discarded (no output still being copied) is done as
+   * soon as init reported the program's end and the captured streams reached end of
+   * file (every process of the sandbox is gone or being killed by then): reaping the helper,
+   * which waits for the kernel to tear the namespaces down, goes to {@code detach}.
+   *
+   * @param detach runs the rest of the end; null to wait for it here
+   */
+  ExecResult supervise(Capture out, Capture err, java.util.concurrent.Executor detach) {
+    if (resources != SandboxResources.NONE || !unproxied(spec.stdout()) || !unproxied(spec.stderr())) {
+      detach = null; // something to measure or release, or output the monitor still copies
+    }
+    boolean exited = false;
     Duration timeout = spec.limits().timeout();
     long deadline = timeout.isZero() ? Long.MAX_VALUE : startNanos + timeout.toNanos();
     Capture status = new Capture(1 << 20);
+    status.bytes.write(earlyStatus, 0, earlyStatus.length);
     Fd[] fds = {spawned.status(), out != null ? spawned.stdout() : null, err != null ? spawned.stderr() : null};
     Capture[] sinks = {status, out, err};
     boolean[] open = {true, fds[1] != null, fds[2] != null};
@@ -147,6 +288,9 @@ final class LinuxSandboxProcess implements SandboxProcess {
     int[] slot = new int[fds.length];
     boolean timedOut = false;
     while (open[0] || open[1] || open[2]) {
+      if (exited && !open[1] && !open[2]) {
+        break;
+      }
       int n = 0;
       for (int i = 0; i < fds.length; i++) {
         if (open[i]) {
@@ -186,12 +330,18 @@ final class LinuxSandboxProcess implements SandboxProcess {
           if (i == 0 && !(ports.isDone() && childPid.isDone() && ready.isDone())) {
             notePorts(StatusRecord.parse(status.bytes()), false);
           }
+          if (i == 0 && detach != null) {
+            exited = StatusRecord.parse(status.bytes()).stream().anyMatch(x -> x instanceof StatusRecord.Exit);
+          }
         } else if (got == 0 || got != -LibC.EAGAIN) {
           open[i] = false;
         }
       }
     }
     notePorts(StatusRecord.parse(status.bytes()), true);
+    if (open[0]) {
+      return detached(status, out, err, timedOut, detach);
+    }
     int wstatus = reap();
     spawned.planWrite().close();
     spawned.status().close();
@@ -213,6 +363,53 @@ final class LinuxSandboxProcess implements SandboxProcess {
     LOG.info("sandbox {} ended: exit {}{} after {} ms", spawned.pid(), r.exitCode(),
         r.timedOut() ? " (timed out)" : r.oomKilled() ? " (out of memory)" : "", wall.toMillis());
     return r;
+  }
+
+  /** @return whether the program writes this stream itself (the monitor copies nothing) */
+  private static boolean unproxied(dev.boxkit.sandbox.Stdio stdio) {
+    return stdio instanceof dev.boxkit.sandbox.Stdio.Pipe || stdio instanceof dev.boxkit.sandbox.Stdio.Discard;
+  }
+
+  /** The end of {@link #supervise} once the program's end is known: the rest goes to {@code detach}. */
+  private ExecResult detached(Capture status, Capture out, Capture err, boolean timedOut,
+      java.util.concurrent.Executor detach) {
+    Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+    if (out != null) {
+      spawned.stdout().close();
+    }
+    if (err != null) {
+      spawned.stderr().close();
+    }
+    try {
+      detach.execute(this::finishDetached);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      finishDetached();
+    }
+    ExecResult r;
+    try {
+      // The exit record is there, so the helper's wait status is not needed.
+      r = result(StatusRecord.parse(status.bytes()), 0, wall, new SandboxResources.Usage(OptionalLong.empty(), false),
+          timedOut, out, err);
+    } catch (SandboxException e) {
+      LOG.info("sandbox {} failed after {} ms: {}", spawned.pid(), wall.toMillis(), e.getMessage());
+      throw e;
+    }
+    LOG.info("sandbox {} ended: exit {}{} after {} ms", spawned.pid(), r.exitCode(),
+        r.timedOut() ? " (timed out)" : "", wall.toMillis());
+    return r;
+  }
+
+  /** Reaps the helper (once the kernel tore the namespaces down) and closes what is left. */
+  private void finishDetached() {
+    try {
+      reap();
+    } catch (RuntimeException e) {
+      LOG.debug("reaping sandbox {}: {}", spawned.pid(), e.toString());
+    } finally {
+      spawned.planWrite().close();
+      spawned.status().close();
+      resources.finish();
+    }
   }
 
   /** Completes {@link #ports} once every published port reported, or with what came at the end. */

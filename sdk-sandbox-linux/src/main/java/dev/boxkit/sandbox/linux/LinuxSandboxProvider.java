@@ -127,7 +127,47 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     return launch(spec).startWaiter();
   }
 
+  /**
+   * A pool whose sandboxes are set up ahead by the helper up to the program's exec (op AWAIT),
+   * then handed their program per run (see {@link LinuxSandboxPool}).
+   *
+   * @throws InvalidSandboxSpecException naming {@code size} below 1, {@code ports} when the spec
+   *     publishes ports (each pooled sandbox would need its own), {@code stdin} when it is
+   *     neither a pipe nor discarded, or {@code stdout}/{@code stderr} when it is a file
+   */
+  @Override
+  public dev.boxkit.sandbox.SandboxPool pool(SandboxSpec spec, int size) {
+    dev.boxkit.sandbox.spi.PoolRuns.checkSize(size);
+    dev.boxkit.sandbox.spi.PoolRuns.check(spec, spec);
+    if (!spec.ports().isEmpty()) {
+      throw new InvalidSandboxSpecException("ports", "a pooled sandbox cannot publish ports"
+          + " (got " + spec.ports() + "): start such sandboxes with Sandbox.start");
+    }
+    for (String field : new String[] {"stdout", "stderr"}) {
+      Stdio s = field.equals("stdout") ? spec.stdout() : spec.stderr();
+      if (s instanceof Stdio.File) {
+        throw new InvalidSandboxSpecException(field, "a pooled sandbox opens its streams when it is"
+            + " set up, ahead of its run, so a file would be truncated by the next one: use"
+            + " Stdio.pipe() (got " + s + ")");
+      }
+    }
+    Optional<String> why = unavailableReason();
+    if (why.isPresent()) {
+      throw new SandboxUnavailableException(name() + ": " + why.get());
+    }
+    return new LinuxSandboxPool(spec, size, this::launchPooled);
+  }
+
+  /** A sandbox of a pool: set up, then waiting for its program; stdin is always a pipe. */
+  LinuxSandboxProcess launchPooled(SandboxSpec spec) {
+    return launch(spec.toBuilder().stdin(Stdio.pipe()).build(), true);
+  }
+
   private LinuxSandboxProcess launch(SandboxSpec spec) {
+    return launch(spec, false);
+  }
+
+  private LinuxSandboxProcess launch(SandboxSpec spec, boolean pooled) {
     Optional<String> why = unavailableReason();
     if (why.isPresent()) {
       throw new SandboxUnavailableException(name() + ": " + why.get());
@@ -179,9 +219,10 @@ public final class LinuxSandboxProvider implements SandboxProvider {
         resources = overlay;
       }
       Plan plan = PlanCompiler.compile(spec, uid, gid, Optional.of(bpf), overlay,
-          fd -> c.isatty(fd) == 1, holder, egressPort);
-      return LinuxSandboxProcess.launch(h, spec, plan, resources)
-          .execContext(new LinuxSandboxProcess.ExecContext(h, bpf, uid, gid));
+          fd -> c.isatty(fd) == 1, holder, egressPort, pooled);
+      LinuxSandboxProcess p = LinuxSandboxProcess.launch(h, spec, plan, resources, pooled);
+      // A pooled sandbox's init reports no READY before its program is sent: no exec into it.
+      return pooled ? p : p.execContext(new LinuxSandboxProcess.ExecContext(h, bpf, uid, gid));
     } catch (RuntimeException e) {
       resources.finish();
       throw e;

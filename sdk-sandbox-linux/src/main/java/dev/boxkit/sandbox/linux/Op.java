@@ -44,7 +44,8 @@ enum Op {
   REPORT_CHILD(37, "report-child"),
   HOLD(38, "hold"),
   JOIN_SANDBOX(39, "join-sandbox"),
-  READY(40, "ready");
+  READY(40, "ready"),
+  AWAIT(41, "await");
 
   /** JOIN_NET flag: enter the holder's user namespace first (a JVM without root). */
   static final int JOIN_USERNS = 0x1;
@@ -73,6 +74,8 @@ enum Op {
   static final int STDIO_WRITE_FILE = 2;
   /** CHDIR flag: create the directory when it is missing, as {@code docker run} does. */
   static final int CHDIR_CREATE = 0x8;
+  /** CLONE flag: the child keeps the plan fd, where op AWAIT reads the program of a pooled run. */
+  static final int KEEP_PLAN = 0x10;
   /** SETIDS flag: clear supplementary groups. */
   static final int SETIDS_CLEAR_GROUPS = 0x1;
 

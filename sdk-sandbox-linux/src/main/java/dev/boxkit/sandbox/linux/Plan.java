@@ -90,5 +90,10 @@ final class Plan {
       return this;
     }
 
+    /** @return the encoded fields */
+    byte[] bytes() {
+      return out.toByteArray();
+    }
+
   }
 }

@@ -94,12 +94,32 @@
  * str path); REMOUNT_RO(str, flag SHALLOW (0x4): that mount only); HOSTNAME(str); LOOPBACK_UP; PIVOT_ROOT; FORK_INIT; SETSID;
  * RLIMIT(u32 resource, u64 soft, u64 hard); CHDIR(str); CAPS_BOUNDING; SETIDS(u32 uid, u32 gid,
  * u32 flags CLEAR_GROUPS=1); CAPS_CLEAR; NO_NEW_PRIVS; SECCOMP(blob of struct sock_filter);
- * EXEC(u32 argc, str..., u32 envc, str "K=V"...). Before CLONE the monitor runs every op; after
+ * EXEC(u32 argc, str..., u32 envc, str "K=V"...); READY (init reports the finished root, status
+ * type 5); AWAIT (41), in a pooled sandbox's plan right before an EXEC with no fields (see
+ * below). CLONE's flag KEEP_PLAN (0x10) keeps the plan fd open in the child for AWAIT. Before CLONE the monitor runs every op; after
  * it, the monitor runs only PARENT ops and SYNC (where it enters its loop), the child all others.
  * Destinations are resolved beneath the new root one component at a time with {@code O_NOFOLLOW}
  * (a symlink anywhere fails the step), missing components are created, and the mount is made on
  * {@code /proc/self/fd/N} of the opened fd. Read-only is applied with
  * {@code mount_setattr(AT_RECURSIVE, MOUNT_ATTR_RDONLY|NOSUID|NODEV)} (Linux 5.12+).
+ *
+ * <h2>Pooled sandboxes (op AWAIT)</h2>
+ * {@link dev.boxkit.sandbox.SandboxPool}: the plan of a pooled sandbox is an ordinary one with
+ * CLONE flagged KEEP_PLAN, no READY, and AWAIT between SECCOMP and an EXEC without fields. The
+ * payload thus does every step a cold sandbox does (namespaces, id maps, mounts, pivot_root,
+ * fork under init, rlimits, chdir, ids, capabilities, no_new_privs, seccomp), then AWAIT writes
+ * a ready record (status type 5) and blocks reading the plan fd, whose write end the JVM still
+ * holds. A run sends its program there in one write:
+ * <pre>
+ * request: u32 magic 0x31525842 ("BXR1"), u32 length, u32 argc, str..., u32 envc, str "K=V"...
+ * </pre>
+ * usually taken by one read; EXEC then runs it, so a missing program is a failure at step
+ * {@code exec} as in a cold sandbox. End of file instead of a request (the pool closed) ends the
+ * payload quietly. Each sandbox takes one request and ends with its program. The monitor puts
+ * {@code /dev/null} on its own fds 0-2 after the clone, so the caller's pipes reach end of file
+ * once the sandbox's processes are gone; a pooled run without resources (no cgroup, overlay,
+ * proxy or shared network) returns at init's exit record with its output complete, and the
+ * pool's reaper thread reaps the helper while the kernel tears the namespaces down.
  *
  * <h2>Image roots</h2>
  * {@link dev.boxkit.sandbox.Rootfs.FromImage} is an overlayfs mounted by init inside the
@@ -127,7 +147,8 @@
  *   type 2 (exit):    u32 exit code (128 + signal when killed), u32 signal (0 when it exited)
  *   type 3 (port):    u32 sandbox port, u32 host port (a published port listens)
  *   type 4 (child):   u32 pid in the host's pid namespace (init's, or a network holder's)
- *   type 5 (ready):   nothing (init pivoted into the finished root: an exec may join it)
+ *   type 5 (ready):   nothing (op READY: init pivoted into the finished root, an exec may join it;
+ *                     op AWAIT: a pooled sandbox waits for its program)
  * </pre>
  * A failed exec is a failure record for step {@code exec}, distinct from a program exiting 127.
  */

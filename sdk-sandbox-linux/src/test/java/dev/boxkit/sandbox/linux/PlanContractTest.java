@@ -61,13 +61,21 @@ class PlanContractTest {
     while (d.find()) {
       defines.put(d.group(1), Integer.decode(d.group(2)));
     }
-    Map<String, Integer> javaFlags = Map.of("OPF_PARENT", Op.PARENT, "OPF_RECEIVED", Op.RECEIVED,
-        "OPF_SHALLOW", Op.SHALLOW, "BIND_RO", Op.BIND_RO, "BIND_NOSUID_NODEV", Op.BIND_NOSUID_NODEV,
-        "BIND_SRC_IN_ROOT", Op.BIND_SRC_IN_ROOT, "BIND_IF_EXISTS", Op.BIND_IF_EXISTS,
-        "BIND_DEVICE", Op.BIND_DEVICE, "CHDIR_CREATE", Op.CHDIR_CREATE, "JOIN_USERNS", Op.JOIN_USERNS);
+    Map<String, Integer> javaFlags = Map.ofEntries(
+        Map.entry("OPF_PARENT", Op.PARENT),
+        Map.entry("OPF_RECEIVED", Op.RECEIVED),
+        Map.entry("OPF_SHALLOW", Op.SHALLOW),
+        Map.entry("BIND_RO", Op.BIND_RO),
+        Map.entry("BIND_NOSUID_NODEV", Op.BIND_NOSUID_NODEV),
+        Map.entry("BIND_SRC_IN_ROOT", Op.BIND_SRC_IN_ROOT),
+        Map.entry("BIND_IF_EXISTS", Op.BIND_IF_EXISTS),
+        Map.entry("BIND_DEVICE", Op.BIND_DEVICE),
+        Map.entry("CHDIR_CREATE", Op.CHDIR_CREATE),
+        Map.entry("JOIN_USERNS", Op.JOIN_USERNS),
+        Map.entry("KEEP_PLAN", Op.KEEP_PLAN));
     javaFlags.forEach((name, value) -> assertEquals(defines.get(name), value, name));
     // Op flags ride in the op header's upper half, where the helper reads PARENT from every op.
-    for (int headerFlag : new int[] {Op.RECEIVED, Op.SHALLOW, Op.CHDIR_CREATE}) {
+    for (int headerFlag : new int[] {Op.RECEIVED, Op.SHALLOW, Op.CHDIR_CREATE, Op.KEEP_PLAN}) {
       assertEquals(0, headerFlag & Op.PARENT, "0x" + Integer.toHexString(headerFlag) + " reuses PARENT's bit");
     }
   }
