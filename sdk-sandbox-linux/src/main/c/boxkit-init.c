@@ -611,12 +611,13 @@ static void op_exec(struct cursor *c) {
   uint32_t argc = get_u32(c);
   if (argc == 0 || argc > 65536) die_errno(EINVAL, NULL, "bad argc");
   char **argv = calloc(argc + 1, sizeof *argv);
+  if (!argv) die_errno(ENOMEM, NULL, "allocating argv");
   for (uint32_t i = 0; i < argc; i++) argv[i] = (char *)get_str(c);
   uint32_t envc = get_u32(c);
   if (envc > 65536) die_errno(EINVAL, NULL, "bad envc");
   char **envp = calloc(envc + 1, sizeof *envp);
+  if (!envp) die_errno(ENOMEM, NULL, "allocating envp");
   for (uint32_t i = 0; i < envc; i++) envp[i] = (char *)get_str(c);
-  if (!argv || !envp) die_errno(ENOMEM, NULL, "allocating argv");
   environ = envp; /* execvp searches this PATH, or /bin:/usr/bin when it has none */
   execvp(argv[0], argv);
   die_errno(errno, argv[0], "exec %s", argv[0]);
@@ -1245,292 +1246,415 @@ static void op_await(struct run_state *s) {
   }
 }
 
-static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cursor *c) {
-  char path[64];
-  if (s->child > 0 && !s->is_child && !(flags & OPF_PARENT) && code != OP_SYNC) return;
-  if (s->is_child && (flags & OPF_PARENT)) return;
-  switch (code) {
-  case OP_WATCH_PARENT:
-    s->watch_fd = PLAN_FD;
-    break;
-  case OP_CLONE: {
-    int sp[2];
-    /* Packets, so that trees sent by OP_IDMAP and the final sync byte arrive one by one. */
-    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) die_errno(errno, NULL, "socketpair");
-    pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)get_u64(c) | SIGCHLD, 0, 0, 0, 0);
-    if (pid < 0) die_errno(errno, NULL, "clone (namespaces)");
-    if (pid == 0) {
-      /* The monitor is single-threaded, so PDEATHSIG is safe here. It only fires for a death
-       * after this call; a monitor killed before it is seen as the hang-up of the sync socket,
-       * which the monitor holds open until it dies (checked again at OP_SETIDS). */
-      if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
-      close(sp[1]);
-      struct pollfd alive = { sp[0], POLLIN, 0 };
-      if (poll(&alive, 1, 0) > 0 && (alive.revents & (POLLHUP | POLLERR))) _exit(1);
-      if (!(flags & KEEP_PLAN)) close(PLAN_FD);
-      /* The host ends of proxied streams are the monitor's alone (a stdin write end held here
-       * would keep the program from ever reading end of file). */
-      for (int i = 0; i < s->px.count; i++) proxy_close(&s->px.p[i]);
-      s->px.count = 0;
-      for (int i = 0; i < s->ports.nl; i++) close(s->ports.l[i].fd); /* host listeners stay outside */
-      s->ports.nl = 0;
-      s->is_child = 1;
-      s->sync_fd = sp[0];
-    } else {
-      close(sp[0]);
-      s->child = pid;
-      s->sync_fd = sp[1];
-      /* The sandbox's ends: an output stream reaches end of file once the sandbox's copies close. */
-      for (int i = 0; i < s->px.count; i++) close(s->px.p[i].fd);
-      /* The same for streams handed over as they are: the monitor writes nothing there, so the
-       * caller sees end of file when the sandbox's processes are gone, not only once the
-       * monitor is (it outlives them while the namespaces are torn down). */
-      int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-      for (int fd = 0; fd < 3 && null_fd >= 0; fd++) dup2(null_fd, fd);
-      if (null_fd > 2) close(null_fd);
-    }
-    break;
-  }
-  case OP_UID_MAP:
-  case OP_GID_MAP:
-  case OP_SETGROUPS_DENY: {
-    const char *data = code == OP_SETGROUPS_DENY ? "deny" : get_str(c);
-    const char *file = code == OP_UID_MAP ? "uid_map" : code == OP_GID_MAP ? "gid_map" : "setgroups";
-    if (s->is_child) snprintf(path, sizeof path, "/proc/self/%s", file);
-    else snprintf(path, sizeof path, "/proc/%d/%s", (int)s->child, file);
-    write_file(path, data);
-    break;
-  }
-  case OP_SYNC: {
-    char b = 'g';
-    if (!s->is_child) {
-      if (write(s->sync_fd, &b, 1) != 1) { kill(s->child, SIGKILL); die_errno(errno, NULL, "sync"); }
-      /* The sync socket stays open until the monitor dies, so the child can tell it died. */
-      prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-      for (int i = 0; i < s->userns.count; i++) close(s->userns.fd[i]);
-      monitor_loop(s->child, s->watch_fd, &s->px, &s->ports, s->sync_fd);
-    }
-    sync_receive(s);
-    break;
-  }
-  case OP_IDMAP: {
-    const char *src = get_str(c), *uid_map = get_str(c), *gid_map = get_str(c);
-    send_idmapped(s, src, uid_map, gid_map);
-    break;
-  }
-  case OP_STDIO:
-    op_stdio(&s->px, c);
-    break;
-  case OP_JOIN_NET:
-    op_join_net(c);
-    break;
-  case OP_JOIN_SANDBOX:
-    op_join_sandbox(c);
-    break;
-  case OP_REPORT_CHILD:
-    report_child(s->is_child ? getpid() : s->child);
-    break;
-  case OP_READY:
-    report_ready();
-    break;
-  case OP_AWAIT:
-    op_await(s);
-    break;
-  case OP_HOLD:
-    /* A shared network's holder: keeps the namespaces alive until it is killed (the monitor
-     * does when the JVM closes the plan pipe or dies; PDEATHSIG when the monitor dies). */
-    for (;;) pause();
-  case OP_PUBLISH: {
-    /* Monitor, before CLONE: the host side of a published port. */
-    uint32_t host = get_u32(c), inside = get_u32(c);
-    uint16_t bound;
-    char where[32];
-    snprintf(where, sizeof where, "127.0.0.1:%u", host);
-    if (host > 65535 || inside == 0 || inside > 65535 || s->ports.nl >= MAX_LISTENERS)
-      die_errno(EINVAL, where, "publish %u -> %u", host, inside);
-    int fd = listen_loopback((uint16_t)host, &bound);
-    if (fd < 0) die_errno(errno, where, "listen on %s for sandbox port %u", where, inside);
-    s->ports.l[s->ports.nl++] = (struct listener){ fd, 0, (uint16_t)inside };
-    report_port(inside, bound);
-    break;
-  }
-  case OP_FORWARD_OUT: {
-    /* Child, in the new network namespace: a listener on its loopback for the monitor. */
-    uint32_t inside = get_u32(c), host = get_u32(c);
-    uint16_t bound, h = (uint16_t)host;
-    char where[32];
-    snprintf(where, sizeof where, "127.0.0.1:%u", inside);
-    if (inside == 0 || inside > 65535 || host == 0 || host > 65535) die_errno(EINVAL, where, "forward %u -> %u", inside, host);
-    int fd = listen_loopback((uint16_t)inside, &bound);
-    if (fd < 0) die_errno(errno, where, "listen on %s inside", where);
-    unsigned char msg[3] = { 'L' };
-    memcpy(msg + 1, &h, 2);
-    if (send_packet(s->sync_fd, msg, sizeof msg, fd) < 0) die_errno(errno, where, "send the listener to the monitor");
-    close(fd);
-    break;
-  }
-  case OP_NOT_DUMPABLE:
-    /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
-    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_errno(errno, NULL, "PR_SET_DUMPABLE");
-    break;
-  case OP_OPEN_SOURCE: {
-    const char *src = get_str(c);
-    if (s->srcs.count >= MAX_SOURCES) die_errno(E2BIG, src, "too many sources");
-    int fd;
-    if (flags & OPF_RECEIVED) {
-      if (s->srcs.received_next >= s->srcs.received_count)
-        die_errno(EINVAL, src, "no idmapped tree received for %s", src);
-      fd = s->srcs.received[s->srcs.received_next++];
-    } else if ((fd = open_host_path(src, O_PATH, 0)) < 0) {
-      die_errno(errno, src, "bind source %s%s", src,
-                errno == ELOOP ? " (a symbolic link in the path: links are never followed)" : "");
-    }
-    s->srcs.detached[s->srcs.count] = (flags & OPF_RECEIVED) != 0;
-    s->srcs.fd[s->srcs.count++] = fd;
-    break;
-  }
-  case OP_ROOT:
-    s->root_fd = op_root(&s->srcs, c);
-    break;
-  case OP_OVERLAY:
-    s->root_fd = op_overlay(&s->srcs, c);
-    break;
-  case OP_BIND:
-    op_bind(s->root_fd, &s->srcs, c);
-    break;
-  case OP_MASK:
-    op_mask(s->root_fd, &s->srcs, c);
-    break;
-  case OP_TMPFS: {
-    const char *dst = get_str(c);
-    uint64_t size = get_u64(c);
-    uint32_t mode = get_u32(c);
-    char data[64];
-    snprintf(data, sizeof data, "size=%llu,mode=%o", (unsigned long long)size, mode & 07777);
-    mount_fs(s->root_fd, dst, "tmpfs", MS_NOSUID | MS_NODEV, data);
-    break;
-  }
-  case OP_PROC:
-    mount_fs(s->root_fd, get_str(c), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-    break;
-  case OP_DEVPTS:
-    mount_fs(s->root_fd, get_str(c), "devpts", MS_NOSUID | MS_NOEXEC,
-             "newinstance,ptmxmode=0666,mode=620");
-    break;
-  case OP_MKDIR:
-    close(open_beneath(s->root_fd, get_str(c), CREATE_DIR));
-    break;
-  case OP_SYMLINK:
-    op_symlink(s->root_fd, c);
-    break;
-  case OP_REMOUNT_RO: {
-    const char *dst = get_str(c);
-    int fd = open_beneath(s->root_fd, dst, MUST_EXIST);
-    set_mount_attr(fd, dst, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV,
-                   !(flags & OPF_SHALLOW));
-    close(fd);
-    break;
-  }
-  case OP_HOSTNAME: {
-    const char *h = get_str(c);
-    if (sethostname(h, strlen(h)) < 0) die_errno(errno, NULL, "sethostname %s", h);
-    break;
-  }
-  case OP_LOOPBACK_UP:
-    op_loopback_up();
-    break;
-  case OP_PIVOT_ROOT:
-    op_pivot_root(s->root_fd);
-    close(s->root_fd);
-    s->root_fd = -1;
-    while (s->srcs.count > 0) close(s->srcs.fd[--s->srcs.count]);
-    while (s->srcs.received_next < s->srcs.received_count) close(s->srcs.received[s->srcs.received_next++]);
-    break;
-  case OP_FORK_INIT: {
-    pid_t pid = fork();
-    if (pid < 0) die_errno(errno, NULL, "fork");
-    if (pid > 0) {
-      close(STDIN_FILENO);
-      close(STDOUT_FILENO);
-      close(STDERR_FILENO);
-      init_loop(pid, s->sync_fd);
-    }
+static void step_watch_parent(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags; (void)c;
+  s->watch_fd = PLAN_FD;
+}
+
+static void step_clone(struct run_state *s, uint16_t flags, struct cursor *c) {
+  int sp[2];
+  /* Packets, so that trees sent by OP_IDMAP and the final sync byte arrive one by one. */
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) die_errno(errno, NULL, "socketpair");
+  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)get_u64(c) | SIGCHLD, 0, 0, 0, 0);
+  if (pid < 0) die_errno(errno, NULL, "clone (namespaces)");
+  if (pid == 0) {
+    /* The monitor is single-threaded, so PDEATHSIG is safe here. It only fires for a death
+     * after this call; a monitor killed before it is seen as the hang-up of the sync socket,
+     * which the monitor holds open until it dies (checked again at OP_SETIDS). */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
-    /* Only stdio survives exec; the status fd stays open until then to report exec errors. */
-    if (syscall(SYS_close_range, 3, ~0u, BK_CLOSE_RANGE_CLOEXEC) < 0)
-      die_errno(errno, NULL, "close_range");
-    sigset_t none;
-    sigemptyset(&none);
-    signal(SIGPIPE, SIG_DFL);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    break;
+    close(sp[1]);
+    struct pollfd alive = { sp[0], POLLIN, 0 };
+    if (poll(&alive, 1, 0) > 0 && (alive.revents & (POLLHUP | POLLERR))) _exit(1);
+    if (!(flags & KEEP_PLAN)) close(PLAN_FD);
+    /* The host ends of proxied streams are the monitor's alone (a stdin write end held here
+     * would keep the program from ever reading end of file). */
+    for (int i = 0; i < s->px.count; i++) proxy_close(&s->px.p[i]);
+    s->px.count = 0;
+    for (int i = 0; i < s->ports.nl; i++) close(s->ports.l[i].fd); /* host listeners stay outside */
+    s->ports.nl = 0;
+    s->is_child = 1;
+    s->sync_fd = sp[0];
+  } else {
+    close(sp[0]);
+    s->child = pid;
+    s->sync_fd = sp[1];
+    /* The sandbox's ends: an output stream reaches end of file once the sandbox's copies close. */
+    for (int i = 0; i < s->px.count; i++) close(s->px.p[i].fd);
+    /* The same for streams handed over as they are: the monitor writes nothing there, so the
+     * caller sees end of file when the sandbox's processes are gone, not only once the
+     * monitor is (it outlives them while the namespaces are torn down). */
+    int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int fd = 0; fd < 3 && null_fd >= 0; fd++) dup2(null_fd, fd);
+    if (null_fd > 2) close(null_fd);
   }
-  case OP_SETSID:
-    if (setsid() < 0) die_errno(errno, NULL, "setsid");
-    break;
-  case OP_RLIMIT: {
-    uint32_t res = get_u32(c);
-    struct rlimit rl;
-    rl.rlim_cur = get_u64(c);
-    rl.rlim_max = get_u64(c);
-    if (setrlimit((int)res, &rl) < 0) die_errno(errno, NULL, "setrlimit %u", res);
-    break;
+}
+
+static void step_id_map_file(struct run_state *s, uint16_t code, struct cursor *c) {
+  char path[64];
+  const char *data = code == OP_SETGROUPS_DENY ? "deny" : get_str(c);
+  const char *file = code == OP_UID_MAP ? "uid_map" : code == OP_GID_MAP ? "gid_map" : "setgroups";
+  if (s->is_child) snprintf(path, sizeof path, "/proc/self/%s", file);
+  else snprintf(path, sizeof path, "/proc/%d/%s", (int)s->child, file);
+  write_file(path, data);
+}
+
+static void step_uid_map(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  step_id_map_file(s, OP_UID_MAP, c);
+}
+
+static void step_gid_map(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  step_id_map_file(s, OP_GID_MAP, c);
+}
+
+static void step_setgroups_deny(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  step_id_map_file(s, OP_SETGROUPS_DENY, c);
+}
+
+static void step_sync(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags; (void)c;
+  char b = 'g';
+  if (!s->is_child) {
+    if (write(s->sync_fd, &b, 1) != 1) { kill(s->child, SIGKILL); die_errno(errno, NULL, "sync"); }
+    /* The sync socket stays open until the monitor dies, so the child can tell it died. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    for (int i = 0; i < s->userns.count; i++) close(s->userns.fd[i]);
+    monitor_loop(s->child, s->watch_fd, &s->px, &s->ports, s->sync_fd);
   }
-  case OP_CHDIR: {
-    const char *dir = get_str(c);
-    char cwd[4096];
-    if (chdir(dir) < 0 && errno == ENOENT && (flags & CHDIR_CREATE) && strlen(dir) < sizeof cwd) {
-      /* A missing working directory is created, as `docker run` does. After pivot_root every
-       * path resolves inside the sandbox's own root, links included, so nothing outside is
-       * reached; a read-only root fails with EROFS, named below. */
-      strcpy(cwd, dir);
-      for (char *p = cwd + 1; ; p++) {
-        if (*p == '/' || !*p) {
-          char end = *p;
-          *p = 0;
-          if (mkdir(cwd, 0755) < 0 && errno != EEXIST)
-            die_errno(errno, dir, "the working directory %s is missing and cannot be created (at %s)", dir, cwd);
-          *p = end;
-          if (!end) break;
-        }
+  sync_receive(s);
+}
+
+static void step_idmap(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  const char *src = get_str(c), *uid_map = get_str(c), *gid_map = get_str(c);
+  send_idmapped(s, src, uid_map, gid_map);
+}
+
+static void step_stdio(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  op_stdio(&s->px, c);
+}
+
+static void step_join_net(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags;
+  op_join_net(c);
+}
+
+static void step_join_sandbox(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags;
+  op_join_sandbox(c);
+}
+
+static void step_report_child(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags; (void)c;
+  report_child(s->is_child ? getpid() : s->child);
+}
+
+static void step_ready(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  report_ready();
+}
+
+static void step_await(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags; (void)c;
+  op_await(s);
+}
+
+static void step_hold(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  /* A shared network's holder: keeps the namespaces alive until it is killed (the monitor
+   * does when the JVM closes the plan pipe or dies; PDEATHSIG when the monitor dies). */
+  for (;;) pause();
+}
+
+static void step_publish(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  /* Monitor, before CLONE: the host side of a published port. */
+  uint32_t host = get_u32(c), inside = get_u32(c);
+  uint16_t bound;
+  char where[32];
+  snprintf(where, sizeof where, "127.0.0.1:%u", host);
+  if (host > 65535 || inside == 0 || inside > 65535 || s->ports.nl >= MAX_LISTENERS)
+    die_errno(EINVAL, where, "publish %u -> %u", host, inside);
+  int fd = listen_loopback((uint16_t)host, &bound);
+  if (fd < 0) die_errno(errno, where, "listen on %s for sandbox port %u", where, inside);
+  s->ports.l[s->ports.nl++] = (struct listener){ fd, 0, (uint16_t)inside };
+  report_port(inside, bound);
+}
+
+static void step_forward_out(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  /* Child, in the new network namespace: a listener on its loopback for the monitor. */
+  uint32_t inside = get_u32(c), host = get_u32(c);
+  uint16_t bound, h = (uint16_t)host;
+  char where[32];
+  snprintf(where, sizeof where, "127.0.0.1:%u", inside);
+  if (inside == 0 || inside > 65535 || host == 0 || host > 65535) die_errno(EINVAL, where, "forward %u -> %u", inside, host);
+  int fd = listen_loopback((uint16_t)inside, &bound);
+  if (fd < 0) die_errno(errno, where, "listen on %s inside", where);
+  unsigned char msg[3] = { 'L' };
+  memcpy(msg + 1, &h, 2);
+  if (send_packet(s->sync_fd, msg, sizeof msg, fd) < 0) die_errno(errno, where, "send the listener to the monitor");
+  close(fd);
+}
+
+static void step_not_dumpable(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  /* No ptrace and no /proc/<pid>/exe access to this process from inside (CVE-2016-9962). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) die_errno(errno, NULL, "PR_SET_DUMPABLE");
+}
+
+static void step_open_source(struct run_state *s, uint16_t flags, struct cursor *c) {
+  const char *src = get_str(c);
+  if (s->srcs.count >= MAX_SOURCES) die_errno(E2BIG, src, "too many sources");
+  int fd;
+  if (flags & OPF_RECEIVED) {
+    if (s->srcs.received_next >= s->srcs.received_count)
+      die_errno(EINVAL, src, "no idmapped tree received for %s", src);
+    fd = s->srcs.received[s->srcs.received_next++];
+  } else if ((fd = open_host_path(src, O_PATH, 0)) < 0) {
+    die_errno(errno, src, "bind source %s%s", src,
+              errno == ELOOP ? " (a symbolic link in the path: links are never followed)" : "");
+  }
+  s->srcs.detached[s->srcs.count] = (flags & OPF_RECEIVED) != 0;
+  s->srcs.fd[s->srcs.count++] = fd;
+}
+
+static void step_root(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  s->root_fd = op_root(&s->srcs, c);
+}
+
+static void step_overlay(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  s->root_fd = op_overlay(&s->srcs, c);
+}
+
+static void step_bind(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  op_bind(s->root_fd, &s->srcs, c);
+}
+
+static void step_mask(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  op_mask(s->root_fd, &s->srcs, c);
+}
+
+static void step_tmpfs(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  const char *dst = get_str(c);
+  uint64_t size = get_u64(c);
+  uint32_t mode = get_u32(c);
+  char data[64];
+  snprintf(data, sizeof data, "size=%llu,mode=%o", (unsigned long long)size, mode & 07777);
+  mount_fs(s->root_fd, dst, "tmpfs", MS_NOSUID | MS_NODEV, data);
+}
+
+static void step_proc(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  mount_fs(s->root_fd, get_str(c), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+}
+
+static void step_devpts(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  mount_fs(s->root_fd, get_str(c), "devpts", MS_NOSUID | MS_NOEXEC,
+           "newinstance,ptmxmode=0666,mode=620");
+}
+
+static void step_mkdir(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  close(open_beneath(s->root_fd, get_str(c), CREATE_DIR));
+}
+
+static void step_symlink(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  op_symlink(s->root_fd, c);
+}
+
+static void step_remount_ro(struct run_state *s, uint16_t flags, struct cursor *c) {
+  const char *dst = get_str(c);
+  int fd = open_beneath(s->root_fd, dst, MUST_EXIST);
+  set_mount_attr(fd, dst, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV,
+                 !(flags & OPF_SHALLOW));
+  close(fd);
+}
+
+static void step_hostname(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags;
+  const char *h = get_str(c);
+  if (sethostname(h, strlen(h)) < 0) die_errno(errno, NULL, "sethostname %s", h);
+}
+
+static void step_loopback_up(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  op_loopback_up();
+}
+
+static void step_pivot_root(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags; (void)c;
+  op_pivot_root(s->root_fd);
+  close(s->root_fd);
+  s->root_fd = -1;
+  while (s->srcs.count > 0) close(s->srcs.fd[--s->srcs.count]);
+  while (s->srcs.received_next < s->srcs.received_count) close(s->srcs.received[s->srcs.received_next++]);
+}
+
+static void step_fork_init(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags; (void)c;
+  pid_t pid = fork();
+  if (pid < 0) die_errno(errno, NULL, "fork");
+  if (pid > 0) {
+    close(STDIN_FILENO);
+    close(STDOUT_FILENO);
+    close(STDERR_FILENO);
+    init_loop(pid, s->sync_fd);
+  }
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
+  /* Only stdio survives exec; the status fd stays open until then to report exec errors. */
+  if (syscall(SYS_close_range, 3, ~0u, BK_CLOSE_RANGE_CLOEXEC) < 0)
+    die_errno(errno, NULL, "close_range");
+  sigset_t none;
+  sigemptyset(&none);
+  signal(SIGPIPE, SIG_DFL);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void step_setsid(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  if (setsid() < 0) die_errno(errno, NULL, "setsid");
+}
+
+static void step_rlimit(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags;
+  uint32_t res = get_u32(c);
+  struct rlimit rl;
+  rl.rlim_cur = get_u64(c);
+  rl.rlim_max = get_u64(c);
+  if (setrlimit((int)res, &rl) < 0) die_errno(errno, NULL, "setrlimit %u", res);
+}
+
+static void step_chdir(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s;
+  const char *dir = get_str(c);
+  char cwd[4096];
+  if (chdir(dir) < 0 && errno == ENOENT && (flags & CHDIR_CREATE) && strlen(dir) < sizeof cwd) {
+    /* A missing working directory is created, as `docker run` does. After pivot_root every
+     * path resolves inside the sandbox's own root, links included, so nothing outside is
+     * reached; a read-only root fails with EROFS, named below. */
+    strcpy(cwd, dir);
+    for (char *p = cwd + 1; ; p++) {
+      if (*p == '/' || !*p) {
+        char end = *p;
+        *p = 0;
+        if (mkdir(cwd, 0755) < 0 && errno != EEXIST)
+          die_errno(errno, dir, "the working directory %s is missing and cannot be created (at %s)", dir, cwd);
+        *p = end;
+        if (!end) break;
       }
     }
-    if (chdir(dir) < 0) die_errno(errno, dir, "chdir %s", dir);
-    /* A cwd outside the root shows as "(unreachable)..." (CVE-2024-21626). */
-    if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') die_errno(EPERM, dir, "cwd %s is outside the root", dir);
-    break;
   }
-  case OP_CAPS_BOUNDING:
-    caps_bounding_drop();
-    break;
-  case OP_SETIDS: {
-    uint32_t uid = get_u32(c), gid = get_u32(c), fl = get_u32(c);
-    if ((fl & SETIDS_CLEAR_GROUPS) && setgroups(0, NULL) < 0) die_errno(errno, NULL, "setgroups");
-    if (setresgid(gid, gid, gid) < 0) die_errno(errno, NULL, "setresgid %u", gid);
-    if (setresuid(uid, uid, uid) < 0) die_errno(errno, NULL, "setresuid %u", uid);
-    /* Changing credentials clears the parent-death signal: arm it again, then check that the
-       parent (the monitor, whose sync socket hangs up when it dies) did not die meanwhile. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
-    struct pollfd pf = { s->sync_fd, POLLIN, 0 };
-    if (s->sync_fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
-      die_errno(ESRCH, NULL, "the monitor died");
-    break;
-  }
-  case OP_CAPS_CLEAR:
-    caps_clear();
-    break;
-  case OP_NO_NEW_PRIVS:
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno(errno, NULL, "PR_SET_NO_NEW_PRIVS");
-    break;
-  case OP_SECCOMP:
-    load_seccomp(c);
-    break;
-  case OP_EXEC:
-    op_exec(s->request.p ? &s->request : c);
-    break;
-  default:
-    die_errno(EINVAL, NULL, "unknown op %u", code);
-  }
+  if (chdir(dir) < 0) die_errno(errno, dir, "chdir %s", dir);
+  /* A cwd outside the root shows as "(unreachable)..." (CVE-2024-21626). */
+  if (!getcwd(cwd, sizeof cwd) || cwd[0] != '/') die_errno(EPERM, dir, "cwd %s is outside the root", dir);
+}
+
+static void step_caps_bounding(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  caps_bounding_drop();
+}
+
+static void step_setids(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  uint32_t uid = get_u32(c), gid = get_u32(c), fl = get_u32(c);
+  if ((fl & SETIDS_CLEAR_GROUPS) && setgroups(0, NULL) < 0) die_errno(errno, NULL, "setgroups");
+  if (setresgid(gid, gid, gid) < 0) die_errno(errno, NULL, "setresgid %u", gid);
+  if (setresuid(uid, uid, uid) < 0) die_errno(errno, NULL, "setresuid %u", uid);
+  /* Changing credentials clears the parent-death signal: arm it again, then check that the
+     parent (the monitor, whose sync socket hangs up when it dies) did not die meanwhile. */
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) die_errno(errno, NULL, "PR_SET_PDEATHSIG");
+  struct pollfd pf = { s->sync_fd, POLLIN, 0 };
+  if (s->sync_fd >= 0 && poll(&pf, 1, 0) > 0 && (pf.revents & (POLLHUP | POLLERR)))
+    die_errno(ESRCH, NULL, "the monitor died");
+}
+
+static void step_caps_clear(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  caps_clear();
+}
+
+static void step_no_new_privs(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags; (void)c;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) die_errno(errno, NULL, "PR_SET_NO_NEW_PRIVS");
+}
+
+static void step_seccomp(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)s; (void)flags;
+  load_seccomp(c);
+}
+
+static void step_exec(struct run_state *s, uint16_t flags, struct cursor *c) {
+  (void)flags;
+  op_exec(s->request.p ? &s->request : c);
+}
+
+typedef void (*step_fn)(struct run_state *s, uint16_t flags, struct cursor *c);
+
+/* One function per op, indexed by op code (checked against Op.java by PlanContractTest). */
+static const step_fn steps[OP_COUNT] = {
+  [OP_WATCH_PARENT] = step_watch_parent,
+  [OP_CLONE] = step_clone,
+  [OP_UID_MAP] = step_uid_map,
+  [OP_GID_MAP] = step_gid_map,
+  [OP_SETGROUPS_DENY] = step_setgroups_deny,
+  [OP_SYNC] = step_sync,
+  [OP_IDMAP] = step_idmap,
+  [OP_STDIO] = step_stdio,
+  [OP_JOIN_NET] = step_join_net,
+  [OP_JOIN_SANDBOX] = step_join_sandbox,
+  [OP_REPORT_CHILD] = step_report_child,
+  [OP_READY] = step_ready,
+  [OP_AWAIT] = step_await,
+  [OP_HOLD] = step_hold,
+  [OP_PUBLISH] = step_publish,
+  [OP_FORWARD_OUT] = step_forward_out,
+  [OP_NOT_DUMPABLE] = step_not_dumpable,
+  [OP_OPEN_SOURCE] = step_open_source,
+  [OP_ROOT] = step_root,
+  [OP_OVERLAY] = step_overlay,
+  [OP_BIND] = step_bind,
+  [OP_MASK] = step_mask,
+  [OP_TMPFS] = step_tmpfs,
+  [OP_PROC] = step_proc,
+  [OP_DEVPTS] = step_devpts,
+  [OP_MKDIR] = step_mkdir,
+  [OP_SYMLINK] = step_symlink,
+  [OP_REMOUNT_RO] = step_remount_ro,
+  [OP_HOSTNAME] = step_hostname,
+  [OP_LOOPBACK_UP] = step_loopback_up,
+  [OP_PIVOT_ROOT] = step_pivot_root,
+  [OP_FORK_INIT] = step_fork_init,
+  [OP_SETSID] = step_setsid,
+  [OP_RLIMIT] = step_rlimit,
+  [OP_CHDIR] = step_chdir,
+  [OP_CAPS_BOUNDING] = step_caps_bounding,
+  [OP_SETIDS] = step_setids,
+  [OP_CAPS_CLEAR] = step_caps_clear,
+  [OP_NO_NEW_PRIVS] = step_no_new_privs,
+  [OP_SECCOMP] = step_seccomp,
+  [OP_EXEC] = step_exec,
+};
+
+/*
+ * Runs one op where it belongs: ops flagged OPF_PARENT run in the monitor (on the child), all
+ * others in the child once it exists; OP_SYNC runs in both.
+ */
+static void run_op(struct run_state *s, uint16_t code, uint16_t flags, struct cursor *c) {
+  if (s->child > 0 && !s->is_child && !(flags & OPF_PARENT) && code != OP_SYNC) return;
+  if (s->is_child && (flags & OPF_PARENT)) return;
+  if (code >= OP_COUNT || !steps[code]) die_errno(EINVAL, NULL, "unknown op %u", code);
+  steps[code](s, flags, c);
 }
 
 static unsigned char *read_plan(uint32_t *len) {

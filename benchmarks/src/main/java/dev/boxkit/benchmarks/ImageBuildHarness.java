@@ -1,5 +1,6 @@
 package dev.boxkit.benchmarks;
 
+import dev.boxkit.image.DockerArchiveTarget;
 import dev.boxkit.image.Image;
 import dev.boxkit.image.Layer;
 import dev.boxkit.image.OciLayoutTarget;
@@ -93,7 +94,42 @@ public final class ImageBuildHarness {
           median(warmLoop), warmLoop);
       System.out.printf(Locale.ROOT, "warm rebuild in a new JVM: median %.3f s (process), %.3f s"
           + " (inside main), runs %s %s%n", median(freshJvm), median(freshJvmInside), freshJvm, freshJvmInside);
-      new ResultRow("image build, cold", median(cold), "", Double.NaN, "s").print();
+      // Side by side with Jib core, interleaved, both writing a docker save tarball.
+      List<Double> bkCold = new ArrayList<>();
+      List<Double> jibCold = new ArrayList<>();
+      List<Double> bkWarm = new ArrayList<>();
+      List<Double> jibWarm = new ArrayList<>();
+      JibAnchor.build(dir, work.resolve("jib-warmup"), work.resolve("jib-warmup.tar"));
+      for (int i = 0; i < iterations; i++) {
+        Path bkStore = work.resolve("bk-store-" + i);
+        Path jibCache = work.resolve("jib-cache-" + i);
+        Path bkTar = work.resolve("bk-" + i + ".tar");
+        Path jibTar = work.resolve("jib-" + i + ".tar");
+        long t = System.nanoTime();
+        buildArchive(dir, bkStore, bkTar);
+        bkCold.add(seconds(t));
+        t = System.nanoTime();
+        JibAnchor.build(dir, jibCache, jibTar);
+        jibCold.add(seconds(t));
+        for (int w = 0; w < 3; w++) {
+          t = System.nanoTime();
+          buildArchive(dir, bkStore, bkTar);
+          bkWarm.add(seconds(t));
+          t = System.nanoTime();
+          JibAnchor.build(dir, jibCache, jibTar);
+          jibWarm.add(seconds(t));
+        }
+        deleteTree(bkStore);
+        deleteTree(jibCache);
+      }
+      System.out.printf(Locale.ROOT, "to a docker archive, cold: BoxKit %.3f s, Jib core %.3f s, ratio %.2f; runs %s %s%n",
+          median(bkCold), median(jibCold), median(bkCold) / median(jibCold), bkCold, jibCold);
+      System.out.printf(Locale.ROOT, "to a docker archive, warm: BoxKit %.3f s, Jib core %.3f s, ratio %.2f; runs %s %s%n",
+          median(bkWarm), median(jibWarm), median(bkWarm) / median(jibWarm), bkWarm, jibWarm);
+      new ResultRow("image build to docker-archive, cold", median(bkCold), "Jib core", median(jibCold), "s").print();
+      new ResultRow("image rebuild to docker-archive, nothing changed", median(bkWarm), "Jib core",
+          median(jibWarm), "s").print();
+      new ResultRow("image build to OCI layout, cold", median(cold), "", Double.NaN, "s").print();
       new ResultRow("image rebuild, nothing changed, same JVM", median(warmLoop), "", Double.NaN, "s").print();
       new ResultRow("image rebuild, nothing changed, new JVM", median(freshJvm), "", Double.NaN, "s").print();
       System.out.println("image " + image.digest() + " layer " + image.layers().get(0).digest()
@@ -108,6 +144,12 @@ public final class ImageBuildHarness {
         .entrypoint("/jdk/bin/java", "-version").build();
     image.writeTo(OciLayoutTarget.of(out, "latest"));
     return image;
+  }
+
+  private static void buildArchive(Path dir, Path store, Path out) {
+    Image.builder().cacheDir(store).layer(Layer.fromDirectory(dir, "/jdk"))
+        .entrypoint("/jdk/bin/java", "-version").build()
+        .writeTo(DockerArchiveTarget.of(out, "bench/app:1"));
   }
 
   private static double seconds(long start) {

@@ -66,6 +66,9 @@ public final class PoolStartHarness {
     row(out, "BoxKit cold run", cold, bp50, cp50);
     row(out, "bwrap", bw, bp50, cp50);
     System.out.print(out);
+    new ResultRow("sandbox start /bin/true, cold, p50", cp50, "bwrap (same JVM)", bp50, "ms").print();
+    new ResultRow("sandbox start /bin/true, cold, p99", pct(cold, 99), "bwrap (same JVM)", pct(bw, 99), "ms").print();
+    new ResultRow("sandbox run /bin/true, warm pool, p50", pct(pooled, 50), "bwrap (same JVM)", bp50, "ms").print();
   }
 
   private static void pause(int round) throws InterruptedException {

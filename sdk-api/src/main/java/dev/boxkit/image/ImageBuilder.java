@@ -110,6 +110,16 @@ public final class ImageBuilder {
   }
 
   /**
+   * Appends layers in order, e.g. those of {@link Layer#fromDirectorySplit}.
+   *
+   * @throws InvalidInputException naming {@code layers} when the list or an element is null
+   */
+  public ImageBuilder layers(List<Layer> layers) {
+    require("layers", layers).forEach(l -> this.layers.add(require("layers", l)));
+    return this;
+  }
+
+  /**
    * Sets {@code Entrypoint}. As with Docker, this also clears a {@code Cmd} inherited from the base
    * unless {@link #cmd(String...)} is called too.
    *

@@ -2,8 +2,11 @@ package dev.boxkit.image;
 
 import dev.boxkit.oci.Digest;
 import dev.boxkit.oci.InvalidInputException;
+import dev.boxkit.oci.OciException;
 import dev.boxkit.oci.elf.ExecutableClosure;
 import dev.boxkit.oci.layer.LayerBuilder;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -79,6 +82,76 @@ public final class Layer {
     checkImagePath(imagePath);
     return new Layer("COPY " + dir + " " + imagePath, b -> b.addTree(dir, imagePath),
         () -> HostFingerprint.ofTree(dir));
+  }
+
+  /**
+   * The host directory tree {@code dir} at {@code imagePath} as up to {@code maxLayers} layers
+   * of similar size, split along its directories, as nixpkgs' {@code buildLayeredImage} splits a
+   * closure: the top-level entries are the units, a directory larger than an even share is
+   * split into its entries in turn, and the units go largest first into the lightest layer (by
+   * size rounded down to a power of two; units under 1% of the tree go together into the lightest
+   * layer, so that editing a small file does not move it into another layer). Each
+   * layer is cached on its own, so a change in one part rebuilds and re-pushes only that layer,
+   * and the split depends only on names and sizes, so the same tree gives the same layers.
+   * Opt-in rather than what {@link #fromDirectory} does: more layers cost more round trips to a
+   * registry and more overlay lower directories, which pays off for large trees only.
+   *
+   * <p>The tree is walked once now, to size its parts; its contents are read when the image is
+   * built. Directories above a part's units appear in the layer as mode 0755, owner 0:0 (as
+   * {@link LayerBuilder} makes missing parents); everything else is as {@link #fromDirectory}.
+   *
+   * @param dir a host directory
+   * @param imagePath an absolute path inside the image, e.g. {@code "/opt/jdk"}
+   * @param maxLayers the most layers to make, at least 1 (1 gives {@link #fromDirectory})
+   * @return 1 to {@code maxLayers} layers, in the order to add them
+   * @throws InvalidInputException naming {@code imagePath} when it is not a valid absolute path,
+   *     or {@code maxLayers} when it is below 1
+   * @throws OciException when the tree cannot be read
+   */
+  public static List<Layer> fromDirectorySplit(Path dir, String imagePath, int maxLayers) {
+    Objects.requireNonNull(dir, "dir");
+    checkImagePath(imagePath);
+    if (maxLayers < 1) {
+      throw new InvalidInputException("maxLayers", Integer.toString(maxLayers), "must be at least 1");
+    }
+    List<DirectorySplit.Part> parts = maxLayers == 1 || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+        ? List.of() : DirectorySplit.split(dir, maxLayers);
+    if (parts.size() <= 1) {
+      return List.of(fromDirectory(dir, imagePath));
+    }
+    String base = imagePath.endsWith("/") ? imagePath : imagePath + "/";
+    List<Layer> layers = new ArrayList<>();
+    for (int i = 0; i < parts.size(); i++) {
+      List<String> paths = parts.get(i).paths();
+      String shown = paths.size() <= 4 ? String.join(" ", paths)
+          : String.join(" ", paths.subList(0, 4)) + " and " + (paths.size() - 4) + " more";
+      layers.add(new Layer("COPY " + dir + " " + imagePath + " (part " + (i + 1) + " of " + parts.size()
+          + ": " + shown + ")", b -> {
+            for (String rel : paths) {
+              Path host = dir.resolve(rel);
+              if (Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
+                b.addTree(host, base + rel);
+              } else if (Files.isSymbolicLink(host)) {
+                try {
+                  b.addSymlink(base + rel, Files.readSymbolicLink(host).toString());
+                } catch (java.io.IOException e) {
+                  throw new OciException("reading link " + host + ": " + e, e);
+                }
+              } else {
+                b.addFile(host, base + rel);
+              }
+            }
+          }, () -> {
+            StringBuilder fp = new StringBuilder();
+            for (String rel : paths) {
+              Path host = dir.resolve(rel);
+              fp.append(rel).append(' ').append(Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)
+                  ? HostFingerprint.ofTree(host) : HostFingerprint.ofFiles(List.of(host))).append('\n');
+            }
+            return Digest.sha256(fp.toString());
+          }));
+    }
+    return List.copyOf(layers);
   }
 
   /**

@@ -43,6 +43,16 @@ final class SnippetsImages {
     return image;
   }
 
+  static Image splitLayers() {
+    // tag::split-layers[]
+    Image jdk = Image.builder()
+        .layers(Layer.fromDirectorySplit(Path.of("/opt/jdk"), "/opt/jdk", 4))  // up to 4 layers
+        .entrypoint("/opt/jdk/bin/java")
+        .build();
+    // end::split-layers[]
+    return jdk;
+  }
+
   static Image onBase(Path layout) {
     // tag::base[]
     Image app = Image.builder()

@@ -6,7 +6,11 @@ import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxSetupException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -16,7 +20,6 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "boxkit", mixinStandardHelpOptions = true, version = "boxkit 0.1.0",
     description = "Build OCI images and run programs in sandboxes, with no daemon.",
-    subcommands = {BuildCommand.class, RunCommand.class, InspectCommand.class, UnpackCommand.class, CopyCommand.class},
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
         " 0:Success (for run: the program's status; 128+N when signal N killed it).",
@@ -26,20 +29,34 @@ import picocli.CommandLine.Command;
         "127:The program was not found."})
 final class BoxkitCommand {
 
+  /**
+   * The subcommands in help order. picocli reads a command's annotations into its model when the
+   * command is added, so only the one named is added: a short command pays for its own options only.
+   */
+  private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
+
   /** Runs {@code args} with the process's stdout and stderr. */
   static int execute(String... args) {
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
-    return commandLine(out, err).execute(args);
+    return commandLine(out, err, args).execute(args);
   }
 
   /**
    * @param out where results go (a digest, JSON)
    * @param err where errors and progress go
-   * @return a command line ready for {@link CommandLine#execute(String...)}
+   * @param args the command line to be executed: when its first word names a subcommand only that
+   *     one is set up, else all of them (for help and for suggestions on a misspelt name)
+   * @return a command line ready for {@link CommandLine#execute(String...)} of {@code args}
    */
-  static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+  static CommandLine commandLine(PrintWriter out, PrintWriter err, String... args) {
     CommandLine cl = new CommandLine(new BoxkitCommand());
+    Supplier<Object> named = args.length > 0 ? SUBCOMMANDS.get(args[0]) : null;
+    if (named != null) {
+      cl.addSubcommand(args[0], named.get());
+    } else {
+      SUBCOMMANDS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+    }
     cl.setOut(out);
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -60,6 +77,16 @@ final class BoxkitCommand {
       return exitCode(e);
     });
     return cl;
+  }
+
+  private static Map<String, Supplier<Object>> subcommands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("build", BuildCommand::new);
+    m.put("run", RunCommand::new);
+    m.put("inspect", InspectCommand::new);
+    m.put("unpack", UnpackCommand::new);
+    m.put("copy", CopyCommand::new);
+    return Collections.unmodifiableMap(m);
   }
 
   private static <T> void register(CommandLine cl, Class<T> type, Function<String, T> parse) {

@@ -11,6 +11,8 @@ public final class Main {
     if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
       System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     }
-    System.exit(BoxkitCommand.execute(args));
+    int status = BoxkitCommand.execute(args);
+    HttpSelectorThreads.end();
+    System.exit(status);
   }
 }

@@ -33,7 +33,8 @@ final class Cli {
   static Result run(String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    int code = BoxkitCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+    int code = BoxkitCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), args)
+        .execute(args);
     return new Result(code, out.toString(), err.toString());
   }
 

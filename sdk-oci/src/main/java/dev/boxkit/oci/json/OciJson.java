@@ -10,10 +10,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.PackageVersion;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.core.Version;
+import dev.boxkit.oci.IncompatibleDependencyException;
 import dev.boxkit.oci.MalformedContentException;
 import dev.boxkit.oci.OciException;
 import java.io.IOException;
+import java.util.Optional;
 
 /**
  * Reads and writes OCI JSON documents (manifests, indexes, configs, descriptors, {@code
@@ -24,24 +28,54 @@ import java.io.IOException;
  * read strictly: duplicate keys and trailing content are errors (two readers must not see two
  * different documents), unknown fields are kept where the model has {@code unknownFields}.
  *
- * <p>Thread-safe; all methods are static.
+ * <p>Thread-safe; all methods are static. Every method throws {@link
+ * IncompatibleDependencyException} when the jackson-databind on the class path is older than
+ * {@value #JACKSON_MINIMUM} (BoxKit's model relies on how 2.18 maps records).
  */
 public final class OciJson {
   private OciJson() {}
 
-  // Immutable after construction and thread-safe: Jackson's documented use.
-  private static final ObjectMapper MAPPER = JsonMapper.builder()
-      .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-      .disable(SerializationFeature.INDENT_OUTPUT)
-      .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
-      .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
-      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      // Absent optional fields are left out; nulls inside unknown fields are content and stay.
-      .defaultPropertyInclusion(
-          JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
-      .build();
+  /** The oldest jackson-databind BoxKit works with. */
+  static final String JACKSON_MINIMUM = "2.18";
+
+  /** Created on first use, after the version check: an older Jackson may fail to build it. */
+  private static final class Holder {
+    // Immutable after construction and thread-safe: Jackson's documented use.
+    static final ObjectMapper MAPPER = JsonMapper.builder()
+        .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+        .disable(SerializationFeature.INDENT_OUTPUT)
+        .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+        .disable(MapperFeature.SORT_PROPERTIES_ALPHABETICALLY)
+        .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+        .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        // Absent optional fields are left out; nulls inside unknown fields are content and stay.
+        .defaultPropertyInclusion(
+            JsonInclude.Value.construct(JsonInclude.Include.NON_NULL, JsonInclude.Include.ALWAYS))
+        .build();
+  }
+
+  /**
+   * @param databind the version of jackson-databind found
+   * @return the exception to throw when it is older than {@value #JACKSON_MINIMUM} (or not 2.x)
+   */
+  static Optional<IncompatibleDependencyException> checkJackson(Version databind) {
+    if (databind.getMajorVersion() == 2 && databind.getMinorVersion() >= 18) {
+      return Optional.empty();
+    }
+    return Optional.of(new IncompatibleDependencyException(
+        "com.fasterxml.jackson.core:jackson-databind", databind.toString(), JACKSON_MINIMUM,
+        "it maps records whose unknown JSON fields are kept with @JsonAnySetter, which older"
+            + " versions ignore on records"));
+  }
+
+  private static ObjectMapper mapper() {
+    Optional<IncompatibleDependencyException> tooOld = checkJackson(PackageVersion.VERSION);
+    if (tooOld.isPresent()) {
+      throw tooOld.get();
+    }
+    return Holder.MAPPER;
+  }
 
   /**
    * The one JSON reader of BoxKit, configured as {@link #read} reads (duplicate keys and
@@ -51,7 +85,7 @@ public final class OciJson {
    * @return a reader; {@code forType(...)} derives typed ones
    */
   public static ObjectReader reader() {
-    return MAPPER.reader();
+    return mapper().reader();
   }
 
   /**
@@ -59,7 +93,7 @@ public final class OciJson {
    * sorted). Immutable and thread-safe.
    */
   public static ObjectWriter writer() {
-    return MAPPER.writer();
+    return mapper().writer();
   }
 
   /**
@@ -68,7 +102,7 @@ public final class OciJson {
    * @throws IllegalArgumentException when it cannot be mapped
    */
   public static JsonNode tree(Object value) {
-    return MAPPER.valueToTree(value);
+    return mapper().valueToTree(value);
   }
 
   /**
@@ -80,7 +114,7 @@ public final class OciJson {
    */
   public static byte[] write(Object value) {
     try {
-      return MAPPER.writeValueAsBytes(value);
+      return mapper().writeValueAsBytes(value);
     } catch (JsonProcessingException e) {
       throw new OciException("cannot write " + value.getClass().getSimpleName() + " as JSON: "
           + e.getOriginalMessage(), e);
@@ -104,7 +138,7 @@ public final class OciJson {
       throw new MalformedContentException(what, "no content", null);
     }
     try {
-      T value = MAPPER.readValue(json, type);
+      T value = mapper().readValue(json, type);
       if (value == null) {
         throw new MalformedContentException(what, "is JSON null", null);
       }

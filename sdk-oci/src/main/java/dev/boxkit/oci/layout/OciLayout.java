@@ -348,7 +348,7 @@ public final class OciLayout {
    * @throws InvalidInputException (field {@code tag}) for a malformed tag, (field
    *     {@code descriptor.mediaType}) for a descriptor of another kind
    * @throws BlobNotFoundException when the layout lacks the blob (nothing is changed)
-   * @throws DigestMismatchException when the blob differs from the descriptor (nothing is changed)
+   * @throws dev.boxkit.oci.DigestMismatchException when the blob differs from the descriptor (nothing is changed)
    */
   public void tag(String tag, Descriptor manifestOrIndex) {
     if (tag == null || !REF_NAME.matcher(tag).matches()) {
@@ -384,7 +384,7 @@ public final class OciLayout {
    * references, recursively, verifying each blob's digest and size. Layers that are absent but
    * have {@code urls} (non-distributable) are skipped.
    *
-   * @throws OciException (a {@link DigestMismatchException}, {@link BlobNotFoundException} or
+   * @throws OciException (a {@link dev.boxkit.oci.DigestMismatchException}, {@link BlobNotFoundException} or
    *     {@link MalformedContentException}) for the first problem, naming the blob
    */
   public void verify() {

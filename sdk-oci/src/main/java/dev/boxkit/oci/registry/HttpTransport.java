@@ -89,7 +89,8 @@ final class HttpTransport {
 
   private record Token(String value, long expiresAtNanos) {}
 
-  private final HttpClient http;
+  private final Supplier<HttpClient> createHttp;
+  private HttpClient http;
   private final CredentialsProvider credentials;
   private final RegistryHosts hosts;
   private final RetryPolicy retry;
@@ -98,9 +99,14 @@ final class HttpTransport {
   private final Map<String, Token> tokens = new ConcurrentHashMap<>();
   private final Map<String, Object> tokenLocks = new ConcurrentHashMap<>();
 
-  HttpTransport(HttpClient http, CredentialsProvider credentials, RegistryHosts hosts,
+  /**
+   * @param createHttp makes the HTTP client on the first request: an idle client keeps a selector
+   *     thread blocked in native code, which holds up the JVM's exit by 0.3 s, so a client that
+   *     never sends (a command on local layouts) should not make one
+   */
+  HttpTransport(Supplier<HttpClient> createHttp, CredentialsProvider credentials, RegistryHosts hosts,
       RetryPolicy retry, Duration requestTimeout) {
-    this.http = http;
+    this.createHttp = createHttp;
     this.credentials = credentials;
     this.hosts = hosts;
     this.retry = retry;
@@ -109,6 +115,13 @@ final class HttpTransport {
 
   RetryPolicy retryPolicy() {
     return retry;
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http = createHttp.get();
+    }
+    return http;
   }
 
   /**
@@ -336,7 +349,7 @@ final class HttpTransport {
     }
     HttpResponse<byte[]> resp;
     try {
-      resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+      resp = http().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException e) {
@@ -396,7 +409,7 @@ final class HttpTransport {
       b.method(method, body);
       HttpResponse<InputStream> resp;
       try {
-        resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        resp = http().send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted: " + method + " " + redact(uri));

@@ -70,9 +70,13 @@ public final class RegistryClient {
         .connectTimeout(b.connectTimeout);
     if (b.sslContext != null) {
       hb.sslContext(b.sslContext);
+    } else {
+      // The JVM's default context parses the whole CA store: create it on the first https
+      // connection, so local layouts and plain-HTTP registries never pay for it.
+      hb.sslContext(LazySslContext.ofDefault()).sslParameters(LazySslContext.deferredParameters());
     }
     this.hosts = new RegistryHosts(b.insecure);
-    this.transport = new HttpTransport(hb.build(), b.credentials, hosts, b.retry, b.requestTimeout);
+    this.transport = new HttpTransport(hb::build, b.credentials, hosts, b.retry, b.requestTimeout);
     this.monolithicMaxBytes = b.monolithicMaxBytes;
     this.chunkSizeBytes = b.chunkSizeBytes;
     this.parallelism = b.parallelism;

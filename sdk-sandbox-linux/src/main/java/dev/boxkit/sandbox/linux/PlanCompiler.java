@@ -42,10 +42,6 @@ final class PlanCompiler {
   static final long SHIFTED_BASE = 0x7000_0000L;
   /** How many ids the shifted map holds: inside 0..65535. */
   static final long SHIFTED_COUNT = 65536;
-  /** Source-list prefix of a tree the monitor idmaps (a separate source from the plain path). */
-  private static final String IDMAPPED = "idmapped:";
-  /** Source-list prefix of a writable tree the monitor idmaps with a {@link WritableIdMap}. */
-  private static final String IDMAPPED_RW = "idmapped-rw:";
 
   /** Where the helper mounts its scratch tmpfs, in its own mount namespace only. */
   static final String SCRATCH = "/tmp";
@@ -176,18 +172,17 @@ final class PlanCompiler {
         }
       }
     }
-    List<String> sources = hostSources(spec, overlay, shifted);
+    List<PlanSource> sources = hostSources(spec, overlay, shifted);
     if (privileged) {
       String map = shifted ? "0 " + SHIFTED_BASE + " " + SHIFTED_COUNT + "\n" : "0 0 4294967295\n";
       plan.add(Op.UID_MAP, Op.PARENT, "write uid_map", new Plan.Fields().str(map));
       plan.add(Op.GID_MAP, Op.PARENT, "write gid_map", new Plan.Fields().str(map));
-      for (String src : sources) {
-        if (src.startsWith(IDMAPPED)) {
-          String path = src.substring(IDMAPPED.length());
+      for (PlanSource src : sources) {
+        String path = src.path();
+        if (src.access() == PlanSource.Access.IDMAPPED) {
           plan.add(Op.IDMAP, Op.PARENT, "idmapped mount of " + path,
               new Plan.Fields().str(path).str("").str(""));
-        } else if (src.startsWith(IDMAPPED_RW)) {
-          String path = src.substring(IDMAPPED_RW.length());
+        } else if (src.access() == PlanSource.Access.IDMAPPED_WRITABLE) {
           String field = spec.root() instanceof Rootfs.Directory d && d.path().toString().equals(path)
               ? "root.path" : "mount.source";
           String[] maps = writableMaps(field, path, spec.uid(), spec.gid());
@@ -211,12 +206,12 @@ final class PlanCompiler {
     }
     plan.add(Op.NOT_DUMPABLE, "PR_SET_DUMPABLE 0");
     // Host sources are opened before the scratch tmpfs or any mount could hide them.
-    for (String src : sources) {
-      if (src.startsWith(IDMAPPED) || src.startsWith(IDMAPPED_RW)) {
-        String path = src.substring(src.indexOf(':') + 1);
-        plan.add(Op.OPEN_SOURCE, Op.RECEIVED, "receive idmapped " + path, new Plan.Fields().str(path));
+    for (PlanSource src : sources) {
+      if (src.idmapped()) {
+        plan.add(Op.OPEN_SOURCE, Op.RECEIVED, "receive idmapped " + src.path(),
+            new Plan.Fields().str(src.path()));
       } else {
-        plan.add(Op.OPEN_SOURCE, "open " + src, new Plan.Fields().str(src));
+        plan.add(Op.OPEN_SOURCE, "open " + src.path(), new Plan.Fields().str(src.path()));
       }
     }
     if (overlay != null) {
@@ -370,26 +365,12 @@ final class PlanCompiler {
   }
 
   /** Every host path the plan binds, in first-use order; a path's index is its source number. */
-  static List<String> hostSources(SandboxSpec spec) {
+  static List<PlanSource> hostSources(SandboxSpec spec) {
     return hostSources(spec, null, false);
   }
 
-  /**
-   * The source-list key of a tree the spec names: shifted ids show such trees through an
-   * idmapped mount, so that their files keep their owners inside (read-only trees and the
-   * image's layers), or, for writable host trees, with a {@link WritableIdMap}. The host root is
-   * never one: its root-owned files must stay out of reach.
-   */
-  private static String chosenTree(String path, boolean shifted) {
-    return shifted ? IDMAPPED + path : path;
-  }
-
-  private static String chosenTree(String path, boolean shifted, boolean writable) {
-    return shifted && writable ? IDMAPPED_RW + path : chosenTree(path, shifted);
-  }
-
-  private static String bindKey(Mount.Bind b, boolean shifted) {
-    return chosenTree(b.source().toString(), shifted, b.writable());
+  private static PlanSource bindKey(Mount.Bind b, boolean shifted) {
+    return PlanSource.tree(b.source().toString(), shifted, b.writable());
   }
 
   /**
@@ -432,11 +413,11 @@ final class PlanCompiler {
     }
   }
 
-  private static List<String> hostSources(SandboxSpec spec, OverlayRoot overlay, boolean shifted) {
-    java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+  private static List<PlanSource> hostSources(SandboxSpec spec, OverlayRoot overlay, boolean shifted) {
+    java.util.LinkedHashSet<PlanSource> out = new java.util.LinkedHashSet<>();
     if (overlay != null) {
-      out.add(chosenTree(overlay.lower().toString(), shifted));
-      out.add(chosenTree(overlay.dir().toString(), shifted));
+      out.add(PlanSource.tree(overlay.lower().toString(), shifted, false));
+      out.add(PlanSource.tree(overlay.dir().toString(), shifted, false));
     } else {
       out.add(rootKey(spec.root(), shifted));
     }
@@ -445,11 +426,11 @@ final class PlanCompiler {
         out.add(bindKey(b, shifted));
       } else if (m instanceof Mount.Device d) {
         // Never idmapped: devtmpfs cannot be (EINVAL), and a node needs no owner mapping.
-        out.add(d.source().toString());
+        out.add(PlanSource.host(d.source().toString()));
       } else if (m instanceof Mount.DevMinimal) {
-        DEVICES.forEach(d -> out.add("/dev/" + d));
+        DEVICES.forEach(d -> out.add(PlanSource.host("/dev/" + d)));
       } else if (m instanceof Mount.Proc) {
-        out.add(DEV_NULL);
+        out.add(PlanSource.host(DEV_NULL));
       }
     }
     return List.copyOf(out);
@@ -464,21 +445,23 @@ final class PlanCompiler {
     throw new IllegalStateException("unknown rootfs " + root);
   }
 
-  private static String rootKey(Rootfs root, boolean shifted) {
-    return root instanceof Rootfs.HostReadOnly ? rootSource(root)
-        : chosenTree(rootSource(root), shifted, root instanceof Rootfs.Directory d && d.writable());
+  /** The host root is never idmapped: its root-owned files must stay out of reach. */
+  private static PlanSource rootKey(Rootfs root, boolean shifted) {
+    return root instanceof Rootfs.HostReadOnly ? PlanSource.host(rootSource(root))
+        : PlanSource.tree(rootSource(root), shifted, root instanceof Rootfs.Directory d && d.writable());
   }
 
   /** @param tmpfsBytes the writable layer's size as a tmpfs, or 0 for the on-disk directory */
-  private static void addOverlayRoot(Plan plan, OverlayRoot o, List<String> sources, boolean shifted,
+  private static void addOverlayRoot(Plan plan, OverlayRoot o, List<PlanSource> sources, boolean shifted,
       long tmpfsBytes) {
     plan.add(Op.OVERLAY, "mount overlay " + o.lower() + " + "
         + (tmpfsBytes > 0 ? "a tmpfs of " + tmpfsBytes + " bytes" : o.upper()) + " -> /",
-        new Plan.Fields().str(SCRATCH).u32(sources.indexOf(chosenTree(o.lower().toString(), shifted)))
-            .u32(sources.indexOf(chosenTree(o.dir().toString(), shifted))).u64(tmpfsBytes));
+        new Plan.Fields().str(SCRATCH)
+            .u32(sources.indexOf(PlanSource.tree(o.lower().toString(), shifted, false)))
+            .u32(sources.indexOf(PlanSource.tree(o.dir().toString(), shifted, false))).u64(tmpfsBytes));
   }
 
-  private static void addRoot(Plan plan, Rootfs root, List<String> sources, boolean shifted) {
+  private static void addRoot(Plan plan, Rootfs root, List<PlanSource> sources, boolean shifted) {
     String src = rootSource(root);
     boolean writable = root instanceof Rootfs.Directory d && d.writable();
     plan.add(Op.ROOT, "mount " + src + " -> / (bind, " + (writable ? "rw" : "ro") + ")",
@@ -486,7 +469,7 @@ final class PlanCompiler {
             .u32(sources.indexOf(rootKey(root, shifted))));
   }
 
-  private static void addMount(Plan plan, Mount mount, List<String> sources, boolean shifted) {
+  private static void addMount(Plan plan, Mount mount, List<PlanSource> sources, boolean shifted) {
     if (mount instanceof Mount.Bind b) {
       String src = b.source().toString();
       plan.add(Op.BIND, "mount " + src + " -> " + b.destination() + " (bind, "
@@ -509,7 +492,7 @@ final class PlanCompiler {
       }
       for (String sub : PROC_MASKED) {
         String path = dst + "/" + sub;
-        plan.add(Op.MASK, "mask " + path, new Plan.Fields().str(path).u32(sources.indexOf(DEV_NULL)));
+        plan.add(Op.MASK, "mask " + path, new Plan.Fields().str(path).u32(sources.indexOf(PlanSource.host(DEV_NULL))));
       }
     } else if (mount instanceof Mount.DevMinimal d) {
       addDev(plan, d.destination(), sources);
@@ -520,20 +503,20 @@ final class PlanCompiler {
       String src = d.source().toString();
       plan.add(Op.BIND, "mount " + src + " -> " + d.destination() + " (bind, device, "
           + (d.writable() ? "rw" : "ro") + ")", new Plan.Fields().str(src).str(d.destination())
-          .u32(Op.BIND_DEVICE).u32(sources.indexOf(src)));
+          .u32(Op.BIND_DEVICE).u32(sources.indexOf(PlanSource.host(src))));
     } else {
       throw new IllegalStateException("unknown mount " + mount);
     }
   }
 
-  private static void addDev(Plan plan, String dev, List<String> sources) {
+  private static void addDev(Plan plan, String dev, List<PlanSource> sources) {
     plan.add(Op.TMPFS, "mount tmpfs on " + dev, new Plan.Fields().str(dev).u64(1 << 20).u32(0755));
     for (String node : DEVICES) {
       // Read-only: the device still reads and writes, but its inode (the host's) cannot be
       // chmod'ed or chown'ed, whatever the id map.
       plan.add(Op.BIND, "mount /dev/" + node + " -> " + dev + "/" + node + " (bind, device, ro)",
           new Plan.Fields().str("/dev/" + node).str(dev + "/" + node).u32(Op.BIND_DEVICE)
-              .u32(sources.indexOf("/dev/" + node)));
+              .u32(sources.indexOf(PlanSource.host("/dev/" + node))));
     }
     plan.add(Op.MKDIR, "mkdir " + dev + "/pts", new Plan.Fields().str(dev + "/pts"));
     plan.add(Op.DEVPTS, "mount devpts on " + dev + "/pts", new Plan.Fields().str(dev + "/pts"));

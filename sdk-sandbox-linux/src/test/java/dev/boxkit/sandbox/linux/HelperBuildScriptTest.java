@@ -16,13 +16,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * build-helper.sh (run by the build at generate-resources, -Dboxkit.native=host|all|none-ok):
+ * build-static.sh (run by the build at generate-resources, -Dboxkit.native=host|all|none-ok):
  * no C compiler fails the build rather than make a jar that cannot run sandboxes; a missing cross
  * compiler only warns, naming the Debian packages, unless both architectures are required.
  * Compilers are "missing" here by pointing CC / CC_&lt;arch&gt; at a name that does not exist.
  */
 class HelperBuildScriptTest {
-  private static final Path SCRIPT = Path.of("src/main/c/build-helper.sh");
+  private static final Path SCRIPT = Path.of("src/main/c/build-static.sh");
   private static final Path SOURCE = Path.of("src/main/c/boxkit-init.c");
 
   @TempDir Path out;
@@ -39,7 +39,8 @@ class HelperBuildScriptTest {
   private record Result(int exit, String output) {}
 
   private Result build(String mode, Map<String, String> env) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder("sh", SCRIPT.toString(), SOURCE.toString(), out.toString(), mode)
+    ProcessBuilder pb = new ProcessBuilder("sh", SCRIPT.toString(), "boxkit-init",
+        "dev/boxkit/sandbox/linux/native", "native sandbox helper", SOURCE.toString(), out.toString(), mode)
         .redirectErrorStream(true);
     pb.environment().putAll(env);
     Process p = pb.start();

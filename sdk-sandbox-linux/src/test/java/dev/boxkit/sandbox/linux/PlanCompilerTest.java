@@ -86,10 +86,10 @@ class PlanCompilerTest {
   void hostSourcesAreDeduplicatedInFirstUseOrder() {
     SandboxSpec spec = Sandbox.builder().command("/bin/true")
         .mount(Mount.bind(Path.of("/usr"), "/a")).mount(Mount.bind(Path.of("/usr"), "/b")).build();
-    List<String> sources = PlanCompiler.hostSources(spec);
-    assertEquals("/", sources.get(0));
-    assertEquals(1, sources.stream().filter("/usr"::equals).count());
-    assertTrue(sources.contains("/dev/null"));
+    List<PlanSource> sources = PlanCompiler.hostSources(spec);
+    assertEquals(PlanSource.host("/"), sources.get(0));
+    assertEquals(1, sources.stream().filter(s -> s.path().equals("/usr")).count());
+    assertTrue(sources.contains(PlanSource.host("/dev/null")));
   }
 
   @Property(tries = 50)

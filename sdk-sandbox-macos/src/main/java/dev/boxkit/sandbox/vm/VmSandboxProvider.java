@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 
@@ -48,6 +49,8 @@ public final class VmSandboxProvider implements SandboxProvider {
   private final Backend fixed;
   /** The backends of the default provider, per guest architecture, made on first use. */
   private final Map<GuestArch, Backend> byArch = new ConcurrentHashMap<>();
+  /** Finds the default provider's hypervisor for a guest architecture (probing KVM: it starts QEMU). */
+  private final Function<GuestArch, Hypervisor> findHypervisor;
   private final int cpus;
   private final InitramfsCache cache = InitramfsCache.fromEnvironment();
 
@@ -74,9 +77,19 @@ public final class VmSandboxProvider implements SandboxProvider {
    * default the host's), booting the kernel that architecture's variable names
    * ({@code BOXKIT_VM_KERNEL_ARM64}, {@code BOXKIT_VM_KERNEL_AMD64}, or {@value KernelImage#ENV}
    * for the host's architecture). A guest of another architecture runs under QEMU's TCG.
+   *
+   * <p>The hypervisor is looked for (and KVM probed, which starts QEMU) only when the provider is
+   * first asked whether it can run or to run something, so that loading it, as {@link
+   * java.util.ServiceLoader} does for every sandbox, costs nothing.
    */
   public VmSandboxProvider() {
+    this(VmSandboxProvider::defaultHypervisor);
+  }
+
+  /** @param findHypervisor the default provider's hypervisor per guest architecture; called on first need */
+  VmSandboxProvider(Function<GuestArch, Hypervisor> findHypervisor) {
     this.fixed = null;
+    this.findHypervisor = findHypervisor;
     this.cpus = 1;
   }
 
@@ -91,6 +104,7 @@ public final class VmSandboxProvider implements SandboxProvider {
       throw new IllegalArgumentException("hypervisor and kernel must not be null; cpus must be 1..64");
     }
     this.fixed = new Backend(hypervisor, kernel);
+    this.findHypervisor = arch -> hypervisor;
     this.cpus = cpus;
   }
 
@@ -99,23 +113,32 @@ public final class VmSandboxProvider implements SandboxProvider {
       return fixed;
     }
     return byArch.computeIfAbsent(GuestArch.configured(),
-        arch -> new Backend(defaultHypervisor(arch), KernelImage.fromEnvironment(arch)));
+        arch -> new Backend(findHypervisor.apply(arch), KernelImage.fromEnvironment(arch)));
+  }
+
+  private static boolean isMac() {
+    return System.getProperty("os.name", "").startsWith("Mac");
   }
 
   private static Hypervisor defaultHypervisor(GuestArch arch) {
-    if (System.getProperty("os.name", "").startsWith("Mac")) {
+    if (isMac()) {
       return VfkitHypervisor.onHost();
     }
     return QemuHypervisor.forGuest(arch);
   }
 
+  /** @return {@code vm-} and the hypervisor's name, found without looking for the hypervisor */
   @Override
   public String name() {
+    if (fixed != null) {
+      return "vm-" + fixed.hypervisor.name();
+    }
     try {
-      return "vm-" + backend().hypervisor.name();
+      GuestArch.configured();
     } catch (InvalidSandboxSpecException e) {
       return "vm"; // a bad boxkit.vm.guestArch: unavailableReason() says so
     }
+    return isMac() ? "vm-vfkit" : "vm-qemu";
   }
 
   /** @return {@link Isolation#VM} */

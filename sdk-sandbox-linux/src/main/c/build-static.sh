@@ -1,28 +1,32 @@
 #!/bin/sh
-# Builds the static native init helper into the jar's resources, one per architecture:
-#   dev/boxkit/sandbox/linux/native/linux-x86_64/boxkit-init   (+ boxkit-init.sha256)
-#   dev/boxkit/sandbox/linux/native/linux-aarch64/boxkit-init  (+ boxkit-init.sha256)
-# HelperBinary picks one by os.arch at run time and checks it against its own recorded SHA-256.
+# Builds one static Linux program of BoxKit into a jar's resources, one per architecture:
+#   RESOURCE_DIR/linux-x86_64/NAME   (+ NAME.sha256)
+#   RESOURCE_DIR/linux-aarch64/NAME  (+ NAME.sha256)
+# The one build script of both: sdk-sandbox-linux's sandbox helper (boxkit-init) and
+# sdk-sandbox-macos's VM guest agent (boxkit-vm-agent, which runs in a guest of either
+# architecture). Each picks its binary by architecture at run time and checks it against its
+# own recorded SHA-256.
 #
-# Usage: build-helper.sh SOURCE.c OUTPUT_ROOT [MODE]
+# Usage: build-static.sh NAME RESOURCE_DIR WHAT SOURCE.c OUTPUT_ROOT [MODE]
+#   e.g. build-static.sh boxkit-init dev/boxkit/sandbox/linux/native "native sandbox helper" ...
 # The host's architecture is built with $CC (default gcc), the other one with Debian's cross
 # compiler (aarch64-linux-gnu-gcc from gcc-aarch64-linux-gnu + libc6-dev-arm64-cross, or
 # x86_64-linux-gnu-gcc from gcc-x86-64-linux-gnu + libc6-dev-amd64-cross), or $CC_aarch64 /
 # $CC_x86_64. MODE is the Maven property boxkit.native:
 #   host     (default) the host's architecture must build: without a gcc that links static
 #            binaries the build FAILS, naming the packages, rather than make a jar that cannot
-#            run sandboxes; the other architecture is skipped with a warning when its cross
-#            compiler is missing
+#            run; the other architecture is skipped with a warning when its cross compiler is
+#            missing
 #   all      both architectures must build, or the build fails (the release profile)
 #   none-ok  like host, but a host without such a gcc (macOS, say) builds nothing, with a
-#            warning; its jars cannot run Linux sandboxes
+#            warning; its jars cannot run what needs the program
 set -eu
-src="$1"
-out_root="$2"
-mode="${3:-host}"
-name=boxkit-init
-res=dev/boxkit/sandbox/linux/native
-what="native sandbox helper"
+name="$1"
+res="$2"
+what="$3"
+src="$4"
+out_root="$5"
+mode="${6:-host}"
 
 case "$mode" in
   host|all|none-ok) ;;
@@ -65,11 +69,11 @@ for arch in x86_64 aarch64; do
     if [ "$required" = yes ]; then
       echo "[boxkit] ERROR: $msg: the linux-$arch $what cannot be built (boxkit.native=$mode)." >&2
       if [ "$mode" = host ]; then
-        echo "[boxkit] ERROR: Jars without it cannot run sandboxes; -Dboxkit.native=none-ok builds them anyway." >&2
+        echo "[boxkit] ERROR: Jars without it cannot run it; -Dboxkit.native=none-ok builds them anyway." >&2
       fi
       failed=1
     else
-      echo "[boxkit] WARNING: $msg: the linux-$arch $what is not built; this jar will not run sandboxes on $arch"
+      echo "[boxkit] WARNING: $msg: the linux-$arch $what is not built; this jar cannot use it on $arch"
     fi
     continue
   fi
