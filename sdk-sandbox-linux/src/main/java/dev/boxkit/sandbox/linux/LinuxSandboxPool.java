@@ -3,6 +3,7 @@ package dev.boxkit.sandbox.linux;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxPool;
+import dev.boxkit.sandbox.spi.PoolReaper;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
@@ -48,7 +49,7 @@ final class LinuxSandboxPool implements SandboxPool {
   private final LinkedBlockingQueue<Slot> ready = new LinkedBlockingQueue<>();
   private final Thread refiller;
   /** Reaps the helpers of finished runs (see {@link LinuxSandboxProcess#supervise}). */
-  private final Reaper reaper = new Reaper();
+  private final PoolReaper reaper = new PoolReaper("boxkit-pool-reaper", "a pooled sandbox");
   private final Object closeLock = new Object();
   private volatile boolean closed;
 
@@ -180,70 +181,6 @@ final class LinuxSandboxPool implements SandboxPool {
       p.closeStdin();
     }
     return p.startWaiter();
-  }
-
-  /**
-   * One thread running the ends handed to it, in order, until closed; afterwards it refuses
-   * them, so their callers run them themselves.
-   */
-  private static final class Reaper implements java.util.concurrent.Executor {
-    private static final Runnable STOP = () -> {};
-    private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
-    private final Thread thread = new Thread(this::loop, "boxkit-pool-reaper");
-    private boolean closed;
-
-    Reaper() {
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    private void loop() {
-      while (true) {
-        Runnable r;
-        try {
-          r = tasks.take();
-        } catch (InterruptedException e) {
-          continue; // nobody interrupts it; close() sends STOP
-        }
-        if (r == STOP) {
-          return;
-        }
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          LOG.warn("ending a pooled sandbox: {}", e.toString());
-        }
-      }
-    }
-
-    @Override
-    public synchronized void execute(Runnable r) {
-      if (closed) {
-        throw new java.util.concurrent.RejectedExecutionException("the sandbox pool is closed");
-      }
-      tasks.add(r);
-    }
-
-    /**
-     * Runs what was handed over, then ends the thread.
-     *
-     * @return whether the caller was interrupted meanwhile
-     */
-    boolean close() {
-      synchronized (this) {
-        closed = true;
-        tasks.add(STOP);
-      }
-      boolean interrupted = false;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      return interrupted;
-    }
   }
 
   @Override

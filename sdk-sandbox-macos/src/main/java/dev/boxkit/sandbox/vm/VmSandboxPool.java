@@ -3,13 +3,12 @@ package dev.boxkit.sandbox.vm;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxPool;
+import dev.boxkit.sandbox.spi.PoolReaper;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.spi.PoolRuns;
 import java.time.Duration;
-import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +65,7 @@ final class VmSandboxPool implements SandboxPool {
   private final LinkedBlockingQueue<Slot> ready = new LinkedBlockingQueue<>();
   private final Thread refiller;
   /** Kills the VMs of finished runs off the runs' threads. */
-  private final Reaper reaper = new Reaper();
+  private final PoolReaper reaper = new PoolReaper("boxkit-vm-pool-reaper", "a pooled VM");
   private final Object closeLock = new Object();
   private volatile boolean closed;
   /** The session the refill thread is booting, killed by {@link #close()}; null between boots. */
@@ -201,70 +200,6 @@ final class VmSandboxPool implements SandboxPool {
       return members.start(session, run, remaining(run, requested));
     } finally {
       slots.release(); // the program may run for long: the next VM boots meanwhile
-    }
-  }
-
-  /**
-   * One thread closing the sessions of finished runs, in order, until closed; afterwards it
-   * refuses them, so their runs close them themselves.
-   */
-  private static final class Reaper implements Executor {
-    private static final Runnable STOP = () -> {};
-    private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
-    private final Thread thread = new Thread(this::loop, "boxkit-vm-pool-reaper");
-    private boolean closed;
-
-    Reaper() {
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    private void loop() {
-      while (true) {
-        Runnable r;
-        try {
-          r = tasks.take();
-        } catch (InterruptedException e) {
-          continue; // nobody interrupts it; close() sends STOP
-        }
-        if (r == STOP) {
-          return;
-        }
-        try {
-          r.run();
-        } catch (RuntimeException e) {
-          LOG.warn("ending a pooled VM: {}", e.toString());
-        }
-      }
-    }
-
-    @Override
-    public synchronized void execute(Runnable r) {
-      if (closed) {
-        throw new RejectedExecutionException("the sandbox pool is closed");
-      }
-      tasks.add(r);
-    }
-
-    /**
-     * Runs what was handed over, then ends the thread.
-     *
-     * @return whether the caller was interrupted meanwhile
-     */
-    boolean close() {
-      synchronized (this) {
-        closed = true;
-        tasks.add(STOP);
-      }
-      boolean interrupted = false;
-      while (thread.isAlive()) {
-        try {
-          thread.join();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-      return interrupted;
     }
   }
 
