@@ -95,4 +95,9 @@ for name, ours, ref, goal in rows:
     g = f"<= {goal:.2f} s: {'met' if b <= goal else 'MISSED'}" if goal else \
         f"<= skopeo: {'met' if b <= o else 'MISSED'}"
     print(f"| {ours} | {b:.3f} s | {ref} | {o:.3f} s | {b / o:.2f}x | {g} |")
+# The rows benchmarks/run-all.sh gathers (ResultRow's format).
+for name, ours, ref, goal in rows:
+    r = json.load(open(f"{work}/{name}.json"))["results"]
+    b, o = r[0]["median"], r[1]["median"]
+    print(f"RESULT|CLI {ours}|{b:.3f}|{ref}|{o:.3f}|{b / o:.2f}|s")
 PY
