@@ -4,7 +4,7 @@
 # table: work, BoxKit, anchor, ratio (BoxKit / anchor; below 1 is BoxKit faster), with the
 # machine in the header. Each harness's own detailed output is kept under the log directory.
 #
-# Usage: benchmarks/run-all.sh [quick|full]   (quick, the default: fewer rounds, ~15 min on 2 cores)
+# Usage: benchmarks/run-all.sh [quick|full]   (quick, the default: fewer rounds, ~11 min on 2 cores)
 # Environment: TREE (a directory to build images and layers from; default a JDK without dangling
 # links), BOXKIT_VM_KERNEL / BOXKIT_VM_KERNEL_ARM64 (micro-VM rows; skipped without them).
 set -uo pipefail

@@ -20,8 +20,13 @@ public record ResultRow(String work, double boxkit, String anchorName, double an
   /** Prints the row on stdout for run-all.sh. */
   public void print() {
     String ratio = Double.isNaN(anchor) || anchor == 0 ? "" : String.format(Locale.ROOT, "%.2f", boxkit / anchor);
-    System.out.println(String.join("|", "RESULT", work, number(boxkit), anchorName,
+    System.out.println(String.join("|", "RESULT", clean(work), number(boxkit), clean(anchorName),
         Double.isNaN(anchor) ? "" : number(anchor), ratio, unit));
+  }
+
+  /** The row's separator cannot appear in a field: "tar | gzip" becomes "tar + gzip". */
+  private static String clean(String text) {
+    return text.replace(" | ", " + ").replace('|', '+');
   }
 
   private static String number(double v) {

@@ -106,6 +106,8 @@ public final class VmBootBenchmark {
           String.format(Locale.ROOT, "%.0f / %.0f", b50 - r50, bc - rc),
           String.format(Locale.ROOT, "%.2f / %.2f", b50 / r50, bc / rc));
       System.out.printf(Locale.ROOT, "%-8s JVM CPU p50 per BoxKit run: %.0f ms%n", "", percentile(jvmCpu, 50));
+      new ResultRow("VM run /bin/sh -c :, cold, " + arch.id() + " " + (qemu.kvm() ? "kvm" : "tcg") + " (p50)",
+          b50, "raw QEMU boot of the same kernel", r50, "ms").print();
       if (pool) {
         warmPool(arch, qemu, boxkit, spec, runs, boxkitMs);
       }
