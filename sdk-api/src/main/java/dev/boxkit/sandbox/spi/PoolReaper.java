@@ -10,9 +10,9 @@ import org.slf4j.LoggerFactory;
  * The one thread on which a warm pool ends its used sandboxes (reaps a helper, kills a VM), so a
  * run can return before that teardown: tasks run in order; one that throws is logged and the
  * next runs; {@link #close()} runs what was handed over, then ends the thread and joins it.
- * Shared by the backends' pools.
+ * Owned by {@link WarmPool}.
  */
-public final class PoolReaper implements Executor {
+final class PoolReaper implements Executor {
   private static final Logger LOG = LoggerFactory.getLogger(PoolReaper.class);
   private static final Runnable STOP = () -> {};
 
@@ -27,7 +27,7 @@ public final class PoolReaper implements Executor {
    * @param threadName the thread's name, e.g. {@code "boxkit-pool-reaper"}
    * @param what what a task ends, for the log line of a failed one, e.g. {@code "a pooled VM"}
    */
-  public PoolReaper(String threadName, String what) {
+  PoolReaper(String threadName, String what) {
     this.what = what;
     this.thread = new Thread(this::loop, threadName);
     thread.setDaemon(true);
@@ -67,7 +67,7 @@ public final class PoolReaper implements Executor {
    *
    * @return whether the caller was interrupted meanwhile (its flag is for the caller to restore)
    */
-  public boolean close() {
+  boolean close() {
     synchronized (this) {
       closed = true;
       tasks.add(STOP);

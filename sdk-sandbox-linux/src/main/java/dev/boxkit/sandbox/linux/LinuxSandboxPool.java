@@ -1,20 +1,16 @@
 package dev.boxkit.sandbox.linux;
 
 import dev.boxkit.sandbox.ExecResult;
-import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxPool;
-import dev.boxkit.sandbox.spi.PoolReaper;
+import dev.boxkit.sandbox.spi.WarmPool;
 import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
 import dev.boxkit.sandbox.spi.PoolRuns;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A pool of Linux sandboxes whose helper has done every step but the exec: namespaces, id maps,
@@ -22,36 +18,14 @@ import org.slf4j.LoggerFactory;
  * in op AWAIT on the plan fd. A run writes its program there in one write and supervises the
  * sandbox as a cold one; the sandbox is never used again.
  *
- * <p>One daemon thread refills: it holds one permit of {@code size} per sandbox waiting or being
- * set up and gets one back each time a run takes a sandbox. A sandbox whose set-up failed takes
- * its slot as the failure, which the run that takes it throws, so a spec that can never start
- * fails each run instead of spinning.
+ * <p>Refilling, failures and closing are {@link WarmPool}'s: a run gives its slot back as soon as
+ * it takes its sandbox, so the next one is set up while it runs.
  */
 final class LinuxSandboxPool implements SandboxPool {
-  private static final Logger LOG = LoggerFactory.getLogger(LinuxSandboxPool.class);
-
-  /** What a run takes from the queue. */
-  private sealed interface Slot permits Member, Failed, Closed {}
-
-  /** A sandbox waiting for its program. */
-  private record Member(LinuxSandboxProcess process) implements Slot {}
-
-  /** A set-up that failed. */
-  private record Failed(RuntimeException cause) implements Slot {}
-
-  /** The pool closed: whoever takes this puts it back and fails. */
-  private record Closed() implements Slot {}
-
   private final SandboxSpec spec;
   private final int size;
-  private final Function<SandboxSpec, LinuxSandboxProcess> launcher;
-  private final Semaphore slots;
-  private final LinkedBlockingQueue<Slot> ready = new LinkedBlockingQueue<>();
-  private final Thread refiller;
-  /** Reaps the helpers of finished runs (see {@link LinuxSandboxProcess#supervise}). */
-  private final PoolReaper reaper = new PoolReaper("boxkit-pool-reaper", "a pooled sandbox");
-  private final Object closeLock = new Object();
-  private volatile boolean closed;
+  /** Launches sandboxes ahead; reaps the helpers of finished runs (see {@link LinuxSandboxProcess#supervise}). */
+  private final WarmPool<LinuxSandboxProcess> members;
 
   /**
    * Starts the refill thread.
@@ -63,11 +37,25 @@ final class LinuxSandboxPool implements SandboxPool {
   LinuxSandboxPool(SandboxSpec spec, int size, Function<SandboxSpec, LinuxSandboxProcess> launcher) {
     this.spec = spec;
     this.size = size;
-    this.launcher = launcher;
-    this.slots = new Semaphore(size);
-    this.refiller = new Thread(this::refill, "boxkit-pool-refill");
-    refiller.setDaemon(true);
-    refiller.start();
+    this.members = new WarmPool<>(size, "boxkit-pool", "a pooled sandbox", new WarmPool.Members<>() {
+      @Override
+      public LinuxSandboxProcess prepare(BooleanSupplier closed) {
+        LinuxSandboxProcess p = launcher.apply(spec);
+        if (p.awaitReady(closed)) {
+          return p;
+        }
+        if (closed.getAsBoolean()) {
+          p.discard();
+          return null;
+        }
+        throw p.setupFailure();
+      }
+
+      @Override
+      public void discard(LinuxSandboxProcess p) {
+        p.discard();
+      }
+    });
   }
 
   @Override
@@ -78,54 +66,6 @@ final class LinuxSandboxPool implements SandboxPool {
   @Override
   public int size() {
     return size;
-  }
-
-  private void refill() {
-    while (true) {
-      slots.acquireUninterruptibly();
-      if (closed) {
-        return;
-      }
-      Slot slot;
-      try {
-        LinuxSandboxProcess p = launcher.apply(spec);
-        if (p.awaitReady(() -> closed)) {
-          slot = new Member(p);
-        } else if (closed) {
-          p.discard();
-          return;
-        } else {
-          slot = new Failed(p.setupFailure());
-        }
-      } catch (RuntimeException e) {
-        slot = new Failed(e);
-      }
-      if (slot instanceof Failed f) {
-        LOG.debug("pooled sandbox set-up failed: {}", f.cause().toString());
-      }
-      ready.add(slot);
-    }
-  }
-
-  private Member take() {
-    while (true) {
-      Slot s;
-      try {
-        s = ready.take();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new SandboxException("interrupted while waiting for a pooled sandbox", e);
-      }
-      if (s instanceof Closed) {
-        ready.add(s);
-        throw new SandboxException("the sandbox pool is closed");
-      }
-      if (s instanceof Failed f) {
-        slots.release();
-        throw f.cause();
-      }
-      return (Member) s;
-    }
   }
 
   /** The sandbox's launched spec with the run's per-run fields. */
@@ -143,23 +83,20 @@ final class LinuxSandboxPool implements SandboxPool {
 
   private LinuxSandboxProcess assign(SandboxSpec run) {
     PoolRuns.check(spec, run);
-    if (closed) {
-      throw new SandboxException("the sandbox pool is closed");
-    }
-    Member m = take();
+    LinuxSandboxProcess p = members.take();
     try {
       SandboxSpec s;
       try {
-        s = runSpec(m.process(), run);
+        s = runSpec(p, run);
       } catch (RuntimeException e) {
-        m.process().discard();
+        p.discard();
         throw e;
       }
-      return m.process().assign(s);
+      return p.assign(s);
     } finally {
       // The refill thread sets up the next one while this one runs; only now, so that its
       // start does not delay the request on a machine with few cores.
-      slots.release();
+      members.release();
     }
   }
 
@@ -167,7 +104,7 @@ final class LinuxSandboxPool implements SandboxPool {
   public ExecResult run(SandboxSpec run) {
     LinuxSandboxProcess p = assign(run);
     p.closeStdin(); // run() has nothing to send: the program reads end of file
-    return p.supervise(capture(spec, spec.stdout()), capture(spec, spec.stderr()), reaper);
+    return p.supervise(capture(spec, spec.stdout()), capture(spec, spec.stderr()), members.reaper());
   }
 
   private static LinuxSandboxProcess.Capture capture(SandboxSpec spec, Stdio stdio) {
@@ -185,31 +122,6 @@ final class LinuxSandboxPool implements SandboxPool {
 
   @Override
   public void close() {
-    synchronized (closeLock) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-    }
-    slots.release(size + 1); // wakes the refill thread, which sees closed
-    boolean interrupted = false;
-    while (refiller.isAlive()) {
-      try {
-        refiller.join();
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    interrupted |= reaper.close(); // runs still going reap their own helper from now on
-    Slot s;
-    while ((s = ready.poll()) != null) {
-      if (s instanceof Member m) {
-        m.process().discard();
-      }
-    }
-    ready.add(new Closed());
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
+    members.close(); // runs still going reap their own helper from now on
   }
 }
