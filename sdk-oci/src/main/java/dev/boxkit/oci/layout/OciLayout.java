@@ -422,8 +422,8 @@ public final class OciLayout {
 
   private void writeAtomically(Path target, byte[] content) {
     try (StagedFile staged = StagedFile.beside(target)) {
-      writeSynced(staged.path(), content);
-      staged.commit();
+      Files.write(staged.path(), content, StandardOpenOption.CREATE_NEW);
+      staged.commit(); // syncs it, renames it, syncs the directory
     } catch (IOException e) {
       throw io("writing " + target, e);
     }

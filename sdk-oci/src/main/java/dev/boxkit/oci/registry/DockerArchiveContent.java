@@ -30,8 +30,7 @@ final class DockerArchiveContent {
     try {
       OciLayout layout = OciLayout.create(dir);
       Descriptor root = DockerArchive.read(archive, layout);
-      LayoutContent content = LayoutContent.ofRoot(layout, root, BlobProgress.Listener.none());
-      return new Source(content, dir);
+      return LayoutContent.ofRoot(layout, root, BlobProgress.Listener.none()).withCleanup(() -> delete(dir));
     } catch (RuntimeException e) {
       delete(dir);
       throw e;
@@ -41,43 +40,6 @@ final class DockerArchiveContent {
   static ContentSink sink(Path target, List<ImageReference> repoTags) {
     Path dir = tempLayoutDir();
     return new Sink(OciLayout.create(dir), dir, target, repoTags);
-  }
-
-  private record Source(LayoutContent content, Path dir) implements ContentSource {
-    @Override
-    public RegistryManifest root() {
-      return content.root();
-    }
-
-    @Override
-    public RegistryManifest manifest(Descriptor d) {
-      return content.manifest(d);
-    }
-
-    @Override
-    public BlobSource blob(Descriptor d) {
-      return content.blob(d);
-    }
-
-    @Override
-    public void blobTo(Descriptor d, Path target) {
-      content.blobTo(d, target);
-    }
-
-    @Override
-    public ImageReference repository() {
-      return null;
-    }
-
-    @Override
-    public void close() {
-      delete(dir);
-    }
-
-    @Override
-    public String toString() {
-      return "docker-archive (read into " + dir + ")";
-    }
   }
 
   private record Sink(OciLayout layout, Path dir, Path target, List<ImageReference> repoTags)

@@ -21,22 +21,30 @@ final class LayoutContent implements ContentSource, ContentSink {
   private final String tag;
   private final Descriptor root;
   private final BlobProgress.Listener progress;
+  /** Run by {@link #close()}: nothing for a caller's layout, its removal for a temporary one. */
+  private final Runnable cleanup;
 
   LayoutContent(OciLayout layout, String tag, BlobProgress.Listener progress) {
-    this(layout, tag, null, progress);
+    this(layout, tag, null, progress, () -> { });
   }
 
   private LayoutContent(OciLayout layout, String tag, Descriptor root,
-      BlobProgress.Listener progress) {
+      BlobProgress.Listener progress, Runnable cleanup) {
     this.layout = layout;
     this.tag = tag;
     this.root = root;
     this.progress = progress;
+    this.cleanup = cleanup;
   }
 
   /** @return a source whose root is {@code root}, a manifest or index stored in {@code layout} */
   static LayoutContent ofRoot(OciLayout layout, Descriptor root, BlobProgress.Listener progress) {
-    return new LayoutContent(layout, null, root, progress);
+    return new LayoutContent(layout, null, root, progress, () -> { });
+  }
+
+  /** @return this content, whose {@link #close()} also runs {@code cleanup} (e.g. removes a temporary layout) */
+  LayoutContent withCleanup(Runnable cleanup) {
+    return new LayoutContent(layout, tag, root, progress, cleanup);
   }
 
   @Override
@@ -106,9 +114,10 @@ final class LayoutContent implements ContentSource, ContentSink {
     layout.tag(tag, m.descriptor());
   }
 
-  /** Nothing to release: the layout is the caller's. */
   @Override
-  public void close() {}
+  public void close() {
+    cleanup.run();
+  }
 
   @Override
   public String toString() {

@@ -7,11 +7,9 @@ import dev.boxkit.oci.ImageReference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /** A registry repository as source and sink of image copies. */
 final class RegistryContent implements ContentSource, ContentSink {
@@ -88,8 +86,8 @@ final class RegistryContent implements ContentSource, ContentSink {
     if (tmpDir == null) {
       return;
     }
-    try (Stream<Path> s = Files.walk(tmpDir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    try {
+      dev.boxkit.oci.io.FileTrees.deleteRecursively(tmpDir);
     } catch (IOException e) {
       // best effort: the OS cleans its temp directory
     }
