@@ -1,7 +1,5 @@
 package dev.boxkit.benchmarks;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -31,13 +29,5 @@ public record ResultRow(String work, double boxkit, String anchorName, double an
 
   private static String number(double v) {
     return v >= 100 ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%.3g", v);
-  }
-
-  /** @return the p-th percentile (0-100) of {@code values}, nearest rank */
-  public static double percentile(List<Double> values, double p) {
-    List<Double> sorted = new ArrayList<>(values);
-    sorted.sort(null);
-    int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
   }
 }

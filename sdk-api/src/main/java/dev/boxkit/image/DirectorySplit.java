@@ -64,7 +64,7 @@ final class DirectorySplit {
       throw new OciException("sizing " + root + " to split it into layers: " + e, e);
     }
     // Directory sizes, deepest first (a longer path is never an ancestor of a shorter one).
-    children.descendingKeySet().stream().sorted(Comparator.comparingInt(String::length).reversed())
+    children.keySet().stream().sorted(Comparator.comparingInt(String::length).reversed())
         .forEach(d -> sizes.put(d, children.get(d).stream().mapToLong(c -> sizes.getOrDefault(c, 0L)).sum()));
     long total = sizes.getOrDefault("", 0L);
     long share = Math.max(1, total / maxParts);
