@@ -4,6 +4,8 @@
  * Runs inside the guest, from the initramfs BoxKit builds. It mounts /proc, /sys and /dev, loads
  * the kernel modules listed in /boxkit/modules.order (in that order), opens the control channel
  * named on the kernel command line (boxkit.ctl=serial:<port name> or boxkit.ctl=vsock:<port>),
+ * with boxkit.root=erofs:<disk> mounts that disk (an EROFS image of the root, read-only) under a
+ * tmpfs overlay at /rootfs (else the root came in the initramfs, under /rootfs already),
  * reads one spec frame, sets up the root and mounts under /rootfs, runs the program there,
  * streams its stdout/stderr as frames, reports its exit status, syncs and powers off.
  * With boxkit.timing on the kernel command line it writes the guest clock (CLOCK_BOOTTIME, from
@@ -449,6 +451,35 @@ static void tcp_limits(void) {
     if (fd < 0 || write(fd, knobs[i][1], strlen(knobs[i][1])) < 0) die_errno("network", knobs[i][0], "write");
     close(fd);
   }
+}
+
+/* A root too large for the initramfs comes as an EROFS image on a virtio-blk disk: mounted
+ * read-only as the lower layer of an overlay whose upper layer is a tmpfs, so that mount points
+ * can be made and an image root is writable (and its writes discarded) as with an initramfs. */
+static void mount_root_disk(void) {
+  const char *root = cmdline_value("boxkit.root");
+  if (!root) return;
+  char dev[64];
+  if (strncmp(root, "erofs:", 6) != 0 || strlen(root + 6) > 32 || strchr(root + 6, '/')) {
+    errno = EINVAL;
+    die_errno("mount-root", root, "boxkit.root must be erofs:<disk>");
+  }
+  snprintf(dev, sizeof dev, "/dev/%s", root + 6);
+  /* virtio_blk registers the disk while its module loads; devtmpfs makes the node soon after. */
+  for (int i = 0; i < 500 && access(dev, F_OK) != 0; i++) usleep(10000);
+  mkdir("/boxkit/lower", 0755);
+  mkdir("/boxkit/rw", 0755);
+  if (mount(dev, "/boxkit/lower", "erofs", MS_RDONLY | MS_NODEV, NULL) != 0) die_errno("mount-root", dev, "mount erofs");
+  if (mount("tmpfs", "/boxkit/rw", "tmpfs", 0, "mode=0755") != 0) die_errno("mount-root", "/boxkit/rw", "tmpfs");
+  mkdir("/boxkit/rw/upper", 0755);
+  mkdir("/boxkit/rw/work", 0700);
+  struct stat st; /* the overlay's root takes the upper directory's owner and mode: the image's */
+  if (stat("/boxkit/lower", &st) != 0 || chown("/boxkit/rw/upper", st.st_uid, st.st_gid) != 0 ||
+      chmod("/boxkit/rw/upper", st.st_mode & 07777) != 0)
+    die_errno("mount-root", "/boxkit/rw/upper", "copy the root's owner and mode");
+  /* nodev: a block device node in the image must not reach the disk (or any other device). */
+  if (mount("overlay", ROOT, "overlay", MS_NODEV, "lowerdir=/boxkit/lower,upperdir=/boxkit/rw/upper,workdir=/boxkit/rw/work") != 0)
+    die_errno("mount-root", ROOT, "overlay");
 }
 
 static void setup_root(struct spec *s) {
@@ -996,6 +1027,8 @@ int main(void) {
   else if (how && strncmp(how, "vsock:", 6) == 0) ctl = open_vsock((unsigned)strtoul(how + 6, NULL, 10));
   else power_off();
   mark("connected");
+  mount_root_disk();
+  mark("root-mounted");
   /* A pooled VM gets its pool's spec in 'R' ahead of its run: root, mounts, relays, pid
    * namespace and init are set up then; the run's 'S' differs only in argv, env and stdin (the
    * host checks), and init takes it from the agent. */

@@ -18,12 +18,13 @@ import java.util.Map;
  * guest's spec frame plus the host directories to share. Fields the backend cannot honour are
  * rejected, never ignored.
  *
- * @param root host directory packed into the initramfs as the guest's root
+ * @param root the host tree that becomes the guest's root (in the initramfs or on a disk, see
+ *     {@link RootDiskCache})
  * @param shares host directories shared over virtio-fs, tags {@code b0, b1, ...}
  * @param specFrame payload of the {@link ControlProtocol#SPEC} frame
  * @param memoryBytes guest memory
  */
-record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryBytes) {
+record GuestPlan(GuestRoot root, List<Path> shares, byte[] specFrame, long memoryBytes) {
 
   /** Guest memory when the spec sets no memory limit: 512 MiB. */
   static final long DEFAULT_MEMORY_BYTES = 512L << 20;
@@ -49,7 +50,7 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
    * @throws InvalidSandboxSpecException naming the first field the VM backend cannot honour
    */
   static GuestPlan compile(SandboxSpec spec) {
-    Path rootDir;
+    GuestRoot root;
     boolean rootWritable;
     if (spec.root() instanceof Rootfs.FromImage image) {
       if (image.keepUpper() != null) {
@@ -58,7 +59,8 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       }
       // The unpacked tree (from the rootfs cache) is copied into the guest, where it is writable
       // and discarded at the end, as an image root is under namespaces.
-      rootDir = image.unpack().rootfs();
+      dev.boxkit.oci.unpack.CachedRootfs tree = image.unpack();
+      root = new GuestRoot(tree.rootfs(), tree.ownersNotApplied(), java.util.Optional.of(tree.chainId()));
       rootWritable = true;
     } else if (spec.root() instanceof Rootfs.Directory dir) {
       if (dir.writable()) {
@@ -68,7 +70,7 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       if (!Files.isDirectory(dir.path())) {
         throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
       }
-      rootDir = dir.path();
+      root = GuestRoot.of(dir.path());
       rootWritable = false;
     } else {
       throw new InvalidSandboxSpecException("root", "the VM backend needs Rootfs.directory(...) or an"
@@ -96,7 +98,7 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       memory = (l.memoryBytes() + (1L << 20) - 1) & ~((1L << 20) - 1);
       if (memory < VmConfig.MIN_MEMORY_BYTES) {
         throw new InvalidSandboxSpecException("limits.memoryBytes", l.memoryBytes()
-            + " is below the 64 MiB a VM (kernel, in-memory root) needs");
+            + " is below the 64 MiB a VM (kernel, agent, small roots in memory) needs");
       }
     }
     if (spec.stdin() instanceof Stdio.Inherit) {
@@ -146,6 +148,7 @@ record GuestPlan(Path root, List<Path> shares, byte[] specFrame, long memoryByte
       w.add('S', dev.boxkit.sandbox.seccomp.SeccompFilter.setIdModesOnly()
           .compile(dev.boxkit.sandbox.seccomp.SeccompArch.host()));
     }
-    return new GuestPlan(rootDir, shares, w.toByteArray(), memory);
+    RootDiskCache.policy(); // a bad boxkit.vm.rootDisk is refused before anything starts
+    return new GuestPlan(root, shares, w.toByteArray(), memory);
   }
 }

@@ -1,5 +1,6 @@
 package dev.boxkit.sandbox.vm;
 
+import dev.boxkit.oci.unpack.FileOwner;
 import dev.boxkit.sandbox.SandboxException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,11 +26,13 @@ import org.apache.commons.compress.archivers.cpio.CpioConstants;
  * Writes the guest's initramfs: an uncompressed cpio "newc" archive (the format the kernel
  * unpacks, see {@code Documentation/driver-api/early-userspace/buffer-format.rst}) holding the
  * agent as {@code /init}, the kernel modules it loads with their order in
- * {@code /boxkit/modules.order}, and the sandbox's root directory under {@code /rootfs}.
+ * {@code /boxkit/modules.order}, and the sandbox's root directory under {@code /rootfs} (an empty
+ * {@code /rootfs} when the root comes on a disk instead, see {@link ErofsImage}).
  *
  * <p>BoxKit's own entries are reproducible (mtime 0, owner 0:0, fixed modes, sequential inode
  * numbers). Root entries keep their owner, group, mode and mtime as the host reports them, in
- * sorted order; hard links are stored as separate copies and extended attributes are dropped.
+ * sorted order (owners an unprivileged unpack recorded but could not apply replace the host's); hard
+ * links are stored as separate copies and extended attributes are dropped.
  */
 final class Initramfs {
   private final CpioArchiveOutputStream cpio;
@@ -45,10 +48,10 @@ final class Initramfs {
    * @param out where the archive goes (not closed)
    * @param agent the static agent binary
    * @param modules kernel module files, in load order
-   * @param root host directory packed as the guest's {@code /rootfs}
+   * @param root the tree packed as the guest's {@code /rootfs}; null for an empty {@code /rootfs}
    * @throws SandboxException when a file cannot be read or is of a type cpio cannot carry
    */
-  static void write(OutputStream out, byte[] agent, List<Path> modules, Path root) {
+  static void write(OutputStream out, byte[] agent, List<Path> modules, GuestRoot root) {
     try {
       Initramfs w = new Initramfs(out);
       for (String dir : List.of("boxkit", "boxkit/modules", "dev", "proc", "sys")) {
@@ -68,7 +71,11 @@ final class Initramfs {
       }
       w.entry("boxkit/modules.order", CpioConstants.C_ISREG | 0644, 0, 0, 0,
           order.toString().getBytes(StandardCharsets.UTF_8));
-      w.tree(root);
+      if (root == null) {
+        w.entry("rootfs", CpioConstants.C_ISDIR | 0755, 0, 0, 0, null);
+      } else {
+        w.tree(root);
+      }
       w.cpio.finish();
     } catch (IOException e) {
       throw new SandboxException("writing the VM initramfs: " + e.getMessage(), e);
@@ -103,7 +110,7 @@ final class Initramfs {
    * @return 64 lowercase hex digits
    * @throws SandboxException when a file cannot be read
    */
-  static String digest(byte[] agent, List<Path> modules, Path root) {
+  static String digest(byte[] agent, List<Path> modules, GuestRoot guestRoot) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];
@@ -113,13 +120,20 @@ final class Initramfs {
         md.update(("\0module\0" + ko.getFileName() + "\0" + Files.size(ko) + "\0").getBytes(StandardCharsets.UTF_8));
         feed(md, ko, buf);
       }
+      if (guestRoot == null) {
+        md.update("\0empty-rootfs\0".getBytes(StandardCharsets.UTF_8));
+        return java.util.HexFormat.of().formatHex(md.digest());
+      }
+      Path root = guestRoot.dir();
       for (Path p : entries(root)) {
         Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,rdev,size",
             LinkOption.NOFOLLOW_LINKS);
         long mode = ((Integer) a.get("mode")) & 0xFFFFL;
         long type = mode & CpioConstants.S_IFMT;
-        StringBuilder h = new StringBuilder("\0entry\0").append(root.relativize(p)).append('\0').append(mode)
-            .append(' ').append(a.get("uid")).append(' ').append(a.get("gid")).append(' ')
+        String rel = root.relativize(p).toString();
+        FileOwner o = guestRoot.owners().get(rel);
+        StringBuilder h = new StringBuilder("\0entry\0").append(rel).append('\0').append(mode)
+            .append(' ').append(o != null ? o.uid() : a.get("uid")).append(' ').append(o != null ? o.gid() : a.get("gid")).append(' ')
             .append(((FileTime) a.get("lastModifiedTime")).toMillis() / 1000).append(' ').append(a.get("rdev"))
             .append(' ').append(a.get("size")).append('\0');
         if (type == CpioConstants.C_ISLNK) {
@@ -169,15 +183,17 @@ final class Initramfs {
     return all;
   }
 
-  private void tree(Path root) throws IOException {
+  private void tree(GuestRoot guestRoot) throws IOException {
+    Path root = guestRoot.dir();
     for (Path p : entries(root)) {
       String rel = root.relativize(p).toString();
       String name = rel.isEmpty() ? "rootfs" : "rootfs/" + rel;
       Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,rdev,size",
           LinkOption.NOFOLLOW_LINKS);
       long mode = ((Integer) a.get("mode")) & 0xFFFFL;
-      long uid = ((Integer) a.get("uid")) & 0xFFFFFFFFL;
-      long gid = ((Integer) a.get("gid")) & 0xFFFFFFFFL;
+      FileOwner o = guestRoot.owners().get(rel);
+      long uid = o != null ? o.uid() : ((Integer) a.get("uid")) & 0xFFFFFFFFL;
+      long gid = o != null ? o.gid() : ((Integer) a.get("gid")) & 0xFFFFFFFFL;
       long mtime = Math.max(0, ((FileTime) a.get("lastModifiedTime")).toMillis() / 1000);
       long type = mode & CpioConstants.S_IFMT;
       if (type == CpioConstants.C_ISREG) {

@@ -55,12 +55,12 @@ final class InitramfsCache {
   /**
    * @param agent the guest agent's bytes
    * @param modules kernel modules, in load order
-   * @param root the sandbox's root directory
+   * @param root the sandbox's root; null when it comes on a disk (the archive's {@code /rootfs} is empty)
    * @param work the VM's own work directory, used when there is no cache or it cannot be written
    * @return the archive to boot: a cached one, or one just written
    * @throws SandboxException when an input cannot be read
    */
-  Path initramfs(byte[] agent, List<Path> modules, Path root, Path work) {
+  Path initramfs(byte[] agent, List<Path> modules, GuestRoot root, Path work) {
     if (dir.isPresent()) {
       String key = Initramfs.digest(agent, modules, root);
       Path cached = dir.get().resolve(key + ".cpio");
@@ -97,7 +97,7 @@ final class InitramfsCache {
     return initrd;
   }
 
-  private static void write(Path file, byte[] agent, List<Path> modules, Path root) throws IOException {
+  private static void write(Path file, byte[] agent, List<Path> modules, GuestRoot root) throws IOException {
     try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
       Initramfs.write(out, agent, modules, root);
     }

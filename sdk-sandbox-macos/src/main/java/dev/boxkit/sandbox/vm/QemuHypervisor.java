@@ -187,6 +187,11 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
       c.addAll(List.of("-chardev", "socket,id=fs" + i + ",path=" + s.socket()));
       c.addAll(List.of("-device", "vhost-user-fs-pci,queue-size=1024,chardev=fs" + i + ",tag=" + s.tag()));
     }
+    vm.rootDisk().ifPresent(disk -> {
+      // Read-only at the host too: the guest cannot write the cached image other VMs boot from.
+      c.addAll(List.of("-drive", "file=" + disk + ",if=none,id=root,format=raw,readonly=on"));
+      c.addAll(List.of("-device", "virtio-blk-pci,drive=root"));
+    });
     // Free page reporting: the guest hands pages it frees back (QEMU discards them), so a VM's
     // host memory follows what its programs use now, not the most they ever touched.
     c.addAll(List.of("-device", "virtio-balloon-pci,free-page-reporting=on"));

@@ -97,6 +97,9 @@ public record VfkitHypervisor(Path vfkit, Optional<Path> restSocket) implements 
     for (VmConfig.Share s : vm.shares()) {
       c.addAll(List.of("--device", "virtio-fs,sharedDir=" + s.hostDir() + ",mountTag=" + s.tag()));
     }
+    // vfkit (as documented) has no read-only flag for a disk: the guest mounts it read-only and
+    // nodev, and the program cannot make device nodes (no CAP_MKNOD), so it cannot reach the disk.
+    vm.rootDisk().ifPresent(disk -> c.addAll(List.of("--device", "virtio-blk,path=" + disk)));
     if (vm.network()) {
       c.addAll(List.of("--device", "virtio-net,nat"));
     }

@@ -3,6 +3,7 @@ package dev.boxkit.sandbox.vm;
 import dev.boxkit.sandbox.InvalidSandboxSpecException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One VM to boot, independent of the hypervisor.
@@ -17,9 +18,12 @@ import java.util.List;
  * @param consoleLog host file receiving the guest's console
  * @param shares host directories shared with the guest over virtio-fs, in order
  * @param network whether the VM gets a (NAT) network device; false = no network device at all
+ * @param rootDisk a read-only disk image (raw, a multiple of 4096 bytes) attached as the first
+ *     virtio-blk disk, {@code /dev/vda} in the guest, holding the root as EROFS; empty when the
+ *     root travels in the initramfs
  */
 public record VmConfig(Path kernel, Path initrd, String cmdline, int cpus, long memoryBytes,
-    Path controlSocket, Path consoleLog, List<Share> shares, boolean network) {
+    Path controlSocket, Path consoleLog, List<Share> shares, boolean network, Optional<Path> rootDisk) {
 
   /** Smallest memory a VM gets: 64 MiB. */
   public static final long MIN_MEMORY_BYTES = 64L << 20;
@@ -43,6 +47,12 @@ public record VmConfig(Path kernel, Path initrd, String cmdline, int cpus, long 
     }
   }
 
+  /** A VM whose root travels in the initramfs (no root disk). */
+  public VmConfig(Path kernel, Path initrd, String cmdline, int cpus, long memoryBytes,
+      Path controlSocket, Path consoleLog, List<Share> shares, boolean network) {
+    this(kernel, initrd, cmdline, cpus, memoryBytes, controlSocket, consoleLog, shares, network, Optional.empty());
+  }
+
   /** @throws InvalidSandboxSpecException naming the first bad field */
   public VmConfig {
     for (Path p : new Path[] {kernel, initrd, controlSocket, consoleLog}) {
@@ -60,6 +70,9 @@ public record VmConfig(Path kernel, Path initrd, String cmdline, int cpus, long 
       throw new InvalidSandboxSpecException("vm.memoryBytes", memoryBytes + " is not a multiple of 1 MiB >= 64 MiB");
     }
     shares = List.copyOf(shares);
+    if (rootDisk == null || rootDisk.isPresent() && !rootDisk.get().isAbsolute()) {
+      throw new InvalidSandboxSpecException("vm.rootDisk", "must be empty or an absolute path");
+    }
   }
 
   /** @return guest memory in MiB */

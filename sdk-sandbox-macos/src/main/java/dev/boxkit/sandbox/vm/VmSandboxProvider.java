@@ -53,21 +53,35 @@ public final class VmSandboxProvider implements SandboxProvider {
   private final Function<GuestArch, Hypervisor> findHypervisor;
   private final int cpus;
   private final InitramfsCache cache = InitramfsCache.fromEnvironment();
+  private final RootDiskCache disks = RootDiskCache.fromEnvironment();
+
+  /**
+   * What a root on a disk needs of the guest kernel, whatever the hypervisor: the virtio-blk
+   * driver, EROFS, and overlayfs for the writable layer over it.
+   */
+  static final Map<String, String> ROOT_DISK_FEATURES =
+      Map.of("VIRTIO_BLK", "virtio_blk", "EROFS_FS", "erofs", "OVERLAY_FS", "overlay");
 
   /** What boots one guest architecture: the hypervisor, its kernel and that kernel's modules. */
   private static final class Backend {
     final Hypervisor hypervisor;
     final Optional<KernelImage> kernel;
-    private final Map<Boolean, List<Path>> modules = new ConcurrentHashMap<>();
+    private final Map<List<Boolean>, List<Path>> modules = new ConcurrentHashMap<>();
 
     Backend(Hypervisor hypervisor, Optional<KernelImage> kernel) {
       this.hypervisor = hypervisor;
       this.kernel = kernel;
     }
 
-    /** The kernel's modules for the hypervisor's devices, indexed once per provider and device set. */
-    List<Path> modules(KernelImage k, boolean shares) {
-      return modules.computeIfAbsent(shares, s -> k.modulesFor(hypervisor.kernelFeatures(s)));
+    /** The kernel's modules for the VM's devices, indexed once per provider and device set. */
+    List<Path> modules(KernelImage k, boolean shares, boolean rootDisk) {
+      return modules.computeIfAbsent(List.of(shares, rootDisk), d -> {
+        Map<String, String> features = new java.util.LinkedHashMap<>(hypervisor.kernelFeatures(shares));
+        if (rootDisk) {
+          features.putAll(ROOT_DISK_FEATURES);
+        }
+        return k.modulesFor(features);
+      });
     }
   }
 
@@ -231,7 +245,8 @@ public final class VmSandboxProvider implements SandboxProvider {
     Backend b = backend();
     KernelImage k = b.kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     VmNetwork network = VmNetwork.open(spec);
-    return new VmSession(b.hypervisor, k, shares -> b.modules(k, shares), cache, cpus, network);
+    return new VmSession(b.hypervisor, k, (shares, rootDisk) -> b.modules(k, shares, rootDisk), cache, disks, cpus,
+        network);
   }
 
   /** An allow-list's proxy variables, as the namespaces backend sets them. */

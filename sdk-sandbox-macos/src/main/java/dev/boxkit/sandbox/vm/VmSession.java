@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -29,7 +30,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,8 +55,9 @@ final class VmSession {
 
   private final Hypervisor hypervisor;
   private final KernelImage kernel;
-  private final Function<Boolean, List<Path>> modules;
+  private final BiFunction<Boolean, Boolean, List<Path>> modules;
   private final InitramfsCache cache;
+  private final RootDiskCache disks;
   private final int cpus;
   private final VmNetwork network;
   private final CompletableFuture<Process> started = new CompletableFuture<>();
@@ -81,17 +83,19 @@ final class VmSession {
   private volatile Executor teardown;
 
   /**
-   * @param modules the kernel modules the hypervisor's devices need, in load order, given whether
-   *     the VM has shares
+   * @param modules the kernel modules the VM's devices need, in load order, given whether it has
+   *     shares and whether its root comes on a disk
    * @param cache where built initramfs archives are kept
+   * @param disks where root disks are kept, and which roots get one
    * @param network the sandbox's published ports and egress proxy; closed when the run ends
    */
-  VmSession(Hypervisor hypervisor, KernelImage kernel, Function<Boolean, List<Path>> modules, InitramfsCache cache,
-      int cpus, VmNetwork network) {
+  VmSession(Hypervisor hypervisor, KernelImage kernel, BiFunction<Boolean, Boolean, List<Path>> modules,
+      InitramfsCache cache, RootDiskCache disks, int cpus, VmNetwork network) {
     this.hypervisor = hypervisor;
     this.kernel = kernel;
     this.modules = modules;
     this.cache = cache;
+    this.disks = disks;
     this.cpus = cpus;
     this.network = network;
   }
@@ -174,12 +178,14 @@ final class VmSession {
       long t0 = System.nanoTime();
       // Helpers (virtiofsd) start while the initramfs is built; QEMU waits for their sockets.
       startHelpers(shares, processes, work);
-      Path initrd = cache.initramfs(GuestAgent.load(hypervisor.guestArch()), modules.apply(!shares.isEmpty()),
-          plan.root(), work);
+      Optional<Path> disk = disks.disk(plan.root(), work);
+      Path initrd = cache.initramfs(GuestAgent.load(hypervisor.guestArch()),
+          modules.apply(!shares.isEmpty(), disk.isPresent()), disk.isPresent() ? null : plan.root(), work);
       long tInitrd = System.nanoTime();
-      String cmdline = LOG.isDebugEnabled() ? "quiet panic=-1 boxkit.timing=1" : "quiet panic=-1";
+      String cmdline = (LOG.isDebugEnabled() ? "quiet panic=-1 boxkit.timing=1" : "quiet panic=-1")
+          + (disk.isPresent() ? " boxkit.root=erofs:vda" : "");
       VmConfig vm = new VmConfig(kernel.kernel(), initrd, cmdline, cpus, plan.memoryBytes(),
-          work.resolve("ctl.sock"), work.resolve("console.log"), shares, false);
+          work.resolve("ctl.sock"), work.resolve("console.log"), shares, false, disk);
       try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
         server.bind(UnixDomainSocketAddress.of(vm.controlSocket()));
         awaitHelpers(vm, work, processes);
@@ -192,10 +198,10 @@ final class VmSession {
           hv.destroyForcibly();
         }
         long tStarted = System.nanoTime();
-        LOG.debug("started {} pid {} for {}", hypervisor.name(), hv.pid(), plan.root());
+        LOG.debug("started {} pid {} for {}", hypervisor.name(), hv.pid(), plan.root().dir());
         ctl = accept(server, hv, work);
         tConnected = System.nanoTime();
-        bootPhases = "initramfs " + ms(tInitrd - t0) + ", helpers " + ms(tHelpers - tInitrd) + ", hypervisor spawn "
+        bootPhases = (disk.isPresent() ? "root disk and initramfs " : "initramfs ") + ms(tInitrd - t0) + ", helpers " + ms(tHelpers - tInitrd) + ", hypervisor spawn "
             + ms(tStarted - tHelpers) + ", spawn to control socket connected by the hypervisor "
             + ms(tConnected - tStarted);
       }

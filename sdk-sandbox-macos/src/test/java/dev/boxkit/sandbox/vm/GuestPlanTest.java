@@ -59,7 +59,7 @@ class GuestPlanTest {
         .stream().noneMatch(r -> r.startsWith("S=")), "a read-only share gets no filter");
     assertEquals(List.of(data, data), plan.shares());
     assertEquals(96L << 20, plan.memoryBytes(), "100,000,000 bytes rounded up to whole MiB");
-    assertEquals(tmp, plan.root());
+    assertEquals(tmp, plan.root().dir());
   }
 
   @Test

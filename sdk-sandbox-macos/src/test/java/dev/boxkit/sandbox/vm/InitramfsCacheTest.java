@@ -31,18 +31,18 @@ class InitramfsCacheTest {
     Path root = root();
     Path work = Files.createDirectories(tmp.resolve("work"));
     InitramfsCache cache = new InitramfsCache(Optional.of(tmp.resolve("cache")));
-    Path first = cache.initramfs(AGENT, List.of(), root, work);
+    Path first = cache.initramfs(AGENT, List.of(), GuestRoot.of(root), work);
     assertEquals(tmp.resolve("cache"), first.getParent());
-    assertEquals(Initramfs.digest(AGENT, List.of(), root) + ".cpio", first.getFileName().toString());
+    assertEquals(Initramfs.digest(AGENT, List.of(), GuestRoot.of(root)) + ".cpio", first.getFileName().toString());
     ByteArrayOutputStream direct = new ByteArrayOutputStream();
-    Initramfs.write(direct, AGENT, List.of(), root);
+    Initramfs.write(direct, AGENT, List.of(), GuestRoot.of(root));
     assertArrayEquals(direct.toByteArray(), Files.readAllBytes(first), "the cached archive is the archive");
-    assertEquals(first, cache.initramfs(AGENT, List.of(), root, work));
+    assertEquals(first, cache.initramfs(AGENT, List.of(), GuestRoot.of(root), work));
 
     Files.writeString(root.resolve("bin/tool"), "two\n"); // same size, other bytes
-    Path second = cache.initramfs(AGENT, List.of(), root, work);
+    Path second = cache.initramfs(AGENT, List.of(), GuestRoot.of(root), work);
     assertNotEquals(first, second);
-    assertNotEquals(second, cache.initramfs("agent2".getBytes(StandardCharsets.US_ASCII), List.of(), root, work));
+    assertNotEquals(second, cache.initramfs("agent2".getBytes(StandardCharsets.US_ASCII), List.of(), GuestRoot.of(root), work));
     assertEquals("rwx------", String.join("", java.nio.file.attribute.PosixFilePermissions.toString(
         Files.getPosixFilePermissions(tmp.resolve("cache")))));
     try (var files = Files.list(work)) {
@@ -53,7 +53,7 @@ class InitramfsCacheTest {
   @Test
   void withoutACacheTheArchiveIsWrittenIntoTheWorkDirectory() throws IOException {
     Path work = Files.createDirectories(tmp.resolve("work"));
-    Path initrd = new InitramfsCache(Optional.empty()).initramfs(AGENT, List.of(), root(), work);
+    Path initrd = new InitramfsCache(Optional.empty()).initramfs(AGENT, List.of(), GuestRoot.of(root()), work);
     assertEquals(work.resolve("initrd.cpio"), initrd);
     assertTrue(Files.size(initrd) > 0);
   }
@@ -65,7 +65,7 @@ class InitramfsCacheTest {
     InitramfsCache cache = new InitramfsCache(Optional.of(tmp.resolve("cache")));
     for (int i = 0; i < InitramfsCache.KEEP + 3; i++) {
       Files.writeString(root.resolve("bin/tool"), "version " + i + "\n");
-      cache.initramfs(AGENT, List.of(), root, work);
+      cache.initramfs(AGENT, List.of(), GuestRoot.of(root), work);
     }
     try (var files = Files.list(tmp.resolve("cache"))) {
       assertEquals(InitramfsCache.KEEP, files.filter(p -> p.toString().endsWith(".cpio")).count());

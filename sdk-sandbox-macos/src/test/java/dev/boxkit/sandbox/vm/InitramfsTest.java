@@ -36,7 +36,7 @@ class InitramfsTest {
 
   private byte[] write(byte[] agent, List<Path> modules, Path root) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Initramfs.write(out, agent, modules, root);
+    Initramfs.write(out, agent, modules, GuestRoot.of(root));
     return out.toByteArray();
   }
 

@@ -94,7 +94,7 @@ class VfkitArm64GuestTest {
     Files.writeString(root.resolve("hello"), "hi\n");
     byte[] agent = GuestAgent.load(GuestArch.AARCH64);
     ByteArrayOutputStream archive = new ByteArrayOutputStream();
-    Initramfs.write(archive, agent, modules, root.getParent());
+    Initramfs.write(archive, agent, modules, GuestRoot.of(root.getParent()));
     List<String> entries = new ArrayList<>();
     byte[] init = null;
     String order = null;
