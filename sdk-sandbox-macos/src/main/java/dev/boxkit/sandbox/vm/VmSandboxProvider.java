@@ -34,7 +34,10 @@ import java.util.OptionalLong;
  * sandbox. Registered with {@link java.util.ServiceLoader}: {@code Isolation.VM} (or {@code AUTO}
  * where namespaces are unavailable) selects it; it may also be constructed and called directly.
  *
- * <p>Spec mapping: the root must be a read-only {@link dev.boxkit.sandbox.Rootfs#directory};
+ * <p>Spec mapping: the root must be a read-only {@link dev.boxkit.sandbox.Rootfs#directory} or an
+ * image root (writable, its writes discarded), carried in the initramfs when small and as a
+ * read-only EROFS disk from 64 MiB of files (system property {@code boxkit.vm.rootDisk}:
+ * {@code auto}, {@code disk} or {@code initramfs});
  * {@code limits.memoryBytes} is the VM's memory (default 512 MiB); {@code limits.timeout} kills
  * the VM. The guest has no network device, only its loopback: published ports ({@link
  * SandboxProcess#mappedPort(int)}) and an egress allow-list's proxy (reached at {@code
