@@ -192,7 +192,7 @@ public final class VmBootBenchmark {
         "-machine", (arm ? "virt" : "q35") + ",accel=" + accel + (arm && qemu.kvm() ? ",gic-version=max" : ""),
         "-cpu", qemu.kvm() ? "host" : arm ? "cortex-a57" : "max", "-smp", "1", "-m", "512M",
         "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-        "-append", "quiet panic=-1 console=" + arch.serialConsole(), "-serial", "file:/dev/null", "-nic", "none");
+        "-append", "quiet panic=-1 " + arch.bootParameters() + " console=" + arch.serialConsole(), "-serial", "file:/dev/null", "-nic", "none");
   }
 
   /** An initramfs of busybox and an {@code /init} script that powers the VM off at once. */

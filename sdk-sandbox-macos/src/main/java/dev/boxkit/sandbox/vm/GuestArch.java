@@ -36,6 +36,20 @@ public enum GuestArch {
     this.debianArch = debianArch;
   }
 
+  /**
+   * Kernel command line parameters that shorten a throwaway guest's boot without changing what
+   * the sandbox sees: {@code cryptomgr.notests} skips the crypto self-tests the kernel runs on
+   * every algorithm it registers (about 0.3 s of a TCG boot on either architecture; the host's
+   * own kernel tested the same code), and on x86-64 {@code no_timer_check} skips probing the
+   * IO-APIC timer for broken routing, which emulated hardware does not have (as Kata Containers'
+   * guests boot). See the kernel's {@code Documentation/admin-guide/kernel-parameters.txt}.
+   *
+   * @return space-separated parameters, never empty
+   */
+  public String bootParameters() {
+    return this == X86_64 ? "cryptomgr.notests no_timer_check" : "cryptomgr.notests";
+  }
+
   /** @return the architecture as the kernel names it, {@code x86_64} or {@code aarch64} */
   public String id() {
     return id;

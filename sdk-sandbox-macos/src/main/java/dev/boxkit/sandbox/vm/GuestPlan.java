@@ -50,32 +50,9 @@ record GuestPlan(GuestRoot root, List<Path> shares, byte[] specFrame, long memor
    * @throws InvalidSandboxSpecException naming the first field the VM backend cannot honour
    */
   static GuestPlan compile(SandboxSpec spec) {
-    GuestRoot root;
-    boolean rootWritable;
-    if (spec.root() instanceof Rootfs.FromImage image) {
-      if (image.keepUpper() != null) {
-        throw new InvalidSandboxSpecException("root.keepUpper", "the VM backend keeps no upper layer:"
-            + " what the program writes to an image root stays in the guest's memory and ends with it");
-      }
-      // The unpacked tree (from the rootfs cache) is copied into the guest, where it is writable
-      // and discarded at the end, as an image root is under namespaces.
-      dev.boxkit.oci.unpack.CachedRootfs tree = image.unpack();
-      root = new GuestRoot(tree.rootfs(), tree.ownersNotApplied(), java.util.Optional.of(tree.chainId()));
-      rootWritable = true;
-    } else if (spec.root() instanceof Rootfs.Directory dir) {
-      if (dir.writable()) {
-        throw new InvalidSandboxSpecException("root", "the VM backend copies the root into the VM, so"
-            + " writes could not reach " + dir.path() + ": use a read-only root plus a writable bind or tmpfs");
-      }
-      if (!Files.isDirectory(dir.path())) {
-        throw new InvalidSandboxSpecException("root.path", dir.path() + " is not a directory");
-      }
-      root = GuestRoot.of(dir.path());
-      rootWritable = false;
-    } else {
-      throw new InvalidSandboxSpecException("root", "the VM backend needs Rootfs.directory(...) or an"
-          + " image root: the host's own root is not a Linux guest root everywhere");
-    }
+    GuestRoot root = GuestRoot.of(spec.root());
+    // An image root is writable in the guest, its writes discarded at the end, as under namespaces.
+    boolean rootWritable = spec.root() instanceof Rootfs.FromImage;
     if (!spec.devices().isEmpty() || spec.mounts().stream().anyMatch(m -> m instanceof Mount.Device)) {
       throw new InvalidSandboxSpecException("devices", "device nodes and CDI devices are not supported"
           + " by the VM backend (the guest has no pass-through devices); use Isolation.NAMESPACES");

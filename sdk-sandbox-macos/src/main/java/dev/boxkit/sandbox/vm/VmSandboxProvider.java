@@ -9,6 +9,7 @@ import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.SandboxUnavailableException;
 import dev.boxkit.sandbox.Stdio;
 import dev.boxkit.sandbox.internal.egress.SandboxEgress;
+import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxPool;
 import dev.boxkit.sandbox.spi.PoolRuns;
 import dev.boxkit.sandbox.spi.SandboxProvider;
@@ -194,6 +195,42 @@ public final class VmSandboxProvider implements SandboxProvider {
           + " linux-aarch64");
     }
     return Optional.empty();
+  }
+
+  /**
+   * Writes the read-only EROFS disk that runs with {@code root} would boot from, or finds it in
+   * the disk cache, ahead of the first run (which would otherwise write it): for a large image,
+   * the VM's counterpart of a pull. Under the system property {@code boxkit.vm.rootDisk} a root
+   * may travel in the initramfs instead (by default, roots with less than 64 MiB of files), and
+   * with {@code BOXKIT_VM_CACHE=off} each run writes its own disk; then there is nothing to write
+   * ahead.
+   *
+   * @param root a {@link Rootfs#directory} (read-only) or an image root, unpacked first if needed
+   * @return the cached disk, or empty when runs with this root will not boot from a cached disk
+   * @throws InvalidSandboxSpecException for a root the VM backend cannot carry, or a bad
+   *     {@code boxkit.vm.rootDisk}
+   * @throws dev.boxkit.sandbox.SandboxSetupException when an image root cannot be unpacked
+   * @throws dev.boxkit.sandbox.SandboxException when the tree cannot be read or the disk written
+   */
+  public Optional<Path> prepareRootDisk(Rootfs root) {
+    if (root == null) {
+      throw new InvalidSandboxSpecException("root", "is null");
+    }
+    if (disks.directory().isEmpty()) {
+      return Optional.empty();
+    }
+    GuestRoot tree = GuestRoot.of(root);
+    try {
+      Path scratch = Files.createTempDirectory("boxkit-vm-disk-");
+      try {
+        // A disk written into the scratch directory (the cache could not be written) is not kept.
+        return disks.disk(tree, scratch).filter(d -> !d.startsWith(scratch));
+      } finally {
+        dev.boxkit.oci.io.FileTrees.deleteRecursively(scratch);
+      }
+    } catch (IOException e) {
+      throw new SandboxException("preparing the VM root disk of " + tree.dir() + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -182,7 +182,8 @@ final class VmSession {
       Path initrd = cache.initramfs(GuestAgent.load(hypervisor.guestArch()),
           modules.apply(!shares.isEmpty(), disk.isPresent()), disk.isPresent() ? null : plan.root(), work);
       long tInitrd = System.nanoTime();
-      String cmdline = (LOG.isDebugEnabled() ? "quiet panic=-1 boxkit.timing=1" : "quiet panic=-1")
+      String cmdline = "quiet panic=-1 " + hypervisor.guestArch().bootParameters()
+          + (LOG.isDebugEnabled() ? " boxkit.timing=1" : "")
           + (disk.isPresent() ? " boxkit.root=erofs:vda" : "");
       VmConfig vm = new VmConfig(kernel.kernel(), initrd, cmdline, cpus, plan.memoryBytes(),
           work.resolve("ctl.sock"), work.resolve("console.log"), shares, false, disk);

@@ -79,4 +79,10 @@ class GuestArchTest {
     assertTrue(why.isPresent() && why.get().contains("x86_64 kernel") && why.get().contains("BOXKIT_VM_KERNEL_ARM64"),
         why.toString());
   }
+
+  @Test
+  void bootParametersSkipOnlyWhatAnEmulatedThrowawayGuestDoesNotNeed() {
+    assertEquals("cryptomgr.notests no_timer_check", GuestArch.X86_64.bootParameters());
+    assertEquals("cryptomgr.notests", GuestArch.AARCH64.bootParameters(), "no_timer_check is x86's IO-APIC check");
+  }
 }
