@@ -87,6 +87,7 @@ static const char *const op_names[OP_COUNT] = {
 #define SETIDS_CLEAR_GROUPS 0x1u
 #define CHDIR_CREATE 0x8u     /* OP_CHDIR: create the directory when it is missing (0x1 is PARENT) */
 #define KEEP_PLAN 0x10u       /* OP_CLONE: the child keeps the plan fd (OP_AWAIT reads its program there) */
+#define TMPFS_RO 0x20u        /* OP_TMPFS: mount it read-only */
 #define REQUEST_MAGIC 0x31525842u /* "BXR1" little-endian: a pooled sandbox's program (OP_AWAIT) */
 
 #define STATUS_ERROR 1u
@@ -753,8 +754,9 @@ struct proxy {
   int from, to;   /* copy from -> to; -1 once closed */
   int output;     /* the sandbox writes (stdout/stderr): drained before the monitor exits */
   size_t off, len;
-  char buf[65536];
+  char *buf;      /* PROXY_BUF bytes, allocated with the proxy: most sandboxes have none */
 };
+#define PROXY_BUF 65536
 
 #define MAX_PROXIES 3
 struct proxies { struct proxy p[MAX_PROXIES]; int count; };
@@ -769,7 +771,7 @@ static void proxy_close(struct proxy *x) {
 static void proxy_step(struct proxy *x, short ev) {
   if (x->len == 0) {
     if (!(ev & (POLLIN | POLLHUP | POLLERR))) return;
-    ssize_t n = read(x->from, x->buf, sizeof x->buf);
+    ssize_t n = read(x->from, x->buf, PROXY_BUF);
     if (n > 0) { x->off = 0; x->len = (size_t)n; }
     else if (n == 0 || (errno != EAGAIN && errno != EINTR)) proxy_close(x);
     return;
@@ -1142,6 +1144,7 @@ static void op_stdio(struct proxies *px, struct cursor *c) {
   x->to = fd == 0 ? ours : host;
   x->output = fd != 0;
   x->off = x->len = 0;
+  if (!(x->buf = malloc(PROXY_BUF))) die_errno(ENOMEM, NULL, "stdio buffer");
 }
 
 /*
@@ -1524,13 +1527,12 @@ static void step_mask(struct run_state *s, uint16_t flags, struct cursor *c) {
 }
 
 static void step_tmpfs(struct run_state *s, uint16_t flags, struct cursor *c) {
-  (void)flags;
   const char *dst = get_str(c);
   uint64_t size = get_u64(c);
   uint32_t mode = get_u32(c);
   char data[64];
   snprintf(data, sizeof data, "size=%llu,mode=%o", (unsigned long long)size, mode & 07777);
-  mount_fs(s->root_fd, dst, "tmpfs", MS_NOSUID | MS_NODEV, data);
+  mount_fs(s->root_fd, dst, "tmpfs", MS_NOSUID | MS_NODEV | ((flags & TMPFS_RO) ? MS_RDONLY : 0), data);
 }
 
 static void step_proc(struct run_state *s, uint16_t flags, struct cursor *c) {

@@ -175,7 +175,9 @@ public final class LinuxSandboxProvider implements SandboxProvider {
     // A user given by name, then CDI devices (mounts and variables), so every check below sees them.
     spec = dev.boxkit.sandbox.spi.Devices.resolve(spec.withUserResolved());
     checkHostPaths(spec);
-    DeviceMounts.check(spec, DeviceMounts.mountinfo());
+    if (spec.mounts().stream().anyMatch(m -> m instanceof Mount.Device)) {
+      DeviceMounts.check(spec, DeviceMounts.mountinfo()); // read only when there is a node to check
+    }
     LibC c = LibC.INSTANCE;
     HelperBinary h = helper();
     byte[] bpf = seccomp(writesHostTrees(spec));
