@@ -87,6 +87,7 @@ static const char *const op_names[OP_COUNT] = {
 #define SETIDS_CLEAR_GROUPS 0x1u
 #define CHDIR_CREATE 0x8u     /* OP_CHDIR: create the directory when it is missing (0x1 is PARENT) */
 #define KEEP_PLAN 0x10u       /* OP_CLONE: the child keeps the plan fd (OP_AWAIT reads its program there) */
+#define TMPFS_RO 0x20u        /* OP_TMPFS: mount it read-only */
 #define REQUEST_MAGIC 0x31525842u /* "BXR1" little-endian: a pooled sandbox's program (OP_AWAIT) */
 
 #define STATUS_ERROR 1u
@@ -113,6 +114,7 @@ static const char *const op_names[OP_COUNT] = {
 #define SYS_openat2 437
 #endif
 #define BK_RESOLVE_NO_MAGICLINKS 0x02ull
+#define BK_RESOLVE_BENEATH 0x08ull
 #define BK_RESOLVE_NO_SYMLINKS 0x04ull
 struct bk_open_how { uint64_t flags, mode, resolve; };
 #define BK_OPEN_TREE_CLONE 1u
@@ -294,27 +296,23 @@ static void write_file(const char *path, const char *data) {
   close(fd);
 }
 
-enum create { MUST_EXIST, CREATE_DIR, CREATE_FILE };
+enum create { MUST_EXIST, MAY_BE_MISSING, CREATE_DIR, CREATE_FILE };
 
-/*
- * Opens `path` (absolute) beneath root_fd as an O_PATH fd without following any symbolic link,
- * so a link planted in the rootfs cannot redirect a mount out of it (CVE-2021-30465,
- * CVE-2023-27561). Missing components are created as directories (the last one as a file with
- * CREATE_FILE). Equivalent to openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) but works on any
- * kernel and can create what is missing.
- */
-static int open_beneath(int root_fd, const char *path, enum create create) {
+/* One component at a time with O_NOFOLLOW, creating what is missing: open_beneath's slow path. */
+static int walk_beneath(int root_fd, const char *path, enum create create) {
   char buf[4096];
-  if (path[0] != '/' || strlen(path) >= sizeof buf) die_errno(EINVAL, path, "bad path %s", path);
   strcpy(buf, path + 1);
   int fd = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) die_errno(errno, path, "open new root");
   char *save = NULL;
   for (char *comp = strtok_r(buf, "/", &save); comp; ) {
     char *next = strtok_r(NULL, "/", &save);
-    if (!strcmp(comp, ".") || !strcmp(comp, "..")) die_errno(EINVAL, path, "'.' or '..' in %s", path);
     int flags = O_PATH | O_NOFOLLOW | O_CLOEXEC | (next ? O_DIRECTORY : 0);
     int nfd = openat(fd, comp, flags);
+    if (nfd < 0 && errno == ENOENT && create == MAY_BE_MISSING) {
+      close(fd);
+      return -1;
+    }
     if (nfd < 0 && errno == ENOENT && create != MUST_EXIST) {
       if (!next && create == CREATE_FILE) {
         int f = openat(fd, comp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -334,6 +332,77 @@ static int open_beneath(int root_fd, const char *path, enum create create) {
   if (fstat(fd, &st) < 0) die_errno(errno, path, "stat %s", path);
   if (S_ISLNK(st.st_mode)) die_errno(ELOOP, path, "%s is a symbolic link", path);
   return fd;
+}
+
+/* openat2 beneath root_fd refusing every symbolic link; -1 with errno when it cannot. */
+static int openat2_beneath(int root_fd, const char *rel) {
+  struct bk_open_how how = { O_PATH | O_CLOEXEC, 0,
+                             BK_RESOLVE_BENEATH | BK_RESOLVE_NO_SYMLINKS | BK_RESOLVE_NO_MAGICLINKS };
+  return (int)syscall(SYS_openat2, root_fd, rel[0] ? rel : ".", &how, sizeof how);
+}
+
+/*
+ * Opens `path` (absolute) beneath root_fd as an O_PATH fd without following any symbolic link,
+ * so a link planted in the rootfs cannot redirect a mount out of it (CVE-2021-30465,
+ * CVE-2023-27561). Missing components are created as directories (the last one as a file with
+ * CREATE_FILE); with MAY_BE_MISSING a missing one gives -1. One openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS) call where the kernel has it (a last component to create: the parent's,
+ * then one create); a walk of one component at a time otherwise, and for every failure, so the
+ * errors name the component whatever the kernel.
+ */
+static int open_beneath(int root_fd, const char *path, enum create create) {
+  size_t len = strlen(path);
+  if (path[0] != '/' || len >= 4096) die_errno(EINVAL, path, "bad path %s", path);
+  for (const char *p = path; *p; ) {
+    while (*p == '/') p++;
+    size_t n = strcspn(p, "/");
+    if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+      die_errno(EINVAL, path, "'.' or '..' in %s", path);
+    p += n;
+  }
+  int fd = openat2_beneath(root_fd, path + 1);
+  if (fd >= 0) return fd;
+  /* A symbolic link gives ELOOP before a missing component could give ENOENT. */
+  if (errno == ENOENT && create == MAY_BE_MISSING) return -1;
+  const char *slash = strrchr(path, '/');
+  if (errno == ENOENT && (create == CREATE_DIR || create == CREATE_FILE) && slash[1]) {
+    char parent[4096];
+    memcpy(parent, path + 1, (size_t)(slash - path));
+    parent[slash - path - 1] = 0;
+    int pfd = openat2_beneath(root_fd, parent);
+    if (pfd >= 0) {
+      const char *last = slash + 1;
+      int made;
+      if (create == CREATE_FILE) {
+        made = openat(pfd, last, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (made >= 0) close(made);
+      } else {
+        made = mkdirat(pfd, last, 0755);
+      }
+      if (made >= 0) fd = openat2_beneath(pfd, last); /* still no link, even if swapped in since */
+      close(pfd);
+      if (fd >= 0) return fd;
+    }
+  }
+  return walk_beneath(root_fd, path, create);
+}
+
+/*
+ * Mounts a copy of the tree open as src_fd (in this mount namespace) on target_fd with
+ * attributes `attr` (recursively) already set: the copy is read-only before it is attached,
+ * and the target needs no second lookup.
+ */
+static void bind_tree(int src_fd, int target_fd, uint64_t attr, const char *src, const char *dst) {
+  int tree = (int)syscall(SYS_open_tree, src_fd, "",
+                          BK_OPEN_TREE_CLONE | O_CLOEXEC | BK_AT_RECURSIVE | AT_EMPTY_PATH);
+  if (tree < 0) die_errno(errno, dst, "mount %s -> %s (bind)", src, dst);
+  struct bk_mount_attr a = { .attr_set = attr };
+  if (attr && syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | BK_AT_RECURSIVE, &a, sizeof a) < 0)
+    die_errno(errno, dst, "set mount attributes on %s", dst);
+  if (syscall(SYS_move_mount, tree, "", target_fd, "",
+              BK_MOVE_MOUNT_F_EMPTY_PATH | BK_MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    die_errno(errno, dst, "mount %s -> %s (bind)", src, dst);
+  close(tree);
 }
 
 static void set_mount_attr(int fd, const char *path, uint64_t attr, int recursive) {
@@ -425,39 +494,54 @@ static void attach_source(struct sources *srcs, uint32_t index, const char *src,
   }
 }
 
-static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
-  const char *src = get_str(c), *dst = get_str(c);
-  uint32_t flags = get_u32(c), index = get_u32(c);
-  char sp[32], dp[32];
-  if ((flags & BIND_IF_EXISTS) && faccessat(root_fd, src + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0
-      && errno == ENOENT)
+/*
+ * Mounts source `index` on target_fd (dst beneath root_fd) with attributes `attr`: a copy made
+ * read-only before it is attached, or, for an idmapped tree the monitor sent, that tree itself,
+ * attached, then given the attributes.
+ */
+static void bind_source(struct sources *srcs, uint32_t index, const char *src, int root_fd,
+                        int target_fd, const char *dst, uint64_t attr) {
+  int fd = source_fd(srcs, index, src);
+  if (!srcs->detached[index]) {
+    bind_tree(fd, target_fd, attr, src, dst);
     return;
-  int sfd = (flags & BIND_SRC_IN_ROOT) ? open_beneath(root_fd, src, MUST_EXIST)
-                                       : dup(source_fd(srcs, index, src));
-  struct stat st;
-  if (sfd < 0 || fstat(sfd, &st) < 0) die_errno(errno, src, "bind source %s", src);
-  /* Java checked the node; a file swapped in since must not be bound without nodev. */
-  if ((flags & BIND_DEVICE) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
-    die_errno(EINVAL, src, "%s is not a character or block device", src);
-  int dfd = open_beneath(root_fd, dst, S_ISDIR(st.st_mode) ? CREATE_DIR : CREATE_FILE);
-  if (flags & BIND_SRC_IN_ROOT) {
-    if (mount(fd_path(sp, sfd), fd_path(dp, dfd), NULL, MS_BIND | MS_REC, NULL) < 0)
-      die_errno(errno, dst, "mount %s -> %s (bind%s)", src, dst, (flags & BIND_RO) ? ", ro" : "");
-  } else {
-    attach_source(srcs, index, src, dfd, dst);
   }
-  close(sfd);
-  close(dfd);
-  /* A device node stays usable on a read-only mount (writes to a device are not writes to the
-   * filesystem), but its owner and mode can no longer be changed: not nodev, or it would not open. */
-  uint64_t attr = ((flags & (BIND_RO | BIND_DEVICE)) ? BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID : 0)
-      | ((flags & (BIND_RO | BIND_NOSUID_NODEV)) ? BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV : 0);
+  attach_source(srcs, index, src, target_fd, dst);
   if (attr) {
-    /* Reopen: the fd above is the directory under the new mount, not its root. */
+    /* Reopen: target_fd is the directory under the new mount, not its root. */
     int mfd = open_beneath(root_fd, dst, MUST_EXIST);
     set_mount_attr(mfd, dst, attr, 1);
     close(mfd);
   }
+}
+
+static void op_bind(int root_fd, struct sources *srcs, struct cursor *c) {
+  const char *src = get_str(c), *dst = get_str(c);
+  uint32_t flags = get_u32(c), index = get_u32(c);
+  int in_root = (flags & BIND_SRC_IN_ROOT) != 0;
+  if ((flags & BIND_IF_EXISTS) && !in_root && faccessat(root_fd, src + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0
+      && errno == ENOENT)
+    return;
+  int sfd = in_root ? open_beneath(root_fd, src, (flags & BIND_IF_EXISTS) ? MAY_BE_MISSING : MUST_EXIST)
+                    : source_fd(srcs, index, src);
+  if (sfd < 0 && in_root) return; /* BIND_IF_EXISTS, and it does not */
+  struct stat st;
+  if (fstat(sfd, &st) < 0) die_errno(errno, src, "bind source %s", src);
+  /* Java checked the node; a file swapped in since must not be bound without nodev. */
+  if ((flags & BIND_DEVICE) && !S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
+    die_errno(EINVAL, src, "%s is not a character or block device", src);
+  int dfd = open_beneath(root_fd, dst, S_ISDIR(st.st_mode) ? CREATE_DIR : CREATE_FILE);
+  /* A device node stays usable on a read-only mount (writes to a device are not writes to the
+   * filesystem), but its owner and mode can no longer be changed: not nodev, or it would not open. */
+  uint64_t attr = ((flags & (BIND_RO | BIND_DEVICE)) ? BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID : 0)
+      | ((flags & (BIND_RO | BIND_NOSUID_NODEV)) ? BK_MOUNT_ATTR_NOSUID | BK_MOUNT_ATTR_NODEV : 0);
+  if (in_root) {
+    bind_tree(sfd, dfd, attr, src, dst);
+    close(sfd);
+  } else {
+    bind_source(srcs, index, src, root_fd, dfd, dst, attr);
+  }
+  close(dfd);
 }
 
 /*
@@ -469,19 +553,17 @@ static void op_mask(int root_fd, struct sources *srcs, struct cursor *c) {
   uint32_t index = get_u32(c);
   char fp[32];
   struct stat st;
-  if (faccessat(root_fd, path + 1, F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) return;
-  int fd = open_beneath(root_fd, path, MUST_EXIST);
+  int fd = open_beneath(root_fd, path, MAY_BE_MISSING);
+  if (fd < 0) return;
   if (fstat(fd, &st) < 0) die_errno(errno, path, "stat %s", path);
   if (!S_ISDIR(st.st_mode)) {
-    attach_source(srcs, index, "/dev/null", fd, path);
+    /* Not nodev: /dev/null must still open. */
+    bind_source(srcs, index, "/dev/null", root_fd, fd, path, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID);
   } else if (mount("tmpfs", fd_path(fp, fd), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                    "size=4k,mode=0555") < 0) {
+    /* Read-only and nosuid from the start, and empty: no attributes left to set. */
     die_errno(errno, path, "mount tmpfs on %s", path);
   }
-  close(fd);
-  fd = open_beneath(root_fd, path, MUST_EXIST);
-  /* Not nodev: /dev/null must still open. */
-  set_mount_attr(fd, path, BK_MOUNT_ATTR_RDONLY | BK_MOUNT_ATTR_NOSUID, 1);
   close(fd);
 }
 
@@ -672,8 +754,9 @@ struct proxy {
   int from, to;   /* copy from -> to; -1 once closed */
   int output;     /* the sandbox writes (stdout/stderr): drained before the monitor exits */
   size_t off, len;
-  char buf[65536];
+  char *buf;      /* PROXY_BUF bytes, allocated with the proxy: most sandboxes have none */
 };
+#define PROXY_BUF 65536
 
 #define MAX_PROXIES 3
 struct proxies { struct proxy p[MAX_PROXIES]; int count; };
@@ -688,7 +771,7 @@ static void proxy_close(struct proxy *x) {
 static void proxy_step(struct proxy *x, short ev) {
   if (x->len == 0) {
     if (!(ev & (POLLIN | POLLHUP | POLLERR))) return;
-    ssize_t n = read(x->from, x->buf, sizeof x->buf);
+    ssize_t n = read(x->from, x->buf, PROXY_BUF);
     if (n > 0) { x->off = 0; x->len = (size_t)n; }
     else if (n == 0 || (errno != EAGAIN && errno != EINTR)) proxy_close(x);
     return;
@@ -1061,6 +1144,7 @@ static void op_stdio(struct proxies *px, struct cursor *c) {
   x->to = fd == 0 ? ours : host;
   x->output = fd != 0;
   x->off = x->len = 0;
+  if (!(x->buf = malloc(PROXY_BUF))) die_errno(ENOMEM, NULL, "stdio buffer");
 }
 
 /*
@@ -1443,13 +1527,12 @@ static void step_mask(struct run_state *s, uint16_t flags, struct cursor *c) {
 }
 
 static void step_tmpfs(struct run_state *s, uint16_t flags, struct cursor *c) {
-  (void)flags;
   const char *dst = get_str(c);
   uint64_t size = get_u64(c);
   uint32_t mode = get_u32(c);
   char data[64];
   snprintf(data, sizeof data, "size=%llu,mode=%o", (unsigned long long)size, mode & 07777);
-  mount_fs(s->root_fd, dst, "tmpfs", MS_NOSUID | MS_NODEV, data);
+  mount_fs(s->root_fd, dst, "tmpfs", MS_NOSUID | MS_NODEV | ((flags & TMPFS_RO) ? MS_RDONLY : 0), data);
 }
 
 static void step_proc(struct run_state *s, uint16_t flags, struct cursor *c) {

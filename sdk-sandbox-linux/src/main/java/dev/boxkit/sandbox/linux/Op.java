@@ -76,6 +76,8 @@ enum Op {
   static final int CHDIR_CREATE = 0x8;
   /** CLONE flag: the child keeps the plan fd, where op AWAIT reads the program of a pooled run. */
   static final int KEEP_PLAN = 0x10;
+  /** TMPFS flag: mount it read-only (a cover nothing is mounted under). */
+  static final int TMPFS_RO = 0x20;
   /** SETIDS flag: clear supplementary groups. */
   static final int SETIDS_CLEAR_GROUPS = 0x1;
 

@@ -222,15 +222,19 @@ final class PlanCompiler {
       addRoot(plan, spec.root(), sources, shifted);
     }
     List<String> covers = spec.root() instanceof Rootfs.HostReadOnly ? hostCovers(spec.mounts()) : List.of();
+    // A cover the spec mounts nothing under is read-only from the start; one with mount points
+    // to create in it is made read-only after the spec's mounts.
+    List<String> remount = covers.stream().filter(dir -> spec.mounts().stream()
+        .anyMatch(m -> m.destination().startsWith(dir + "/"))).toList();
     for (String dir : covers) {
-      plan.add(Op.TMPFS, "hide host " + dir + " under an empty tmpfs",
-          new Plan.Fields().str(dir).u64(1 << 20).u32(0755));
+      boolean readOnly = !remount.contains(dir);
+      plan.add(Op.TMPFS, readOnly ? Op.TMPFS_RO : 0, "hide host " + dir + " under an empty"
+          + (readOnly ? " read-only" : "") + " tmpfs", new Plan.Fields().str(dir).u64(1 << 20).u32(0755));
     }
     for (Mount m : spec.mounts()) {
       addMount(plan, m, sources, shifted);
     }
-    for (String dir : covers) {
-      // After the spec's mounts, whose mount points may have been created in it.
+    for (String dir : remount) {
       plan.add(Op.REMOUNT_RO, Op.SHALLOW, "make " + dir + " read-only", new Plan.Fields().str(dir));
     }
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));

@@ -90,7 +90,7 @@
  * number (ignored with SRC_IN_ROOT));
  * MASK(str path, u32 source number of /dev/null), hiding an existing path (a directory under an
  * empty read-only tmpfs, anything else under a read-only bind of /dev/null);
- * TMPFS(str dst, u64 size, u32 mode); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
+ * TMPFS(str dst, u64 size, u32 mode, flag TMPFS_RO (0x20): mounted read-only); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
  * str path); REMOUNT_RO(str, flag SHALLOW (0x4): that mount only); HOSTNAME(str); LOOPBACK_UP; PIVOT_ROOT; FORK_INIT; SETSID;
  * RLIMIT(u32 resource, u64 soft, u64 hard); CHDIR(str); CAPS_BOUNDING; SETIDS(u32 uid, u32 gid,
  * u32 flags CLEAR_GROUPS=1); CAPS_CLEAR; NO_NEW_PRIVS; SECCOMP(blob of struct sock_filter);
@@ -119,7 +119,10 @@
  * {@code /dev/null} on its own fds 0-2 after the clone, so the caller's pipes reach end of file
  * once the sandbox's processes are gone; a pooled run without resources (no cgroup, overlay,
  * proxy or shared network) returns at init's exit record with its output complete, and the
- * pool's reaper thread reaps the helper while the kernel tears the namespaces down.
+ * pool's reaper thread reaps the helper while the kernel tears the namespaces down. A cold
+ * {@code run} does the same (on a {@code boxkit-reaper} daemon thread) unless the sandbox can
+ * write host trees (a writable bind or directory root): then it returns only once the helper,
+ * and with it every process of the sandbox, is gone.
  *
  * <h2>Image roots</h2>
  * {@link dev.boxkit.sandbox.Rootfs.FromImage} is an overlayfs mounted by init inside the

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** start/wait/signal/kill/close, timeouts, JVM death, and what is left behind afterwards. */
 class LifecycleTest {
+  @TempDir Path tmp;
 
   /** Host pids whose command line contains {@code marker}. */
   static List<Long> hostProcessesWith(String marker) {
@@ -192,6 +193,7 @@ class LifecycleTest {
     Sandboxes.require();
     boolean cgroups = dev.boxkit.sandbox.linux.cgroup.Cgroups.detect().isPresent();
     Sandboxes.run("true"); // warm-up: the helper memfd and libraries are loaded once
+    eventually(() -> ProcessHandle.current().children().count() == 0, "the warm-up's helper reaped");
     long fdsBefore = countFds();
     long cgroupsBefore = boxkitCgroups();
     String mountsBefore = Files.readString(Path.of("/proc/self/mountinfo"));
@@ -202,10 +204,43 @@ class LifecycleTest {
       }
       assertEquals(i % 7, spec.run().exitCode());
     }
-    assertEquals(fdsBefore, countFds(), "file descriptors leaked");
+    // The last helpers may still be reaped off the runs' thread (see the test below).
+    eventually(() -> ProcessHandle.current().children().count() == 0, "helpers left unreaped");
+    eventually(() -> countFds() == fdsBefore, "file descriptors leaked");
     assertEquals(mountsBefore, Files.readString(Path.of("/proc/self/mountinfo")), "mounts leaked");
-    assertEquals(0, ProcessHandle.current().children().count(), "helpers left unreaped");
     assertEquals(cgroupsBefore, boxkitCgroups(), "cgroups leaked");
+  }
+
+  @Test
+  void aRunThatCanWriteHostTreesReturnsOnlyOnceItsHelperIsReaped() throws Exception {
+    Sandboxes.require();
+    // Nothing to measure, release or write outside: the run returns at the program's exit
+    // record and its helper is reaped soon after, on the reaper thread.
+    assertEquals(0, Sandboxes.run("true").exitCode());
+    eventually(() -> ProcessHandle.current().children().count() == 0, "the helper was never reaped");
+    // A writable bind: no process of the sandbox may still be ending (a write in flight) when
+    // run returns, so its helper is reaped before.
+    Path w = Files.createDirectories(tmp.resolve("w"));
+    if (LibC.INSTANCE.geteuid() == 0) {
+      Files.setAttribute(w, "unix:uid", 1000); // a root JVM binds no root-owned tree writable
+      Files.setAttribute(w, "unix:gid", 1000);
+    }
+    for (int i = 0; i < 20; i++) {
+      ExecResult r = Sandboxes.sh("echo x > /tmp/w/f").mount(dev.boxkit.sandbox.Mount.bind(w, "/tmp/w").readWrite()).run();
+      assertEquals(0, r.exitCode(), r.stderrText());
+      assertEquals(0, ProcessHandle.current().children().count(), "helper still there after run " + i);
+    }
+  }
+
+  private interface Check {
+    boolean holds() throws Exception;
+  }
+
+  private static void eventually(Check check, String what) throws Exception {
+    for (int i = 0; i < 200 && !check.holds(); i++) {
+      Thread.sleep(50);
+    }
+    assertTrue(check.holds(), what + " (after 10 s)");
   }
 
   private static long boxkitCgroups() throws IOException {
@@ -236,7 +271,7 @@ class LifecycleTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(0, ProcessHandle.current().children().count(), "helpers left unreaped");
+    eventually(() -> ProcessHandle.current().children().count() == 0, "helpers left unreaped");
   }
 
   private static long countFds() throws IOException {

@@ -76,6 +76,31 @@ class PlanCompilerTest {
   }
 
   @Test
+  void coversWithNothingMountedUnderThemAreReadOnlyFromTheStart() {
+    Plan plain = PlanCompiler.compile(Sandbox.builder().command("/bin/true").build(), 0, 0, Optional.of(BPF));
+    assertEquals(-1, plain.ops().indexOf(Op.REMOUNT_RO), "no remount needed");
+    int tmp = describing(plain, "hide host /tmp ");
+    assertTrue(plain.describe(tmp).contains("read-only"), plain.describe(tmp));
+    // A mount point to create under /tmp: that cover is writable until the spec's mounts are done.
+    Plan bound = PlanCompiler.compile(Sandbox.builder().command("/bin/true")
+        .mount(Mount.bind(Path.of("/usr"), "/tmp/in")).build(), 0, 0, Optional.of(BPF));
+    assertEquals(1, bound.ops().stream().filter(o -> o == Op.REMOUNT_RO).count());
+    assertEquals("make /tmp read-only", bound.describe(bound.ops().indexOf(Op.REMOUNT_RO)));
+    assertTrue(bound.ops().indexOf(Op.REMOUNT_RO) > describing(bound, "mount /usr -> /tmp/in"));
+    assertTrue(!bound.describe(describing(bound, "hide host /tmp ")).contains("read-only"));
+    assertTrue(bound.describe(describing(bound, "hide host /run ")).contains("read-only"));
+  }
+
+  private static int describing(Plan plan, String prefix) {
+    for (int i = 0; i < plan.ops().size(); i++) {
+      if (plan.describe(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no op \"" + prefix + "...\"");
+  }
+
+  @Test
   void workingDirUnderProcIsRefused() {
     SandboxSpec spec = Sandbox.builder().command("/bin/true").workingDir("/proc/self/fd/7").build();
     assertEquals("workingDir", assertThrows(InvalidSandboxSpecException.class,

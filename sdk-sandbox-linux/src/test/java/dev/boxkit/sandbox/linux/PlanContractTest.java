@@ -72,10 +72,11 @@ class PlanContractTest {
         Map.entry("BIND_DEVICE", Op.BIND_DEVICE),
         Map.entry("CHDIR_CREATE", Op.CHDIR_CREATE),
         Map.entry("JOIN_USERNS", Op.JOIN_USERNS),
-        Map.entry("KEEP_PLAN", Op.KEEP_PLAN));
+        Map.entry("KEEP_PLAN", Op.KEEP_PLAN),
+        Map.entry("TMPFS_RO", Op.TMPFS_RO));
     javaFlags.forEach((name, value) -> assertEquals(defines.get(name), value, name));
     // Op flags ride in the op header's upper half, where the helper reads PARENT from every op.
-    for (int headerFlag : new int[] {Op.RECEIVED, Op.SHALLOW, Op.CHDIR_CREATE, Op.KEEP_PLAN}) {
+    for (int headerFlag : new int[] {Op.RECEIVED, Op.SHALLOW, Op.CHDIR_CREATE, Op.KEEP_PLAN, Op.TMPFS_RO}) {
       assertEquals(0, headerFlag & Op.PARENT, "0x" + Integer.toHexString(headerFlag) + " reuses PARENT's bit");
     }
   }

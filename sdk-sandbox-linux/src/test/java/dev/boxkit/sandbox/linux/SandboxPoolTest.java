@@ -103,6 +103,22 @@ class SandboxPoolTest {
   }
 
   @Test
+  void aLongRunHoldsBackTheRefillOfItsSlotOnlyBriefly() throws Exception {
+    ExecutorService threads = Executors.newSingleThreadExecutor();
+    try (SandboxPool pool = Sandbox.pool(sh("true"), 1)) {
+      pool.run("/bin/true"); // the first sandbox was taken and its slot refilled
+      Future<ExecResult> longRun = threads.submit(() -> pool.run(run(pool, "sleep 5; echo long")));
+      // The refill of its slot starts REFILL_DELAY_MS after it began, not when it ends.
+      ExecResult next = pool.run("/bin/echo", "next");
+      assertEquals("next\n", next.stdoutText(), next.stderrText());
+      assertTrue(!longRun.isDone(), "the second run waited for the first to end");
+      assertEquals("long\n", longRun.get().stdoutText());
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
   void concurrentRunsFromSeveralThreads() throws Exception {
     ExecutorService threads = Executors.newFixedThreadPool(4);
     try (SandboxPool pool = Sandbox.pool(sh("true"), 2)) {
