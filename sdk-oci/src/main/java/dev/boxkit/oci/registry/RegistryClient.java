@@ -46,6 +46,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Repository-level operations take an {@link ImageReference} and use only its registry and
  * repository.
+ *
+ * <p>Building the first client sets the system property {@code jdk.httpclient.bufsize} to
+ * 256 KiB unless it is set: the JDK's HTTP client moves bodies in buffers of that size, and its
+ * default of 16 KiB costs more CPU per blob than verifying the digest. The JDK reads it once,
+ * when its HTTP client is first used in the JVM; set it yourself (e.g. {@code
+ * -Djdk.httpclient.bufsize=16384}) to keep another value.
  */
 public final class RegistryClient {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
@@ -65,6 +71,10 @@ public final class RegistryClient {
   private final BlobProgress.Listener progress;
 
   private RegistryClient(Builder b) {
+    if (HttpTransport.defaultBufferSize(System.getProperties())) {
+      LOG.debug("{}={} for the JDK's HTTP client", HttpTransport.BUFFER_SIZE_PROPERTY,
+          HttpTransport.BUFFER_BYTES);
+    }
     HttpClient.Builder hb = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(b.connectTimeout);
@@ -380,7 +390,7 @@ public final class RegistryClient {
     MessageDigest md = digest.newMessageDigest();
     long total = 0;
     long reported = 0;
-    byte[] buf = new byte[128 * 1024];
+    byte[] buf = new byte[HttpTransport.BUFFER_BYTES];
     try (InputStream in = r.body()) {
       while (true) {
         int n;
