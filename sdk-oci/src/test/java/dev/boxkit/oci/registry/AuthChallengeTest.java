@@ -40,6 +40,15 @@ class AuthChallengeTest {
   }
 
   @Test
+  void chunkEndsAtTheChunkSizeOrTheBlobsEndWithoutOverflow() {
+    assertEquals(3000, BlobUpload.chunkEnd(0, 3000, 10_000));
+    assertEquals(10_000, BlobUpload.chunkEnd(9000, 3000, 10_000));
+    assertEquals(10_000, BlobUpload.chunkEnd(0, Long.MAX_VALUE, 10_000));
+    // Resumed past byte 0 with the default (unbounded) chunk: offset + MAX_VALUE would overflow.
+    assertEquals(10_000, BlobUpload.chunkEnd(4000, Long.MAX_VALUE, 10_000));
+  }
+
+  @Test
   void errorBodyIsParsed() {
     var errors = HttpTransport.parseErrors(("{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown"
         + " to registry\",\"detail\":{\"digest\":\"sha256:00\"}}]}").getBytes());
