@@ -31,6 +31,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -44,7 +48,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * and skopeo's {@code oci-archive:} read that part). Layers are stored as given: uncompressed or gzip tars, which both
  * docker and skopeo accept; they are never recompressed. The output is reproducible: entries
  * sorted by name, mtime 0, uid/gid 0, modes 0644/0755. It is written to a temp file beside the
- * target and renamed, so the target is either the old file or the complete new one.
+ * target and renamed, so the target is either the old file or the complete new one; it is not
+ * forced to disk (a power loss right after may lose it; it is rebuilt from its inputs). Layer
+ * bytes are copied by the kernel, file to file, and checked against their digests on other
+ * threads before the rename.
  */
 public final class DockerArchive {
   private static final String BLOB_DIR = "blobs/sha256/";
@@ -199,29 +206,143 @@ public final class DockerArchive {
     }
 
     Path abs = target.toAbsolutePath();
-    try (StagedFile staged = StagedFile.beside(abs)) {
+    Map<String, Long> sizes = new TreeMap<>();
+    for (Map.Entry<String, Object> f : files.entrySet()) {
+      sizes.put(f.getKey(), f.getValue() instanceof byte[] b ? (long) b.length : layerSize((LayerBlob) f.getValue()));
+    }
+    // Not synced: like a layer blob, the archive is checked by whoever loads it (docker load
+    // verifies each layer against the config's diff_ids) and is rebuilt from its inputs; syncing
+    // a few hundred MB cost more than the rest of a warm rebuild. Still atomic for readers.
+    try (StagedFile staged = StagedFile.beside(abs, false)) {
       try (FileChannel ch = FileChannel.open(staged.path(), StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE)) {
-        OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(raw);
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        putDir(tar, "blobs/");
-        putDir(tar, BLOB_DIR);
-        for (Map.Entry<String, Object> f : files.entrySet()) {
-          if (f.getValue() instanceof byte[] bytes) {
-            putFile(tar, f.getKey(), bytes);
-          } else {
-            putLayer(tar, f.getKey(), (LayerBlob) f.getValue());
-          }
+        if (UstarWriter.fits(sizes)) {
+          writeDirect(ch, files, sizes);
+        } else {
+          writeStreamed(ch, files);
         }
-        tar.finish();
-        tar.flush();
-        raw.flush();
       }
       staged.commit();
     } catch (IOException e) {
       throw new OciException("writing docker archive " + abs + ": " + e, e);
+    }
+  }
+
+  /**
+   * Writes the archive with {@link UstarWriter}: layer bytes go from file to file in the kernel
+   * ({@link FileChannel#transferTo}), never through this JVM, while other threads hash each layer
+   * from the page cache; a layer that does not match its digest fails the write before the archive
+   * is committed.
+   */
+  static void writeDirect(FileChannel ch, Map<String, Object> files, Map<String, Long> sizes)
+      throws IOException {
+    List<LayerBlob> layers = new ArrayList<>();
+    for (Object o : files.values()) {
+      if (o instanceof LayerBlob l) {
+        layers.add(l);
+      }
+    }
+    ExecutorService hashers = Executors.newFixedThreadPool(
+        Math.max(1, Math.min(layers.size(), Runtime.getRuntime().availableProcessors())), r -> {
+          Thread t = new Thread(r, "boxkit-archive-verify");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      Map<LayerBlob, Future<Digest>> digests = new LinkedHashMap<>();
+      for (LayerBlob l : layers) {
+        digests.put(l, hashers.submit(() -> hash(l, sizes.get(BLOB_DIR + l.digest().hex()))));
+      }
+      UstarWriter tar = new UstarWriter(ch);
+      tar.directory("blobs/");
+      tar.directory(BLOB_DIR);
+      for (Map.Entry<String, Object> f : files.entrySet()) {
+        if (f.getValue() instanceof byte[] bytes) {
+          tar.file(f.getKey(), bytes);
+        } else {
+          LayerBlob l = (LayerBlob) f.getValue();
+          try (FileChannel in = FileChannel.open(l.file(), StandardOpenOption.READ)) {
+            tar.file(f.getKey(), in, sizes.get(f.getKey()));
+          }
+        }
+      }
+      tar.finish();
+      for (Map.Entry<LayerBlob, Future<Digest>> d : digests.entrySet()) {
+        Digest actual = join(d.getValue());
+        if (!actual.equals(d.getKey().digest())) {
+          throw new DigestMismatchException("layer file " + d.getKey().file(), d.getKey().digest(),
+              actual.toString());
+        }
+      }
+    } finally {
+      hashers.shutdownNow();
+    }
+  }
+
+  private static Digest hash(LayerBlob layer, long size) throws IOException {
+    MessageDigest md = layer.digest().newMessageDigest();
+    long read = 0;
+    try (InputStream in = Files.newInputStream(layer.file())) {
+      byte[] buf = new byte[1 << 20];
+      for (int n; read < size && (n = in.read(buf, 0, (int) Math.min(buf.length, size - read))) != -1; ) {
+        md.update(buf, 0, n);
+        read += n;
+      }
+    }
+    if (read != size) {
+      throw new DigestMismatchException("layer file " + layer.file(), layer.digest(),
+          read + " bytes instead of " + size);
+    }
+    return Digest.fromHash(layer.digest().algorithm(), md.digest());
+  }
+
+  private static Digest join(Future<Digest> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted verifying layers");
+    }
+  }
+
+  /**
+   * Writes the archive through Commons Compress, for what {@link UstarWriter} does not write
+   * (names of 100 bytes or more, entries of 8 GiB or more: PAX headers); the same bytes otherwise.
+   */
+  static void writeStreamed(FileChannel ch, Map<String, Object> files) throws IOException {
+    OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(raw);
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    putDir(tar, "blobs/");
+    putDir(tar, BLOB_DIR);
+    for (Map.Entry<String, Object> f : files.entrySet()) {
+      if (f.getValue() instanceof byte[] bytes) {
+        putFile(tar, f.getKey(), bytes);
+      } else {
+        putLayer(tar, f.getKey(), (LayerBlob) f.getValue());
+      }
+    }
+    tar.finish();
+    tar.flush();
+    raw.flush();
+  }
+
+  private static long layerSize(LayerBlob layer) {
+    try {
+      return Files.size(layer.file());
+    } catch (NoSuchFileException e) {
+      throw new OciException("layer " + layer.digest() + ": no file " + layer.file(), e);
+    } catch (IOException e) {
+      throw new OciException("layer " + layer.digest() + ": cannot read " + layer.file() + ": " + e, e);
     }
   }
 

@@ -101,6 +101,50 @@ class DockerArchiveTest {
   }
 
   @Test
+  void kernelCopyWritesTheSameBytesAsCommonsCompress() throws IOException {
+    // Sizes around record (512) and block (10240) boundaries, so every padding case is met.
+    java.util.Random random = new java.util.Random(7);
+    for (int[] sizes : new int[][] {{0}, {1, 511}, {512, 10240}, {10239, 9728, 3}, {100_000, 20_000}}) {
+      java.util.TreeMap<String, Object> files = new java.util.TreeMap<>();
+      Map<String, Long> lengths = new java.util.TreeMap<>();
+      for (int i = 0; i < sizes.length; i++) {
+        byte[] data = new byte[sizes[i]];
+        random.nextBytes(data);
+        Path f = Files.write(tmp.resolve("layer-" + sizes.length + "-" + i), data);
+        String name = "blobs/sha256/" + Digest.sha256(data).hex();
+        files.put(name, new DockerArchive.LayerBlob(f, Digest.sha256(data), MediaType.OCI_LAYER_TAR));
+        lengths.put(name, (long) data.length);
+      }
+      byte[] small = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+      files.put("manifest.json", small);
+      lengths.put("manifest.json", (long) small.length);
+      assertTrue(UstarWriter.fits(lengths));
+      Path direct = tmp.resolve("direct.tar");
+      Path streamed = tmp.resolve("streamed.tar");
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(direct,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        DockerArchive.writeDirect(ch, files, lengths);
+      }
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(streamed,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        DockerArchive.writeStreamed(ch, files);
+      }
+      assertArrayEquals(Files.readAllBytes(streamed), Files.readAllBytes(direct),
+          "sizes " + java.util.Arrays.toString(sizes));
+    }
+  }
+
+  @Test
+  void entriesUstarCannotHoldGoThroughCommonsCompress() {
+    assertTrue(UstarWriter.fits(Map.of("blobs/sha256/" + "a".repeat(64), UstarWriter.MAX_SIZE)));
+    assertFalse(UstarWriter.fits(Map.of("big", UstarWriter.MAX_SIZE + 1)));
+    assertFalse(UstarWriter.fits(Map.of("n".repeat(100), 1L)));
+    assertFalse(UstarWriter.fits(Map.of("caf\u00e9", 1L)));
+  }
+
+  @Test
   void acceptsUncompressedLayersWhoseDigestIsTheDiffId() throws IOException {
     TestImages.Layer layer = TestImages.layer(Map.of("a.txt", "a"));
     Path file = Files.write(tmp.resolve("layer.tar"), layer.tar());
