@@ -51,9 +51,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * target and renamed, so the target is either the old file or the complete new one; it is not
  * forced to disk (a power loss right after may lose it; it is rebuilt from its inputs). Layer
  * bytes are copied by the kernel, file to file, and checked against their digests on other
- * threads before the rename.
+ * threads before the rename. A target that already holds exactly the archive to write (a
+ * rebuild with nothing changed) is left as it is, modification time included: that is checked
+ * by reading it, every byte compared or hashed against the layers' digests.
  */
 public final class DockerArchive {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerArchive.class);
   private static final String BLOB_DIR = "blobs/sha256/";
   private static final String CONTAINERD_IMAGE_NAME = "io.containerd.image.name";
 
@@ -210,17 +213,17 @@ public final class DockerArchive {
     for (Map.Entry<String, Object> f : files.entrySet()) {
       sizes.put(f.getKey(), f.getValue() instanceof byte[] b ? (long) b.length : layerSize((LayerBlob) f.getValue()));
     }
+    if (UstarWriter.fits(sizes)) {
+      writeDirect(abs, files, sizes);
+      return;
+    }
     // Not synced: like a layer blob, the archive is checked by whoever loads it (docker load
     // verifies each layer against the config's diff_ids) and is rebuilt from its inputs; syncing
     // a few hundred MB cost more than the rest of a warm rebuild. Still atomic for readers.
     try (StagedFile staged = StagedFile.beside(abs, false)) {
       try (FileChannel ch = FileChannel.open(staged.path(), StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE)) {
-        if (UstarWriter.fits(sizes)) {
-          writeDirect(ch, files, sizes);
-        } else {
-          writeStreamed(ch, files);
-        }
+        writeStreamed(ch, files);
       }
       staged.commit();
     } catch (IOException e) {
@@ -229,74 +232,86 @@ public final class DockerArchive {
   }
 
   /**
-   * Writes the archive with {@link UstarWriter}: layer bytes go from file to file in the kernel
-   * ({@link FileChannel#transferTo}), never through this JVM, while other threads hash each layer
-   * from the page cache; a layer that does not match its digest fails the write before the archive
-   * is committed.
+   * Writes the archive with {@link UstarWriter}, unless {@code target} holds it already (a
+   * rebuild with nothing changed: same inputs, same bytes), which is checked by reading the
+   * target only, its layer regions hashed in parallel. Otherwise layer bytes go from file to file
+   * in the kernel ({@link FileChannel#transferTo}), never through this JVM, while other threads
+   * hash each layer file; a layer that does not match its digest fails the write before the
+   * rename, so the target is the old file or the new one, never a mix.
    */
-  static void writeDirect(FileChannel ch, Map<String, Object> files, Map<String, Long> sizes)
-      throws IOException {
-    List<LayerBlob> layers = new ArrayList<>();
-    for (Object o : files.values()) {
-      if (o instanceof LayerBlob l) {
-        layers.add(l);
-      }
-    }
-    ExecutorService hashers = Executors.newFixedThreadPool(
-        Math.max(1, Math.min(layers.size(), Runtime.getRuntime().availableProcessors())), r -> {
+  private static void writeDirect(Path target, Map<String, Object> files, Map<String, Long> sizes) {
+    ExecutorService pool = Executors.newFixedThreadPool(
+        Math.max(1, Math.min(sizes.size(), Runtime.getRuntime().availableProcessors())), r -> {
           Thread t = new Thread(r, "boxkit-archive-verify");
           t.setDaemon(true);
           return t;
         });
     try {
-      Map<LayerBlob, Future<Digest>> digests = new LinkedHashMap<>();
-      for (LayerBlob l : layers) {
-        digests.put(l, hashers.submit(() -> hash(l, sizes.get(BLOB_DIR + l.digest().hex()))));
-      }
-      UstarWriter tar = new UstarWriter(ch);
-      tar.directory("blobs/");
-      tar.directory(BLOB_DIR);
-      for (Map.Entry<String, Object> f : files.entrySet()) {
-        if (f.getValue() instanceof byte[] bytes) {
-          tar.file(f.getKey(), bytes);
-        } else {
-          LayerBlob l = (LayerBlob) f.getValue();
-          try (FileChannel in = FileChannel.open(l.file(), StandardOpenOption.READ)) {
-            tar.file(f.getKey(), in, sizes.get(f.getKey()));
+      UstarWriter plan = plan(files, sizes);
+      if (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel existing = FileChannel.open(target, StandardOpenOption.READ)) {
+          if (plan.matches(existing, pool)) {
+            LOG.debug("{} holds this image already; left as it is", target);
+            return;
           }
+        } catch (IOException e) {
+          LOG.debug("cannot compare {} ({}); writing it again", target, e.toString());
         }
       }
-      tar.finish();
-      for (Map.Entry<LayerBlob, Future<Digest>> d : digests.entrySet()) {
-        Digest actual = join(d.getValue());
-        if (!actual.equals(d.getKey().digest())) {
-          throw new DigestMismatchException("layer file " + d.getKey().file(), d.getKey().digest(),
-              actual.toString());
+      // Not synced: like a layer blob, the archive is checked by whoever loads it (docker load
+      // verifies each layer against the config's diff_ids) and is rebuilt from its inputs.
+      // Still atomic for readers.
+      try (StagedFile staged = StagedFile.beside(target, false)) {
+        try (FileChannel ch = FileChannel.open(staged.path(), StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+          writeDirect(ch, files, sizes, plan, pool);
         }
+        staged.commit();
       }
+    } catch (IOException e) {
+      throw new OciException("writing docker archive " + target + ": " + e, e);
     } finally {
-      hashers.shutdownNow();
+      pool.shutdownNow();
     }
   }
 
-  private static Digest hash(LayerBlob layer, long size) throws IOException {
-    MessageDigest md = layer.digest().newMessageDigest();
-    long read = 0;
-    try (InputStream in = Files.newInputStream(layer.file())) {
-      byte[] buf = new byte[1 << 20];
-      for (int n; read < size && (n = in.read(buf, 0, (int) Math.min(buf.length, size - read))) != -1; ) {
-        md.update(buf, 0, n);
-        read += n;
+  static UstarWriter plan(Map<String, Object> files, Map<String, Long> sizes) throws IOException {
+    UstarWriter tar = new UstarWriter().directory("blobs/").directory(BLOB_DIR);
+    for (Map.Entry<String, Object> f : files.entrySet()) {
+      if (f.getValue() instanceof byte[] bytes) {
+        tar.file(f.getKey(), bytes);
+      } else {
+        tar.file(f.getKey(), (LayerBlob) f.getValue(), sizes.get(f.getKey()));
       }
     }
-    if (read != size) {
-      throw new DigestMismatchException("layer file " + layer.file(), layer.digest(),
-          read + " bytes instead of " + size);
-    }
-    return Digest.fromHash(layer.digest().algorithm(), md.digest());
+    return tar.finish();
   }
 
-  private static Digest join(Future<Digest> f) throws IOException {
+  /** Writes {@code plan} to {@code ch}, checking each layer file against its digest in {@code pool}. */
+  static void writeDirect(FileChannel ch, Map<String, Object> files, Map<String, Long> sizes,
+      UstarWriter plan, ExecutorService pool) throws IOException {
+    Map<LayerBlob, Future<Digest>> digests = new LinkedHashMap<>();
+    for (Object o : files.values()) {
+      if (o instanceof LayerBlob l) {
+        long size = sizes.get(BLOB_DIR + l.digest().hex());
+        digests.put(l, pool.submit(() -> {
+          try (FileChannel in = FileChannel.open(l.file(), StandardOpenOption.READ)) {
+            return UstarWriter.hash(in, 0, size, l.digest());
+          }
+        }));
+      }
+    }
+    plan.writeTo(ch);
+    for (Map.Entry<LayerBlob, Future<Digest>> d : digests.entrySet()) {
+      Digest actual = join(d.getValue());
+      if (!actual.equals(d.getKey().digest())) {
+        throw new DigestMismatchException("layer file " + d.getKey().file(), d.getKey().digest(),
+            actual.toString());
+      }
+    }
+  }
+
+  static <T> T join(Future<T> f) throws IOException {
     try {
       return f.get();
     } catch (ExecutionException e) {

@@ -124,7 +124,12 @@ class DockerArchiveTest {
       try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(direct,
           java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
           java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-        DockerArchive.writeDirect(ch, files, lengths);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+          DockerArchive.writeDirect(ch, files, lengths, DockerArchive.plan(files, lengths), pool);
+        } finally {
+          pool.shutdown();
+        }
       }
       try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(streamed,
           java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
@@ -133,7 +138,57 @@ class DockerArchiveTest {
       }
       assertArrayEquals(Files.readAllBytes(streamed), Files.readAllBytes(direct),
           "sizes " + java.util.Arrays.toString(sizes));
+      assertEquals(Files.size(direct), DockerArchive.plan(files, lengths).size());
     }
+  }
+
+  @Test
+  void targetThatHoldsTheArchiveAlreadyIsLeftAloneAndAnyDifferenceIsRewritten() throws IOException {
+    OciLayout layout = OciLayout.create(tmp.resolve("l"));
+    TestImages.Written w = TestImages.write(layout, "v1");
+    Path tar = tmp.resolve("image.tar");
+    List<ImageReference> tags = List.of(ImageReference.parse("app:1"));
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    byte[] good = Files.readAllBytes(tar);
+    java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_000_000L);
+    Files.setLastModifiedTime(tar, old);
+
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    assertEquals(old, Files.getLastModifiedTime(tar), "an unchanged archive is not written again");
+    assertArrayEquals(good, Files.readAllBytes(tar));
+
+    // One byte changed inside a layer's content (same length): found by hashing, rewritten.
+    String l0 = "blobs/sha256/" + w.manifest().layers().get(0).digest().hex();
+    long at = offsetOfContent(tar, l0) + 3;
+    byte[] bad = good.clone();
+    bad[(int) at] ^= 1;
+    Files.write(tar, bad);
+    Files.setLastModifiedTime(tar, old);
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    assertArrayEquals(good, Files.readAllBytes(tar));
+    assertTrue(Files.getLastModifiedTime(tar).compareTo(old) > 0);
+
+    // Another tag: other bytes in manifest.json, index.json and repositories.
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), List.of(ImageReference.parse("app:2")));
+    assertTrue(new String(entries(tar, new java.util.ArrayList<>()).get("manifest.json"),
+        StandardCharsets.UTF_8).contains("\"RepoTags\":[\"app:2\"]"));
+    // Truncated by one byte: rewritten whole.
+    Files.write(tar, java.util.Arrays.copyOf(good, good.length - 1));
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    assertArrayEquals(good, Files.readAllBytes(tar));
+  }
+
+  /** @return the offset in {@code tar} of the first content byte of entry {@code name} */
+  private static long offsetOfContent(Path tar, String name) throws IOException {
+    try (InputStream raw = Files.newInputStream(tar);
+        TarArchiveInputStream in = new TarArchiveInputStream(raw)) {
+      for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+        if (e.getName().equals(name)) {
+          return e.getDataOffset();
+        }
+      }
+    }
+    throw new AssertionError(name + " not in " + tar);
   }
 
   @Test
