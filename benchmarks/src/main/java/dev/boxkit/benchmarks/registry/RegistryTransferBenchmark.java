@@ -18,6 +18,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,19 +179,12 @@ public final class RegistryTransferBenchmark {
     return layout;
   }
 
-  /**
-   * Waits for {@code /v2/} to answer 200. Asked with {@code HttpURLConnection}, not {@code
-   * java.net.http}: the JDK sizes its HTTP client's buffers once, at that client's first use in
-   * the JVM, and {@link RegistryClient} widens them only if it comes first, as it does in a
-   * {@code boxkit} command (see its Javadoc).
-   */
   private static void awaitReady(String host) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
     for (int i = 0; i < 200; i++) {
       try {
-        java.net.HttpURLConnection c = (java.net.HttpURLConnection)
-            URI.create("http://" + host + "/v2/").toURL().openConnection(java.net.Proxy.NO_PROXY);
-        int status = c.getResponseCode();
-        c.disconnect();
+        int status = http.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
         if (status == 200) {
           return;
         }

@@ -47,11 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>Repository-level operations take an {@link ImageReference} and use only its registry and
  * repository.
  *
- * <p>Building the first client sets the system property {@code jdk.httpclient.bufsize} to
- * 256 KiB unless it is set: the JDK's HTTP client moves bodies in buffers of that size, and its
- * default of 16 KiB costs more CPU per blob than verifying the digest. The JDK reads it once,
- * when its HTTP client is first used in the JVM; set it yourself (e.g. {@code
- * -Djdk.httpclient.bufsize=16384}) to keep another value.
+ * <p>Blob downloads go through {@link java.net.HttpURLConnection}, read in the calling thread;
+ * everything else through {@code java.net.http}. Neither uses a proxy.
  */
 public final class RegistryClient {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
@@ -71,22 +68,22 @@ public final class RegistryClient {
   private final BlobProgress.Listener progress;
 
   private RegistryClient(Builder b) {
-    if (HttpTransport.defaultBufferSize(System.getProperties())) {
-      LOG.debug("{}={} for the JDK's HTTP client", HttpTransport.BUFFER_SIZE_PROPERTY,
-          HttpTransport.BUFFER_BYTES);
-    }
     HttpClient.Builder hb = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(b.connectTimeout);
+    SSLContext tls;
     if (b.sslContext != null) {
-      hb.sslContext(b.sslContext);
+      tls = b.sslContext;
+      hb.sslContext(tls);
     } else {
       // The JVM's default context parses the whole CA store: create it on the first https
       // connection, so local layouts and plain-HTTP registries never pay for it.
-      hb.sslContext(LazySslContext.ofDefault()).sslParameters(LazySslContext.deferredParameters());
+      tls = LazySslContext.ofDefault();
+      hb.sslContext(tls).sslParameters(LazySslContext.deferredParameters());
     }
     this.hosts = new RegistryHosts(b.insecure);
-    this.transport = new HttpTransport(hb::build, b.credentials, hosts, b.retry, b.requestTimeout);
+    this.transport = new HttpTransport(hb::build, b.credentials, hosts, b.retry, b.requestTimeout,
+        tls, b.connectTimeout);
     this.monolithicMaxBytes = b.monolithicMaxBytes;
     this.chunkSizeBytes = b.chunkSizeBytes;
     this.parallelism = b.parallelism;
@@ -388,8 +385,10 @@ public final class RegistryClient {
 
   private void streamBlob(ImageReference repository, Digest digest, long sizeBytes, OutputStream out,
       String subject) throws IOException {
-    HttpTransport.Response r = transport.send(call("GET", blobUri(repository, digest), repository,
-        pull(repository), Map.of(), null, true, subject));
+    HttpTransport.Call get = call("GET", blobUri(repository, digest), repository,
+        pull(repository), Map.of(), null, true, subject);
+    HttpTransport.Response r = transport.send(new HttpTransport.Call(get.method(), get.uri(),
+        get.registry(), get.apiAuthority(), get.scopes(), get.headers(), null, true, subject, true));
     if (r.status() != 200) {
       throw HttpTransport.error(r, subject, "fetching blob");
     }
@@ -618,7 +617,7 @@ public final class RegistryClient {
       boolean retry, String subject) {
     return new HttpTransport.Call(method, uri, ref.registry(), HttpTransport.authority(base(ref)),
         scopes, new LinkedHashMap<>(headers),
-        body, retry, subject);
+        body, retry, subject, false);
   }
 
   URI base(ImageReference ref) {

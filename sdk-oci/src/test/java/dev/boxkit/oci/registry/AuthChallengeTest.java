@@ -40,6 +40,17 @@ class AuthChallengeTest {
   }
 
   @Test
+  void bodyEndingBeforeItsContentLengthFailsInsteadOfEndingQuietly() throws Exception {
+    byte[] ten = new byte[10];
+    try (var in = new HttpTransport.LengthCheckedInputStream(new java.io.ByteArrayInputStream(ten), 10)) {
+      assertEquals(10, in.readAllBytes().length);
+    }
+    try (var in = new HttpTransport.LengthCheckedInputStream(new java.io.ByteArrayInputStream(ten), 11)) {
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.EOFException.class, in::readAllBytes);
+    }
+  }
+
+  @Test
   void chunkEndsAtTheChunkSizeOrTheBlobsEndWithoutOverflow() {
     assertEquals(3000, BlobUpload.chunkEnd(0, 3000, 10_000));
     assertEquals(10_000, BlobUpload.chunkEnd(9000, 3000, 10_000));

@@ -49,20 +49,6 @@ class RegistryHostsTest {
   }
 
   @Test
-  void httpClientBuffersAreWidenedUnlessTheApplicationChoseASize() {
-    java.util.Properties unset = new java.util.Properties();
-    assertTrue(HttpTransport.defaultBufferSize(unset));
-    assertEquals(String.valueOf(256 * 1024), unset.getProperty("jdk.httpclient.bufsize"));
-    java.util.Properties chosen = new java.util.Properties();
-    chosen.setProperty("jdk.httpclient.bufsize", "16384");
-    assertFalse(HttpTransport.defaultBufferSize(chosen));
-    assertEquals("16384", chosen.getProperty("jdk.httpclient.bufsize"));
-    // A client built in this JVM leaves the property set (by it, or by whoever set it first).
-    RegistryClient.builder().credentials(CredentialsProvider.anonymous()).build();
-    assertTrue(System.getProperty("jdk.httpclient.bufsize") != null);
-  }
-
-  @Test
   void defaultRetryPolicyIsThreeTriesOneThenThreeSeconds() {
     assertEquals(3, RetryPolicy.DEFAULT.maxAttempts());
     assertEquals(Duration.ofSeconds(1), RetryPolicy.DEFAULT.backoffAfter(1));
