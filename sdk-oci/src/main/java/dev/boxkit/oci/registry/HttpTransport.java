@@ -104,6 +104,8 @@ final class HttpTransport {
   private final Supplier<HttpClient> createHttp;
   private HttpClient http;
   private final SSLContext tls;
+  /** Made once: the JDK pools TLS connections per socket factory, so a new one per request would never reuse one. */
+  private volatile javax.net.ssl.SSLSocketFactory socketFactory;
   private final Duration connectTimeout;
   private final CredentialsProvider credentials;
   private final RegistryHosts hosts;
@@ -472,7 +474,7 @@ final class HttpTransport {
   private Response sendBlocking(URI uri, Map<String, String> headers) throws IOException {
     HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
     if (c instanceof HttpsURLConnection https) {
-      https.setSSLSocketFactory(tls.getSocketFactory());
+      https.setSSLSocketFactory(socketFactory());
     }
     c.setInstanceFollowRedirects(false);
     c.setUseCaches(false);
@@ -535,6 +537,15 @@ final class HttpTransport {
       }
       left -= n;
     }
+  }
+
+  private javax.net.ssl.SSLSocketFactory socketFactory() {
+    javax.net.ssl.SSLSocketFactory f = socketFactory;
+    if (f == null) {
+      f = tls.getSocketFactory();
+      socketFactory = f;
+    }
+    return f;
   }
 
   /** @return {@code host:port} with the scheme's default port made explicit */
