@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
-import java.net.Proxy;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.URLEncoder;
@@ -467,12 +466,13 @@ final class HttpTransport {
   }
 
   /**
-   * One {@code GET} hop with {@link HttpURLConnection}: no proxy (as the HTTP client, built
-   * without one), no redirects followed (the caller follows them), TLS with this transport's
-   * context and the JDK's host name check. Keep-alive connections are the JDK's to pool.
+   * One {@code GET} hop with {@link HttpURLConnection}: proxies as the JVM's default {@link
+   * java.net.ProxySelector} says (as the HTTP client, built without a selector of its own), no
+   * redirects followed (the caller follows them), TLS with this transport's context and the JDK's
+   * host name check. Keep-alive connections are the JDK's to pool.
    */
   private Response sendBlocking(URI uri, Map<String, String> headers) throws IOException {
-    HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection(Proxy.NO_PROXY);
+    HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
     if (c instanceof HttpsURLConnection https) {
       https.setSSLSocketFactory(socketFactory());
     }

@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * repository.
  *
  * <p>Blob downloads go through {@link java.net.HttpURLConnection}, read in the calling thread;
- * everything else through {@code java.net.http}. Neither uses a proxy.
+ * everything else through {@code java.net.http}. Both use the JVM's default {@link
+ * java.net.ProxySelector}.
  */
 public final class RegistryClient {
   private static final Logger LOG = LoggerFactory.getLogger(RegistryClient.class);
