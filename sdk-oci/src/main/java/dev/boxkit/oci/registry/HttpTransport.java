@@ -134,7 +134,6 @@ final class HttpTransport {
     return retry;
   }
 
-
   private synchronized HttpClient http() {
     if (http == null) {
       http = createHttp.get();

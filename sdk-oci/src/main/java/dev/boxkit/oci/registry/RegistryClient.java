@@ -399,6 +399,12 @@ public final class RegistryClient {
     byte[] buf = new byte[HttpTransport.BUFFER_BYTES];
     try (InputStream in = r.body()) {
       while (true) {
+        if (Thread.currentThread().isInterrupted()) {
+          // The body is read by a blocking socket that ignores interrupts: a cancelled transfer
+          // (another blob of the copy failed) stops here, its temporary file removed.
+          throw new RegistryException(subject, "interrupted while downloading", 0, List.of(),
+              null);
+        }
         int n;
         try {
           n = in.read(buf);

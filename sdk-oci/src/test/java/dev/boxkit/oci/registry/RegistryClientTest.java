@@ -148,6 +148,28 @@ class RegistryClientTest {
   }
 
   @Test
+  void interruptedDownloadStopsAndLeavesNothing() throws Exception {
+    RegistryClient c = RegistryClient.builder().insecureRegistry(registry.host()).retryPolicy(FAST)
+        .credentials(CredentialsProvider.anonymous()).build();
+    ImageReference r = repo(registry.host(), "blobs/interrupted");
+    byte[] data = randomBytes(300_000, 23);
+    Digest d = Digest.sha256(data);
+    c.pushBlob(r, d, data.length, BlobSource.of(data));
+    Path target = tmp.resolve("interrupted");
+    Thread.currentThread().interrupt();
+    try {
+      assertThrows(RegistryException.class, () -> c.fetchBlob(r, d, data.length, target));
+    } finally {
+      Thread.interrupted();
+    }
+    try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+      assertEquals(List.of(), s.filter(p -> p.getFileName().toString().contains("interrupted")).toList());
+    }
+    c.fetchBlob(r, d, data.length, target);
+    assertArrayEquals(data, Files.readAllBytes(target));
+  }
+
+  @Test
   void blobAboveTheMonolithicLimitStreamsInOnePatchByDefault() throws Exception {
     try (TestProxy proxy = TestProxy.start(registry.url())) {
       RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
