@@ -157,7 +157,7 @@ final class BlobUpload {
     long offset = 0;
     int failures = 0;
     while (offset < sizeBytes) {
-      long end = Math.min(offset + chunkSizeBytes, sizeBytes);
+      long end = chunkEnd(offset, chunkSizeBytes, sizeBytes);
       long start = offset;
       HttpTransport.Response r = null;
       RegistryException failure;
@@ -201,6 +201,15 @@ final class BlobUpload {
       return blobArrivedAnyway(repository, digest, e);
     }
     return finishPut(repository, digest, sizeBytes, r, subject);
+  }
+
+  /**
+   * @return the end (exclusive) of the chunk that starts at {@code offset}: {@code offset +
+   *     chunkBytes}, or {@code sizeBytes} when that is nearer; never overflows, even with the
+   *     default chunk size of {@link Long#MAX_VALUE} and an upload resumed past byte 0
+   */
+  static long chunkEnd(long offset, long chunkBytes, long sizeBytes) {
+    return sizeBytes - offset <= chunkBytes ? sizeBytes : offset + chunkBytes;
   }
 
   private static URI uploadLocationAfterPatch(HttpTransport.Response r, URI previous) {

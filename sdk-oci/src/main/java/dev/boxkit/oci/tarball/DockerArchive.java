@@ -31,6 +31,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
@@ -44,9 +48,15 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * and skopeo's {@code oci-archive:} read that part). Layers are stored as given: uncompressed or gzip tars, which both
  * docker and skopeo accept; they are never recompressed. The output is reproducible: entries
  * sorted by name, mtime 0, uid/gid 0, modes 0644/0755. It is written to a temp file beside the
- * target and renamed, so the target is either the old file or the complete new one.
+ * target and renamed, so the target is either the old file or the complete new one; it is not
+ * forced to disk (a power loss right after may lose it; it is rebuilt from its inputs). Layer
+ * bytes are copied by the kernel, file to file, and checked against their digests on other
+ * threads before the rename. A target that already holds exactly the archive to write (a
+ * rebuild with nothing changed) is left as it is, modification time included: that is checked
+ * by reading it, every byte compared or hashed against the layers' digests.
  */
 public final class DockerArchive {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DockerArchive.class);
   private static final String BLOB_DIR = "blobs/sha256/";
   private static final String CONTAINERD_IMAGE_NAME = "io.containerd.image.name";
 
@@ -199,29 +209,155 @@ public final class DockerArchive {
     }
 
     Path abs = target.toAbsolutePath();
-    try (StagedFile staged = StagedFile.beside(abs)) {
+    Map<String, Long> sizes = new TreeMap<>();
+    for (Map.Entry<String, Object> f : files.entrySet()) {
+      sizes.put(f.getKey(), f.getValue() instanceof byte[] b ? (long) b.length : layerSize((LayerBlob) f.getValue()));
+    }
+    if (UstarWriter.fits(sizes)) {
+      writeDirect(abs, files, sizes);
+      return;
+    }
+    // Not synced: like a layer blob, the archive is checked by whoever loads it (docker load
+    // verifies each layer against the config's diff_ids) and is rebuilt from its inputs; syncing
+    // a few hundred MB cost more than the rest of a warm rebuild. Still atomic for readers.
+    try (StagedFile staged = StagedFile.beside(abs, false)) {
       try (FileChannel ch = FileChannel.open(staged.path(), StandardOpenOption.CREATE_NEW,
           StandardOpenOption.WRITE)) {
-        OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(raw);
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        putDir(tar, "blobs/");
-        putDir(tar, BLOB_DIR);
-        for (Map.Entry<String, Object> f : files.entrySet()) {
-          if (f.getValue() instanceof byte[] bytes) {
-            putFile(tar, f.getKey(), bytes);
-          } else {
-            putLayer(tar, f.getKey(), (LayerBlob) f.getValue());
-          }
-        }
-        tar.finish();
-        tar.flush();
-        raw.flush();
+        writeStreamed(ch, files);
       }
       staged.commit();
     } catch (IOException e) {
       throw new OciException("writing docker archive " + abs + ": " + e, e);
+    }
+  }
+
+  /**
+   * Writes the archive with {@link UstarWriter}, unless {@code target} holds it already (a
+   * rebuild with nothing changed: same inputs, same bytes), which is checked by reading the
+   * target only, its layer regions hashed in parallel. Otherwise layer bytes go from file to file
+   * in the kernel ({@link FileChannel#transferTo}), never through this JVM, while other threads
+   * hash each layer file; a layer that does not match its digest fails the write before the
+   * rename, so the target is the old file or the new one, never a mix.
+   */
+  private static void writeDirect(Path target, Map<String, Object> files, Map<String, Long> sizes) {
+    ExecutorService pool = Executors.newFixedThreadPool(
+        Math.max(1, Math.min(sizes.size(), Runtime.getRuntime().availableProcessors())), r -> {
+          Thread t = new Thread(r, "boxkit-archive-verify");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      UstarWriter plan = plan(files, sizes);
+      if (Files.isRegularFile(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (FileChannel existing = FileChannel.open(target, StandardOpenOption.READ)) {
+          if (plan.matches(existing, pool)) {
+            LOG.debug("{} holds this image already; left as it is", target);
+            return;
+          }
+        } catch (IOException e) {
+          LOG.debug("cannot compare {} ({}); writing it again", target, e.toString());
+        }
+      }
+      // Not synced: like a layer blob, the archive is checked by whoever loads it (docker load
+      // verifies each layer against the config's diff_ids) and is rebuilt from its inputs.
+      // Still atomic for readers.
+      try (StagedFile staged = StagedFile.beside(target, false)) {
+        try (FileChannel ch = FileChannel.open(staged.path(), StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+          writeDirect(ch, files, sizes, plan, pool);
+        }
+        staged.commit();
+      }
+    } catch (IOException e) {
+      throw new OciException("writing docker archive " + target + ": " + e, e);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static UstarWriter plan(Map<String, Object> files, Map<String, Long> sizes) throws IOException {
+    UstarWriter tar = new UstarWriter().directory("blobs/").directory(BLOB_DIR);
+    for (Map.Entry<String, Object> f : files.entrySet()) {
+      if (f.getValue() instanceof byte[] bytes) {
+        tar.file(f.getKey(), bytes);
+      } else {
+        tar.file(f.getKey(), (LayerBlob) f.getValue(), sizes.get(f.getKey()));
+      }
+    }
+    return tar.finish();
+  }
+
+  /** Writes {@code plan} to {@code ch}, checking each layer file against its digest in {@code pool}. */
+  static void writeDirect(FileChannel ch, Map<String, Object> files, Map<String, Long> sizes,
+      UstarWriter plan, ExecutorService pool) throws IOException {
+    Map<LayerBlob, Future<Digest>> digests = new LinkedHashMap<>();
+    for (Object o : files.values()) {
+      if (o instanceof LayerBlob l) {
+        long size = sizes.get(BLOB_DIR + l.digest().hex());
+        digests.put(l, pool.submit(() -> {
+          try (FileChannel in = FileChannel.open(l.file(), StandardOpenOption.READ)) {
+            return UstarWriter.hash(in, 0, size, l.digest());
+          }
+        }));
+      }
+    }
+    plan.writeTo(ch);
+    for (Map.Entry<LayerBlob, Future<Digest>> d : digests.entrySet()) {
+      Digest actual = join(d.getValue());
+      if (!actual.equals(d.getKey().digest())) {
+        throw new DigestMismatchException("layer file " + d.getKey().file(), d.getKey().digest(),
+            actual.toString());
+      }
+    }
+  }
+
+  static <T> T join(Future<T> f) throws IOException {
+    try {
+      return f.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted verifying layers");
+    }
+  }
+
+  /**
+   * Writes the archive through Commons Compress, for what {@link UstarWriter} does not write
+   * (names of 100 bytes or more, entries of 8 GiB or more: PAX headers); the same bytes otherwise.
+   */
+  static void writeStreamed(FileChannel ch, Map<String, Object> files) throws IOException {
+    OutputStream raw = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+    TarArchiveOutputStream tar = new TarArchiveOutputStream(raw);
+    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+    putDir(tar, "blobs/");
+    putDir(tar, BLOB_DIR);
+    for (Map.Entry<String, Object> f : files.entrySet()) {
+      if (f.getValue() instanceof byte[] bytes) {
+        putFile(tar, f.getKey(), bytes);
+      } else {
+        putLayer(tar, f.getKey(), (LayerBlob) f.getValue());
+      }
+    }
+    tar.finish();
+    tar.flush();
+    raw.flush();
+  }
+
+  private static long layerSize(LayerBlob layer) {
+    try {
+      return Files.size(layer.file());
+    } catch (NoSuchFileException e) {
+      throw new OciException("layer " + layer.digest() + ": no file " + layer.file(), e);
+    } catch (IOException e) {
+      throw new OciException("layer " + layer.digest() + ": cannot read " + layer.file() + ": " + e, e);
     }
   }
 

@@ -40,6 +40,26 @@ class AuthChallengeTest {
   }
 
   @Test
+  void bodyEndingBeforeItsContentLengthFailsInsteadOfEndingQuietly() throws Exception {
+    byte[] ten = new byte[10];
+    try (var in = new HttpTransport.LengthCheckedInputStream(new java.io.ByteArrayInputStream(ten), 10)) {
+      assertEquals(10, in.readAllBytes().length);
+    }
+    try (var in = new HttpTransport.LengthCheckedInputStream(new java.io.ByteArrayInputStream(ten), 11)) {
+      org.junit.jupiter.api.Assertions.assertThrows(java.io.EOFException.class, in::readAllBytes);
+    }
+  }
+
+  @Test
+  void chunkEndsAtTheChunkSizeOrTheBlobsEndWithoutOverflow() {
+    assertEquals(3000, BlobUpload.chunkEnd(0, 3000, 10_000));
+    assertEquals(10_000, BlobUpload.chunkEnd(9000, 3000, 10_000));
+    assertEquals(10_000, BlobUpload.chunkEnd(0, Long.MAX_VALUE, 10_000));
+    // Resumed past byte 0 with the default (unbounded) chunk: offset + MAX_VALUE would overflow.
+    assertEquals(10_000, BlobUpload.chunkEnd(4000, Long.MAX_VALUE, 10_000));
+  }
+
+  @Test
   void errorBodyIsParsed() {
     var errors = HttpTransport.parseErrors(("{\"errors\":[{\"code\":\"BLOB_UNKNOWN\",\"message\":\"blob unknown"
         + " to registry\",\"detail\":{\"digest\":\"sha256:00\"}}]}").getBytes());

@@ -148,6 +148,71 @@ class RegistryClientTest {
   }
 
   @Test
+  void interruptedDownloadStopsAndLeavesNothing() throws Exception {
+    RegistryClient c = RegistryClient.builder().insecureRegistry(registry.host()).retryPolicy(FAST)
+        .credentials(CredentialsProvider.anonymous()).build();
+    ImageReference r = repo(registry.host(), "blobs/interrupted");
+    byte[] data = randomBytes(300_000, 23);
+    Digest d = Digest.sha256(data);
+    c.pushBlob(r, d, data.length, BlobSource.of(data));
+    Path target = tmp.resolve("interrupted");
+    Thread.currentThread().interrupt();
+    try {
+      assertThrows(RegistryException.class, () -> c.fetchBlob(r, d, data.length, target));
+    } finally {
+      Thread.interrupted();
+    }
+    try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+      assertEquals(List.of(), s.filter(p -> p.getFileName().toString().contains("interrupted")).toList());
+    }
+    c.fetchBlob(r, d, data.length, target);
+    assertArrayEquals(data, Files.readAllBytes(target));
+  }
+
+  @Test
+  void blobAboveTheMonolithicLimitStreamsInOnePatchByDefault() throws Exception {
+    try (TestProxy proxy = TestProxy.start(registry.url())) {
+      RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
+          .credentials(CredentialsProvider.anonymous()).monolithicUploadMaxBytes(1000).build();
+      ImageReference r = repo(proxy.host(), "blobs/one-patch");
+      // Larger than the 16 MiB chunks of old: those would have made two PATCH requests.
+      int size = 17 * 1024 * 1024 + 1;
+      byte[] data = randomBytes(size, 21);
+      Digest d = Digest.sha256(data);
+      assertEquals(RegistryClient.PushResult.UPLOADED, c.pushBlob(r, d, data.length, BlobSource.of(data)));
+
+      List<String> ranges = proxy.requests().stream().filter(s -> s.method().equals("PATCH"))
+          .map(s -> s.header("Content-Range")).collect(Collectors.toList());
+      assertEquals(List.of("0-" + (size - 1)), ranges);
+      assertEquals(1, proxy.count("POST", "/blobs/uploads/"));
+      assertEquals(1, proxy.count("PUT", "/blobs/uploads/"));
+      assertArrayEquals(data, c.fetchBlobBytes(r, d, data.length, size));
+    }
+  }
+
+  @Test
+  void failedWholeBlobPatchResumesInTheSameUpload() throws Exception {
+    try (TestProxy proxy = TestProxy.start(registry.url())) {
+      RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
+          .credentials(CredentialsProvider.anonymous()).monolithicUploadMaxBytes(0).build();
+      ImageReference r = repo(proxy.host(), "blobs/one-patch-resume");
+      byte[] data = randomBytes(50_000, 22);
+      Digest d = Digest.sha256(data);
+      // The PATCH never reaches the registry.
+      proxy.fault(1, "PATCH", "/blobs/uploads/", TestProxy.Fault.STATUS, 503, Map.of());
+
+      assertEquals(RegistryClient.PushResult.UPLOADED, c.pushBlob(r, d, data.length, BlobSource.of(data)));
+
+      assertEquals(1, proxy.count("POST", "/blobs/uploads/"), "the same upload went on");
+      assertEquals(1, proxy.count("GET", "/blobs/uploads/.+"), "status queried once");
+      List<String> ranges = proxy.requests().stream().filter(s -> s.method().equals("PATCH"))
+          .map(s -> s.header("Content-Range")).collect(Collectors.toList());
+      assertEquals(List.of("0-49999", "0-49999"), ranges);
+      assertArrayEquals(data, c.fetchBlobBytes(r, d, data.length, 100_000));
+    }
+  }
+
+  @Test
   void chunkWhoseAnswerIsLostIsNeverReplayed() throws Exception {
     try (TestProxy proxy = TestProxy.start(registry.url())) {
       RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)

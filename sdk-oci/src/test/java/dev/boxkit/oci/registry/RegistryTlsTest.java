@@ -23,12 +23,21 @@ class RegistryTlsTest {
           .credentials(CredentialsProvider.anonymous()).build();
       RegistryClientTest.pushAll(trusting, r, img);
       assertEquals(img.manifestDigest(), trusting.fetchManifest(r).digest());
+      // Blob downloads take another HTTP path (HttpURLConnection): the same trust applies.
+      for (Map.Entry<dev.boxkit.oci.Digest, byte[]> blob : img.blobs().entrySet()) {
+        org.junit.jupiter.api.Assertions.assertArrayEquals(blob.getValue(), trusting.fetchBlobBytes(
+            r, blob.getKey(), blob.getValue().length, 1 << 20));
+      }
 
       RegistryClient plain = RegistryClient.builder().credentials(CredentialsProvider.anonymous())
           .retryPolicy(RetryPolicy.of(3, Duration.ofSeconds(30))).build();
       RegistryException e = assertThrows(RegistryException.class, () -> plain.fetchManifest(r));
       assertEquals(SSLHandshakeException.class, e.getCause().getClass());
       assertEquals(0, e.status());
+      dev.boxkit.oci.Digest some = img.blobs().keySet().iterator().next();
+      RegistryException blob = assertThrows(RegistryException.class,
+          () -> plain.fetchBlobBytes(r, some, img.blobs().get(some).length, 1 << 20));
+      assertEquals(SSLHandshakeException.class, blob.getCause().getClass());
     }
   }
 }

@@ -101,6 +101,105 @@ class DockerArchiveTest {
   }
 
   @Test
+  void kernelCopyWritesTheSameBytesAsCommonsCompress() throws IOException {
+    // Sizes around record (512) and block (10240) boundaries, so every padding case is met.
+    java.util.Random random = new java.util.Random(7);
+    for (int[] sizes : new int[][] {{0}, {1, 511}, {512, 10240}, {10239, 9728, 3}, {100_000, 20_000}}) {
+      java.util.TreeMap<String, Object> files = new java.util.TreeMap<>();
+      Map<String, Long> lengths = new java.util.TreeMap<>();
+      for (int i = 0; i < sizes.length; i++) {
+        byte[] data = new byte[sizes[i]];
+        random.nextBytes(data);
+        Path f = Files.write(tmp.resolve("layer-" + sizes.length + "-" + i), data);
+        String name = "blobs/sha256/" + Digest.sha256(data).hex();
+        files.put(name, new DockerArchive.LayerBlob(f, Digest.sha256(data), MediaType.OCI_LAYER_TAR));
+        lengths.put(name, (long) data.length);
+      }
+      byte[] small = "{\"a\":1}".getBytes(StandardCharsets.UTF_8);
+      files.put("manifest.json", small);
+      lengths.put("manifest.json", (long) small.length);
+      assertTrue(UstarWriter.fits(lengths));
+      Path direct = tmp.resolve("direct.tar");
+      Path streamed = tmp.resolve("streamed.tar");
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(direct,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+          DockerArchive.writeDirect(ch, files, lengths, DockerArchive.plan(files, lengths), pool);
+        } finally {
+          pool.shutdown();
+        }
+      }
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(streamed,
+          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+          java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+        DockerArchive.writeStreamed(ch, files);
+      }
+      assertArrayEquals(Files.readAllBytes(streamed), Files.readAllBytes(direct),
+          "sizes " + java.util.Arrays.toString(sizes));
+      assertEquals(Files.size(direct), DockerArchive.plan(files, lengths).size());
+    }
+  }
+
+  @Test
+  void targetThatHoldsTheArchiveAlreadyIsLeftAloneAndAnyDifferenceIsRewritten() throws IOException {
+    OciLayout layout = OciLayout.create(tmp.resolve("l"));
+    TestImages.Written w = TestImages.write(layout, "v1");
+    Path tar = tmp.resolve("image.tar");
+    List<ImageReference> tags = List.of(ImageReference.parse("app:1"));
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    byte[] good = Files.readAllBytes(tar);
+    java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.fromMillis(1_000_000L);
+    Files.setLastModifiedTime(tar, old);
+
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    assertEquals(old, Files.getLastModifiedTime(tar), "an unchanged archive is not written again");
+    assertArrayEquals(good, Files.readAllBytes(tar));
+
+    // One byte changed inside a layer's content (same length): found by hashing, rewritten.
+    String l0 = "blobs/sha256/" + w.manifest().layers().get(0).digest().hex();
+    long at = offsetOfContent(tar, l0) + 3;
+    byte[] bad = good.clone();
+    bad[(int) at] ^= 1;
+    Files.write(tar, bad);
+    Files.setLastModifiedTime(tar, old);
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    assertArrayEquals(good, Files.readAllBytes(tar));
+    assertTrue(Files.getLastModifiedTime(tar).compareTo(old) > 0);
+
+    // Another tag: other bytes in manifest.json, index.json and repositories.
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), List.of(ImageReference.parse("app:2")));
+    assertTrue(new String(entries(tar, new java.util.ArrayList<>()).get("manifest.json"),
+        StandardCharsets.UTF_8).contains("\"RepoTags\":[\"app:2\"]"));
+    // Truncated by one byte: rewritten whole.
+    Files.write(tar, java.util.Arrays.copyOf(good, good.length - 1));
+    DockerArchive.write(tar, layout, w.manifestDescriptor(), tags);
+    assertArrayEquals(good, Files.readAllBytes(tar));
+  }
+
+  /** @return the offset in {@code tar} of the first content byte of entry {@code name} */
+  private static long offsetOfContent(Path tar, String name) throws IOException {
+    try (InputStream raw = Files.newInputStream(tar);
+        TarArchiveInputStream in = new TarArchiveInputStream(raw)) {
+      for (TarArchiveEntry e; (e = in.getNextEntry()) != null; ) {
+        if (e.getName().equals(name)) {
+          return e.getDataOffset();
+        }
+      }
+    }
+    throw new AssertionError(name + " not in " + tar);
+  }
+
+  @Test
+  void entriesUstarCannotHoldGoThroughCommonsCompress() {
+    assertTrue(UstarWriter.fits(Map.of("blobs/sha256/" + "a".repeat(64), UstarWriter.MAX_SIZE)));
+    assertFalse(UstarWriter.fits(Map.of("big", UstarWriter.MAX_SIZE + 1)));
+    assertFalse(UstarWriter.fits(Map.of("n".repeat(100), 1L)));
+    assertFalse(UstarWriter.fits(Map.of("caf\u00e9", 1L)));
+  }
+
+  @Test
   void acceptsUncompressedLayersWhoseDigestIsTheDiffId() throws IOException {
     TestImages.Layer layer = TestImages.layer(Map.of("a.txt", "a"));
     Path file = Files.write(tmp.resolve("layer.tar"), layer.tar());
