@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One benchmark command: builds what it needs, runs every harness side by side with its anchor
-# (Jib core, tar|gzip, pigz, zstd, umoci, skopeo, bwrap, loopback, raw QEMU), and prints one
+# (Jib core, tar|gzip, pigz, zstd, umoci, skopeo, bwrap, loopback, raw QEMU, mkfs.erofs), and prints one
 # table: work, BoxKit, anchor, ratio (BoxKit / anchor; below 1 is BoxKit faster), with the
 # machine in the header. Each harness's own detailed output is kept under the log directory.
 #
@@ -11,8 +11,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-quick}"
 case "$mode" in
-  quick) layer="2"; image="2"; registry="300 2"; ports="256 1000 10"; pool="300 1"; vm="5"; cli="5" ;;
-  full)  layer="5"; image="5"; registry="300 5"; ports="1024 2000 40"; pool="1000 2"; vm="20"; cli="20" ;;
+  quick) layer="2"; image="2"; registry="300 2"; ports="256 1000 10"; pool="300 1"; vm="5"; vmdisk="2"; cli="5" ;;
+  full)  layer="5"; image="5"; registry="300 5"; ports="1024 2000 40"; pool="1000 2"; vm="20"; vmdisk="5"; cli="20" ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
 tree="${TREE:-}"
@@ -43,6 +43,11 @@ fi
 run ports bench-ports ports.harness.args "$ports"
 if command -v bwrap >/dev/null; then run pool bench-pool pool.harness.args "$pool"; else echo "== pool: skipped (needs bwrap)"; fi
 if [ -n "${BOXKIT_VM_KERNEL:-}" ]; then run vm bench-vm vm.harness.args "$vm"; else echo "== vm: skipped (BOXKIT_VM_KERNEL unset)"; fi
+if [ -n "${BOXKIT_VM_KERNEL:-}" ] && command -v mkfs.erofs >/dev/null; then
+  run vm-disk bench-vm-disk vm.disk.harness.args "$tree $vmdisk"
+else
+  echo "== vm-disk: skipped (needs BOXKIT_VM_KERNEL and mkfs.erofs from erofs-utils)"
+fi
 if [ -x benchmarks/cli-startup.sh ] || [ -f benchmarks/cli-startup.sh ]; then
   echo "== cli"
   bash benchmarks/cli-startup.sh "$cli" > "$logs/cli.log" 2>&1 || echo "   cli failed: see $logs/cli.log"
