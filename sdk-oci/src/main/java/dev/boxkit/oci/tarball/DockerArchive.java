@@ -400,16 +400,14 @@ public final class DockerArchive {
   }
 
   private static void putDir(TarArchiveOutputStream tar, String name) throws IOException {
-    TarArchiveEntry e = new TarArchiveEntry(name);
-    fixed(e, 040755);
+    TarArchiveEntry e = UstarWriter.entry(name, 040755);
     tar.putArchiveEntry(e);
     tar.closeArchiveEntry();
   }
 
   private static void putFile(TarArchiveOutputStream tar, String name, byte[] content)
       throws IOException {
-    TarArchiveEntry e = new TarArchiveEntry(name);
-    fixed(e, 0100644);
+    TarArchiveEntry e = UstarWriter.entry(name, 0100644);
     e.setSize(content.length);
     tar.putArchiveEntry(e);
     tar.write(content);
@@ -424,8 +422,7 @@ public final class DockerArchive {
     } catch (NoSuchFileException e) {
       throw new OciException("layer " + layer.digest() + ": no file " + layer.file(), e);
     }
-    TarArchiveEntry e = new TarArchiveEntry(name);
-    fixed(e, 0100644);
+    TarArchiveEntry e = UstarWriter.entry(name, 0100644);
     e.setSize(size);
     tar.putArchiveEntry(e);
     MessageDigest md = layer.digest().newMessageDigest();
@@ -445,14 +442,5 @@ public final class DockerArchive {
           actual + " (" + copied + " bytes)");
     }
     tar.closeArchiveEntry();
-  }
-
-  private static void fixed(TarArchiveEntry e, int mode) {
-    e.setMode(mode);
-    e.setModTime(0);
-    e.setUserId(0);
-    e.setGroupId(0);
-    e.setUserName("");
-    e.setGroupName("");
   }
 }

@@ -207,7 +207,11 @@ final class UstarWriter {
     return rest == 0 ? 0 : RECORD - rest;
   }
 
-  private static byte[] header(String name, int mode, long size) throws IOException {
+  /**
+   * @return an entry with the fixed owner (0:0, no names) and mtime (0) of every entry of a
+   *     docker archive, whichever writer writes it
+   */
+  static TarArchiveEntry entry(String name, int mode) {
     TarArchiveEntry e = new TarArchiveEntry(name);
     e.setMode(mode);
     e.setModTime(0);
@@ -215,6 +219,11 @@ final class UstarWriter {
     e.setGroupId(0);
     e.setUserName("");
     e.setGroupName("");
+    return e;
+  }
+
+  private static byte[] header(String name, int mode, long size) throws IOException {
+    TarArchiveEntry e = entry(name, mode);
     e.setSize(size);
     byte[] header = new byte[RECORD];
     e.writeEntryHeader(header, NAMES, false);
