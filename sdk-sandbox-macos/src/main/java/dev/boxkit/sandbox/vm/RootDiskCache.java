@@ -6,14 +6,10 @@ import dev.boxkit.sandbox.SandboxException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -23,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * unpacked image (which fixes the tree) and by a fingerprint of every entry's metadata for a
  * caller's directory (path, type, mode, owner, size, mtime and ctime in nanoseconds, inode, device
  * number, link target: a file rewritten in place changes its ctime). The newest {@value #KEEP} are
- * kept. {@code BOXKIT_VM_CACHE=off} ({@link InitramfsCache#ENV}) writes each disk into the VM's
+ * kept ({@link CacheDirectory}). {@code BOXKIT_VM_CACHE=off} writes each disk into the VM's
  * work directory instead.
  *
  * <p>The system property {@value #PROPERTY} chooses: {@code auto} (the default: a disk when the
@@ -54,26 +49,21 @@ final class RootDiskCache {
   /** Part of every name: a change of the image layout changes it. */
   private static final String FORMAT = "erofs1";
 
-  private final Optional<Path> dir;
+  private final Optional<CacheDirectory> dir;
 
   /** @param dir the cache directory (made on first use), empty for no cache */
   RootDiskCache(Optional<Path> dir) {
-    this.dir = dir;
+    this.dir = dir.map(d -> new CacheDirectory(d, ".erofs", KEEP));
   }
 
   /** @return the cache the environment asks for, beside the initramfs cache */
   static RootDiskCache fromEnvironment() {
-    if ("off".equalsIgnoreCase(System.getenv().getOrDefault(InitramfsCache.ENV, "").trim())) {
-      return new RootDiskCache(Optional.empty());
-    }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-    return new RootDiskCache(Optional.of(base.resolve("boxkit").resolve("vm-rootdisk")));
+    return new RootDiskCache(CacheDirectory.fromEnvironment("vm-rootdisk"));
   }
 
   /** @return the cache directory; empty when disks are written into each VM's work directory */
   Optional<Path> directory() {
-    return dir;
+    return dir.map(CacheDirectory::path);
   }
 
   /** @return the policy the system property names; {@code auto} when unset */
@@ -97,43 +87,35 @@ final class RootDiskCache {
     if (policy.equals("initramfs")) {
       return Optional.empty();
     }
-    if (dir.isPresent() && root.chainId().isPresent()) {
-      Path cached = dir.get().resolve(FORMAT + "-chain-" + root.chainId().get().hex() + ".erofs");
-      if (hit(cached)) {
-        return Optional.of(cached);
+    try {
+      if (dir.isPresent() && root.chainId().isPresent()) {
+        Optional<Path> hit = dir.get().hit(chainKey(root));
+        if (hit.isPresent()) {
+          LOG.debug("root disk {} from the cache", hit.get());
+          return hit;
+        }
       }
+    } catch (IOException e) {
+      LOG.debug("root disk cache {} not usable ({})", dir.get().path(), e.toString());
     }
     Scan scan = scan(root);
     if (policy.equals("auto") && scan.fileBytes < AUTO_MIN_BYTES) {
       return Optional.empty();
     }
-    String name = root.chainId().map(c -> FORMAT + "-chain-" + c.hex()).orElse(FORMAT + "-tree-" + scan.fingerprint)
-        + ".erofs";
     if (dir.isPresent()) {
-      Path cached = dir.get().resolve(name);
-      if (hit(cached)) {
-        return Optional.of(cached);
-      }
+      String key = root.chainId().isPresent() ? chainKey(root) : FORMAT + "-tree-" + scan.fingerprint;
       try {
-        Files.createDirectories(dir.get(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path tmp = dir.get().resolve(name + "." + UUID.randomUUID() + ".tmp");
-        try {
-          long t0 = System.nanoTime();
-          ErofsImage.Written w = ErofsImage.write(root.dir(), root.owners(), tmp);
-          try {
-            Files.move(tmp, cached, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-          } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, cached, StandardCopyOption.REPLACE_EXISTING);
-          }
-          LOG.debug("root disk {} written: {} bytes, {} inodes in {} ms", cached, w.bytes(), w.inodes(),
-              (System.nanoTime() - t0) / 1_000_000);
-        } finally {
-          Files.deleteIfExists(tmp);
+        Optional<Path> hit = dir.get().hit(key);
+        if (hit.isPresent()) {
+          LOG.debug("root disk {} from the cache", hit.get());
+          return hit;
         }
-        prune(cached);
+        long t0 = System.nanoTime();
+        Path cached = dir.get().put(key, tmp -> ErofsImage.write(root.dir(), root.owners(), tmp));
+        LOG.debug("root disk {} written in {} ms", cached, (System.nanoTime() - t0) / 1_000_000);
         return Optional.of(cached);
       } catch (IOException e) {
-        LOG.debug("root disk cache {} not usable ({}); writing into the VM's work directory", dir.get(), e.toString());
+        LOG.debug("root disk cache {} not usable ({}); writing into the VM's work directory", dir.get().path(), e.toString());
       }
     }
     Path disk = work.resolve("root.erofs");
@@ -141,17 +123,8 @@ final class RootDiskCache {
     return Optional.of(disk);
   }
 
-  private static boolean hit(Path cached) {
-    try {
-      if (Files.isRegularFile(cached, LinkOption.NOFOLLOW_LINKS)) {
-        Files.setLastModifiedTime(cached, FileTime.fromMillis(System.currentTimeMillis()));
-        LOG.debug("root disk {} from the cache", cached);
-        return true;
-      }
-    } catch (IOException e) {
-      LOG.debug("root disk {}: {}", cached, e.toString());
-    }
-    return false;
+  private static String chainKey(GuestRoot root) {
+    return FORMAT + "-chain-" + root.chainId().orElseThrow().hex();
   }
 
   /** What one walk of the tree gives: its files' bytes and the fingerprint of its metadata. */
@@ -200,34 +173,5 @@ final class RootDiskCache {
   private static long nanos(Object time) {
     java.time.Instant i = ((FileTime) time).toInstant();
     return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-  }
-
-  /** Deletes all but {@code keep} and the newest {@value #KEEP} - 1 other disks, and stale partial ones. */
-  private void prune(Path keep) throws IOException {
-    List<Path> others = new ArrayList<>();
-    long staleBefore = System.currentTimeMillis() - 3_600_000L;
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.get())) {
-      for (Path p : s) {
-        String n = p.getFileName().toString();
-        if (n.endsWith(".tmp") && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < staleBefore) {
-          Files.deleteIfExists(p); // left by a JVM that died while writing
-        } else if (n.endsWith(".erofs") && !p.equals(keep)) {
-          others.add(p);
-        }
-      }
-    }
-    if (others.size() < KEEP) {
-      return;
-    }
-    others.sort(Comparator.comparing((Path p) -> {
-      try {
-        return Files.getLastModifiedTime(p).toMillis();
-      } catch (IOException e) {
-        return 0L;
-      }
-    }).reversed());
-    for (Path old : others.subList(KEEP - 1, others.size())) {
-      Files.deleteIfExists(old);
-    }
   }
 }
