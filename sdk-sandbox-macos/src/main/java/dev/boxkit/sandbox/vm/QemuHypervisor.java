@@ -54,9 +54,10 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
    * @param arch the guest's architecture
    * @return {@code qemu-system-<arch>} as found on {@code PATH} (the path is returned even when
    *     absent; {@link #unavailableReason()} says so), with KVM when the guest is the host's
-   *     architecture, {@code /dev/kvm} is readable and writable and a paused KVM machine survives
+   *     architecture, {@code /dev/kvm} is readable and writable, on x86-64 the CPU has the
+   *     {@code vmx} or {@code svm} flag in {@code /proc/cpuinfo}, and a paused KVM machine survives
    *     {@value #KVM_PROBE_MILLIS} ms (nested virtualisation often exposes a {@code /dev/kvm} on
-   *     which vCPU set-up fails)
+   *     which vCPU set-up fails, or one without VT-x/AMD-V under it where guests hang at boot)
    * @throws IllegalArgumentException when arch is null
    */
   public static QemuHypervisor forGuest(GuestArch arch) {
@@ -73,8 +74,35 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
     }
     Path kvm = Path.of("/dev/kvm");
     boolean useKvm = GuestArch.host().equals(Optional.of(arch)) && Files.isReadable(kvm) && Files.isWritable(kvm)
-        && Files.isExecutable(qemu) && kvmWorks(qemu, arch);
+        && hardwareVirtualization(arch) && Files.isExecutable(qemu) && kvmWorks(qemu, arch);
     return new QemuHypervisor(arch, qemu, virtiofsd, useKvm);
+  }
+
+  /**
+   * A paused machine runs no guest code, so it cannot tell a {@code /dev/kvm} without VT-x or
+   * AMD-V under it (where the guest hangs at boot) from a working one; the CPU flags can.
+   */
+  private static boolean hardwareVirtualization(GuestArch arch) {
+    if (arch != GuestArch.X86_64) {
+      return true; // arm64 lists no such flag: the probe decides
+    }
+    try {
+      return hasVirtualizationFlag(Files.readString(Path.of("/proc/cpuinfo")));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** @return whether an x86 {@code /proc/cpuinfo}'s first {@code flags} line has {@code vmx} or {@code svm} */
+  static boolean hasVirtualizationFlag(String cpuinfo) {
+    for (String line : cpuinfo.split("\n")) {
+      if (line.startsWith("flags")) {
+        int colon = line.indexOf(':');
+        List<String> flags = List.of(line.substring(colon + 1).trim().split("\\s+"));
+        return flags.contains("vmx") || flags.contains("svm");
+      }
+    }
+    return false;
   }
 
   /** How long a paused KVM machine must stay up for KVM to count as working. */

@@ -39,6 +39,18 @@ class HypervisorCommandTest {
   }
 
   @Test
+  void kvmNeedsVtxOrAmdVInTheCpuFlags() {
+    // A /dev/kvm without VT-x or AMD-V under it (some nested set-ups) opens, and a paused machine
+    // survives on it, but a guest hangs at boot: the flags decide before that probe.
+    String head = "processor\t: 0\nvendor_id\t: GenuineIntel\n";
+    assertTrue(QemuHypervisor.hasVirtualizationFlag(head + "flags\t\t: fpu vme de pse vmx sse2\n"));
+    assertTrue(QemuHypervisor.hasVirtualizationFlag(head + "flags\t\t: fpu svm lm\n"));
+    assertFalse(QemuHypervisor.hasVirtualizationFlag(head + "flags\t\t: fpu vme de pse hypervisor sse2\n"));
+    assertFalse(QemuHypervisor.hasVirtualizationFlag(head + "vmx flags\t: vnmi\nflags\t\t: fpu\n"));
+    assertFalse(QemuHypervisor.hasVirtualizationFlag(""));
+  }
+
+  @Test
   void vfkitMinimalVmHasNoNetworkDeviceAndNoShares() throws IOException {
     VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/opt/homebrew/bin/vfkit"), Optional.empty());
     assertEquals(golden("vfkit-minimal.args"), lines(vfkit.command(vm(List.of(), false, 512L << 20, 1))));
