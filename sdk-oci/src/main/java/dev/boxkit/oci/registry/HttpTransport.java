@@ -166,7 +166,8 @@ final class HttpTransport {
         if (unreachable != null && unreachable.reason() == RegistryUnreachableException.Reason.UNKNOWN_HOST) {
           throw unreachable; // a name that does not resolve now will not in a moment either
         }
-        if (last || e instanceof SSLHandshakeException || e instanceof InterruptedIOException) {
+        boolean interrupted = e instanceof InterruptedIOException && !(e instanceof java.net.SocketTimeoutException);
+        if (last || e instanceof SSLHandshakeException || interrupted) {
           if (unreachable != null) {
             throw unreachable;
           }
@@ -481,6 +482,14 @@ final class HttpTransport {
     c.setReadTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis()));
     c.setRequestProperty("User-Agent", USER_AGENT);
     headers.forEach(c::setRequestProperty);
+    try {
+      c.connect();
+    } catch (java.net.SocketTimeoutException e) {
+      // As java.net.http reports it, so both paths map to RegistryUnreachableException.
+      HttpConnectTimeoutException t = new HttpConnectTimeoutException("HTTP connect timed out: " + authority(uri));
+      t.initCause(e);
+      throw t;
+    }
     int status = c.getResponseCode();
     Map<String, List<String>> fields = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
     c.getHeaderFields().forEach((k, v) -> {

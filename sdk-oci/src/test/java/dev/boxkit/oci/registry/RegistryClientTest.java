@@ -127,6 +127,29 @@ class RegistryClientTest {
   }
 
   @Test
+  void everyRequestGoesThroughTheJvmsProxySelector() throws Exception {
+    // Both HTTP paths, java.net.http for API calls and HttpURLConnection for blob downloads,
+    // take the proxy from the JVM's default selector, as a corporate set-up configures it.
+    java.net.ProxySelector before = java.net.ProxySelector.getDefault();
+    try (TestProxy proxy = TestProxy.start(registry.url())) {
+      int port = Integer.parseInt(proxy.host().substring(proxy.host().lastIndexOf(':') + 1));
+      java.net.ProxySelector.setDefault(java.net.ProxySelector.of(new java.net.InetSocketAddress("127.0.0.1", port)));
+      RegistryClient c = client(registry.host()); // the registry itself, not the proxy, by name
+      ImageReference r = repo(registry.host(), "blobs/proxied");
+      byte[] data = randomBytes(200_000, 24);
+      Digest d = Digest.sha256(data);
+      assertEquals(RegistryClient.PushResult.UPLOADED, c.pushBlob(r, d, data.length, BlobSource.of(data)));
+      Path target = tmp.resolve("proxied");
+      c.fetchBlob(r, d, data.length, target);
+      assertArrayEquals(data, Files.readAllBytes(target));
+      assertEquals(1, proxy.count("POST", "/blobs/uploads/"), proxy.requests().toString());
+      assertEquals(1, proxy.count("GET", "/blobs/" + d), proxy.requests().toString());
+    } finally {
+      java.net.ProxySelector.setDefault(before);
+    }
+  }
+
+  @Test
   void uploadsInChunksWithContentRange() throws Exception {
     try (TestProxy proxy = TestProxy.start(registry.url())) {
       RegistryClient c = RegistryClient.builder().insecureRegistry(proxy.host()).retryPolicy(FAST)
