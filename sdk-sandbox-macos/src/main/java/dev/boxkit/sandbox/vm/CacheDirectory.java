@@ -18,7 +18,9 @@ import java.util.UUID;
 /**
  * One of the VM backend's caches (initramfs archives, root disks): files named by what they hold,
  * in a directory private to its user (mode 0700, made on first use), the newest {@code keep}
- * kept (a hit counts as new). A file enters under a unique temporary name and is moved into place
+ * kept (a hit counts as new), and never one used in the last {@value #IN_USE_MILLIS} ms: a run
+ * that just found its file opens it moments later (QEMU at start), and another JVM writing a
+ * ninth file must not delete it in between. Once opened, deleting a file does not harm the VM. A file enters under a unique temporary name and is moved into place
  * once whole, so a reader never sees half of one; temporary files a dead JVM left are removed by
  * a later write once they are an hour old.
  */
@@ -26,6 +28,8 @@ final class CacheDirectory {
   /** Environment variable: {@code off} disables the VM caches. */
   static final String ENV = "BOXKIT_VM_CACHE";
   private static final long STALE_TEMP_MILLIS = 3_600_000L;
+  /** A file used (written or hit) this recently is not pruned. */
+  static final long IN_USE_MILLIS = 60_000L;
 
   /** Writes a cache file's content to a path that does not exist yet. */
   interface Writer {
@@ -108,14 +112,19 @@ final class CacheDirectory {
     return cached;
   }
 
-  /** Deletes all but {@code kept} and the newest {@code keep} - 1 others, and stale temporary files. */
+  /**
+   * Deletes all but {@code kept}, the newest {@code keep} - 1 others and those used in the last
+   * {@value #IN_USE_MILLIS} ms, and stale temporary files.
+   */
   private void prune(Path kept) throws IOException {
     List<Path> others = new ArrayList<>();
-    long staleBefore = System.currentTimeMillis() - STALE_TEMP_MILLIS;
+    long now = System.currentTimeMillis();
+    long staleBefore = now - STALE_TEMP_MILLIS;
     try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
       for (Path p : s) {
         String n = p.getFileName().toString();
-        if (n.endsWith(".tmp") && Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis() < staleBefore) {
+        // Another writer's temporary file may be moved into place meanwhile: gone reads as 0.
+        if (n.endsWith(".tmp") && usedMillis(p) < staleBefore) {
           Files.deleteIfExists(p);
         } else if (n.endsWith(suffix) && !p.equals(kept)) {
           others.add(p);
@@ -125,15 +134,23 @@ final class CacheDirectory {
     if (others.size() < keep) {
       return;
     }
-    others.sort(Comparator.comparing((Path p) -> {
-      try {
-        return Files.getLastModifiedTime(p).toMillis();
-      } catch (IOException e) {
-        return 0L;
-      }
-    }).reversed());
+    // Times read once: another JVM's hit may change them mid-sort, which breaks the sort's contract.
+    java.util.Map<Path, Long> used = new java.util.HashMap<>();
+    others.forEach(p -> used.put(p, usedMillis(p)));
+    others.sort(Comparator.comparing((Path p) -> used.get(p)).reversed());
     for (Path old : others.subList(keep - 1, others.size())) {
-      Files.deleteIfExists(old);
+      if (usedMillis(old) < now - IN_USE_MILLIS) { // read again: it may have been hit since
+        Files.deleteIfExists(old);
+      }
+    }
+  }
+
+  /** @return when {@code p} was last written or hit, 0 when it is gone */
+  private static long usedMillis(Path p) {
+    try {
+      return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS).toMillis();
+    } catch (IOException e) {
+      return 0L;
     }
   }
 }

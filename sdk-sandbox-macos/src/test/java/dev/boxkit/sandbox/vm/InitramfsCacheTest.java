@@ -65,7 +65,10 @@ class InitramfsCacheTest {
     InitramfsCache cache = new InitramfsCache(Optional.of(tmp.resolve("cache")));
     for (int i = 0; i < InitramfsCache.KEEP + 3; i++) {
       Files.writeString(root.resolve("bin/tool"), "version " + i + "\n");
-      cache.initramfs(AGENT, List.of(), GuestRoot.of(root), work);
+      Path archive = cache.initramfs(AGENT, List.of(), GuestRoot.of(root), work);
+      // used minutes apart: files used in the last minute are never pruned
+      Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(
+          System.currentTimeMillis() - (InitramfsCache.KEEP + 3 - i) * 120_000L));
     }
     try (var files = Files.list(tmp.resolve("cache"))) {
       assertEquals(InitramfsCache.KEEP, files.filter(p -> p.toString().endsWith(".cpio")).count());
