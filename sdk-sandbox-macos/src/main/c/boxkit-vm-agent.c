@@ -546,11 +546,14 @@ static void exec_program(struct spec *s, int status_fd) {
   child_fail(status_fd, STEP_EXEC);
 }
 
-static void child(struct spec *s, int in, int out, int err, int status_fd) {
-  int src = in >= 0 ? in : open("/dev/null", O_RDONLY);
+/* The program's process: everything but argv, env and stdin is set up from the spec it is given;
+ * with spec_fd >= 0 (a pooled VM) that is done ahead, and the run's spec (u32 length, records)
+ * read from spec_fd last, so a run only waits for the exec. */
+static void child(struct spec *s, int in, int out, int err, int status_fd, int spec_fd) {
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC); /* the agent's, before the chroot */
   setsid();
   signal(SIGPIPE, SIG_DFL); /* the agent ignores it; an ignored signal would stay ignored across exec */
-  if (src < 0 || dup2(src, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_fail(status_fd, STEP_STDIO);
+  if (devnull < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) child_fail(status_fd, STEP_STDIO);
   if (chroot(ROOT) != 0) child_fail(status_fd, STEP_CHROOT);
   if (chdir(s->cwd) != 0) {
     /* A missing working directory is created, as docker run does (and the namespaces backend);
@@ -593,7 +596,39 @@ static void child(struct spec *s, int in, int out, int err, int status_fd) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fp) != 0)
       child_fail(status_fd, STEP_SECCOMP);
   }
+  if (spec_fd >= 0) {
+    uint32_t be, n;
+    if (read_all(spec_fd, &be, 4) < 0) _exit(0); /* the VM is going away before any run */
+    n = ntohl(be);
+    char *raw = malloc(n + 1);
+    if (!raw || read_all(spec_fd, raw, n) < 0) child_fail(status_fd, STEP_STDIO);
+    close(spec_fd);
+    parse_spec(raw, n, s); /* the host checked that it differs only in argv, env and stdin */
+  }
+  if (dup2(s->stdin_pipe && in >= 0 ? in : devnull, 0) < 0) child_fail(status_fd, STEP_STDIO);
   exec_program(s, status_fd);
+}
+
+/* Whether the spec mounts a share writable: what the guest writes there is a host file. */
+static int writes_host_trees(const struct spec *s) {
+  for (int i = 0; i < s->mountc; i++) {
+    const char *kind = s->mounts[i], *end = s->mounts[i] + s->mount_len[i];
+    const char *dest = kind + strlen(kind) + 1;
+    const char *arg = dest < end ? dest + strlen(dest) + 1 : end;
+    const char *mode = arg < end ? arg + strlen(arg) + 1 : end;
+    if (strcmp(kind, "bind") == 0 && (mode >= end || strcmp(mode, "ro") != 0)) return 1; /* unknown: assume so */
+  }
+  return 0;
+}
+
+/* The exit status frame's two numbers: exit code (128 + signal when killed) and the signal. */
+static void encode_status(int wstatus, uint32_t result[2]) {
+  if (WIFEXITED(wstatus)) {
+    result[0] = htonl((uint32_t)WEXITSTATUS(wstatus));
+  } else if (WIFSIGNALED(wstatus)) {
+    result[0] = htonl(128u + (uint32_t)WTERMSIG(wstatus));
+    result[1] = htonl((uint32_t)WTERMSIG(wstatus));
+  }
 }
 
 /* The host closed the control channel (it ended or gave up on this VM): nobody will read the
@@ -658,28 +693,17 @@ static void mini_init(struct spec *s, int in, int out, int err, int status_fd, i
   if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
       mount_own_proc(s) != 0 || pipe2(ep, O_CLOEXEC) != 0)
     child_fail(status_fd, STEP_PROC);
-  if (spec_fd >= 0) {
-    /* Prepared ahead: wait for the run's spec (u32 length, records) from the agent. */
-    uint32_t be, n;
-    if (read_all(spec_fd, &be, 4) < 0) _exit(0); /* the VM is going away before any run */
-    n = ntohl(be);
-    char *raw = malloc(n + 1);
-    if (!raw || read_all(spec_fd, raw, n) < 0) child_fail(status_fd, STEP_PROC);
-    close(spec_fd);
-    parse_spec(raw, n, s);
-    if (!s->stdin_pipe && in >= 0) {
-      close(in);
-      in = -1;
-    }
-  }
+  /* Prepared ahead (spec_fd >= 0): the program's process is set up now and takes the run's spec
+   * from the agent itself; init needs nothing of it. */
   sigprocmask(SIG_BLOCK, &all, NULL);
   pid_t p = fork();
   if (p < 0) child_fail(status_fd, STEP_PROC);
   if (p == 0) {
     close(ep[0]);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    child(s, in, out, err, ep[1]);
+    child(s, in, out, err, ep[1], spec_fd);
   }
+  if (spec_fd >= 0) close(spec_fd);
   program_pid = p;
   close(ep[1]);
   if (in >= 0) close(in);
@@ -1034,7 +1058,7 @@ int main(void) {
    * host checks), and init takes it from the agent. */
   char type;
   char *raw = read_frame_either('S', 'R', &type, &len);
-  int prepared = type == 'R';
+  int prepared = type == 'R', spec_unsent = 0;
   parse_spec(raw, len, &s);
   setup_root(&s);
   for (int i = 0; i < MAX_STREAMS; i++) streams[i].fd = -1;
@@ -1069,9 +1093,10 @@ int main(void) {
     close(spec_pipe[0]);
     mark("prepared");
     raw = read_frame('S', &len);
+    mark("spec-received");
     uint32_t be = htonl(len);
-    if (write_all(spec_pipe[1], &be, 4) < 0 || write_all(spec_pipe[1], raw, len) < 0)
-      die_errno("read-spec", NULL, "hand the spec to init");
+    /* Fails only when the program's process failed a step ahead: its report follows. */
+    spec_unsent = write_all(spec_pipe[1], &be, 4) < 0 || write_all(spec_pipe[1], raw, len) < 0;
     close(spec_pipe[1]);
     parse_spec(raw, len, &s);
     if (!s.stdin_pipe) {
@@ -1087,6 +1112,7 @@ int main(void) {
     const char *what = step == STEP_EXEC ? s.argv[0] : step == STEP_CHDIR ? s.cwd : NULL;
     die_errno(child_steps[step], what, "%s failed before the program ran", child_steps[step]);
   }
+  if (spec_unsent) die_errno("read-spec", NULL, "hand the spec to the program's process");
   mark("program-started");
   int fo = out[0], fe = err[0];
   while (fo >= 0 || fe >= 0) {
@@ -1128,21 +1154,30 @@ int main(void) {
         stream_read(polled[i]);
     }
   }
+  mark("output-closed");
   if (in[1] >= 0) close(in[1]);
-  int wstatus = 0, init_status = 0;
-  while (waitpid(pid, &init_status, 0) < 0 && errno == EINTR) {}
-  /* The program's status as its init saw it; the init's own when it was killed first. */
-  if (read(result_pipe[0], &wstatus, sizeof wstatus) != (ssize_t)sizeof wstatus) wstatus = init_status;
+  int wstatus = 0, init_status = 0, reported = 0;
   uint32_t result[2] = {0, 0};
-  if (WIFEXITED(wstatus)) {
-    result[0] = htonl((uint32_t)WEXITSTATUS(wstatus));
-  } else if (WIFSIGNALED(wstatus)) {
-    result[0] = htonl(128u + (uint32_t)WTERMSIG(wstatus));
-    result[1] = htonl((uint32_t)WTERMSIG(wstatus));
+  /* Nothing the guest still does can reach the host when no share is writable: the status goes
+   * as soon as init has it, while the kernel tears the pid namespace down (the host kills the VM
+   * after it anyway). With a writable share, only once every process there is gone and synced. */
+  if (!writes_host_trees(&s) && read(result_pipe[0], &wstatus, sizeof wstatus) == (ssize_t)sizeof wstatus) {
+    encode_status(wstatus, result);
+    mark("program-ended");
+    send_frame('X', result, sizeof result);
+    reported = 1;
   }
-  mark("program-ended");
-  sync();
-  send_frame('X', result, sizeof result);
+  while (waitpid(pid, &init_status, 0) < 0 && errno == EINTR) {}
+  mark("init-reaped");
+  if (!reported) {
+    /* The program's status as its init saw it; the init's own when it was killed first. */
+    if (read(result_pipe[0], &wstatus, sizeof wstatus) != (ssize_t)sizeof wstatus) wstatus = init_status;
+    encode_status(wstatus, result);
+    mark("program-ended");
+    sync();
+    mark("synced");
+    send_frame('X', result, sizeof result);
+  }
   /* Wait (briefly) for the host to confirm it has read everything before the VM disappears. */
   struct pollfd q = {ctl, POLLIN, 0};
   poll(&q, 1, 2000);

@@ -12,6 +12,7 @@ import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxException;
 import dev.boxkit.sandbox.SandboxPool;
 import dev.boxkit.sandbox.SandboxProcess;
+import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
 import java.io.IOException;
@@ -84,6 +85,25 @@ class VmPoolTest {
         ExecResult next = pool.run(sh(pool, "ls -A /tmp; echo run" + i));
         assertEquals("run" + i + "\n", next.stdoutText(), "the file run 1 wrote is absent: " + next.stderrText());
       }
+    }
+  }
+
+  @Test
+  void aWritableShareHoldsWhatTheRunWroteWhenItReturnsAndAFailedExecIsNamed() throws IOException {
+    Path shared = Files.createDirectories(tmp.resolve("shared"));
+    SandboxSpec withShare = spec.toBuilder().mount(Mount.bind(shared, "/data").readWrite()).build();
+    try (SandboxPool pool = provider.pool(withShare, 1)) {
+      // The status comes only after the guest synced the share: the file is there, whole.
+      ExecResult w = pool.run(sh(pool, "i=0; while [ $i -lt 200 ]; do echo line$i; i=$((i+1)); done > /data/out"));
+      assertEquals(0, w.exitCode(), w.stderrText());
+      List<String> lines = Files.readAllLines(shared.resolve("out"));
+      assertEquals(200, lines.size());
+      assertEquals("line199", lines.get(199));
+      // A pooled VM's program is set up ahead; an exec that fails still names the program.
+      SandboxSetupException e = assertThrows(SandboxSetupException.class,
+          () -> pool.run(pool.spec().toBuilder().command("/bin/no-such-program").build()));
+      assertEquals("exec", e.step());
+      assertEquals("/bin/no-such-program", e.path().orElseThrow());
     }
   }
 
