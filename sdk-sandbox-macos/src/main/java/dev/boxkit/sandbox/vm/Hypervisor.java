@@ -22,6 +22,15 @@ public interface Hypervisor {
     return GuestArch.hostOrDefault();
   }
 
+  /**
+   * @return whether it boots an uncompressed x86 {@code vmlinux} ELF through its PVH entry point,
+   *     so that a {@code bzImage}'s kernel may be unpacked once on the host instead of by its own
+   *     decompressor in every guest (see {@link PvhKernel}); false by default
+   */
+  default boolean bootsPvhElf() {
+    return false;
+  }
+
   /** @return empty when usable on this host; otherwise what is missing and how to get it */
   Optional<String> unavailableReason();
 

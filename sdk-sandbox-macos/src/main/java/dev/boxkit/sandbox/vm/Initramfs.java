@@ -66,7 +66,7 @@ final class Initramfs {
       StringBuilder order = new StringBuilder();
       for (Path ko : modules) {
         String name = "boxkit/modules/" + ko.getFileName();
-        w.entry(name, CpioConstants.C_ISREG | 0644, 0, 0, 0, Files.readAllBytes(ko));
+        w.entry(name, CpioConstants.C_ISREG | 0644, 0, 0, 0, KernelModules.unsigned(Files.readAllBytes(ko)));
         order.append('/').append(name).append('\n');
       }
       w.entry("boxkit/modules.order", CpioConstants.C_ISREG | 0644, 0, 0, 0,
@@ -114,7 +114,7 @@ final class Initramfs {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];
-      md.update(("boxkit-initramfs-1\0" + agent.length + "\0").getBytes(StandardCharsets.UTF_8));
+      md.update(("boxkit-initramfs-2\0" + agent.length + "\0").getBytes(StandardCharsets.UTF_8));
       md.update(agent);
       for (Path ko : modules) {
         md.update(("\0module\0" + ko.getFileName() + "\0" + Files.size(ko) + "\0").getBytes(StandardCharsets.UTF_8));

@@ -87,6 +87,31 @@ final class KernelModules {
     ordered.add(name);
   }
 
+  private static final byte[] SIGNATURE_MARKER = "~Module signature appended~\n".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * A module file without its appended signature: the kernel then loads it without checking the
+   * signature (an RSA verification per module, 10-20 ms each under TCG; it only taints the kernel
+   * when {@code CONFIG_MODULE_SIG_FORCE} is off, as in Debian's kernels, and lockdown is off, as
+   * without EFI secure boot). The modules come from the host's kernel package beside the kernel
+   * image the host chose, so the guest's check adds nothing. Layout: {@code scripts/sign-file.c}
+   * and {@code include/linux/module_signature.h}: the module, the PKCS#7 signature, a 12-byte
+   * {@code struct module_signature} ending in the big-endian signature length, the marker
+   * {@code ~Module signature appended~\n}.
+   *
+   * @param ko the module's bytes
+   * @return the unsigned module, or {@code ko} itself when it carries no (well-formed) signature
+   */
+  static byte[] unsigned(byte[] ko) {
+    int m = SIGNATURE_MARKER.length;
+    if (ko.length < m + 12 || !java.util.Arrays.equals(ko, ko.length - m, ko.length, SIGNATURE_MARKER, 0, m)) {
+      return ko;
+    }
+    long sigLen = Integer.toUnsignedLong(ByteBuffer.wrap(ko, ko.length - m - 4, 4).order(ByteOrder.BIG_ENDIAN).getInt());
+    long end = ko.length - m - 12L - sigLen;
+    return end <= 0 ? ko : java.util.Arrays.copyOf(ko, (int) end);
+  }
+
   /**
    * @return the {@code depends=} list of a 64-bit little-endian ELF module
    * @throws SandboxException when the file is not such a module

@@ -149,6 +149,12 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
     return arch;
   }
 
+  /** QEMU's {@code -kernel} boots an ELF with a PVH note on x86 machines (QEMU 4.0 and later). */
+  @Override
+  public boolean bootsPvhElf() {
+    return arch == GuestArch.X86_64;
+  }
+
   @Override
   public Optional<String> unavailableReason() {
     if (!System.getProperty("os.name", "").equals("Linux")) {

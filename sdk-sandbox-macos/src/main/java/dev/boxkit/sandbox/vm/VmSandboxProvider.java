@@ -71,10 +71,22 @@ public final class VmSandboxProvider implements SandboxProvider {
     final Hypervisor hypervisor;
     final Optional<KernelImage> kernel;
     private final Map<List<Boolean>, List<Path>> modules = new ConcurrentHashMap<>();
+    private Optional<KernelImage> booted;
 
     Backend(Hypervisor hypervisor, Optional<KernelImage> kernel) {
       this.hypervisor = hypervisor;
       this.kernel = kernel;
+    }
+
+    /**
+     * The kernel as the hypervisor boots it: a {@code bzImage}'s unpacked {@code vmlinux} where the
+     * hypervisor boots one ({@link PvhKernel}), found or unpacked once per provider; else as given.
+     */
+    synchronized KernelImage bootable(KernelImage k) {
+      if (booted == null) {
+        booted = Optional.of(k.bootableBy(hypervisor));
+      }
+      return booted.get();
     }
 
     /** The kernel's modules for the VM's devices, indexed once per provider and device set. */
@@ -285,7 +297,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     Backend b = backend();
     KernelImage k = b.kernel.orElseThrow(() -> new SandboxUnavailableException(unavailableReason().orElse("no kernel")));
     VmNetwork network = VmNetwork.open(spec);
-    return new VmSession(b.hypervisor, k, (shares, rootDisk) -> b.modules(k, shares, rootDisk), cache, disks, cpus,
+    return new VmSession(b.hypervisor, b.bootable(k), (shares, rootDisk) -> b.modules(k, shares, rootDisk), cache, disks, cpus,
         network);
   }
 

@@ -112,4 +112,33 @@ class KernelModulesTest {
     SandboxException e = assertThrows(SandboxException.class, () -> k.modulesFor(wanted));
     assertTrue(e.getMessage().contains("CONFIG_VIRTIO_FS"), e.getMessage());
   }
+
+  /** sign-file's layout: module, PKCS#7 blob, struct module_signature (sig_len big-endian last), marker. */
+  static byte[] signed(byte[] ko, int sigLen) {
+    byte[] marker = "~Module signature appended~\n".getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer b = ByteBuffer.allocate(ko.length + sigLen + 12 + marker.length);
+    b.put(ko).put(new byte[sigLen]).put(new byte[] {0, 0, 2, 0, 0, 0, 0, 0}).putInt(sigLen).put(marker);
+    return b.array();
+  }
+
+  @Test
+  void theAppendedSignatureIsStrippedAndNothingElse() throws IOException {
+    byte[] ko = module("virtio", "");
+    assertTrue(java.util.Arrays.equals(ko, KernelModules.unsigned(signed(ko, 400))));
+    assertTrue(ko == KernelModules.unsigned(ko), "an unsigned module is kept as it is");
+    byte[] lying = signed(ko, 400);
+    ByteBuffer.wrap(lying).putInt(lying.length - 28 - 4, 1 << 30); // sig_len past the file's start
+    assertTrue(lying == KernelModules.unsigned(lying), "a trailer that does not fit is left alone");
+    // The real kernel's modules (Debian signs them) lose exactly their trailer.
+    Path modules = KernelImage.fromEnvironment(GuestArch.X86_64).flatMap(KernelImage::modules).orElse(null);
+    if (modules != null) {
+      Path virtio = KernelModules.index(modules).find("virtio").orElseThrow();
+      byte[] real = Files.readAllBytes(virtio);
+      byte[] stripped = KernelModules.unsigned(real);
+      assertTrue(stripped.length < real.length - 28, virtio + " carries a signature");
+      assertEquals(KernelModules.dependencies(virtio),
+          KernelModules.dependencies(Files.write(tmp.resolve("virtio.ko"), stripped)), "still an ELF with its .modinfo");
+      assertTrue(java.util.Arrays.equals(real, 0, stripped.length, stripped, 0, stripped.length));
+    }
+  }
 }
