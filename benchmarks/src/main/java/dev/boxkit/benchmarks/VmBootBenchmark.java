@@ -203,11 +203,13 @@ public final class VmBootBenchmark {
   private static List<String> rawCommand(QemuHypervisor qemu, GuestArch arch, Path kernel, Path initrd) {
     boolean arm = arch == GuestArch.AARCH64;
     String accel = qemu.kvm() ? "kvm" : "tcg";
-    return List.of(qemu.qemu().toString(), "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+    List<String> c = new ArrayList<>(List.of(qemu.qemu().toString(), "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-machine", (arm ? "virt" : "q35") + ",accel=" + accel + (arm && qemu.kvm() ? ",gic-version=max" : ""),
         "-cpu", qemu.kvm() ? "host" : arm ? "cortex-a57" : "max", "-smp", "1", "-m", "512M",
         "-kernel", kernel.toString(), "-initrd", initrd.toString(),
-        "-append", "quiet panic=-1 " + arch.bootParameters() + " console=" + arch.serialConsole(), "-serial", "file:/dev/null", "-nic", "none");
+        "-append", "quiet panic=-1 " + arch.bootParameters() + " console=" + arch.serialConsole(), "-serial", "file:/dev/null", "-nic", "none"));
+    qemu.firmware().ifPresent(rom -> c.addAll(List.of("-bios", rom.toString()))); // BoxKit's firmware too
+    return c;
   }
 
   /** An initramfs of busybox and an {@code /init} script that powers the VM off at once. */

@@ -25,7 +25,7 @@ public interface Hypervisor {
   /**
    * @return whether it boots an uncompressed x86 {@code vmlinux} ELF through its PVH entry point,
    *     so that a {@code bzImage}'s kernel may be unpacked once on the host instead of by its own
-   *     decompressor in every guest (see {@link PvhKernel}); false by default
+   *     decompressor in every guest; false by default
    */
   default boolean bootsPvhElf() {
     return false;

@@ -88,8 +88,8 @@ public record KernelImage(Path kernel, Optional<Path> modules, Optional<Path> co
   /**
    * The kernel as a hypervisor boots it fastest. For one that boots an x86 {@code vmlinux} ELF
    * through its PVH entry ({@link Hypervisor#bootsPvhElf()}, QEMU), a {@code bzImage}'s kernel
-   * unpacked once into {@code ~/.cache/boxkit/vm-kernel} (about 0.3 s for Debian's cloud kernel;
-   * see {@link PvhKernel}), which spares every boot the image's own decompressor under emulation;
+   * unpacked once into {@code ~/.cache/boxkit/vm-kernel} (about 0.3 s for Debian's cloud kernel),
+   * which spares every boot the image's own decompressor under emulation;
    * else, or when the image cannot be unpacked or the caches are off ({@code BOXKIT_VM_CACHE=off}),
    * this kernel. Modules and config stay those of this kernel.
    *

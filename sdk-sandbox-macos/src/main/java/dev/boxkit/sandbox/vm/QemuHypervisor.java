@@ -27,8 +27,12 @@ import java.util.concurrent.TimeUnit;
  * @param qemu the {@code qemu-system-<arch>} program
  * @param virtiofsd the {@code virtiofsd} program, empty when absent (VMs then cannot have shares)
  * @param kvm whether to use KVM
+ * @param firmware the x86 firmware to boot with ({@code -bios}), empty for QEMU's default (SeaBIOS);
+ *     {@link #forGuest} picks QEMU's own {@code qboot.rom} where it is installed: a minimal
+ *     firmware for direct kernel boot that reaches the kernel about 150 ms sooner under TCG
  */
-public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd, boolean kvm) implements Hypervisor {
+public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd, boolean kvm,
+    Optional<Path> firmware) implements Hypervisor {
 
   /** Name of the virtio-serial port carrying the control channel. */
   public static final String CONTROL_PORT = "boxkit.ctl";
@@ -38,9 +42,18 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
 
   /** @throws IllegalArgumentException when an argument is null */
   public QemuHypervisor {
-    if (arch == null || qemu == null || virtiofsd == null) {
-      throw new IllegalArgumentException("arch, qemu and virtiofsd must not be null");
+    if (arch == null || qemu == null || virtiofsd == null || firmware == null) {
+      throw new IllegalArgumentException("arch, qemu, virtiofsd and firmware must not be null");
     }
+  }
+
+  /**
+   * QEMU with its default firmware.
+   *
+   * @throws IllegalArgumentException when an argument is null
+   */
+  public QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd, boolean kvm) {
+    this(arch, qemu, virtiofsd, kvm, Optional.empty());
   }
 
   /**
@@ -75,7 +88,21 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
     Path kvm = Path.of("/dev/kvm");
     boolean useKvm = GuestArch.host().equals(Optional.of(arch)) && Files.isReadable(kvm) && Files.isWritable(kvm)
         && hardwareVirtualization(arch) && Files.isExecutable(qemu) && kvmWorks(qemu, arch);
-    return new QemuHypervisor(arch, qemu, virtiofsd, useKvm);
+    return new QemuHypervisor(arch, qemu, virtiofsd, useKvm, arch == GuestArch.X86_64 ? qboot(qemu) : Optional.empty());
+  }
+
+  /**
+   * QEMU's data directory is {@code ../share/qemu} from its binary (Debian's qemu-system-data,
+   * Homebrew, a source build); {@code qboot.rom} is there when the build included it.
+   */
+  private static Optional<Path> qboot(Path qemu) {
+    try {
+      Path bin = qemu.toRealPath().getParent();
+      Path rom = bin == null || bin.getParent() == null ? null : bin.getParent().resolve("share/qemu/qboot.rom");
+      return rom != null && Files.isRegularFile(rom) ? Optional.of(rom) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 
   /**
@@ -207,6 +234,7 @@ public record QemuHypervisor(GuestArch arch, Path qemu, Optional<Path> virtiofsd
     c.addAll(List.of("-machine", machine(arch) + ",accel=" + (kvm ? "kvm" : "tcg") + gic + ",memory-backend=mem"));
     c.addAll(List.of("-cpu", kvm ? "host" : arch == GuestArch.AARCH64 ? "cortex-a57" : "max"));
     c.addAll(List.of("-smp", Integer.toString(vm.cpus()), "-m", mib + "M"));
+    firmware.ifPresent(rom -> c.addAll(List.of("-bios", rom.toString())));
     c.addAll(List.of("-object", "memory-backend-memfd,id=mem,size=" + mib + "M,share=on"));
     c.addAll(List.of("-kernel", vm.kernel().toString(), "-initrd", vm.initrd().toString()));
     c.addAll(List.of("-append", vm.cmdline().isEmpty() ? kernelParameters() : vm.cmdline() + " " + kernelParameters()));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -93,6 +94,22 @@ class HypervisorCommandTest {
     assertTrue(String.join(" ", argv).contains("-machine q35,accel=kvm,memory-backend=mem -cpu host"), argv.toString());
     assertTrue(String.join(" ", argv).contains("-nic none"), argv.toString());
     assertFalse(String.join(" ", argv).contains("vhost-user-fs"), argv.toString());
+  }
+
+  @Test
+  void qbootIsTheFirmwareWhereQemuShipsIt() {
+    QemuHypervisor plain = new QemuHypervisor(GuestArch.X86_64, Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(), false);
+    assertFalse(plain.command(vm(List.of(), false, 256L << 20, 1)).contains("-bios"));
+    Path rom = Path.of("/usr/share/qemu/qboot.rom");
+    QemuHypervisor qboot = new QemuHypervisor(GuestArch.X86_64, Path.of("/usr/bin/qemu-system-x86_64"), Optional.empty(),
+        false, Optional.of(rom));
+    List<String> argv = qboot.command(vm(List.of(), false, 256L << 20, 1));
+    assertEquals(rom.toString(), argv.get(argv.indexOf("-bios") + 1), argv.toString());
+    QemuHypervisor found = QemuHypervisor.forGuest(GuestArch.X86_64);
+    if (Files.isRegularFile(rom) && found.qemu().startsWith("/usr/bin")) { // Debian's qemu-system-data has it
+      assertEquals(Optional.of(rom), found.firmware());
+    }
+    assertEquals(Optional.empty(), QemuHypervisor.forGuest(GuestArch.AARCH64).firmware(), "x86 firmware only");
   }
 
   @Test
