@@ -188,6 +188,8 @@ static void die_errno(const char *step, const char *path, const char *fmt, ...) 
   power_off();
 }
 
+static void mark(const char *phase);
+
 static void load_modules(void) {
   FILE *f = fopen("/boxkit/modules.order", "r");
   char line[512];
@@ -199,6 +201,7 @@ static void load_modules(void) {
     if (fd < 0) die_errno("load-module", line, "open");
     if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST) die_errno("load-module", line, "finit_module");
     close(fd);
+    mark(strrchr(line, '/') + 1);
   }
   fclose(f);
 }
@@ -1059,8 +1062,10 @@ int main(void) {
   char type;
   char *raw = read_frame_either('S', 'R', &type, &len);
   int prepared = type == 'R', spec_unsent = 0;
+  mark("plan-received");
   parse_spec(raw, len, &s);
   setup_root(&s);
+  mark("sandbox-set-up");
   for (int i = 0; i < MAX_STREAMS; i++) streams[i].fd = -1;
   for (int i = 0; i < MAX_RELAY_LISTENERS; i++) relays[i].fd = -1;
   if (s.egress_port && relay_on(s.egress_port) != 0)
@@ -1084,6 +1089,7 @@ int main(void) {
     if (spec_pipe[1] >= 0) close(spec_pipe[1]);
     mini_init(&s, in[0], out[1], err[1], status_pipe[1], result_pipe[1], spec_pipe[0]);
   }
+  mark("init-forked");
   if (in[0] >= 0) close(in[0]);
   close(out[1]);
   close(err[1]);
