@@ -103,27 +103,47 @@ final class Initramfs {
   }
 
   /**
-   * The SHA-256 of everything {@link #write} would put into the archive, without writing it: the
-   * agent, each module's name and bytes, and each root entry's name, type, mode, owner, mtime,
-   * device number, link target and bytes, in archive order. Equal digests mean equal archives.
+   * The name of the archive {@link #write} makes of these inputs: the SHA-256 of the agent's
+   * bytes, each module's name and bytes, and the root's tree key, which changes whenever the tree
+   * does (a metadata fingerprint or a layer chain id, see {@link RootDiskCache.Placement}), so
+   * the root's files are not read. Equal keys mean equal archives.
    *
+   * @param treeKey the root's tree key, null for an empty {@code /rootfs}
    * @return 64 lowercase hex digits
-   * @throws SandboxException when a file cannot be read
+   * @throws SandboxException when a module cannot be read
    */
-  static String digest(byte[] agent, List<Path> modules, GuestRoot guestRoot) {
+  static String key(byte[] agent, List<Path> modules, String treeKey) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];
-      md.update(("boxkit-initramfs-2\0" + agent.length + "\0").getBytes(StandardCharsets.UTF_8));
+      md.update(("boxkit-initramfs-3\0" + agent.length + "\0").getBytes(StandardCharsets.UTF_8));
       md.update(agent);
       for (Path ko : modules) {
         md.update(("\0module\0" + ko.getFileName() + "\0" + Files.size(ko) + "\0").getBytes(StandardCharsets.UTF_8));
         feed(md, ko, buf);
       }
-      if (guestRoot == null) {
-        md.update("\0empty-rootfs\0".getBytes(StandardCharsets.UTF_8));
-        return java.util.HexFormat.of().formatHex(md.digest());
-      }
+      md.update((treeKey == null ? "\0empty-rootfs\0" : "\0root\0" + treeKey + "\0").getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(md.digest());
+    } catch (IOException e) {
+      throw new SandboxException("hashing the VM initramfs inputs: " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+
+  /**
+   * The SHA-256 of a root's entries as {@link #write} packs them (name, type, mode, owner, mtime,
+   * device number, link target, bytes, in archive order): the tree key of a root whose metadata
+   * cannot be trusted to name it, because an entry changed within the file system's timestamp
+   * granularity of now.
+   *
+   * @return 64 lowercase hex digits
+   * @throws SandboxException when a file cannot be read
+   */
+  static String treeDigest(GuestRoot guestRoot) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
       Path root = guestRoot.dir();
       for (Path p : entries(root)) {
         Map<String, Object> a = Files.readAttributes(p, "unix:mode,uid,gid,lastModifiedTime,rdev,size",
@@ -146,7 +166,7 @@ final class Initramfs {
       }
       return java.util.HexFormat.of().formatHex(md.digest());
     } catch (IOException e) {
-      throw new SandboxException("hashing the VM initramfs inputs: " + e.getMessage(), e);
+      throw new SandboxException("hashing the VM root " + guestRoot.dir() + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every JVM", e);
     }

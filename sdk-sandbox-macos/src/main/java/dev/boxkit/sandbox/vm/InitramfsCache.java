@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Built initramfs archives kept by content ({@link Initramfs#digest}) in a directory
+ * Built initramfs archives kept by what goes into them ({@link Initramfs#key}: the agent's and
+ * modules' bytes, the root's tree key) in a directory
  * ({@code $XDG_CACHE_HOME/boxkit/vm-initramfs}, else {@code ~/.cache/boxkit/vm-initramfs}, mode
  * 0700), so that a sandbox whose agent, modules and root are unchanged boots the archive written
  * before instead of writing it again. The newest {@value #KEEP} archives are kept (a hit counts as
@@ -42,13 +43,15 @@ final class InitramfsCache {
    * @param agent the guest agent's bytes
    * @param modules kernel modules, in load order
    * @param root the sandbox's root; null when it comes on a disk (the archive's {@code /rootfs} is empty)
+   * @param treeKey what names the root's tree ({@link RootDiskCache.Placement#treeKey}); ignored
+   *     when {@code root} is null
    * @param work the VM's own work directory, used when there is no cache or it cannot be written
    * @return the archive to boot: a cached one, or one just written
    * @throws SandboxException when an input cannot be read
    */
-  Path initramfs(byte[] agent, List<Path> modules, GuestRoot root, Path work) {
+  Path initramfs(byte[] agent, List<Path> modules, GuestRoot root, String treeKey, Path work) {
     if (dir.isPresent()) {
-      String key = Initramfs.digest(agent, modules, root);
+      String key = Initramfs.key(agent, modules, root == null ? null : treeKey);
       try {
         Optional<Path> hit = dir.get().hit(key);
         if (hit.isPresent()) {

@@ -83,16 +83,38 @@ final class RootDiskCache {
    * @throws InvalidSandboxSpecException when {@value #PROPERTY} is not a known policy
    */
   Optional<Path> disk(GuestRoot root, Path work) {
+    return place(root, work).disk();
+  }
+
+  /**
+   * Where a root travels, and what names its tree when it goes into the initramfs.
+   *
+   * @param disk the disk to boot the root from, or empty when the root goes into the initramfs
+   * @param treeKey for a root in the initramfs, a name that changes whenever the tree does: its
+   *     layer chain id for an unpacked image, else the fingerprint of every entry's metadata (the
+   *     walk that measured the tree), so the initramfs cache need not read the files; empty
+   *     string for a root on a disk
+   */
+  record Placement(Optional<Path> disk, String treeKey) {}
+
+  /**
+   * As {@link #disk}, with the tree's key for the initramfs cache: one walk of the tree decides
+   * and names it.
+   *
+   * @throws SandboxException when the tree cannot be read or the disk cannot be written
+   * @throws InvalidSandboxSpecException when {@value #PROPERTY} is not a known policy
+   */
+  Placement place(GuestRoot root, Path work) {
     String policy = policy();
     if (policy.equals("initramfs")) {
-      return Optional.empty();
+      return new Placement(Optional.empty(), treeKey(root, null));
     }
     try {
       if (dir.isPresent() && root.chainId().isPresent()) {
         Optional<Path> hit = dir.get().hit(chainKey(root));
         if (hit.isPresent()) {
           LOG.debug("root disk {} from the cache", hit.get());
-          return hit;
+          return new Placement(hit, "");
         }
       }
     } catch (IOException e) {
@@ -100,7 +122,7 @@ final class RootDiskCache {
     }
     Scan scan = scan(root);
     if (policy.equals("auto") && scan.fileBytes < AUTO_MIN_BYTES) {
-      return Optional.empty();
+      return new Placement(Optional.empty(), treeKey(root, scan));
     }
     if (dir.isPresent()) {
       String key = root.chainId().isPresent() ? chainKey(root) : FORMAT + "-tree-" + scan.fingerprint;
@@ -108,27 +130,54 @@ final class RootDiskCache {
         Optional<Path> hit = dir.get().hit(key);
         if (hit.isPresent()) {
           LOG.debug("root disk {} from the cache", hit.get());
-          return hit;
+          return new Placement(hit, "");
         }
         long t0 = System.nanoTime();
         Path cached = dir.get().put(key, tmp -> ErofsImage.write(root.dir(), root.owners(), tmp));
         LOG.debug("root disk {} written in {} ms", cached, (System.nanoTime() - t0) / 1_000_000);
-        return Optional.of(cached);
+        return new Placement(Optional.of(cached), "");
       } catch (IOException e) {
         LOG.debug("root disk cache {} not usable ({}); writing into the VM's work directory", dir.get().path(), e.toString());
       }
     }
     Path disk = work.resolve("root.erofs");
     ErofsImage.write(root.dir(), root.owners(), disk);
-    return Optional.of(disk);
+    return new Placement(Optional.of(disk), "");
+  }
+
+  /**
+   * An image's tree is fixed by its chain id; a directory's is named by its metadata, or by its
+   * content when an entry changed in the last {@value #RACY_MILLIS} ms.
+   */
+  private static String treeKey(GuestRoot root, Scan scan) {
+    return treeKey(root, scan, System.currentTimeMillis());
+  }
+
+  static String treeKey(GuestRoot root, Scan scan, long nowMillis) {
+    if (root.chainId().isPresent()) {
+      return chainKey(root);
+    }
+    Scan s = scan != null ? scan : scan(root);
+    return s.newestChangeMillis() > nowMillis - RACY_MILLIS
+        ? "content-" + Initramfs.treeDigest(root) : FORMAT + "-tree-" + s.fingerprint();
   }
 
   private static String chainKey(GuestRoot root) {
     return FORMAT + "-chain-" + root.chainId().orElseThrow().hex();
   }
 
-  /** What one walk of the tree gives: its files' bytes and the fingerprint of its metadata. */
-  record Scan(long fileBytes, String fingerprint) {}
+  /**
+   * What one walk of the tree gives: its files' bytes, the fingerprint of its metadata, and the
+   * newest change time among its entries (ms since the epoch).
+   */
+  record Scan(long fileBytes, String fingerprint, long newestChangeMillis) {}
+
+  /**
+   * File times advance in ticks of the kernel's coarse clock (a few ms), so a file rewritten at
+   * the same size within one tick of an earlier write keeps its metadata; a tree with an entry
+   * changed this recently is named by its content instead (as git treats "racily clean" files).
+   */
+  static final long RACY_MILLIS = 2_000L;
 
   /**
    * @return the tree's regular file bytes and a SHA-256 over every entry's metadata (sorted by
@@ -139,6 +188,7 @@ final class RootDiskCache {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       long bytes = 0;
+      long newest = 0;
       List<Path> all;
       try (Stream<Path> s = Files.walk(root.dir())) {
         all = new ArrayList<>(s.toList());
@@ -148,6 +198,7 @@ final class RootDiskCache {
         Map<String, Object> a = Files.readAttributes(p,
             "unix:mode,uid,gid,size,lastModifiedTime,ctime,ino,dev,rdev", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) a.get("mode");
+        newest = Math.max(newest, Math.max(((FileTime) a.get("ctime")).toMillis(), ((FileTime) a.get("lastModifiedTime")).toMillis()));
         StringBuilder h = new StringBuilder().append(root.dir().relativize(p)).append('\0').append(mode).append(' ')
             .append(a.get("uid")).append(' ').append(a.get("gid")).append(' ').append(a.get("size")).append(' ')
             .append(nanos(a.get("lastModifiedTime"))).append(' ').append(nanos(a.get("ctime"))).append(' ')
@@ -162,7 +213,7 @@ final class RootDiskCache {
       for (Map.Entry<String, FileOwner> o : new TreeMap<>(root.owners()).entrySet()) {
         md.update(("owner\0" + o.getKey() + "\0" + o.getValue() + "\0").getBytes(StandardCharsets.UTF_8));
       }
-      return new Scan(bytes, HexFormat.of().formatHex(md.digest()));
+      return new Scan(bytes, HexFormat.of().formatHex(md.digest()), newest);
     } catch (IOException | UncheckedIOException e) {
       throw new SandboxException("reading the VM root " + root.dir() + ": " + e.getMessage(), e);
     } catch (NoSuchAlgorithmException e) {

@@ -178,9 +178,10 @@ final class VmSession {
       long t0 = System.nanoTime();
       // Helpers (virtiofsd) start while the initramfs is built; QEMU waits for their sockets.
       startHelpers(shares, processes, work);
-      Optional<Path> disk = disks.disk(plan.root(), work);
+      RootDiskCache.Placement placed = disks.place(plan.root(), work);
+      Optional<Path> disk = placed.disk();
       Path initrd = cache.initramfs(GuestAgent.load(hypervisor.guestArch()),
-          modules.apply(!shares.isEmpty(), disk.isPresent()), disk.isPresent() ? null : plan.root(), work);
+          modules.apply(!shares.isEmpty(), disk.isPresent()), disk.isPresent() ? null : plan.root(), placed.treeKey(), work);
       long tInitrd = System.nanoTime();
       String cmdline = "quiet panic=-1 " + hypervisor.guestArch().bootParameters()
           + (LOG.isDebugEnabled() ? " boxkit.timing=1" : "")
