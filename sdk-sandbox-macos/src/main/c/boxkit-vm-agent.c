@@ -402,16 +402,28 @@ static void setup_dev(const char *dev) {
   if (mount("shm", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) die_errno("mount-dev", path, "shm");
 }
 
-/* One mount record: kind, destination, argument (share tag or size), "ro"/"rw". */
+/* One mount record: kind, destination, argument (share tag or size), "ro"/"rw", each NUL-ended. */
+struct mount_rec {
+  char *kind, *dest, *arg, *mode;
+};
+
+/* @return 0 when the record holds all four fields and an absolute destination, else -1 */
+static int mount_fields(char *rec, uint32_t len, struct mount_rec *m) {
+  m->kind = rec;
+  m->dest = m->kind + strlen(m->kind) + 1;
+  m->arg = m->dest < rec + len ? m->dest + strlen(m->dest) + 1 : rec + len;
+  m->mode = m->arg < rec + len ? m->arg + strlen(m->arg) + 1 : rec + len;
+  return m->mode > rec + len || m->dest[0] != '/' ? -1 : 0;
+}
+
 static void apply_mount(char *rec, uint32_t len) {
-  char *kind = rec, *dest = kind + strlen(kind) + 1;
-  char *arg = dest < rec + len ? dest + strlen(dest) + 1 : rec + len;
-  char *mode = arg < rec + len ? arg + strlen(arg) + 1 : rec + len;
+  struct mount_rec m;
   char target[PATH_MAX];
-  if (mode > rec + len || dest[0] != '/') {
+  if (mount_fields(rec, len, &m) != 0) {
     errno = EPROTO;
     die_errno("mount", NULL, "malformed mount record");
   }
+  char *kind = m.kind, *dest = m.dest, *arg = m.arg, *mode = m.mode;
   join(target, ROOT, dest);
   mkdirs(target);
   unsigned long ro = strcmp(mode, "rw") == 0 ? 0 : MS_RDONLY;
@@ -612,14 +624,13 @@ static void child(struct spec *s, int in, int out, int err, int status_fd, int s
   exec_program(s, status_fd);
 }
 
-/* Whether the spec mounts a share writable: what the guest writes there is a host file. */
+/* Whether the spec mounts a share that may be writable: what the guest writes there is a host
+ * file. A bind with a mode other than "ro", or none, counts as writable. */
 static int writes_host_trees(const struct spec *s) {
+  struct mount_rec m;
   for (int i = 0; i < s->mountc; i++) {
-    const char *kind = s->mounts[i], *end = s->mounts[i] + s->mount_len[i];
-    const char *dest = kind + strlen(kind) + 1;
-    const char *arg = dest < end ? dest + strlen(dest) + 1 : end;
-    const char *mode = arg < end ? arg + strlen(arg) + 1 : end;
-    if (strcmp(kind, "bind") == 0 && (mode >= end || strcmp(mode, "ro") != 0)) return 1; /* unknown: assume so */
+    mount_fields(s->mounts[i], s->mount_len[i], &m);
+    if (strcmp(m.kind, "bind") == 0 && (m.mode >= s->mounts[i] + s->mount_len[i] || strcmp(m.mode, "ro") != 0)) return 1;
   }
   return 0;
 }

@@ -115,14 +115,13 @@ public final class VmBootBenchmark {
           String.format(Locale.ROOT, "%.0f / %.0f", b50 - r50, bc - rc),
           String.format(Locale.ROOT, "%.2f / %.2f", b50 / r50, bc / rc));
       System.out.printf(Locale.ROOT, "%-8s JVM CPU p50 per BoxKit run: %.0f ms%n", "", percentile(jvmCpu, 50));
+      String coldRun = "VM run /bin/sh -c :, cold, " + arch.id() + " " + (qemu.kvm() ? "kvm" : "tcg") + " (p50)";
       if (rawImage.isPresent()) {
         System.out.printf(Locale.ROOT, "%-8s raw QEMU boot of the bzImage as given (its own decompressor): p50/p99 %.0f / %.0f ms%n",
             "", percentile(rawImageMs, 50), percentile(rawImageMs, 99));
-        new ResultRow("VM run /bin/sh -c :, cold, " + arch.id() + " " + (qemu.kvm() ? "kvm" : "tcg") + " (p50)",
-            b50, "raw QEMU boot of the bzImage", percentile(rawImageMs, 50), "ms").print();
+        new ResultRow(coldRun, b50, "raw QEMU boot of the bzImage", percentile(rawImageMs, 50), "ms").print();
       }
-      new ResultRow("VM run /bin/sh -c :, cold, " + arch.id() + " " + (qemu.kvm() ? "kvm" : "tcg") + " (p50)",
-          b50, "raw QEMU boot of the same kernel", r50, "ms").print();
+      new ResultRow(coldRun, b50, "raw QEMU boot of the same kernel", r50, "ms").print();
       if (pool) {
         warmPool(arch, qemu, boxkit, spec, runs, boxkitMs);
       }

@@ -145,6 +145,15 @@ final class CacheDirectory {
     }
   }
 
+  /**
+   * @param fileTime a {@link FileTime} from {@code Files.readAttributes}
+   * @return it in nanoseconds since the epoch, for naming a file or tree by its metadata
+   */
+  static long nanos(Object fileTime) {
+    java.time.Instant i = ((FileTime) fileTime).toInstant();
+    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+  }
+
   /** @return when {@code p} was last written or hit, 0 when it is gone */
   private static long usedMillis(Path p) {
     try {

@@ -1,5 +1,6 @@
 package dev.boxkit.sandbox.vm;
 
+import dev.boxkit.oci.Digest;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -12,9 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.zip.GZIPInputStream;
 import org.slf4j.Logger;
@@ -185,54 +183,25 @@ final class PvhKernel {
    * @throws IOException when a length or offset points outside the block or the output
    */
   static int lz4Block(byte[] in, int from, int length, byte[] out) throws IOException {
-    int ip = from;
-    int end = from + length;
+    BlockReader r = new BlockReader(in, from, from + length);
     int op = 0;
     while (true) {
-      if (ip >= end) {
-        throw new IOException("LZ4 block ends inside a sequence");
-      }
-      int token = in[ip++] & 0xff;
-      int lit = token >>> 4;
-      if (lit == 15) {
-        int x;
-        do {
-          if (ip >= end) {
-            throw new IOException("LZ4 literal length runs past the block");
-          }
-          x = in[ip++] & 0xff;
-          lit += x;
-        } while (x == 255);
-      }
-      if (lit > end - ip || lit > out.length - op) {
+      int token = r.u8("LZ4 block ends inside a sequence");
+      int lit = r.length(token >>> 4, "LZ4 literal length runs past the block");
+      if (lit > r.end - r.ip || lit > out.length - op) {
         throw new IOException("LZ4 literals run past the block or 8 MiB of output");
       }
-      System.arraycopy(in, ip, out, op, lit);
-      ip += lit;
+      System.arraycopy(in, r.ip, out, op, lit);
+      r.ip += lit;
       op += lit;
-      if (ip == end) {
+      if (r.ip == r.end) {
         return op;
       }
-      if (end - ip < 2) {
-        throw new IOException("LZ4 match offset cut off");
-      }
-      int offset = (in[ip] & 0xff) | (in[ip + 1] & 0xff) << 8;
-      ip += 2;
+      int offset = r.u8("LZ4 match offset cut off") | r.u8("LZ4 match offset cut off") << 8;
       if (offset == 0 || offset > op) {
         throw new IOException("LZ4 match offset " + offset + " points before the block's output");
       }
-      int len = token & 15;
-      if (len == 15) {
-        int x;
-        do {
-          if (ip >= end) {
-            throw new IOException("LZ4 match length runs past the block");
-          }
-          x = in[ip++] & 0xff;
-          len += x;
-        } while (x == 255);
-      }
-      len += 4;
+      int len = r.length(token & 15, "LZ4 match length runs past the block") + 4;
       if (len > out.length - op) {
         throw new IOException("LZ4 match runs past 8 MiB of output");
       }
@@ -245,6 +214,40 @@ final class PvhKernel {
           out[op++] = out[src + i];
         }
       }
+    }
+  }
+
+  /** A position in one LZ4 block's bytes. */
+  private static final class BlockReader {
+    final byte[] in;
+    final int end;
+    int ip;
+
+    BlockReader(byte[] in, int from, int end) {
+      this.in = in;
+      this.ip = from;
+      this.end = end;
+    }
+
+    /** @throws IOException with {@code past} when the block has no byte left */
+    int u8(String past) throws IOException {
+      if (ip >= end) {
+        throw new IOException(past);
+      }
+      return in[ip++] & 0xff;
+    }
+
+    /** A token's 4-bit length, plus the bytes that follow while they are 255 when it is 15. */
+    int length(int nibble, String past) throws IOException {
+      int n = nibble;
+      if (nibble == 15) {
+        int x;
+        do {
+          x = u8(past);
+          n += x;
+        } while (x == 255);
+      }
+      return n;
     }
   }
 
@@ -323,19 +326,10 @@ final class PvhKernel {
 
   /** The file's identity and version (as the root-disk cache names a directory): no read of its bytes. */
   private static String fingerprint(Path file) throws IOException {
-    java.util.Map<String, Object> a = Files.readAttributes(file.toRealPath(),
-        "unix:size,lastModifiedTime,ctime,ino,dev");
-    String id = file.toRealPath() + " " + a.get("size") + " " + nanos(a.get("lastModifiedTime")) + " "
-        + nanos(a.get("ctime")) + " " + a.get("ino") + " " + a.get("dev");
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(id.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is in every JDK", e);
-    }
-  }
-
-  private static long nanos(Object fileTime) {
-    return ((java.nio.file.attribute.FileTime) fileTime).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    Path real = file.toRealPath();
+    java.util.Map<String, Object> a = Files.readAttributes(real, "unix:size,lastModifiedTime,ctime,ino,dev");
+    String id = real + " " + a.get("size") + " " + CacheDirectory.nanos(a.get("lastModifiedTime")) + " "
+        + CacheDirectory.nanos(a.get("ctime")) + " " + a.get("ino") + " " + a.get("dev");
+    return Digest.sha256(id).hex();
   }
 }

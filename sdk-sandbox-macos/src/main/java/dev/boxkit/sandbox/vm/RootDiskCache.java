@@ -125,7 +125,7 @@ final class RootDiskCache {
       return new Placement(Optional.empty(), treeKey(root, scan));
     }
     if (dir.isPresent()) {
-      String key = root.chainId().isPresent() ? chainKey(root) : FORMAT + "-tree-" + scan.fingerprint;
+      String key = metadataKey(root, scan);
       try {
         Optional<Path> hit = dir.get().hit(key);
         if (hit.isPresent()) {
@@ -158,8 +158,12 @@ final class RootDiskCache {
       return chainKey(root);
     }
     Scan s = scan != null ? scan : scan(root);
-    return s.newestChangeMillis() > nowMillis - RACY_MILLIS
-        ? "content-" + Initramfs.treeDigest(root) : FORMAT + "-tree-" + s.fingerprint();
+    return s.newestChangeMillis() > nowMillis - RACY_MILLIS ? "content-" + Initramfs.treeDigest(root) : metadataKey(root, s);
+  }
+
+  /** An image's tree by its chain id, a directory's by the fingerprint of its metadata. */
+  private static String metadataKey(GuestRoot root, Scan scan) {
+    return root.chainId().isPresent() ? chainKey(root) : FORMAT + "-tree-" + scan.fingerprint();
   }
 
   private static String chainKey(GuestRoot root) {
@@ -201,7 +205,7 @@ final class RootDiskCache {
         newest = Math.max(newest, Math.max(((FileTime) a.get("ctime")).toMillis(), ((FileTime) a.get("lastModifiedTime")).toMillis()));
         StringBuilder h = new StringBuilder().append(root.dir().relativize(p)).append('\0').append(mode).append(' ')
             .append(a.get("uid")).append(' ').append(a.get("gid")).append(' ').append(a.get("size")).append(' ')
-            .append(nanos(a.get("lastModifiedTime"))).append(' ').append(nanos(a.get("ctime"))).append(' ')
+            .append(CacheDirectory.nanos(a.get("lastModifiedTime"))).append(' ').append(CacheDirectory.nanos(a.get("ctime"))).append(' ')
             .append(a.get("ino")).append(' ').append(a.get("dev")).append(' ').append(a.get("rdev"));
         if ((mode & 0170000) == 0120000) {
           h.append(" -> ").append(Files.readSymbolicLink(p));
@@ -221,8 +225,4 @@ final class RootDiskCache {
     }
   }
 
-  private static long nanos(Object time) {
-    java.time.Instant i = ((FileTime) time).toInstant();
-    return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-  }
 }

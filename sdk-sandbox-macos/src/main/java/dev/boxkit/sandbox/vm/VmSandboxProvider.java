@@ -71,7 +71,7 @@ public final class VmSandboxProvider implements SandboxProvider {
     final Hypervisor hypervisor;
     final Optional<KernelImage> kernel;
     private final Map<List<Boolean>, List<Path>> modules = new ConcurrentHashMap<>();
-    private Optional<KernelImage> booted;
+    private KernelImage booted; // null until the first run asks
 
     Backend(Hypervisor hypervisor, Optional<KernelImage> kernel) {
       this.hypervisor = hypervisor;
@@ -84,9 +84,9 @@ public final class VmSandboxProvider implements SandboxProvider {
      */
     synchronized KernelImage bootable(KernelImage k) {
       if (booted == null) {
-        booted = Optional.of(k.bootableBy(hypervisor));
+        booted = k.bootableBy(hypervisor);
       }
-      return booted.get();
+      return booted;
     }
 
     /** The kernel's modules for the VM's devices, indexed once per provider and device set. */
