@@ -312,15 +312,19 @@ class RunCommandTest {
         + " (root, or a delegated cgroup v2 subtree): " + probe.err());
     assertFalse(probe.err().contains("memory limit"), probe.toString());
 
-    // The OOM killer takes the subshell holding x (the largest process); the program goes on.
+    // The OOM killer takes the subshell holding x; the program goes on. The subshell (and the
+    // head and tr it forks) raise their oom_score_adj, which needs no privilege: on a loaded
+    // machine the killer may strike again before the first victim's memory is reaped, and its
+    // next pick must not be the program, which would make this a kill of the program itself.
+    String hog = "(echo 1000 > /proc/self/oom_score_adj && x=$(head -c 200000000 /dev/zero | tr '\\0' a))";
     Cli.Result survived = runInChild("--memory", "32m", "--", "/bin/sh", "-c",
-        "(x=$(head -c 200000000 /dev/zero | tr '\\0' a)); echo \"subshell=$?\"; exit 0");
+        hog + "; echo \"subshell=$?\"; exit 0");
     assertEquals(0, survived.exitCode(), survived.toString());
     assertTrue(survived.out().contains("subshell=137"), "a process was OOM-killed: " + survived);
     assertFalse(survived.err().contains("memory limit"), survived.toString());
 
     Cli.Result failed = runInChild("--memory", "32m", "--", "/bin/sh", "-c",
-        "(x=$(head -c 200000000 /dev/zero | tr '\\0' a)); exit 3");
+        hog + "; exit 3");
     assertEquals(3, failed.exitCode(), failed.toString());
     assertTrue(failed.err().contains("after the OOM killer killed one of its processes"), failed.toString());
     assertFalse(failed.err().contains("killed for using"), failed.toString());
