@@ -67,7 +67,9 @@ public final class RegistryTransferBenchmark {
       List<Long> skPush = new ArrayList<>();
       List<Long> bkPull = new ArrayList<>();
       List<Long> skPull = new ArrayList<>();
-      for (int i = 0; i < rounds; i++) {
+      // Round 0 warms up: the library is measured as it runs in a long-lived JVM (its classes
+      // loaded and JIT-compiled), which the first round is not; skopeo starts afresh every time.
+      for (int i = 0; i <= rounds; i++) {
         // A fresh registry per tool and round: nothing can be skipped or mounted.
         try (LocalRegistry forBoxKit = LocalRegistry.start(work.resolve("registry-bk-" + i));
             LocalRegistry forSkopeo = LocalRegistry.start(work.resolve("registry-sk-" + i))) {
@@ -76,19 +78,35 @@ public final class RegistryTransferBenchmark {
           RegistryCopy copy = RegistryCopy.using(client);
           ImageReference bk = ImageReference.of(forBoxKit.host, "bench/boxkit", "v1");
           ImageReference sk = ImageReference.of(forSkopeo.host, "bench/skopeo", "v1");
-          bkPush.add(time(() -> copy.push(layout, "v1", bk)));
-          skPush.add(time(() -> skopeo("copy", "-q", "--dest-tls-verify=false",
-              "oci:" + layout.dir() + ":v1", "docker://" + sk)));
+          long jvmCpu = jvmCpuNanos();
+          long registryCpu = forBoxKit.cpuNanos();
+          long bkPushMs = time(() -> copy.push(layout, "v1", bk));
+          jvmCpu = jvmCpuNanos() - jvmCpu;
+          registryCpu = forBoxKit.cpuNanos() - registryCpu;
+          long skRegistryCpu = forSkopeo.cpuNanos();
+          long skPushMs = time(() -> skopeo("copy", "-q", "--dest-tls-verify=false",
+              "oci:" + layout.dir() + ":v1", "docker://" + sk));
+          skRegistryCpu = forSkopeo.cpuNanos() - skRegistryCpu;
           Path bkOut = work.resolve("pull-boxkit-" + i);
           Path skOut = work.resolve("pull-skopeo-" + i);
-          bkPull.add(time(() -> copy.pull(bk, OciLayout.create(bkOut), "v1", null)));
-          skPull.add(time(() -> skopeo("copy", "-q", "--src-tls-verify=false", "docker://" + sk,
-              "oci:" + skOut + ":v1")));
+          long bkPullMs = time(() -> copy.pull(bk, OciLayout.create(bkOut), "v1", null));
+          long skPullMs = time(() -> skopeo("copy", "-q", "--src-tls-verify=false", "docker://" + sk,
+              "oci:" + skOut + ":v1"));
+          System.out.printf(Locale.ROOT, "round %d%s: push boxkit %d ms (JVM CPU %d ms, registry CPU %d ms),"
+              + " skopeo %d ms (registry CPU %d ms); pull boxkit %d ms, skopeo %d ms%n", i,
+              i == 0 ? " (warm-up, not counted)" : "", bkPushMs, jvmCpu / 1_000_000,
+              registryCpu / 1_000_000, skPushMs, skRegistryCpu / 1_000_000, bkPullMs, skPullMs);
+          if (i > 0) {
+            bkPush.add(bkPushMs);
+            skPush.add(skPushMs);
+            bkPull.add(bkPullMs);
+            skPull.add(skPullMs);
+          }
           delete(bkOut);
           delete(skOut);
         }
       }
-      System.out.printf(Locale.ROOT, "image: %d MiB in 3 layers, %d rounds, median wall time%n",
+      System.out.printf(Locale.ROOT, "image: %d MiB in 3 layers, %d rounds after one warm-up round, median wall time%n",
           totalMiB, rounds);
       report("push", median(bkPush), median(skPush));
       report("pull", median(bkPull), median(skPull));
@@ -124,6 +142,11 @@ public final class RegistryTransferBenchmark {
       LocalRegistry r = new LocalRegistry("127.0.0.1:" + port, p, dir);
       awaitReady(r.host);
       return r;
+    }
+
+    /** @return the CPU time the registry process has used so far, in ns (0 if unknown) */
+    long cpuNanos() {
+      return process.toHandle().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     @Override
@@ -209,6 +232,11 @@ public final class RegistryTransferBenchmark {
       throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
     }
     return null;
+  }
+
+  private static long jvmCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+        .getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static long time(Callable<?> task) throws Exception {
