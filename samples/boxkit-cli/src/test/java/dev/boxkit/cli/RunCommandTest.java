@@ -94,7 +94,7 @@ class RunCommandTest {
   void isolationVmRunsTheTreeInAMicroVm() throws Exception {
     dev.boxkit.testing.ExternalTools.require("qemu-system-x86_64", "qemu-system-x86");
     dev.boxkit.testing.ExternalTools.requireHost(System.getenv("BOXKIT_VM_KERNEL") != null,
-        "set BOXKIT_VM_KERNEL to a Debian cloud kernel (sdk-sandbox-macos/scripts/fetch-debian-kernel.sh)");
+        "set BOXKIT_VM_KERNEL to the kernel sdk-sandbox-macos/scripts/build-kernel.sh or fetch-debian-kernel.sh prints");
     String image = shImage();
     Path tree = tmp.resolve("vm-tree");
     assertEquals(0, Cli.run("unpack", image, tree.toString()).exitCode());

@@ -15,9 +15,9 @@ import java.util.Optional;
 final class TestVms {
   private TestVms() {}
 
-  static final String KERNEL_HINT = "no VM kernel: set " + KernelImage.ENV + " to boot/vmlinuz-<version> of an"
-      + " extracted Debian kernel package (apt-get download linux-image-<version>-cloud-amd64 &&"
-      + " dpkg-deb -x linux-image-*.deb /opt/boxkit-kernel)";
+  static final String KERNEL_HINT = "no VM kernel: set " + KernelImage.ENV + " to the path that"
+      + " sdk-sandbox-macos/scripts/build-kernel.sh (BoxKit's own kernel) or"
+      + " sdk-sandbox-macos/scripts/fetch-debian-kernel.sh (Debian's cloud kernel) prints";
 
   /** @return a provider driving QEMU with the configured kernel, or skips (fails under BOXKIT_REQUIRE_TOOLS=1) */
   static VmSandboxProvider qemuProvider() {

@@ -83,9 +83,12 @@ class VfkitArm64GuestTest {
     VfkitHypervisor vfkit = new VfkitHypervisor(Path.of("/opt/homebrew/bin/vfkit"), Optional.empty());
     List<Path> modules = kernel.get().modulesFor(vfkit.kernelFeatures(true));
     List<String> names = modules.stream().map(p -> p.getFileName().toString()).toList();
-    assertEquals(List.of("virtio_ring.ko", "virtio_pci_modern_dev.ko", "virtio_pci_legacy_dev.ko", "virtio.ko",
-        "virtio_pci.ko", "virtio_console.ko", "vsock.ko", "vmw_vsock_virtio_transport_common.ko",
-        "vmw_vsock_virtio_transport.ko", "fuse.ko", "virtiofs.ko"), names);
+    // Debian's kernel has these drivers as modules; BoxKit's own (scripts/build-kernel.sh) builds
+    // them in, and then nothing is loaded.
+    assertEquals(kernel.get().modules().isEmpty() ? List.of() : List.of("virtio_ring.ko",
+        "virtio_pci_modern_dev.ko", "virtio_pci_legacy_dev.ko", "virtio.ko", "virtio_pci.ko", "virtio_console.ko",
+        "vsock.ko", "vmw_vsock_virtio_transport_common.ko", "vmw_vsock_virtio_transport.ko", "fuse.ko",
+        "virtiofs.ko"), names);
     for (Path ko : modules) {
       assertEquals(183, ByteBuffer.wrap(Files.readAllBytes(ko)).order(ByteOrder.LITTLE_ENDIAN).getShort(18),
           ko + ": e_machine EM_AARCH64");
