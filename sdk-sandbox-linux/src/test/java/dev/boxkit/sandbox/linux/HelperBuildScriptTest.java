@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * build-static.sh (run by the build at generate-resources, -Dboxkit.native=host|all|none-ok):
  * no C compiler fails the build rather than make a jar that cannot run sandboxes; a missing cross
  * compiler only warns, naming the Debian packages, unless both architectures are required.
- * Compilers are "missing" here by pointing CC / CC_&lt;arch&gt; at a name that does not exist.
+ * Compilers are "missing" here by pointing CC / CC_&lt;arch&gt; at a name that does not exist. With
+ * musl-gcc installed the host's helper is linked against musl (MUSL_CC=none: glibc).
  */
 class HelperBuildScriptTest {
   private static final Path SCRIPT = Path.of("src/main/c/build-static.sh");
@@ -84,6 +85,41 @@ class HelperBuildScriptTest {
     Result all = build("all", Map.of("CC_" + other, "/nonexistent/cross-gcc"));
     assertEquals(1, all.exit(), all.output());
     assertTrue(all.output().contains("ERROR") && all.output().contains(pkg), all.output());
+  }
+
+  /** glibc's static start-up reads its tunables from this variable; musl has no such string. */
+  private boolean linkedAgainstGlibc(String arch) throws IOException {
+    byte[] b = Files.readAllBytes(out.resolve("dev/boxkit/sandbox/linux/native/linux-" + arch + "/boxkit-init"));
+    return new String(b, StandardCharsets.ISO_8859_1).contains("GLIBC_TUNABLES");
+  }
+
+  @Test
+  void theHostsHelperIsLinkedAgainstMuslWhenItIsInstalledAndGlibcOtherwise() throws Exception {
+    ExternalTools.require("gcc", "gcc");
+    ExternalTools.require("musl-gcc", "musl-tools");
+    Result musl = build("host", Map.of("CC_" + other, "/nonexistent/cross-gcc"));
+    assertEquals(0, musl.exit(), musl.output());
+    assertTrue(musl.output().contains("linux-" + host + ": musl-gcc (musl)"), musl.output());
+    assertFalse(linkedAgainstGlibc(host), "a musl binary");
+
+    Result glibc = build("host", Map.of("CC_" + other, "/nonexistent/cross-gcc", "MUSL_CC", "none"));
+    assertEquals(0, glibc.exit(), glibc.output());
+    assertTrue(glibc.output().contains("linux-" + host + ": gcc, sha256"), glibc.output());
+    assertTrue(linkedAgainstGlibc(host), "MUSL_CC=none keeps glibc");
+  }
+
+  @Test
+  void aSourceMuslCannotBuildFallsBackToGlibcWithANote() throws Exception {
+    ExternalTools.require("gcc", "gcc");
+    // A "musl" that links the script's probe but fails on the real source.
+    Path fake = Files.writeString(out.resolve("fake-musl"),
+        "#!/bin/sh\ncase \"$*\" in *boxkit-init.c*) echo 'error: no such header' >&2; exit 1;; esac\nexec gcc \"$@\"\n");
+    assertTrue(fake.toFile().setExecutable(true));
+    Result r = build("host", Map.of("CC_" + other, "/nonexistent/cross-gcc", "MUSL_CC", fake.toString()));
+    assertEquals(0, r.exit(), r.output());
+    assertTrue(r.output().contains("NOTE") && r.output().contains("glibc instead") && r.output().contains("no such header"),
+        r.output());
+    assertTrue(built(host) && linkedAgainstGlibc(host), "the glibc helper");
   }
 
   @Test
