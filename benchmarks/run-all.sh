@@ -11,7 +11,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-quick}"
 case "$mode" in
-  quick) layer="2"; image="2"; registry="300 2"; ports="256 1000 10"; pool="300 1"; vm="5"; vmdisk="2"; cli="5" ;;
+  quick) layer="2"; image="2"; registry="300 3"; ports="256 1000 10"; pool="300 1"; vm="5"; vmdisk="2"; cli="5" ;;
   full)  layer="5"; image="5"; registry="300 5"; ports="1024 2000 40"; pool="1000 2"; vm="20"; vmdisk="5"; cli="20" ;;
   *) echo "usage: $0 [quick|full]" >&2; exit 2 ;;
 esac
