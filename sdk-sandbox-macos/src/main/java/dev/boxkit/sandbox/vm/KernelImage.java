@@ -14,11 +14,15 @@ import java.util.TreeMap;
  * The guest kernel: a bootable image plus, where the kernel has them, its loadable modules and
  * build configuration.
  *
- * <p>Debian's {@code linux-image-<version>-cloud-amd64} package (or {@code -arm64}) is a tested
- * source: {@code apt-get download} it, {@code dpkg-deb -x} it into a directory {@code D}, and point
- * {@code BOXKIT_VM_KERNEL} at {@code D/boot/vmlinuz-<version>}; {@code D/lib/modules/<version>} and
- * {@code D/boot/config-<version>} are then found beside it. On Apple silicon, vfkit needs an
- * uncompressed arm64 {@code Image}.
+ * <p>Two sources are tested. BoxKit's own kernel, which {@code
+ * sdk-sandbox-macos/scripts/build-kernel.sh D [x86_64|aarch64]} builds from Debian's {@code
+ * linux-source-6.1} with every driver built in, lays out {@code D/boot/vmlinuz-<release>} and
+ * {@code D/boot/config-<release>} and has no modules; it boots fastest. Debian's {@code
+ * linux-image-<version>-cloud-amd64} package (or {@code -arm64}): {@code apt-get download} it,
+ * {@code dpkg-deb -x} it into a directory {@code D}, and point {@code BOXKIT_VM_KERNEL} at {@code
+ * D/boot/vmlinuz-<version>}; {@code D/lib/modules/<version>} and {@code D/boot/config-<version>}
+ * are then found beside it. On Apple silicon, vfkit needs an uncompressed arm64 {@code Image}
+ * (what the script builds for {@code aarch64}).
  *
  * @param kernel the kernel image file
  * @param modules the {@code lib/modules/<version>} directory, empty when every driver is built in
