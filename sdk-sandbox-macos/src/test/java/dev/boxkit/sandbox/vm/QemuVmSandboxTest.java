@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Boots real QEMU VMs (TCG where KVM is absent: seconds each, so few boots) with the configured
- * Debian kernel and BoxKit's initramfs.
+ * Boots real QEMU VMs (TCG where KVM is absent: about a second each, so few boots) with the
+ * configured kernel ({@code BOXKIT_VM_KERNEL}: in CI BoxKit's own) and BoxKit's initramfs.
  */
 class QemuVmSandboxTest {
   @TempDir static Path tmp;
