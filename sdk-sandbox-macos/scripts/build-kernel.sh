@@ -57,7 +57,11 @@ src="$tmp/linux-source-6.1"
 # Fixed build stamps: the same config, source and compiler give the same kernel bytes.
 export KBUILD_BUILD_TIMESTAMP='1970-01-01 00:00:00 UTC' KBUILD_BUILD_USER=boxkit KBUILD_BUILD_HOST=boxkit
 kmake() { make -C "$src" ARCH="$karch" ${cross:+CROSS_COMPILE=$cross} "$@"; }
-kmake -s allnoconfig KCONFIG_ALLCONFIG="$config" > "$tmp/build.log" 2>&1
+if ! kmake -s allnoconfig KCONFIG_ALLCONFIG="$config" > "$tmp/build.log" 2>&1; then
+  tail -n 30 "$tmp/build.log" >&2
+  echo "build-kernel.sh: configuring the kernel failed (last lines above)" >&2
+  exit 1
+fi
 # allnoconfig drops a symbol whose dependencies are off without a word: every line must hold.
 missing=""
 for line in $(grep -E '^CONFIG_[A-Z0-9_]+=' "$config"); do
