@@ -41,42 +41,28 @@ class DebianKernelTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    ExternalTools.require("qemu-system-x86_64", "qemu-system-x86");
     Optional<KernelImage> kernel = debianKernel();
-    ExternalTools.requireHost(kernel.isPresent(), HINT);
+    provider = TestVms.qemuProvider(kernel, HINT);
     ExternalTools.requireHost(kernel.get().modules().isPresent(), ENV + " names a kernel without"
         + " lib/modules beside it: " + kernel.get().kernel());
-    provider = new VmSandboxProvider(QemuHypervisor.onHost(), kernel, 1);
-    ExternalTools.requireHost(provider.unavailableReason().isEmpty(), "VM backend unavailable: "
-        + provider.unavailableReason().orElse(""));
     root = TestVms.rootWith(Files.createDirectories(tmp.resolve("root")), List.of("/bin/sh", "/bin/cat"));
   }
 
   @Test
-  void aRootOnADiskMountsWithTheModulesItNeeds() {
-    String before = System.getProperty(RootDiskCache.PROPERTY);
-    System.setProperty(RootDiskCache.PROPERTY, "disk");
-    try {
-      ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
-          .command("/bin/sh", "-c", "while read -r dev dir type rest; do [ \"$dir\" = / ] && echo \"$type\";"
-              + " done < /proc/mounts; cat /proc/sys/kernel/osrelease").build());
-      assertEquals(0, r.exitCode(), r.stderrText());
-      String[] lines = r.stdoutText().split("\n");
-      assertEquals("overlay", lines[0], r.stdoutText());
-      assertFalse(lines[1].endsWith("-boxkit"), "booted Debian's kernel, not BoxKit's: " + lines[1]);
-    } finally {
-      if (before == null) {
-        System.clearProperty(RootDiskCache.PROPERTY);
-      } else {
-        System.setProperty(RootDiskCache.PROPERTY, before);
-      }
-    }
+  void aRootOnADiskMountsWithTheModulesItNeeds() throws Exception {
+    ExecResult r = TestVms.withProperty(RootDiskCache.PROPERTY, "disk", () -> provider.run(SandboxSpec.builder()
+        .root(Rootfs.directory(root))
+        .command("/bin/sh", "-c", "while read -r dev dir type rest; do [ \"$dir\" = / ] && echo \"$type\";"
+            + " done < /proc/mounts; cat /proc/sys/kernel/osrelease").build()));
+    assertEquals(0, r.exitCode(), r.stderrText());
+    String[] lines = r.stdoutText().split("\n");
+    assertEquals("overlay", lines[0], r.stdoutText());
+    assertFalse(lines[1].endsWith("-boxkit"), "booted Debian's kernel, not BoxKit's: " + lines[1]);
   }
 
   @Test
   void aWritableShareWorksWithTheVirtiofsModule() throws Exception {
-    ExternalTools.requireHost((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0,
-        "VM binds need root: QEMU 7.2's virtiofsd writes its pid file under /var/run/virtiofsd");
+    TestVms.requireRootForBinds();
     Path out = Files.createDirectories(tmp.resolve("out"));
     ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
         .mount(Mount.bind(out, "/out").readWrite())

@@ -48,22 +48,15 @@ class GuestArchTest {
   }
 
   @Test
-  void aBadGuestArchPropertyMakesTheDefaultProviderUnavailableNamingIt() {
-    String before = System.getProperty(GuestArch.PROPERTY);
-    System.setProperty(GuestArch.PROPERTY, "sparc");
-    try {
+  void aBadGuestArchPropertyMakesTheDefaultProviderUnavailableNamingIt() throws Exception {
+    TestVms.withProperty(GuestArch.PROPERTY, "sparc", () -> {
       VmSandboxProvider p = new VmSandboxProvider();
       Optional<String> why = p.unavailableReason();
       assertTrue(why.isPresent() && why.get().contains(GuestArch.PROPERTY) && why.get().contains("sparc"),
           why.toString());
       assertEquals("vm", p.name());
-    } finally {
-      if (before == null) {
-        System.clearProperty(GuestArch.PROPERTY);
-      } else {
-        System.setProperty(GuestArch.PROPERTY, before);
-      }
-    }
+      return null;
+    });
   }
 
   @Test

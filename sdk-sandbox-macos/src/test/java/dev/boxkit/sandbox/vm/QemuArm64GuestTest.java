@@ -58,18 +58,8 @@ class QemuArm64GuestTest {
   }
 
   /** Runs the spec with the default provider choosing the arm64 guest, then restores the property. */
-  private static ExecResult run(SandboxSpec.Builder spec) {
-    String before = System.getProperty(GuestArch.PROPERTY);
-    System.setProperty(GuestArch.PROPERTY, "aarch64");
-    try {
-      return Sandbox.run(spec.build());
-    } finally {
-      if (before == null) {
-        System.clearProperty(GuestArch.PROPERTY);
-      } else {
-        System.setProperty(GuestArch.PROPERTY, before);
-      }
-    }
+  private static ExecResult run(SandboxSpec.Builder spec) throws Exception {
+    return TestVms.withProperty(GuestArch.PROPERTY, "aarch64", () -> Sandbox.run(spec.build()));
   }
 
   private static SandboxSpec.Builder sh(String script) {
@@ -78,7 +68,7 @@ class QemuArm64GuestTest {
   }
 
   @Test
-  void echoesToStdoutAndStderrAndReportsTheExitCode() {
+  void echoesToStdoutAndStderrAndReportsTheExitCode() throws Exception {
     ExecResult r = run(sh("echo hi; echo oops >&2; exit 3"));
     assertEquals("hi\n", r.stdoutText());
     assertEquals("oops\n", r.stderrText());
@@ -87,7 +77,7 @@ class QemuArm64GuestTest {
   }
 
   @Test
-  void theProgramRunsOnAnArm64KernelWithItsOwnProc() {
+  void theProgramRunsOnAnArm64KernelWithItsOwnProc() throws Exception {
     ExecResult r = run(sh("uname -m; head -1 /proc/self/status; grep -c ^processor /proc/cpuinfo;"
         + " grep -m1 '^CPU implementer' /proc/cpuinfo"));
     assertEquals(0, r.exitCode(), r.stderrText());
@@ -96,7 +86,7 @@ class QemuArm64GuestTest {
   }
 
   @Test
-  void readsStdinFromAHostFile() throws IOException {
+  void readsStdinFromAHostFile() throws Exception {
     Path input = Files.writeString(tmp.resolve("input.txt"), "first line\nsecond line\n");
     ExecResult r = run(sh("read -r a; echo \"got $a\"; cat").stdin(Stdio.file(input)));
     assertEquals("got first line\nsecond line\n", r.stdoutText());
@@ -104,7 +94,7 @@ class QemuArm64GuestTest {
   }
 
   @Test
-  void passesTheEnvironmentAndWorkingDirectoryExactly() {
+  void passesTheEnvironmentAndWorkingDirectoryExactly() throws Exception {
     ExecResult r = run(Sandbox.builder().isolation(Isolation.VM).root(Rootfs.directory(root)).workingDir("/tmp")
         .env("PATH", "/bin").env("GREETING", "hello arm64").command("/bin/sh", "-c", "pwd; env"));
     assertEquals(0, r.exitCode(), r.stderrText());
@@ -115,20 +105,12 @@ class QemuArm64GuestTest {
   }
 
   @Test
-  void bootsItsRootFromAnErofsDisk() {
+  void bootsItsRootFromAnErofsDisk() throws Exception {
     // The arm64 kernel's virtio_blk, erofs and overlay modules, and the EROFS image read by an
     // arm64 kernel: the shape a Mac boots a large image in.
-    String before = System.setProperty(RootDiskCache.PROPERTY, "disk");
-    try {
-      ExecResult r = run(sh("grep -m1 ' / ' /proc/mounts | { read -r dev dir type rest; echo $type; }; uname -m;"
-          + " cat /bin/busybox > /dev/null && echo read"));
-      assertEquals("overlay\naarch64\nread\n", r.stdoutText(), r.stderrText());
-    } finally {
-      if (before == null) {
-        System.clearProperty(RootDiskCache.PROPERTY);
-      } else {
-        System.setProperty(RootDiskCache.PROPERTY, before);
-      }
-    }
+    ExecResult r = TestVms.withProperty(RootDiskCache.PROPERTY, "disk", () -> run(sh(
+        "grep -m1 ' / ' /proc/mounts | { read -r dev dir type rest; echo $type; }; uname -m;"
+            + " cat /bin/busybox > /dev/null && echo read")));
+    assertEquals("overlay\naarch64\nread\n", r.stdoutText(), r.stderrText());
   }
 }

@@ -12,7 +12,6 @@ import dev.boxkit.sandbox.SandboxProcess;
 import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
-import dev.boxkit.testing.ExternalTools;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -53,8 +52,7 @@ class QemuVmSandboxTest {
 
   @Test
   void readsABoundHostDirectoryThatStaysReadOnlyAndHasNoNetwork() throws Exception {
-    ExternalTools.requireHost((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0,
-        "VM binds need root: QEMU 7.2's virtiofsd writes its pid file under /var/run/virtiofsd");
+    TestVms.requireRootForBinds();
     Path data = Files.createDirectories(tmp.resolve("data"));
     Files.writeString(data.resolve("greeting.txt"), "from the host\n");
     Path input = Files.writeString(tmp.resolve("input.txt"), "line from a host file\n");
@@ -79,8 +77,7 @@ class QemuVmSandboxTest {
 
   @Test
   void aWritableShareNeverGetsASetuidFile() throws Exception {
-    ExternalTools.requireHost((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0,
-        "VM binds need root: QEMU 7.2's virtiofsd writes its pid file under /var/run/virtiofsd");
+    TestVms.requireRootForBinds();
     Path out = Files.createDirectories(tmp.resolve("out"));
     ExecResult r = provider.run(SandboxSpec.builder().root(Rootfs.directory(root))
         .mount(Mount.bind(out, "/out").readWrite())

@@ -21,12 +21,48 @@ final class TestVms {
 
   /** @return a provider driving QEMU with the configured kernel, or skips (fails under BOXKIT_REQUIRE_TOOLS=1) */
   static VmSandboxProvider qemuProvider() {
+    return qemuProvider(KernelImage.fromEnvironment(), KERNEL_HINT);
+  }
+
+  /**
+   * @param kernel the kernel to boot; empty skips (fails under BOXKIT_REQUIRE_TOOLS=1) with {@code hint}
+   * @return a provider driving QEMU with that kernel
+   */
+  static VmSandboxProvider qemuProvider(Optional<KernelImage> kernel, String hint) {
     ExternalTools.require("qemu-system-x86_64", "qemu-system-x86");
-    Optional<KernelImage> kernel = KernelImage.fromEnvironment();
-    ExternalTools.requireHost(kernel.isPresent(), KERNEL_HINT);
+    ExternalTools.requireHost(kernel.isPresent(), hint);
     VmSandboxProvider p = new VmSandboxProvider(QemuHypervisor.onHost(), kernel, 1);
     ExternalTools.requireHost(p.unavailableReason().isEmpty(), "VM backend unavailable: " + p.unavailableReason().orElse(""));
     return p;
+  }
+
+  /** Skips (fails under BOXKIT_REQUIRE_TOOLS=1) unless this JVM runs as root, which VM binds need. */
+  static void requireRootForBinds() throws IOException {
+    ExternalTools.requireHost((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0,
+        "VM binds need root: QEMU 7.2's virtiofsd writes its pid file under /var/run/virtiofsd");
+  }
+
+  /** What {@link #withProperty} runs. */
+  @FunctionalInterface
+  interface Body<T> {
+    T run() throws Exception;
+  }
+
+  /**
+   * Runs {@code body} with the system property {@code name} set to {@code value}, then puts back
+   * what was there (or clears it).
+   */
+  static <T> T withProperty(String name, String value, Body<T> body) throws Exception {
+    String before = System.setProperty(name, value);
+    try {
+      return body.run();
+    } finally {
+      if (before == null) {
+        System.clearProperty(name);
+      } else {
+        System.setProperty(name, before);
+      }
+    }
   }
 
   /** Writes the closure of some host programs (at their host paths) plus empty mount points into {@code dir}. */

@@ -77,8 +77,7 @@ class VmRootDiskTest {
     Files.deleteIfExists(expected);
     // Under 'auto' this small image would travel in the initramfs: nothing to write ahead.
     assertEquals(java.util.Optional.empty(), provider.prepareRootDisk(root));
-    String previous = System.setProperty(RootDiskCache.PROPERTY, "disk");
-    try {
+    TestVms.withProperty(RootDiskCache.PROPERTY, "disk", () -> {
       assertEquals(expected, provider.prepareRootDisk(root).orElseThrow(), "written ahead, by the image's chain id");
       Object inode = Files.getAttribute(expected, "unix:ino");
       for (int run = 0; run < 2; run++) {
@@ -87,12 +86,7 @@ class VmRootDiskTest {
         assertEquals("overlay\n1234:2345\nmine\n/work\nwrote\n", r.stdoutText(), "run " + run + ": " + r.stderrText());
       }
       assertEquals(inode, Files.getAttribute(expected, "unix:ino"), "the runs booted the disk written ahead");
-    } finally {
-      if (previous == null) {
-        System.clearProperty(RootDiskCache.PROPERTY);
-      } else {
-        System.setProperty(RootDiskCache.PROPERTY, previous);
-      }
-    }
+      return null;
+    });
   }
 }
