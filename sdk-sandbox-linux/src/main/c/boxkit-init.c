@@ -1169,9 +1169,16 @@ static void init_loop(pid_t payload, int sync_fd) {
     pid_t w;
     while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
       if (w != payload) continue;
+      /* As the pid namespace's init, the rest of the sandbox gets SIGKILL before the record goes
+       * out (this exit would send it only after the yield below). An exec's init, forked after
+       * joining the namespace, is not pid 1 there and must leave the sandbox running. */
+      if (getpid() == 1) kill(-1, SIGKILL);
       if (WIFEXITED(st)) report_exit(WEXITSTATUS(st), 0);
       else report_exit(128 + WTERMSIG(st), WTERMSIG(st));
-      _exit(0); /* the kernel kills what is left in the pid namespace */
+      /* A pipe write is a sync wake-up: the reader is often queued on this CPU, behind the
+       * ~0.1 ms of this exit and the pid namespace's teardown. Let it run first. */
+      sched_yield();
+      _exit(0); /* the kernel reaps what is left in the pid namespace */
     }
   }
 }

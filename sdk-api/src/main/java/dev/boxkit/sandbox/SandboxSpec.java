@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Everything a sandbox is given; nothing else of the host is visible to it. Build one with
@@ -86,6 +87,11 @@ public record SandboxSpec(
   public static final long DEFAULT_CAPTURE_LIMIT_BYTES = 16L << 20;
 
   private static final long MAX_ID = 0xFFFF_FFFEL;
+
+  private static final Pattern HOSTNAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9.-]*");
+
+  /** A {@code user} given as {@code uid:gid}, final without reading the root's files. */
+  private static final Pattern NUMERIC_USER = Pattern.compile("[0-9]+:[0-9]+");
 
   /** @throws InvalidSandboxSpecException naming the first bad field */
   public SandboxSpec {
@@ -169,7 +175,7 @@ public record SandboxSpec(
   }
 
   private static void checkHostname(String hostname) {
-    if (hostname.isEmpty() || hostname.length() > 64 || !hostname.matches("[A-Za-z0-9][A-Za-z0-9.-]*")) {
+    if (hostname.isEmpty() || hostname.length() > 64 || !HOSTNAME.matcher(hostname).matches()) {
       throw new InvalidSandboxSpecException("hostname",
           "\"" + hostname + "\" is not 1-64 letters, digits, '.' or '-'");
     }
@@ -206,6 +212,24 @@ public record SandboxSpec(
     return new SandboxSpec(root, argv, env, workingDir, ids.uid(), ids.gid(), hostname, mounts, network,
         limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent, hostIdentityMapping, isolation,
         ports, sharedNetwork, egress, egressListener, devices, null);
+  }
+
+  /**
+   * This spec with a pooled run's fields ({@link SandboxPool#PER_RUN_FIELDS}) replaced and every
+   * other field kept: what a pool implementation builds once per run, in one record construction
+   * (no builder).
+   *
+   * @param argv the program and its arguments, not empty
+   * @param env the whole environment, replacing this spec's
+   * @param stdin the run's standard input
+   * @param limits the run's limits (a pool takes only its timeout from them)
+   * @return the new spec
+   * @throws InvalidSandboxSpecException naming the first bad field, as the canonical constructor
+   */
+  public SandboxSpec withRunFields(List<String> argv, Map<String, String> env, Stdio stdin, ResourceLimits limits) {
+    return new SandboxSpec(root, argv, env, workingDir, uid, gid, hostname, mounts, network, limits, stdin,
+        stdout, stderr, captureLimitBytes, dieWithParent, hostIdentityMapping, isolation, ports, sharedNetwork,
+        egress, egressListener, devices, userName);
   }
 
   /** @return a builder holding this spec's values */
@@ -652,7 +676,7 @@ public record SandboxSpec(
       String who = user != null ? user : c.user();
       // uid:gid by number is final now; a name (or a uid whose primary group is looked up) is
       // resolved at launch, where the root's files are read anyway.
-      boolean numeric = who == null || who.isEmpty() || who.matches("[0-9]+:[0-9]+");
+      boolean numeric = who == null || who.isEmpty() || NUMERIC_USER.matcher(who).matches();
       UserResolver.Ids ids = numeric ? UserResolver.resolve(who, null) : new UserResolver.Ids(0, 0);
       return new SandboxSpec(root, fullArgv, fullEnv, dir, ids.uid(), ids.gid(), hostname, mounts,
           network, limits, stdin, stdout, stderr, captureLimitBytes, dieWithParent,

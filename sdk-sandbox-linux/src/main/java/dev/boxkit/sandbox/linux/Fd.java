@@ -30,7 +30,7 @@ final class Fd implements AutoCloseable {
       return 0;
     }
     while (true) {
-      long r = LibC.INSTANCE.read(n, buf, Math.min(max, buf.size()));
+      long r = DirectLibC.read(n, buf, Math.min(max, buf.size()));
       if (r >= 0) {
         return r;
       }
@@ -45,7 +45,7 @@ final class Fd implements AutoCloseable {
   public void close() {
     int n = fd.getAndSet(-1);
     if (n >= 0) {
-      LibC.INSTANCE.close(n);
+      DirectLibC.close(n);
     }
   }
 
@@ -104,7 +104,7 @@ final class Fd implements AutoCloseable {
             if (n < 0) {
               throw new IOException("stream closed");
             }
-            long w = LibC.INSTANCE.write(n, buf.share(done), chunk - done);
+            long w = DirectLibC.write(n, buf.share(done), chunk - done);
             if (w < 0) {
               int errno = Native.getLastError();
               if (errno == LibC.EINTR) {

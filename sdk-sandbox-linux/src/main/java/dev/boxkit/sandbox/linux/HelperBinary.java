@@ -73,10 +73,10 @@ final class HelperBinary {
     mem.write(0, bytes, 0, bytes.length);
     long off = 0;
     while (off < bytes.length) {
-      long n = c.write(fd, mem.share(off), bytes.length - off);
+      long n = DirectLibC.write(fd, mem.share(off), bytes.length - off);
       if (n <= 0) {
         int errno = Native.getLastError();
-        c.close(fd);
+        DirectLibC.close(fd);
         throw new SandboxException("writing the sandbox helper to its memfd: " + Errno.name(errno));
       }
       off += n;
@@ -84,7 +84,7 @@ final class HelperBinary {
     int seals = LibC.F_SEAL_WRITE | LibC.F_SEAL_GROW | LibC.F_SEAL_SHRINK | LibC.F_SEAL_SEAL;
     if (c.fcntl(fd, LibC.F_ADD_SEALS, seals) < 0) {
       int errno = Native.getLastError();
-      c.close(fd);
+      DirectLibC.close(fd);
       throw new SandboxException("sealing the sandbox helper's memfd: " + Errno.name(errno));
     }
     return new HelperBinary(fd, null, Digest.sha256(bytes));

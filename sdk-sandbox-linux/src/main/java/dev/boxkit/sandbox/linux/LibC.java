@@ -46,14 +46,6 @@ interface LibC extends Library {
 
   int kill(int pid, int signal);
 
-  long read(int fd, Pointer buf, long count);
-
-  long write(int fd, Pointer buf, long count);
-
-  int close(int fd);
-
-  int poll(Pointer fds, long nfds, int timeoutMillis);
-
   int memfd_create(String name, int flags);
 
   int fcntl(int fd, int cmd, int arg);

@@ -62,6 +62,11 @@ final class LinuxSandboxProcess implements SandboxProcess {
    */
   private byte[] earlyStatus;
 
+  /** See {@link #whenStillRunning}; null when nothing is due. Used by the supervising thread only. */
+  private Runnable stillRunning;
+
+  private long stillRunningAt;
+
   private LinuxSandboxProcess(SandboxSpec spec, Plan plan, Spawner.Spawned spawned,
       SandboxResources resources, long startNanos, byte[] earlyStatus) {
     this.spec = spec;
@@ -127,7 +132,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
       pollfd.setInt(0, spawned.status().get());
       pollfd.setShort(4, LibC.POLLIN);
       pollfd.setShort(6, (short) 0);
-      int r = LibC.INSTANCE.poll(pollfd, 1, 100);
+      int r = DirectLibC.poll(pollfd, 1, 100);
       if (r <= 0) {
         continue; // a timeout, or EINTR
       }
@@ -147,19 +152,25 @@ final class LinuxSandboxProcess implements SandboxProcess {
 
   /**
    * Hands a waiting pooled sandbox its program: one write of the whole request on the plan fd.
-   * This object must not be used afterwards; the returned one supervises the run.
+   * The program may start from that write on; {@link #assigned} then makes the object that
+   * supervises it.
    *
-   * @param run the launched spec with the run's argv, env, stdin and timeout
-   * @return the run, timed (and its timeout counted) from now
+   * @param argv the run's program and arguments, already checked
+   * @param env the run's whole environment, already checked
+   * @param closeStdin close the program's stdin first (it reads end of file)
+   * @return {@link System#nanoTime()} just before the write: the run's start
    */
-  LinuxSandboxProcess assign(SandboxSpec run) {
-    LinuxSandboxProcess p = new LinuxSandboxProcess(run, plan, spawned, resources, System.nanoTime(), earlyStatus);
-    byte[] request = RunRequest.encode(run.argv(), run.env());
-    Memory m = new Memory(request.length);
-    m.write(0, request, 0, request.length);
+  long request(java.util.List<String> argv, java.util.Map<String, String> env, boolean closeStdin) {
+    byte[] request = RunRequest.encode(argv, env);
+    if (closeStdin) {
+      closeStdin();
+    }
+    long started = System.nanoTime();
     long done = 0;
     while (done < request.length) {
-      long w = LibC.INSTANCE.write(spawned.planWrite().get(), m.share(done), request.length - done);
+      // Below PIPE_BUF (the common case) one write does it; a longer one goes in the pipe's chunks.
+      byte[] rest = done == 0 ? request : java.util.Arrays.copyOfRange(request, (int) done, request.length);
+      long w = DirectLibC.write(spawned.planWrite().get(), rest, rest.length);
       if (w < 0) {
         int errno = Native.getLastError();
         if (errno == LibC.EINTR) {
@@ -171,10 +182,32 @@ final class LinuxSandboxProcess implements SandboxProcess {
       }
       done += w;
     }
+    return started;
+  }
+
+  /**
+   * The run of a pooled sandbox that took its {@link #request}. This object must not be used
+   * afterwards.
+   *
+   * @param run the launched spec with the run's argv, env, stdin and timeout
+   * @param started what {@link #request} returned: the run is timed, and its timeout counted, from it
+   * @return the object that supervises the run
+   */
+  LinuxSandboxProcess assigned(SandboxSpec run, long started) {
+    LinuxSandboxProcess p = new LinuxSandboxProcess(run, plan, spawned, resources, started, earlyStatus);
     if (!run.dieWithParent()) {
       spawned.planWrite().close(); // as launch() does: nothing is watched through it
     }
     return p;
+  }
+
+  /**
+   * Makes {@link #supervise} run {@code action} once, on its thread, when the run is still going
+   * {@code afterNanos} after its start (no timer thread to wake per run).
+   */
+  void whenStillRunning(long afterNanos, Runnable action) {
+    stillRunningAt = startNanos + afterNanos;
+    stillRunning = action;
   }
 
   /** Kills a sandbox nobody will run, reaps it and releases its resources and fds. */
@@ -300,11 +333,23 @@ final class LinuxSandboxProcess implements SandboxProcess {
           slot[n++] = i;
         }
       }
-      int waitMs = -1;
-      if (!timedOut && deadline != Long.MAX_VALUE) {
-        waitMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000));
+      long wake = timedOut ? Long.MAX_VALUE : deadline;
+      if (stillRunning != null) {
+        wake = Math.min(wake, stillRunningAt);
       }
-      int r = LibC.INSTANCE.poll(pollfds, n, waitMs);
+      int waitMs = -1;
+      if (wake != Long.MAX_VALUE) {
+        waitMs = (int) Math.min(Integer.MAX_VALUE, Math.max(0, (wake - System.nanoTime() + 999_999) / 1_000_000));
+      }
+      int r = DirectLibC.poll(pollfds, n, waitMs);
+      if (stillRunning != null && System.nanoTime() - stillRunningAt >= 0) {
+        Runnable due = stillRunning;
+        stillRunning = null;
+        due.run();
+        if (r == 0) {
+          continue;
+        }
+      }
       if (r < 0) {
         int errno = Native.getLastError();
         if (errno == LibC.EINTR) {

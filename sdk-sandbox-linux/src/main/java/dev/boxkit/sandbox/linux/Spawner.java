@@ -59,7 +59,7 @@ final class Spawner {
       if (actionsReady) {
         c.posix_spawn_file_actions_destroy(actions);
       }
-      childEnds.forEach(c::close);
+      childEnds.forEach(DirectLibC::close);
       ours.forEach(Fd::close);
     }
   }
@@ -100,9 +100,9 @@ final class Spawner {
       if (fds[i] < FIRST_FREE) {
         int moved = c.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, FIRST_FREE);
         int errno = Native.getLastError();
-        c.close(fds[i]);
+        DirectLibC.close(fds[i]);
         if (moved < 0) {
-          c.close(fds[1 - i]);
+          DirectLibC.close(fds[1 - i]);
           throw new SandboxSetupException("spawn", null, errno, Errno.name(errno), "F_DUPFD_CLOEXEC");
         }
         fds[i] = moved;

@@ -188,6 +188,28 @@ class SandboxPoolTest {
     }
   }
 
+  @Test
+  void aRefusedRunLeavesThePoolAtItsSize() throws Exception {
+    Sandboxes.run("true");
+    waitFor(() -> children().isEmpty(), "the warm-up's helper reaped");
+    Set<Long> before = children();
+    try (SandboxPool pool = Sandbox.pool(sh("true"), 1)) {
+      SandboxSpec other = pool.spec().toBuilder().hostname("other").build();
+      for (int i = 0; i < 3; i++) {
+        assertThrows(InvalidSandboxSpecException.class, () -> pool.start(other));
+        assertThrows(InvalidSandboxSpecException.class, () -> pool.run(other));
+      }
+      waitFor(() -> added(before, children()).size() >= 1, "the pool's sandbox waiting");
+      // A refusal that gave back a slot it never took would let the pool set up one more each.
+      long end = System.nanoTime() + 1_000_000_000L;
+      while (System.nanoTime() < end) {
+        assertEquals(1, added(before, children()).size(), "one sandbox waiting, as the pool's size says");
+        Thread.sleep(20);
+      }
+      assertEquals("ok\n", pool.run("/bin/echo", "ok").stdoutText());
+    }
+  }
+
   private static String refused(SandboxPool pool, SandboxSpec.Builder run) {
     SandboxSpec spec = run.build();
     return assertThrows(InvalidSandboxSpecException.class, () -> pool.run(spec)).field();
