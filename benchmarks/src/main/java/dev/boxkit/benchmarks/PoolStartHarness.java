@@ -14,9 +14,11 @@ import java.util.Locale;
  * round: a run from a warm {@link SandboxPool} (its sandbox set up ahead), a cold {@link
  * Sandbox#run} (the same isolation: user, mount, pid, ipc, uts, cgroup and network namespaces,
  * pivot_root, fresh /proc, minimal /dev, seccomp), and {@code bwrap --unshare-all
- * --die-with-parent} with the same root, /proc and /dev. Each round waits for the pool to refill
- * before timing the cold run and bwrap, so the refill never runs beside them. Prints p50/p99 in
- * ms and the p50 ratios to bwrap and to the cold run.
+ * --die-with-parent} with the same root, /proc and /dev; then, when {@code cc} is installed, the
+ * floor under a pooled run ({@link ExecFloor}: a waiting child of a C program execs /bin/true).
+ * Each round waits for the pool to refill before timing the cold run and bwrap, so the refill
+ * never runs beside them. Prints p50/p99 in ms, the p50 ratios to bwrap and to the cold run, and
+ * how far the pooled run's p50 is above the floor's.
  *
  * <p>Arguments: {@code [rounds, default 300] [pool size, default 2] [warm-up rounds, default
  * 1000]}: the warm-up rounds, run without pauses and not counted, let the JIT compile both
@@ -40,6 +42,8 @@ public final class PoolStartHarness {
     List<Double> pooled = new ArrayList<>();
     List<Double> cold = new ArrayList<>();
     List<Double> bw = new ArrayList<>();
+    List<Double> floor = new ArrayList<>();
+    ExecFloor execFloor = ExecFloor.start("/bin/true");
     try (SandboxPool pool = Sandbox.pool(spec, size)) {
       for (int i = -warmup; i < rounds; i++) {
         pause(i);
@@ -47,16 +51,27 @@ public final class PoolStartHarness {
         pause(i);
         double c = time(() -> check(Sandbox.run(spec)));
         double b = time(() -> runProcess(bwrap));
+        double f = 0;
+        if (execFloor != null) {
+          pause(i);
+          f = execFloor.round();
+        }
         if (i >= 0) {
           pooled.add(p);
           cold.add(c);
           bw.add(b);
+          floor.add(f);
         }
+      }
+    } finally {
+      if (execFloor != null) {
+        execFloor.close();
       }
     }
     Collections.sort(pooled);
     Collections.sort(cold);
     Collections.sort(bw);
+    Collections.sort(floor);
     double bp50 = pct(bw, 50);
     double cp50 = pct(cold, 50);
     StringBuilder out = new StringBuilder(String.format(Locale.ROOT,
@@ -65,10 +80,19 @@ public final class PoolStartHarness {
     row(out, "BoxKit pool run", pooled, bp50, cp50);
     row(out, "BoxKit cold run", cold, bp50, cp50);
     row(out, "bwrap", bw, bp50, cp50);
+    if (execFloor != null) {
+      row(out, "floor: waiting child execs it (C)", floor, bp50, cp50);
+      out.append(String.format(Locale.ROOT, "pool run above the floor, p50: %.2f ms%n",
+          pct(pooled, 50) - pct(floor, 50)));
+    }
     System.out.print(out);
     new ResultRow("sandbox start /bin/true, cold, p50", cp50, "bwrap (same JVM)", bp50, "ms").print();
     new ResultRow("sandbox start /bin/true, cold, p99", pct(cold, 99), "bwrap (same JVM)", pct(bw, 99), "ms").print();
     new ResultRow("sandbox run /bin/true, warm pool, p50", pct(pooled, 50), "bwrap (same JVM)", bp50, "ms").print();
+    if (execFloor != null) {
+      new ResultRow("sandbox run /bin/true, warm pool, p50", pct(pooled, 50), "floor: waiting child execs it (C)",
+          pct(floor, 50), "ms").print();
+    }
   }
 
   private static void pause(int round) throws InterruptedException {
