@@ -12,6 +12,7 @@ module dev.boxkit.oci {
   requires transitive org.slf4j;
   requires java.net.http;
   requires org.apache.commons.compress;
+  requires org.apache.commons.io;
   requires com.github.luben.zstd_jni;
 
   exports dev.boxkit;

@@ -126,6 +126,20 @@ class UnsafeLayerTest {
   }
 
   @Test
+  void aRefusedEntryStopsTheReadAheadThread() {
+    // Enough content after the refused entry that the read-ahead is still busy when it comes.
+    TestLayer t = TestLayer.of().file(".", "x");
+    for (int i = 0; i < 64; i++) {
+      t.file("big/" + i, "y".repeat(64 * 1024));
+    }
+    LayerSource l = t.writeGzip(layers, "l");
+    refused(UnsafeLayerEntryException.class, l, ".", l);
+    List<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+        .map(Thread::getName).filter(n -> n.contains("read-ahead")).toList();
+    assertEquals(List.of(), left, "the layer's read-ahead thread ended with the refusal");
+  }
+
+  @Test
   void aRegularFileReplacingTheRootIsRefused() {
     LayerSource l = TestLayer.of().file("a", "a").file(".", "x").writeTar(layers, "l");
     refused(UnsafeLayerEntryException.class, l, ".", l);
