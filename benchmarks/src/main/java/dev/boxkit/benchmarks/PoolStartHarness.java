@@ -90,7 +90,7 @@ public final class PoolStartHarness {
     new ResultRow("sandbox start /bin/true, cold, p99", pct(cold, 99), "bwrap (same JVM)", pct(bw, 99), "ms").print();
     new ResultRow("sandbox run /bin/true, warm pool, p50", pct(pooled, 50), "bwrap (same JVM)", bp50, "ms").print();
     if (execFloor != null) {
-      new ResultRow("sandbox run /bin/true, warm pool, p50", pct(pooled, 50), "floor: waiting child execs it (C)",
+      new ResultRow("sandbox run /bin/true, warm pool, p50, vs floor", pct(pooled, 50), "exec floor (C)",
           pct(floor, 50), "ms").print();
     }
   }
