@@ -13,7 +13,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -45,7 +47,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
   private volatile boolean killed;
   private final CompletableFuture<ExecResult> exit = new CompletableFuture<>();
   /** Host ports by sandbox port, complete once every published port listens or the run ended. */
-  private final CompletableFuture<java.util.Map<Integer, Integer>> ports = new CompletableFuture<>();
+  private final CompletableFuture<Map<Integer, Integer>> ports = new CompletableFuture<>();
   /** The pid a REPORT_CHILD op reported, or 0 when the run ended without one. */
   private final CompletableFuture<Integer> childPid = new CompletableFuture<>();
   /** True once init reported its root finished (op READY); false when the run ended first. */
@@ -160,7 +162,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
    * @param closeStdin close the program's stdin first (it reads end of file)
    * @return {@link System#nanoTime()} just before the write: the run's start
    */
-  long request(java.util.List<String> argv, java.util.Map<String, String> env, boolean closeStdin) {
+  long request(List<String> argv, Map<String, String> env, boolean closeStdin) {
     byte[] request = RunRequest.encode(argv, env);
     if (closeStdin) {
       closeStdin();
@@ -169,7 +171,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
     long done = 0;
     while (done < request.length) {
       // Below PIPE_BUF (the common case) one write does it; a longer one goes in the pipe's chunks.
-      byte[] rest = done == 0 ? request : java.util.Arrays.copyOfRange(request, (int) done, request.length);
+      byte[] rest = done == 0 ? request : Arrays.copyOfRange(request, (int) done, request.length);
       long w = DirectLibC.write(spawned.planWrite().get(), rest, rest.length);
       if (w < 0) {
         int errno = Native.getLastError();
@@ -459,7 +461,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
 
   /** Completes {@link #ports} once every published port reported, or with what came at the end. */
   private void notePorts(List<StatusRecord> records, boolean ended) {
-    java.util.Map<Integer, Integer> seen = new java.util.HashMap<>();
+    Map<Integer, Integer> seen = new java.util.HashMap<>();
     for (StatusRecord r : records) {
       if (r instanceof StatusRecord.Port p) {
         seen.put(p.sandboxPort(), p.hostPort());
@@ -474,7 +476,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
       ready.complete(false);
     }
     if (ended || seen.size() == spec.ports().size()) {
-      ports.complete(java.util.Map.copyOf(seen));
+      ports.complete(Map.copyOf(seen));
     }
   }
 
