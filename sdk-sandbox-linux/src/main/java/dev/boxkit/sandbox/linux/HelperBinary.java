@@ -82,7 +82,7 @@ final class HelperBinary {
       off += n;
     }
     int seals = LibC.F_SEAL_WRITE | LibC.F_SEAL_GROW | LibC.F_SEAL_SHRINK | LibC.F_SEAL_SEAL;
-    if (c.fcntl(fd, LibC.F_ADD_SEALS, seals) < 0) {
+    if (DirectLibC.fcntl(fd, LibC.F_ADD_SEALS, seals) < 0) {
       int errno = Native.getLastError();
       DirectLibC.close(fd);
       throw new SandboxException("sealing the sandbox helper's memfd: " + Errno.name(errno));

@@ -29,26 +29,11 @@ interface LibC extends Library {
   int ENODATA = 61;
   int EOPNOTSUPP = 95;
 
-  int pipe2(int[] fds, int flags);
-
-  int posix_spawn(IntByReference pid, String path, Pointer fileActions, Pointer attr, String[] argv,
-      String[] envp);
-
-  int posix_spawn_file_actions_init(Pointer fileActions);
-
-  int posix_spawn_file_actions_destroy(Pointer fileActions);
-
-  int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
-
-  int posix_spawn_file_actions_addopen(Pointer fileActions, int fd, String path, int flags, int mode);
-
   int waitpid(int pid, IntByReference status, int options);
 
   int kill(int pid, int signal);
 
   int memfd_create(String name, int flags);
-
-  int fcntl(int fd, int cmd, int arg);
 
   int geteuid();
 

@@ -2,7 +2,7 @@ package dev.boxkit.sandbox.linux;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.StringArray;
 import dev.boxkit.sandbox.SandboxSetupException;
 import dev.boxkit.sandbox.SandboxSpec;
 import dev.boxkit.sandbox.Stdio;
@@ -26,7 +26,6 @@ final class Spawner {
   record Spawned(int pid, Fd planWrite, Fd status, Fd stdin, Fd stdout, Fd stderr) {}
 
   static Spawned spawn(HelperBinary helper, SandboxSpec spec) {
-    LibC c = LibC.INSTANCE;
     List<Integer> childEnds = new ArrayList<>();
     List<Fd> ours = new ArrayList<>();
     Memory actions = new Memory(512);
@@ -38,26 +37,27 @@ final class Spawner {
       childEnds.add(status[1]);
       Fd planWrite = track(ours, plan[1]);
       Fd statusRead = track(ours, status[0]);
-      check(c.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+      check(DirectLibC.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
       actionsReady = true;
-      check(c.posix_spawn_file_actions_adddup2(actions, plan[0], PLAN_FD), "dup2 plan fd");
-      check(c.posix_spawn_file_actions_adddup2(actions, status[1], STATUS_FD), "dup2 status fd");
+      check(DirectLibC.posix_spawn_file_actions_adddup2(actions, plan[0], PLAN_FD), "dup2 plan fd");
+      check(DirectLibC.posix_spawn_file_actions_adddup2(actions, status[1], STATUS_FD), "dup2 status fd");
       Fd in = stdio(actions, spec.stdin(), 0, childEnds, ours);
       Fd out = stdio(actions, spec.stdout(), 1, childEnds, ours);
       Fd err = stdio(actions, spec.stderr(), 2, childEnds, ours);
-      IntByReference pid = new IntByReference();
+      int[] pid = new int[1];
       String path = helper.execPath();
-      int rc = c.posix_spawn(pid, path, actions, null, new String[] {"boxkit-init"}, new String[0]);
+      int rc = DirectLibC.posix_spawn(pid, path, actions, null, new StringArray(new String[] {"boxkit-init"}),
+          new StringArray(new String[0]));
       if (rc != 0) {
         throw new SandboxSetupException("spawn", path, rc, Errno.name(rc),
             "posix_spawn of the sandbox helper (stdio: " + spec.stdin() + ", " + spec.stdout()
             + ", " + spec.stderr() + ")");
       }
       ours.clear();
-      return new Spawned(pid.getValue(), planWrite, statusRead, in, out, err);
+      return new Spawned(pid[0], planWrite, statusRead, in, out, err);
     } finally {
       if (actionsReady) {
-        c.posix_spawn_file_actions_destroy(actions);
+        DirectLibC.posix_spawn_file_actions_destroy(actions);
       }
       childEnds.forEach(DirectLibC::close);
       ours.forEach(Fd::close);
@@ -65,19 +65,18 @@ final class Spawner {
   }
 
   private static Fd stdio(Memory actions, Stdio stdio, int target, List<Integer> childEnds, List<Fd> ours) {
-    LibC c = LibC.INSTANCE;
     String name = new String[] {"stdin", "stdout", "stderr"}[target];
     if (stdio instanceof Stdio.Pipe) {
       int[] p = pipe();
       int childEnd = target == 0 ? p[0] : p[1];
       childEnds.add(childEnd);
-      check(c.posix_spawn_file_actions_adddup2(actions, childEnd, target), "dup2 " + name);
+      check(DirectLibC.posix_spawn_file_actions_adddup2(actions, childEnd, target), "dup2 " + name);
       return track(ours, target == 0 ? p[1] : p[0]);
     }
     // A Stdio.File is opened by the helper itself, without following links, and copied through
     // a pipe (PlanCompiler#addStdio): the program never holds the host file's fd.
     if (stdio instanceof Stdio.Discard) {
-      check(c.posix_spawn_file_actions_addopen(actions, target, "/dev/null",
+      check(DirectLibC.posix_spawn_file_actions_addopen(actions, target, "/dev/null",
           target == 0 ? LibC.O_RDONLY : LibC.O_WRONLY, 0), "open " + name);
     }
     return null;
@@ -90,15 +89,14 @@ final class Spawner {
   }
 
   private static int[] pipe() {
-    LibC c = LibC.INSTANCE;
     int[] fds = new int[2];
-    if (c.pipe2(fds, LibC.O_CLOEXEC) < 0) {
+    if (DirectLibC.pipe2(fds, LibC.O_CLOEXEC) < 0) {
       int errno = Native.getLastError();
       throw new SandboxSetupException("spawn", null, errno, Errno.name(errno), "pipe2");
     }
     for (int i = 0; i < 2; i++) {
       if (fds[i] < FIRST_FREE) {
-        int moved = c.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, FIRST_FREE);
+        int moved = DirectLibC.fcntl(fds[i], LibC.F_DUPFD_CLOEXEC, FIRST_FREE);
         int errno = Native.getLastError();
         DirectLibC.close(fds[i]);
         if (moved < 0) {
