@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.boxkit.sandbox.ExecResult;
 import dev.boxkit.sandbox.Rootfs;
 import dev.boxkit.sandbox.SandboxSpec;
-import dev.boxkit.testing.ExternalTools;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,28 +28,12 @@ class OwnArm64KernelTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    ExternalTools.require("qemu-system-aarch64", "qemu-system-arm");
     String path = System.getenv(ENV);
-    ExternalTools.requireHost(path != null && !path.isBlank(), "set " + ENV + " to the kernel that"
+    Optional<KernelImage> kernel = path == null || path.isBlank() ? Optional.empty() : Optional.of(KernelImage.of(Path.of(path)));
+    provider = TestVms.qemuProvider(GuestArch.AARCH64, kernel, "set " + ENV + " to the kernel that"
         + " sdk-sandbox-macos/scripts/build-kernel.sh DEST aarch64 prints, with an arm64 busybox at"
         + " DEST/bin/busybox (scripts/fetch-debian-kernel-arm64.sh unpacks one)");
-    KernelImage kernel = KernelImage.of(Path.of(path));
-    Path busybox = kernel.kernel().getParent().resolveSibling("bin/busybox");
-    ExternalTools.requireHost(Files.isRegularFile(busybox), "no arm64 busybox at " + busybox);
-    ExternalTools.requireHost(GuestAgent.bundled(GuestArch.AARCH64), "the build left out the linux-aarch64 guest"
-        + " agent: install gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, and rebuild");
-    provider = new VmSandboxProvider(QemuHypervisor.forGuest(GuestArch.AARCH64), Optional.of(kernel), 1);
-    ExternalTools.requireHost(provider.unavailableReason().isEmpty(),
-        "VM backend unavailable: " + provider.unavailableReason().orElse(""));
-    root = Files.createDirectories(tmp.resolve("root"));
-    Files.createDirectories(root.resolve("bin"));
-    Files.copy(busybox, root.resolve("bin/busybox"), StandardCopyOption.COPY_ATTRIBUTES);
-    for (String applet : List.of("sh", "cat", "uname", "grep")) {
-      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    for (String d : List.of("proc", "dev", "tmp")) {
-      Files.createDirectories(root.resolve(d));
-    }
+    root = TestVms.arm64BusyboxRoot(kernel.get(), tmp.resolve("root"));
   }
 
   private static SandboxSpec sh(String script) {

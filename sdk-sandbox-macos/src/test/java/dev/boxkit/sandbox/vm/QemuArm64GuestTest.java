@@ -13,7 +13,6 @@ import dev.boxkit.testing.ExternalTools;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
@@ -41,20 +40,7 @@ class QemuArm64GuestTest {
     ExternalTools.requireHost(kernel.isPresent(), "no arm64 VM kernel: set " + GuestArch.AARCH64.kernelEnv()
         + " to the vmlinuz that sdk-sandbox-macos/scripts/fetch-debian-kernel-arm64.sh prints"
         + " (Debian's linux-image-*-cloud-arm64 and busybox-static:arm64, unpacked)");
-    Path busybox = kernel.get().kernel().getParent().resolveSibling("bin/busybox");
-    ExternalTools.requireHost(Files.isRegularFile(busybox), "no arm64 busybox at " + busybox
-        + ": fetch-debian-kernel-arm64.sh unpacks Debian's busybox-static:arm64 there");
-    ExternalTools.requireHost(GuestAgent.bundled(GuestArch.AARCH64), "the build left out the linux-aarch64 guest"
-        + " agent: install gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, and rebuild");
-    root = Files.createDirectories(tmp.resolve("root"));
-    Files.createDirectories(root.resolve("bin"));
-    Files.copy(busybox, root.resolve("bin/busybox"), StandardCopyOption.COPY_ATTRIBUTES);
-    for (String applet : List.of("sh", "cat", "echo", "env", "uname", "head", "grep")) {
-      Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
-    }
-    for (String d : List.of("proc", "dev", "tmp")) {
-      Files.createDirectories(root.resolve(d));
-    }
+    root = TestVms.arm64BusyboxRoot(kernel.get(), tmp.resolve("root"));
   }
 
   /** Runs the spec with the default provider choosing the arm64 guest, then restores the property. */

@@ -29,11 +29,43 @@ final class TestVms {
    * @return a provider driving QEMU with that kernel
    */
   static VmSandboxProvider qemuProvider(Optional<KernelImage> kernel, String hint) {
-    ExternalTools.require("qemu-system-x86_64", "qemu-system-x86");
+    return qemuProvider(GuestArch.X86_64, kernel, hint);
+  }
+
+  /**
+   * @param arch the guest's architecture, whose QEMU system emulator is required
+   * @param kernel the kernel to boot; empty skips (fails under BOXKIT_REQUIRE_TOOLS=1) with {@code hint}
+   * @return a provider driving that QEMU with that kernel
+   */
+  static VmSandboxProvider qemuProvider(GuestArch arch, Optional<KernelImage> kernel, String hint) {
+    ExternalTools.require(arch.qemuProgram(), arch.qemuPackage());
     ExternalTools.requireHost(kernel.isPresent(), hint);
-    VmSandboxProvider p = new VmSandboxProvider(QemuHypervisor.onHost(), kernel, 1);
+    VmSandboxProvider p = new VmSandboxProvider(QemuHypervisor.forGuest(arch), kernel, 1);
     ExternalTools.requireHost(p.unavailableReason().isEmpty(), "VM backend unavailable: " + p.unavailableReason().orElse(""));
     return p;
+  }
+
+  /**
+   * An arm64 guest root in {@code dir} holding only a static arm64 busybox and some of its
+   * applets, the busybox taken from {@code bin/busybox} beside the kernel's {@code boot/} (where
+   * {@code scripts/fetch-debian-kernel-arm64.sh} unpacks Debian's). Skips (fails under
+   * BOXKIT_REQUIRE_TOOLS=1) without that busybox or without the build's linux-aarch64 agent.
+   */
+  static Path arm64BusyboxRoot(KernelImage kernel, Path dir) throws IOException {
+    Path busybox = kernel.kernel().getParent().resolveSibling("bin/busybox");
+    ExternalTools.requireHost(Files.isRegularFile(busybox), "no arm64 busybox at " + busybox
+        + ": fetch-debian-kernel-arm64.sh unpacks Debian's busybox-static:arm64 there");
+    ExternalTools.requireHost(GuestAgent.bundled(GuestArch.AARCH64), "the build left out the linux-aarch64 guest"
+        + " agent: install gcc-aarch64-linux-gnu and libc6-dev-arm64-cross, and rebuild");
+    Files.createDirectories(dir.resolve("bin"));
+    Files.copy(busybox, dir.resolve("bin/busybox"), StandardCopyOption.COPY_ATTRIBUTES);
+    for (String applet : List.of("sh", "cat", "echo", "env", "uname", "head", "grep")) {
+      Files.createSymbolicLink(dir.resolve("bin").resolve(applet), Path.of("busybox"));
+    }
+    for (String d : List.of("proc", "dev", "tmp")) {
+      Files.createDirectories(dir.resolve(d));
+    }
+    return dir;
   }
 
   /** Skips (fails under BOXKIT_REQUIRE_TOOLS=1) unless this JVM runs as root, which VM binds need. */
