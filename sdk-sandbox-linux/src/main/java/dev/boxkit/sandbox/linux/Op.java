@@ -45,7 +45,9 @@ enum Op {
   HOLD(38, "hold"),
   JOIN_SANDBOX(39, "join-sandbox"),
   READY(40, "ready"),
-  AWAIT(41, "await");
+  AWAIT(41, "await"),
+  NEW_NET(42, "new-network"),
+  ENTER_NET(43, "enter-network");
 
   /** JOIN_NET flag: enter the holder's user namespace first (a JVM without root). */
   static final int JOIN_USERNS = 0x1;

@@ -157,10 +157,14 @@ final class PlanCompiler {
       }
     }
     boolean ownNet = spec.network() == NetworkMode.NONE && netHolder == 0;
-    long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
-        | CLONE_NEWCGROUP | (ownNet ? CLONE_NEWNET : 0);
+    // The network namespace is not CLONE's: NEW_NET makes it in a second process while the
+    // child mounts (setup_net is ~0.5 ms of kernel time), and ENTER_NET enters it.
+    long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
     plan.add(Op.CLONE, pooled ? Op.KEEP_PLAN : 0, "create namespaces"
         + (pooled ? " (keeping the plan fd for the program's request)" : ""), new Plan.Fields().u64(flags));
+    if (ownNet) {
+      plan.add(Op.NEW_NET, "make the network namespace (lo up) beside the mounts");
+    }
     // The init's host pid, for exec into the running sandbox (op JOIN_SANDBOX).
     plan.add(Op.REPORT_CHILD, Op.PARENT, "report init's pid", new Plan.Fields());
     boolean shifted = privileged && !spec.hostIdentityMapping();
@@ -239,7 +243,7 @@ final class PlanCompiler {
     }
     plan.add(Op.HOSTNAME, "sethostname " + spec.hostname(), new Plan.Fields().str(spec.hostname()));
     if (ownNet) {
-      plan.add(Op.LOOPBACK_UP, "bring lo up");
+      plan.add(Op.ENTER_NET, "enter the network namespace");
     }
     if (egressProxyPort > 0) {
       // The only way out: a listener on the sandbox's loopback, relayed by the monitor to the

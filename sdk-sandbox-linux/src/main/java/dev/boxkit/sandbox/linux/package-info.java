@@ -72,7 +72,7 @@
  * the monitor before CLONE: it listens on the host's 127.0.0.1, reports the port (status type
  * 3) and, per connection, asks init over the sync socket for a socket connected to the sandbox
  * port inside the sandbox's network namespace, then relays between the two; FORWARD_OUT(u32
- * sandbox port, u32 host port), run by the child after LOOPBACK_UP: a listener on the sandbox's
+ * sandbox port, u32 host port), run by the child after ENTER_NET (LOOPBACK_UP in a holder's plan): a listener on the sandbox's
  * loopback, sent to the monitor, whose connections the monitor relays to the host port;
  * UID_MAP/GID_MAP(str) and SETGROUPS_DENY, run by the monitor when flag PARENT (0x1) is set,
  * else by the child on itself; IDMAP(str host path, str uid_map, str gid_map) with PARENT, by
@@ -91,7 +91,12 @@
  * MASK(str path, u32 source number of /dev/null), hiding an existing path (a directory under an
  * empty read-only tmpfs, anything else under a read-only bind of /dev/null);
  * TMPFS(str dst, u64 size, u32 mode, flag TMPFS_RO (0x20): mounted read-only); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
- * str path); REMOUNT_RO(str, flag SHALLOW (0x4): that mount only); HOSTNAME(str); LOOPBACK_UP; PIVOT_ROOT; FORK_INIT; SETSID;
+ * str path); REMOUNT_RO(str, flag SHALLOW (0x4): that mount only); HOSTNAME(str); LOOPBACK_UP;
+ * NEW_NET (42), run by the child right after CLONE when the sandbox has a network namespace of
+ * its own (CLONE then leaves CLONE_NEWNET out): a second process sharing the child's fd table
+ * unshares a network namespace, brings lo up and leaves the namespace's fd (SIOCGSKNS) in a
+ * slot the child reserved, while the child goes on mounting; ENTER_NET (43) reaps it, enters
+ * that namespace (setns) and opens low ports to unprivileged binds; PIVOT_ROOT; FORK_INIT; SETSID;
  * RLIMIT(u32 resource, u64 soft, u64 hard); CHDIR(str); CAPS_BOUNDING; SETIDS(u32 uid, u32 gid,
  * u32 flags CLEAR_GROUPS=1); CAPS_CLEAR; NO_NEW_PRIVS; SECCOMP(blob of struct sock_filter);
  * EXEC(u32 argc, str..., u32 envc, str "K=V"...); READY (init reports the finished root, status

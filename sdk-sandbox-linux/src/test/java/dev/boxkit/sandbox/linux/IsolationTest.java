@@ -61,9 +61,13 @@ class IsolationTest {
 
   @Test
   void onlyLoopbackExistsAndItIsUp() {
-    ExecResult r = Sandboxes.run("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; cat /sys/class/net/lo/operstate 2>/dev/null; ping -c1 -W1 127.0.0.1 >/dev/null 2>&1; bash -c 'exec 3<>/dev/tcp/127.0.0.1/1' 2>&1 | grep -o refused");
+    ExecResult r = Sandboxes.run("cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' ';"
+        + " cat /proc/sys/net/ipv4/ip_unprivileged_port_start; cat /sys/class/net/lo/operstate 2>/dev/null;"
+        + " ping -c1 -W1 127.0.0.1 >/dev/null 2>&1; bash -c 'exec 3<>/dev/tcp/127.0.0.1/1' 2>&1 | grep -o refused");
     List<String> lines = r.stdoutText().lines().toList();
     assertEquals("lo", lines.get(0), r.stdoutText());
+    // Per network namespace: 0 shows the helper wrote it in the namespace the program is in.
+    assertEquals("0", lines.get(1), "low ports open to unprivileged binds inside: " + r.stdoutText());
     assertTrue(r.stdoutText().contains("refused"), "loopback is up (connection refused, not unreachable): " + r.stdoutText());
   }
 

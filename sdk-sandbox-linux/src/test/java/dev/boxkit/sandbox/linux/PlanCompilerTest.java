@@ -69,10 +69,13 @@ class PlanCompilerTest {
   }
 
   @Test
-  void networkNoneBringsLoopbackUpHostDoesNot() {
-    assertTrue(ops(Sandbox.builder().command("/bin/true").build(), 0).contains(Op.LOOPBACK_UP));
-    assertTrue(!ops(Sandbox.builder().command("/bin/true").network(NetworkMode.HOST).build(), 0)
-        .contains(Op.LOOPBACK_UP));
+  void networkNoneMakesItsNamespaceBesideTheMountsHostDoesNot() {
+    List<Op> none = ops(Sandbox.builder().command("/bin/true").build(), 0);
+    assertEquals(none.indexOf(Op.CLONE) + 1, none.indexOf(Op.NEW_NET), "started right after the clone");
+    assertTrue(none.indexOf(Op.ENTER_NET) > none.lastIndexOf(Op.BIND), "entered after the mounts");
+    assertTrue(none.indexOf(Op.ENTER_NET) < none.indexOf(Op.PIVOT_ROOT));
+    List<Op> host = ops(Sandbox.builder().command("/bin/true").network(NetworkMode.HOST).build(), 0);
+    assertTrue(!host.contains(Op.NEW_NET) && !host.contains(Op.ENTER_NET) && !host.contains(Op.LOOPBACK_UP));
   }
 
   @Test
