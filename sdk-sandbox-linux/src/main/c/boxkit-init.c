@@ -679,71 +679,91 @@ static int loopback_up(void) {
 
 /* Per network namespace (Linux 4.11+): services inside bind ports below 1024 without a
  * capability, as rootless Podman's NET_BIND_SERVICE would let them; nothing outside changes.
- * The file acts on the network namespace of the process that opens it. */
-static void unprivileged_low_ports(void) {
-  char path[64];
-  snprintf(path, sizeof path, "%s/sys/net/ipv4/ip_unprivileged_port_start", current.proc);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 && errno != ENOENT) die_errno(errno, path, "open %s", path);
-  if (fd >= 0 && write(fd, "0", 1) != 1) die_errno(errno, path, "write %s", path);
+ * The file acts on the network namespace of the process that opens it; proc_fd is a directory
+ * fd of the host's /proc. */
+static void unprivileged_low_ports(int proc_fd) {
+  const char *rel = "sys/net/ipv4/ip_unprivileged_port_start";
+  int fd = openat(proc_fd, rel, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 && errno != ENOENT) die_errno(errno, rel, "open /proc/%s", rel);
+  if (fd >= 0 && write(fd, "0", 1) != 1) die_errno(errno, rel, "write /proc/%s", rel);
   if (fd >= 0) close(fd);
 }
 
 static void op_loopback_up(void) {
   close(loopback_up());
-  unprivileged_low_ports();
+  int proc_fd = open(current.proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (proc_fd < 0) die_errno(errno, current.proc, "open %s", current.proc);
+  unprivileged_low_ports(proc_fd);
+  close(proc_fd);
 }
+
+static int send_packet(int sock, const void *data, size_t len, int fd);
 
 /*
  * Child, right after CLONE: the sandbox's network namespace is made beside the mount tree
  * instead of by CLONE, where a fresh one costs ~0.5 ms of kernel time (setup_net) on the
- * sandbox's critical path. A second process sharing this one's fd table (CLONE_FILES) makes it
- * (owned by the sandbox's user namespace, whose capabilities it holds as this one does), brings
- * lo up and leaves a namespace fd in a slot reserved here, then exits; OP_ENTER_NET waits for it
- * and enters. It touches no path, so the mounts made meanwhile cannot race with it.
+ * sandbox's critical path. A second process (the maker, pid 2 of the sandbox's pid namespace)
+ * unshares it (owned by the sandbox's user namespace, whose capabilities it holds as this one
+ * does), brings lo up, opens low ports, and sends the namespace's fd (SIOCGSKNS) back over a
+ * socket pair, then exits; OP_ENTER_NET receives it and enters. The maker resolves its one path
+ * beneath a /proc fd opened here, so the mounts made meanwhile cannot change what it opens.
  */
-static void op_new_net(pid_t *maker, int *slot) {
-  *slot = fcntl(STATUS_FD, F_DUPFD_CLOEXEC, 0); /* a placeholder the maker replaces */
-  if (*slot < 0) die_errno(errno, NULL, "reserve an fd");
-  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)CLONE_FILES | SIGCHLD, 0, 0, 0, 0);
+static void op_new_net(pid_t *maker, int *sock_out) {
+  int proc_fd = open(current.proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (proc_fd < 0) die_errno(errno, current.proc, "open %s", current.proc);
+  int sp[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) die_errno(errno, NULL, "socketpair");
+  pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)SIGCHLD, 0, 0, 0, 0);
   if (pid < 0) die_errno(errno, NULL, "clone (network namespace maker)");
   if (pid > 0) {
+    close(sp[1]);
+    close(proc_fd);
     *maker = pid;
+    *sock_out = sp[0];
     return;
   }
+  close(sp[0]);
   if (unshare(CLONE_NEWNET) < 0) die_errno(errno, NULL, "unshare CLONE_NEWNET");
   int sock = loopback_up();
+  unprivileged_low_ports(proc_fd);
   int ns = ioctl(sock, SIOCGSKNS);
   if (ns < 0) die_errno(errno, NULL, "SIOCGSKNS (open the new network namespace)");
-  /* The fd table is shared: what is left open here stays open in the sandbox. */
-  if (dup3(ns, *slot, O_CLOEXEC) < 0) die_errno(errno, NULL, "dup3");
-  close(ns);
-  close(sock);
+  /* This process is pid 2; the program takes pid 2 after it all the same, as it would without
+   * it: the next fork takes the pid after ns_last_pid, which the namespace's owner may set
+   * (OP_FORK_INIT reaps this process first). Only a pid number depends on it, so a kernel without
+   * it (CONFIG_CHECKPOINT_RESTORE) or a security module refusing the write leaves the program at
+   * pid 3 rather than failing the sandbox. */
+  int last = openat(proc_fd, "sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+  if (last >= 0) {
+    if (write(last, "1", 1) != 1) { /* pid 3, see above */ }
+    close(last);
+  }
+  char b = 'n';
+  if (send_packet(sp[1], &b, 1, ns) < 0) die_errno(errno, NULL, "send the network namespace");
   _exit(0);
 }
 
-/* Child: waits for OP_NEW_NET's maker and enters the namespace it made. */
-static void op_enter_net(pid_t maker, int slot) {
-  int st;
+/* Child: takes the namespace OP_NEW_NET's maker sent and enters it (its exit is not waited for). */
+static void op_enter_net(pid_t maker, int sock) {
+  char b = 0, cbuf[CMSG_SPACE(sizeof(int))];
+  struct iovec iov = { &b, 1 };
+  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   if (maker <= 0) die_errno(EINVAL, NULL, "no network namespace was started (new-network must come first)");
-  while (waitpid(maker, &st, 0) < 0)
-    if (errno != EINTR) die_errno(errno, NULL, "wait for the network namespace maker");
-  if (WIFEXITED(st) && WEXITSTATUS(st) != 0) _exit(1); /* it reported its error */
-  if (!WIFEXITED(st)) die_errno(ECHILD, NULL, "the network namespace maker was killed by signal %d", WTERMSIG(st));
-  if (setns(slot, CLONE_NEWNET) < 0) die_errno(errno, NULL, "setns into the new network namespace");
-  close(slot);
-  unprivileged_low_ports();
-  /* The maker was pid 2 of the sandbox's pid namespace; the program is pid 2 all the same, as
-   * without it: the next fork takes the pid after ns_last_pid, which the namespace's owner may
-   * set. Only a pid number depends on it, so a kernel without it (CONFIG_CHECKPOINT_RESTORE) or
-   * a security module refusing the write leaves the program at pid 3 rather than failing. */
-  char path[64];
-  snprintf(path, sizeof path, "%s/sys/kernel/ns_last_pid", current.proc);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    if (write(fd, "1", 1) != 1) { /* pid 3, see above */ }
-    close(fd);
+  ssize_t n;
+  while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {}
+  struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
+  if (!cm || b != 'n' || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+    /* The maker ended without sending: it reported its error, unless it was killed. */
+    int st = 0;
+    while (waitpid(maker, &st, 0) < 0 && errno == EINTR) {}
+    if (WIFEXITED(st) && WEXITSTATUS(st) != 0) _exit(1);
+    die_errno(EPROTO, NULL, "the network namespace maker ended without it (wait status 0x%x)", (unsigned)st);
   }
+  int ns;
+  memcpy(&ns, CMSG_DATA(cm), sizeof ns);
+  if (setns(ns, CLONE_NEWNET) < 0) die_errno(errno, NULL, "setns into the new network namespace");
+  close(ns);
+  close(sock);
 }
 
 static void op_pivot_root(int root_fd) {
@@ -1264,8 +1284,8 @@ struct run_state {
   struct userns_cache userns;
   struct ports ports;
   struct cursor request; /* the program OP_AWAIT received; OP_EXEC runs it instead of its own */
-  pid_t net_maker;       /* OP_NEW_NET's process, until OP_ENTER_NET reaps it */
-  int net_slot;          /* where it leaves the network namespace's fd */
+  pid_t net_maker;       /* OP_NEW_NET's process, until OP_FORK_INIT reaps it */
+  int net_sock;          /* where it sends the network namespace's fd */
 };
 
 /*
@@ -1653,14 +1673,13 @@ static void step_loopback_up(struct run_state *s, uint16_t flags, struct cursor 
 
 static void step_new_net(struct run_state *s, uint16_t flags, struct cursor *c) {
   (void)flags; (void)c;
-  op_new_net(&s->net_maker, &s->net_slot);
+  op_new_net(&s->net_maker, &s->net_sock);
 }
 
 static void step_enter_net(struct run_state *s, uint16_t flags, struct cursor *c) {
   (void)flags; (void)c;
-  op_enter_net(s->net_maker, s->net_slot);
-  s->net_maker = 0;
-  s->net_slot = -1;
+  op_enter_net(s->net_maker, s->net_sock);
+  s->net_sock = -1;
 }
 
 static void step_pivot_root(struct run_state *s, uint16_t flags, struct cursor *c) {
@@ -1674,6 +1693,9 @@ static void step_pivot_root(struct run_state *s, uint16_t flags, struct cursor *
 
 static void step_fork_init(struct run_state *s, uint16_t flags, struct cursor *c) {
   (void)flags; (void)c;
+  /* The maker exited once it sent the namespace; reaped here, its pid is free for the program. */
+  while (s->net_maker > 0 && waitpid(s->net_maker, NULL, 0) < 0 && errno == EINTR) {}
+  s->net_maker = 0;
   pid_t pid = fork();
   if (pid < 0) die_errno(errno, NULL, "fork");
   if (pid > 0) {
@@ -1864,7 +1886,7 @@ int main(void) {
   if (syscall(SYS_close_range, STATUS_FD + 1, ~0u, 0) < 0) die_errno(errno, NULL, "close_range");
   unsigned char *plan = read_plan(&len);
   struct cursor all = { plan, plan + len };
-  struct run_state s = { .root_fd = -1, .watch_fd = -1, .sync_fd = -1, .net_slot = -1 };
+  struct run_state s = { .root_fd = -1, .watch_fd = -1, .sync_fd = -1, .net_sock = -1 };
   for (current.op_index = 0; all.p < all.end; current.op_index++) {
     uint32_t head = get_u32(&all), size = get_u32(&all);
     if ((uint64_t)(all.end - all.p) < size) die_errno(EINVAL, NULL, "op truncated");
