@@ -197,6 +197,34 @@ class SeccompFilterTest {
 
   @ParameterizedTest
   @EnumSource(SeccompArch.class)
+  void aLargeTableSearchesWithLongJumpsAndAgreesForEveryCall(SeccompArch arch) {
+    // Rules with conditions on every call: the tree's halves are longer than a conditional
+    // jump reaches, so its JGE + JA form is used; every call number must still be decided right.
+    SeccompFilter.Builder b = SeccompFilter.builder();
+    for (String name : SeccompArch.knownSyscalls()) {
+      b.denyIf(name, EPERM, new ArgCondition(0, ArgCondition.Op.MASKED_EQ, 0xff, 8),
+          new ArgCondition(1, ArgCondition.Op.ANY_BITS_SET, 0x40, 0));
+    }
+    SeccompFilter f = b.build();
+    byte[] prog = f.compile(arch);
+    List<BpfInsn> insns = BpfInsn.decode(prog);
+    BpfVerifier.verify(insns);
+    boolean longJump = false;
+    for (int i = 0; i + 1 < insns.size(); i++) {
+      longJump |= insns.get(i).code() == BpfInsn.JMP_JGE_K && insns.get(i + 1).code() == BpfInsn.JMP_JA;
+    }
+    assertTrue(longJump, "no JGE + JA in a program of " + insns.size() + " instructions");
+    for (long[] args : new long[][] {{8, 0x40, 0, 0, 0, 0}, {8, 0, 0, 0, 0, 0}, {9, 0x40, 0, 0, 0, 0}}) {
+      for (int nr = 0; nr < 1024; nr++) {
+        assertEquals(f.decide(arch, arch.auditArch(), nr, args),
+            SeccompAction.fromReturnValue(BpfInterpreter.run(prog, nr, arch.auditArch(), 0, args)),
+            "call " + nr);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(SeccompArch.class)
   void defaultProgramIsSmallAndVerified(SeccompArch arch) {
     byte[] prog = SeccompFilter.defaultDenyList().compile(arch);
     BpfVerifier.verify(BpfInsn.decode(prog));
