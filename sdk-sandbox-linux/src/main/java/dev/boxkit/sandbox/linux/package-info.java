@@ -93,10 +93,11 @@
  * TMPFS(str dst, u64 size, u32 mode, flag TMPFS_RO (0x20): mounted read-only); PROC(str); DEVPTS(str); MKDIR(str); SYMLINK(str target,
  * str path); REMOUNT_RO(str, flag SHALLOW (0x4): that mount only); HOSTNAME(str); LOOPBACK_UP;
  * NEW_NET (42), run by the child right after CLONE when the sandbox has a network namespace of
- * its own (CLONE then leaves CLONE_NEWNET out): a second process sharing the child's fd table
- * unshares a network namespace, brings lo up and leaves the namespace's fd (SIOCGSKNS) in a
- * slot the child reserved, while the child goes on mounting; ENTER_NET (43) reaps it, enters
- * that namespace (setns) and opens low ports to unprivileged binds; PIVOT_ROOT; FORK_INIT; SETSID;
+ * its own (CLONE then leaves CLONE_NEWNET out): a second process (pid 2 of the sandbox) unshares
+ * a network namespace, brings lo up, opens low ports to unprivileged binds, sets ns_last_pid to 1
+ * and sends the namespace's fd (SIOCGSKNS) back over a socket pair, while the child goes on
+ * mounting; ENTER_NET (43) receives it and enters it (setns); FORK_INIT reaps that process
+ * before it forks, so the program is pid 2; PIVOT_ROOT; FORK_INIT; SETSID;
  * RLIMIT(u32 resource, u64 soft, u64 hard); CHDIR(str); CAPS_BOUNDING; SETIDS(u32 uid, u32 gid,
  * u32 flags CLEAR_GROUPS=1); CAPS_CLEAR; NO_NEW_PRIVS; SECCOMP(blob of struct sock_filter);
  * EXEC(u32 argc, str..., u32 envc, str "K=V"...); READY (init reports the finished root, status
