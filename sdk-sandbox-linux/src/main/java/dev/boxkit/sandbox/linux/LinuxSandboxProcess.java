@@ -315,6 +315,8 @@ final class LinuxSandboxProcess implements SandboxProcess {
     long deadline = timeout.isZero() ? Long.MAX_VALUE : startNanos + timeout.toNanos();
     Capture status = new Capture(1 << 20);
     status.bytes.write(earlyStatus, 0, earlyStatus.length);
+    // Parsed once per read of the status pipe; every use below reads this list.
+    List<StatusRecord> records = StatusRecord.parse(status.bytes());
     Fd[] fds = {spawned.status(), out != null ? spawned.stdout() : null, err != null ? spawned.stderr() : null};
     Capture[] sinks = {status, out, err};
     boolean[] open = {true, fds[1] != null, fds[2] != null};
@@ -374,20 +376,21 @@ final class LinuxSandboxProcess implements SandboxProcess {
         long got = fds[i].read(buf, buf.size());
         if (got > 0) {
           sinks[i].add(buf, (int) got);
-          if (i == 0 && !(ports.isDone() && childPid.isDone() && ready.isDone())) {
-            notePorts(StatusRecord.parse(status.bytes()), false);
-          }
-          if (i == 0 && detach != null) {
-            exited = StatusRecord.parse(status.bytes()).stream().anyMatch(x -> x instanceof StatusRecord.Exit);
+          if (i == 0) {
+            records = StatusRecord.parse(status.bytes());
+            if (!(ports.isDone() && childPid.isDone() && ready.isDone())) {
+              notePorts(records, false);
+            }
+            exited = detach != null && records.stream().anyMatch(x -> x instanceof StatusRecord.Exit);
           }
         } else if (got == 0 || got != -LibC.EAGAIN) {
           open[i] = false;
         }
       }
     }
-    notePorts(StatusRecord.parse(status.bytes()), true);
+    notePorts(records, true);
     if (open[0]) {
-      return detached(status, out, err, timedOut, detach);
+      return detached(records, out, err, timedOut, detach);
     }
     int wstatus = reap();
     spawned.planWrite().close();
@@ -402,7 +405,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
     SandboxResources.Usage usage = resources.finish();
     ExecResult r;
     try {
-      r = result(StatusRecord.parse(status.bytes()), wstatus, wall, usage, timedOut, out, err);
+      r = result(records, wstatus, wall, usage, timedOut, out, err);
     } catch (SandboxException e) {
       LOG.info("sandbox {} failed after {} ms: {}", spawned.pid(), wall.toMillis(), e.getMessage());
       throw e;
@@ -418,7 +421,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
   }
 
   /** The end of {@link #supervise} once the program's end is known: the rest goes to {@code detach}. */
-  private ExecResult detached(Capture status, Capture out, Capture err, boolean timedOut,
+  private ExecResult detached(List<StatusRecord> records, Capture out, Capture err, boolean timedOut,
       java.util.concurrent.Executor detach) {
     Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
     if (out != null) {
@@ -435,7 +438,7 @@ final class LinuxSandboxProcess implements SandboxProcess {
     ExecResult r;
     try {
       // The exit record is there, so the helper's wait status is not needed.
-      r = result(StatusRecord.parse(status.bytes()), 0, wall, new SandboxResources.Usage(OptionalLong.empty(), false),
+      r = result(records, 0, wall, new SandboxResources.Usage(OptionalLong.empty(), false),
           timedOut, out, err);
     } catch (SandboxException e) {
       LOG.info("sandbox {} failed after {} ms: {}", spawned.pid(), wall.toMillis(), e.getMessage());
