@@ -698,6 +698,7 @@ static void op_loopback_up(void) {
 }
 
 static int send_packet(int sock, const void *data, size_t len, int fd);
+static ssize_t recv_packet(int sock, unsigned char *buf, size_t cap, int *fd, int flags);
 
 /*
  * Child, right after CLONE: the sandbox's network namespace is made beside the mount tree
@@ -745,22 +746,19 @@ static void op_new_net(pid_t *maker, int *sock_out) {
 
 /* Child: takes the namespace OP_NEW_NET's maker sent and enters it (its exit is not waited for). */
 static void op_enter_net(pid_t maker, int sock) {
-  char b = 0, cbuf[CMSG_SPACE(sizeof(int))];
-  struct iovec iov = { &b, 1 };
-  struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+  unsigned char b = 0;
+  int ns;
   if (maker <= 0) die_errno(EINVAL, NULL, "no network namespace was started (new-network must come first)");
   ssize_t n;
-  while ((n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {}
-  struct cmsghdr *cm = n == 1 ? CMSG_FIRSTHDR(&m) : NULL;
-  if (!cm || b != 'n' || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
+  while ((n = recv_packet(sock, &b, 1, &ns, 0)) < 0 && errno == EINTR) {}
+  if (n != 1 || b != 'n' || ns < 0) {
     /* The maker ended without sending: it reported its error, unless it was killed. */
+    if (ns >= 0) close(ns);
     int st = 0;
     while (waitpid(maker, &st, 0) < 0 && errno == EINTR) {}
     if (WIFEXITED(st) && WEXITSTATUS(st) != 0) _exit(1);
     die_errno(EPROTO, NULL, "the network namespace maker ended without it (wait status 0x%x)", (unsigned)st);
   }
-  int ns;
-  memcpy(&ns, CMSG_DATA(cm), sizeof ns);
   if (setns(ns, CLONE_NEWNET) < 0) die_errno(errno, NULL, "setns into the new network namespace");
   close(ns);
   close(sock);
@@ -922,12 +920,13 @@ static int send_packet(int sock, const void *data, size_t len, int fd) {
 }
 
 /* One packet; *fd gets a passed descriptor or -1. Returns its length, 0 at hang-up, -1 on error. */
-static ssize_t recv_packet(int sock, unsigned char *buf, size_t cap, int *fd) {
+/* One packet and the fd it carries (-1 if none); flags adds to recvmsg's (e.g. MSG_DONTWAIT). */
+static ssize_t recv_packet(int sock, unsigned char *buf, size_t cap, int *fd, int flags) {
   char cbuf[CMSG_SPACE(sizeof(int))];
   struct iovec iov = { buf, cap };
   struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof cbuf };
   *fd = -1;
-  ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC | flags);
   struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
   if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(cm), sizeof(int));
   return n;
@@ -1044,7 +1043,7 @@ static void port_accept(struct ports *pt, struct listener *l, int sync_fd) {
 static int port_message(struct ports *pt, int sync_fd) {
   unsigned char msg[16];
   int fd;
-  ssize_t n = recv_packet(sync_fd, msg, sizeof msg, &fd);
+  ssize_t n = recv_packet(sync_fd, msg, sizeof msg, &fd, MSG_DONTWAIT);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) return 0;
   if (n == 3 && msg[0] == 'L' && fd >= 0 && pt->nl < MAX_LISTENERS) {
     struct listener *l = &pt->l[pt->nl++];
@@ -1074,7 +1073,7 @@ static int port_message(struct ports *pt, int sync_fd) {
 static void init_answer(int sync_fd) {
   unsigned char msg[16], reply[9] = { 'C' };
   int fd;
-  ssize_t n = recv_packet(sync_fd, msg, sizeof msg, &fd);
+  ssize_t n = recv_packet(sync_fd, msg, sizeof msg, &fd, MSG_DONTWAIT);
   if (fd >= 0) close(fd);
   if (n != 7 || msg[0] != 'c') return;
   uint16_t port;
